@@ -8,7 +8,7 @@ public sealed class LpmBenchmark : IBenchmarkCase
 {
     private const int KeyCount = 16_777_216;
     private const int BurstSize = 32;
-    private const int Repetitions = 3;
+    private const int Repetitions = 5;
 
     public string Name => "lpm";
 
@@ -28,6 +28,8 @@ public sealed class LpmBenchmark : IBenchmarkCase
         double buildSeconds = clock.Elapsed.TotalSeconds;
         Console.WriteLine($"routes: {file}, {fib.RouteCount:N0} routes, load {loadSeconds:F3} s, build {buildSeconds:F3} s, " +
                           $"memory {fib.MemoryBytes:N0} B ({fib.MemoryBytes / 1048576.0:F1} MiB), tbl8 groups {fib.Tbl8GroupsUsed}");
+
+        Console.WriteLine($"transparent huge pages in this process: {AnonHugePagesKiB() / 1024} MiB (tbl24 wants 64 MiB of them)");
 
         uint[] keys = SharedWorkload.Keys(KeyCount);
         var nextHops = new uint[KeyCount];
@@ -55,6 +57,24 @@ public sealed class LpmBenchmark : IBenchmarkCase
         Console.WriteLine($"best: Lookup {bestSingle:F1} Mlookups/s, LookupBurst({BurstSize}) {bestBurst:F1} Mlookups/s; reporting {bestMode}");
         Console.WriteLine($"lpm: {Math.Max(bestSingle, bestBurst):F1} Mlookups/s");
         return allOk ? 0 : 1;
+    }
+
+    /// <summary>AnonHugePages of /proc/self/smaps_rollup; 0 where it cannot be read.</summary>
+    private static long AnonHugePagesKiB()
+    {
+        const string path = "/proc/self/smaps_rollup";
+        if (!File.Exists(path))
+        {
+            return 0;
+        }
+        foreach (string line in File.ReadLines(path))
+        {
+            if (line.StartsWith("AnonHugePages:", StringComparison.Ordinal))
+            {
+                return long.Parse(line.AsSpan("AnonHugePages:".Length).Trim().TrimEnd("kB").Trim());
+            }
+        }
+        return 0;
     }
 
     private static void LookupEach(Ipv4Fib fib, uint[] keys, uint[] nextHops)

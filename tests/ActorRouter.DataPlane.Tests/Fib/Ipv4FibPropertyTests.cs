@@ -67,14 +67,17 @@ public sealed class Ipv4FibPropertyTests
 
         var keys = addresses.ToArray();
         var burst = new uint[keys.Length];
+        var portable = new uint[keys.Length];
         fib.LookupBurst(keys, burst);
+        fib.LookupBurstScalar(keys, portable);
         for (int i = 0; i < keys.Length; i++)
         {
             uint expected = ReferenceLookup(routes, keys[i]);
             uint actual = fib.Lookup(keys[i]);
-            if (actual != expected || burst[i] != expected)
+            if (actual != expected || burst[i] != expected || portable[i] != expected)
             {
-                Assert.Fail($"{Ipv4Route.Format(keys[i])}: expected next hop {expected}, Lookup gave {actual}, LookupBurst gave {burst[i]}.");
+                Assert.Fail($"{Ipv4Route.Format(keys[i])}: expected next hop {expected}, Lookup gave {actual}, " +
+                            $"LookupBurst gave {burst[i]}, its portable path {portable[i]}.");
             }
         }
     }

@@ -83,6 +83,9 @@ public sealed class Ipv4FibTests
     [InlineData(9)]
     [InlineData(31)]
     [InlineData(32)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(24)]
     [InlineData(33)]
     [InlineData(1000)]
     public void LookupBurstEqualsLookupForEveryLengthAndTail(int count)
@@ -100,13 +103,20 @@ public sealed class Ipv4FibTests
         var nextHops = new uint[count + 1];
         nextHops[count] = 0xDEAD;
 
-        fib.LookupBurst(keys, nextHops);
+        var portable = new uint[count + 1];
+        portable[count] = 0xDEAD;
+
+        fib.LookupBurst(keys, nextHops.AsSpan());
+        fib.LookupBurstScalar(keys, portable);
 
         for (int i = 0; i < count; i++)
         {
-            Assert.Equal(fib.Lookup(keys[i]), nextHops[i]);
+            uint expected = fib.Lookup(keys[i]);
+            Assert.Equal(expected, nextHops[i]);
+            Assert.Equal(expected, portable[i]);
         }
         Assert.Equal(0xDEADu, nextHops[count]);
+        Assert.Equal(0xDEADu, portable[count]);
     }
 
     [Fact]
