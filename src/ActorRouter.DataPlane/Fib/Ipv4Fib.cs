@@ -28,9 +28,9 @@ namespace ActorRouter.DataPlane.Fib;
 /// </para>
 /// <para>
 /// Updates: a snapshot is never modified. The control plane builds a new one from scratch off the packet path
-/// (about a second for a million routes) and publishes it by swapping one volatile reference; readers need no lock.
-/// Dispose the old snapshot only after every reader has moved on to the new one (a grace period): a lookup
-/// on a disposed snapshot reads freed memory.
+/// (a million routes take about half a second) and publishes it by swapping one volatile reference. Lookups only
+/// read, so any number of threads may use one snapshot at once without a lock. Dispose the old snapshot only after
+/// every reader has moved on to the new one (a grace period): a lookup on a disposed snapshot reads freed memory.
 /// </para>
 /// </remarks>
 public sealed unsafe class Ipv4Fib : IDisposable
@@ -48,6 +48,7 @@ public sealed unsafe class Ipv4Fib : IDisposable
     private const long Tbl24Bytes = (long)Tbl24Entries * sizeof(uint);
     private const long Tbl8GroupBytes = Tbl8GroupEntries * sizeof(uint);
     private const nuint HugePageAlignment = 2 * 1024 * 1024;
+    private const nuint CacheLine = 64;
 
     private uint* _tbl24;
     private uint* _tbl8;
@@ -99,6 +100,8 @@ public sealed unsafe class Ipv4Fib : IDisposable
         {
             entry = _tbl8[((nuint)(entry & PayloadMask) << 8) | (address & 0xFF)];
         }
+        // The finalizer frees the tables; keep this snapshot reachable until the last load.
+        GC.KeepAlive(this);
         return entry & PayloadMask;
     }
 
@@ -362,10 +365,13 @@ public sealed unsafe class Ipv4Fib : IDisposable
         }
     }
 
-    /// <summary>Zeroed, 2 MiB aligned native memory, with transparent huge pages requested before the first touch.</summary>
+    /// <summary>
+    /// Zeroed native memory; tables of at least 2 MiB are 2 MiB aligned with transparent huge pages requested before
+    /// the first touch, smaller ones cache-line aligned so a few tbl8 groups do not reserve a whole huge page.
+    /// </summary>
     private static uint* AllocateTable(nuint bytes)
     {
-        var table = (uint*)NativeMemory.AlignedAlloc(bytes, HugePageAlignment);
+        var table = (uint*)NativeMemory.AlignedAlloc(bytes, bytes >= HugePageAlignment ? HugePageAlignment : CacheLine);
         if (OperatingSystem.IsLinux() && bytes >= HugePageAlignment)
         {
             // Advisory only: with THP in "madvise" mode this is what turns 16384 4 KiB TLB entries for tbl24 into 32.
