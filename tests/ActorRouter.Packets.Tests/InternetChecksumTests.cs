@@ -147,23 +147,15 @@ public class InternetChecksumTests
     }
 
     [Fact]
-    public void DecrementTtlMatchesFullRecomputationForEveryTtlOverEveryIdentification()
+    public void DecrementTtlMatchesFullRecomputationForEveryTtlAndEveryStartingChecksum()
     {
+        // Every identification gives every starting checksum a valid header can carry (see below), so
+        // TTL 1..255 x id 0..65535 covers every TTL with every checksum value.
         byte[] header = Hex.Parse(CapturedUdpHeader);
         byte[] recomputed = new byte[header.Length];
-        // Every id gives every starting checksum; these TTLs cover the edges and both nibbles.
-        int[] ttls = [1, 2, 16, 17, 64, 128, 129, 255];
-        foreach (int ttl in ttls)
-        {
-            for (int id = 0; id <= 0xffff; id++)
-            {
-                AssertDecrementMatches(header, recomputed, ttl, id);
-            }
-        }
-
         for (int ttl = 1; ttl <= 255; ttl++)
         {
-            for (int id = 0; id <= 0xffff; id += 251)
+            for (int id = 0; id <= 0xffff; id++)
             {
                 AssertDecrementMatches(header, recomputed, ttl, id);
             }
