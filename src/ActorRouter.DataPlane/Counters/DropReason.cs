@@ -1,0 +1,68 @@
+namespace ActorRouter.DataPlane.Counters;
+
+/// <summary>Why the data plane dropped a packet. Every drop is counted under exactly one reason.</summary>
+public enum DropReason
+{
+    /// <summary>GPM had no free buffer (for a received frame, a fragment or an ICMP error).</summary>
+    NoBuffer = 0,
+    /// <summary>Frame shorter than an Ethernet header.</summary>
+    RuntFrame,
+    /// <summary>Ethernet destination neither ours, broadcast nor multicast; or a unicast IP packet received as link-layer broadcast (RFC 1812 §5.3.4).</summary>
+    NotForUs,
+    /// <summary>EtherType the router does not handle.</summary>
+    UnknownEtherType,
+    /// <summary>IPv6 is not forwarded yet.</summary>
+    Ipv6Unsupported,
+    /// <summary>RFC 1812 §5.2.2: the link layer reported fewer bytes than the IPv4 header or total length needs.</summary>
+    Ipv4Truncated,
+    /// <summary>RFC 1812 §5.2.2: version is not 4.</summary>
+    Ipv4BadVersion,
+    /// <summary>RFC 1812 §5.2.2: IHL below 5.</summary>
+    Ipv4BadHeaderLength,
+    /// <summary>RFC 1812 §5.2.2: total length smaller than the header.</summary>
+    Ipv4BadTotalLength,
+    /// <summary>RFC 1812 §5.2.2: header checksum wrong.</summary>
+    Ipv4BadChecksum,
+    /// <summary>RFC 1812 §5.3.7: source address that can never be a source.</summary>
+    MartianSource,
+    /// <summary>RFC 1812 §5.3.7: destination address that can never be forwarded to.</summary>
+    MartianDestination,
+    /// <summary>Multicast destination; the router does not route multicast.</summary>
+    MulticastUnsupported,
+    /// <summary>TTL would reach zero (an ICMP Time Exceeded may be sent).</summary>
+    TtlExpired,
+    /// <summary>No route (an ICMP Destination Unreachable may be sent).</summary>
+    NoRoute,
+    /// <summary>Larger than the egress MTU with DF set (an ICMP Fragmentation Needed may be sent).</summary>
+    FragmentationNeeded,
+    /// <summary>Route resolved to a next hop whose MAC is not known yet (a glean request was punted).</summary>
+    NoAdjacency,
+    /// <summary>Route to an explicit discard (null) adjacency.</summary>
+    NullRoute,
+    /// <summary>Egress interface administratively or operationally down, or gone.</summary>
+    InterfaceDown,
+    /// <summary>Egress queue full (tail drop).</summary>
+    QueueFull,
+    /// <summary>Punt path over its rate limit (control-plane policing).</summary>
+    PuntRateLimit,
+    /// <summary>Punt ring full: the control plane is not keeping up.</summary>
+    PuntRingFull,
+    /// <summary>Frame larger than a GPM buffer or the driver's slot.</summary>
+    Oversize,
+    /// <summary>Injected frame the data plane refused (bad interface, too short).</summary>
+    InjectInvalid,
+    /// <summary>Buffers held by a data-plane thread that failed, returned to GPM by its restart.</summary>
+    ThreadFault,
+}
+
+/// <summary>Why a packet was punted to the control plane.</summary>
+public enum PuntReason : byte
+{
+    None = 0,
+    /// <summary>ARP request or reply.</summary>
+    Arp,
+    /// <summary>IPv4 packet addressed to one of the router's addresses (or a local broadcast).</summary>
+    ForUs,
+    /// <summary>Next hop unresolved: the control plane should ARP for <c>PacketMeta.NextHop</c>'s address.</summary>
+    Glean,
+}

@@ -1,0 +1,45 @@
+namespace ActorRouter.DataPlane;
+
+/// <summary>Sizes and layout of the data plane; validated at construction.</summary>
+public sealed record DataPlaneOptions
+{
+    public int BufferCount { get; init; } = 16384;
+    public int BufferSize { get; init; } = 2048;
+    public int Headroom { get; init; } = 128;
+    public int PpeThreads { get; init; } = 2;
+    public int BurstSize { get; init; } = 32;
+    /// <summary>Size of each dispatcher → PPE and PPE → HQF packet ring.</summary>
+    public int RingSize { get; init; } = 1024;
+    public int RxCore { get; init; } = -1;
+    /// <summary>Core per PPE thread (index i for PPE i; missing or -1 = unpinned).</summary>
+    public IReadOnlyList<int> PpeCores { get; init; } = Array.Empty<int>();
+    public int HqfCore { get; init; } = -1;
+    public int MaxInterfaces { get; init; } = 64;
+    public int EgressQueueLimit { get; init; } = 1024;
+    public double PuntRatePerSecond { get; init; } = 1000;
+    public double PuntBurst { get; init; } = 100;
+    public int PuntRingSize { get; init; } = 1024;
+    public double IcmpErrorRatePerSecond { get; init; } = 100;
+    public double IcmpErrorBurst { get; init; } = 10;
+    public int InjectRingSize { get; init; } = 256;
+
+    public void Validate()
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok)
+            {
+                throw new ArgumentException(message);
+            }
+        }
+        static bool PowerOfTwo(int v) => v >= 2 && (v & (v - 1)) == 0;
+        Require(PpeThreads is >= 1 and <= 64, $"ppe-threads must be 1..64, got {PpeThreads}");
+        Require(BurstSize is >= 1 and <= 256, $"burst-size must be 1..256, got {BurstSize}");
+        Require(PowerOfTwo(RingSize) && RingSize >= 2 * BurstSize, $"ring-size must be a power of two ≥ 2 × burst-size, got {RingSize}");
+        Require(PowerOfTwo(PuntRingSize), $"punt ring-size must be a power of two, got {PuntRingSize}");
+        Require(PowerOfTwo(InjectRingSize), $"inject ring-size must be a power of two, got {InjectRingSize}");
+        Require(MaxInterfaces is >= 1 and <= 4096, $"max interfaces must be 1..4096, got {MaxInterfaces}");
+        Require(EgressQueueLimit >= 1, $"egress queue limit must be ≥ 1, got {EgressQueueLimit}");
+        Require(BufferCount >= 4 * RingSize, $"GPM buffer count ({BufferCount}) must be at least 4 × ring-size ({RingSize})");
+    }
+}

@@ -1,0 +1,116 @@
+using ActorRouter.DataPlane.Vnic;
+
+namespace ActorRouter.DataPlane.Interfaces;
+
+/// <summary>
+/// A micro interface descriptor block: the data plane's view of one interface. Immutable; a change
+/// makes a new <see cref="UidbTable"/> that is published with one reference swap.
+/// </summary>
+public sealed record Uidb(
+    int Index,
+    string Name,
+    string OsName,
+    int Mtu,
+    ulong Mac,
+    bool AdminUp,
+    uint Ipv4Address,
+    int Ipv4PrefixLength,
+    IVnicPort? Port)
+{
+    /// <summary>Registered with the I/O layer (a vNIC port is open for it).</summary>
+    public bool Registered => Port is not null;
+
+    public uint Ipv4Mask => Ipv4PrefixLength == 0 ? 0u : uint.MaxValue << (32 - Ipv4PrefixLength);
+
+    /// <summary>The subnet's directed-broadcast address, or 0 when none (no address, /31, /32).</summary>
+    public uint Ipv4Broadcast => Ipv4Address == 0 || Ipv4PrefixLength >= 31 ? 0u : Ipv4Address | ~Ipv4Mask;
+}
+
+/// <summary>
+/// Snapshot of all uIDBs, with the fields the per-packet path reads laid out as flat arrays indexed
+/// by uIDB index so a PPE touches no object per packet.
+/// </summary>
+public sealed class UidbTable
+{
+    public static readonly UidbTable Empty = new(Array.Empty<Uidb?>(), 0, 64);
+
+    private readonly Uidb?[] _byIndex;
+
+    public UidbTable(Uidb?[] byIndex, long generation, int maxInterfaces)
+    {
+        MaxInterfaces = maxInterfaces;
+        _byIndex = new Uidb?[maxInterfaces];
+        Array.Copy(byIndex, _byIndex, Math.Min(byIndex.Length, maxInterfaces));
+        Generation = generation;
+        Macs = new ulong[maxInterfaces];
+        Mtus = new int[maxInterfaces];
+        Up = new bool[maxInterfaces];
+        Addresses = new uint[maxInterfaces];
+        Ports = new IVnicPort?[maxInterfaces];
+        var active = new List<int>();
+        for (var i = 0; i < maxInterfaces; i++)
+        {
+            var u = _byIndex[i];
+            if (u is null)
+            {
+                continue;
+            }
+            Macs[i] = u.Mac;
+            Mtus[i] = u.Mtu;
+            Up[i] = u.AdminUp && u.Registered;
+            Addresses[i] = u.Ipv4Address;
+            Ports[i] = u.Port;
+            if (u.Registered)
+            {
+                active.Add(i);
+            }
+        }
+        RegisteredIndices = active.ToArray();
+    }
+
+    public int MaxInterfaces { get; }
+    public long Generation { get; }
+
+    /// <summary>Per index: MAC (0 when no interface).</summary>
+    public ulong[] Macs { get; }
+    /// <summary>Per index: IP MTU.</summary>
+    public int[] Mtus { get; }
+    /// <summary>Per index: administratively up and registered with a port.</summary>
+    public bool[] Up { get; }
+    /// <summary>Per index: primary IPv4 address (0 when none).</summary>
+    public uint[] Addresses { get; }
+    /// <summary>Per index: the vNIC port, once registered.</summary>
+    public IVnicPort?[] Ports { get; }
+    /// <summary>Indices with a registered port (what the Rx and HQF threads walk).</summary>
+    public int[] RegisteredIndices { get; }
+
+    public Uidb? this[int index] => (uint)index < (uint)_byIndex.Length ? _byIndex[index] : null;
+
+    public IEnumerable<Uidb> All
+    {
+        get
+        {
+            foreach (var u in _byIndex)
+            {
+                if (u is not null)
+                {
+                    yield return u;
+                }
+            }
+        }
+    }
+
+    public Uidb? FindByName(string name)
+    {
+        foreach (var u in _byIndex)
+        {
+            if (u is not null && string.Equals(u.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return u;
+            }
+        }
+        return null;
+    }
+
+    internal Uidb?[] CopyEntries() => (Uidb?[])_byIndex.Clone();
+}

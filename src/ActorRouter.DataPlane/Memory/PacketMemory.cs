@@ -1,0 +1,196 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace ActorRouter.DataPlane.Memory;
+
+/// <summary>Who holds a GPM buffer; recorded per buffer so the accounting can be read at any time.</summary>
+public enum BufferOwner : byte
+{
+    Free = 0,
+    Rx,
+    Ppe,
+    B4Q,
+    Hqf,
+    Punt,
+    Inject,
+    ControlPlane,
+    Driver,
+    ThreadCache,
+}
+
+/// <summary>Per-buffer metadata kept beside the packet bytes (not inside them, so a burst's
+/// metadata is dense in cache while the PPE walks it).</summary>
+[StructLayout(LayoutKind.Sequential)]
+public struct PacketMeta
+{
+    /// <summary>Offset of the first frame byte inside the buffer (headroom before it).</summary>
+    public ushort Offset;
+    /// <summary>Frame length in bytes.</summary>
+    public ushort Length;
+    /// <summary>uIDB index of the interface the frame came in on.</summary>
+    public ushort RxInterface;
+    /// <summary>uIDB index of the interface the frame leaves by (set by the PPE or the injector).</summary>
+    public ushort TxInterface;
+    /// <summary>Why the packet was punted (see <c>PuntReason</c>), when it was.</summary>
+    public byte PuntReason;
+    public BufferOwner Owner;
+    /// <summary>Traffic class chosen by the PPE (reserved for HQF classes).</summary>
+    public byte TrafficClass;
+    public byte Reserved;
+    /// <summary>Next-hop id the FIB returned (for glean punts the control plane needs it).</summary>
+    public uint NextHop;
+}
+
+/// <summary>
+/// Global packet memory (GPM): one aligned native block of fixed-size packet buffers addressed by
+/// index, each with headroom for prepending headers, plus a lock-free pool of free indices.
+/// Threads never take from the pool per packet: they hold a <see cref="GpmCache"/> and move
+/// buffers to and from the pool in batches. Exhaustion is reported as a short allocation that the
+/// caller counts as a no-buffer drop; nothing ever blocks.
+/// </summary>
+public sealed unsafe class PacketMemory : IDisposable
+{
+    public const int MinBufferSize = 256;
+    private readonly byte* _block;
+    private readonly PacketMeta* _meta;
+    private readonly MpmcIndexQueue _pool;
+    private int _disposed;
+
+    public PacketMemory(int bufferCount, int bufferSize, int headroom)
+    {
+        if (bufferCount < 1 || bufferCount > (1 << 24))
+        {
+            throw new ArgumentOutOfRangeException(nameof(bufferCount), bufferCount, "GPM buffer count must be 1..16777216");
+        }
+        if (bufferSize < MinBufferSize || bufferSize > 65536 || (bufferSize & (bufferSize - 1)) != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(bufferSize), bufferSize, "GPM buffer size must be a power of two from 256 to 65536");
+        }
+        if (headroom < 0 || headroom > bufferSize / 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(headroom), headroom, "GPM headroom must be 0..half the buffer size");
+        }
+        BufferCount = bufferCount;
+        BufferSize = bufferSize;
+        Headroom = headroom;
+        _block = (byte*)NativeMemory.AlignedAlloc((nuint)bufferCount * (nuint)bufferSize, 4096);
+        _meta = (PacketMeta*)NativeMemory.AlignedAlloc((nuint)bufferCount * (nuint)sizeof(PacketMeta), 64);
+        NativeMemory.Clear(_meta, (nuint)bufferCount * (nuint)sizeof(PacketMeta));
+        _pool = new MpmcIndexQueue(bufferCount);
+        for (uint i = 0; i < bufferCount; i++)
+        {
+            _pool.TryEnqueue(i);
+        }
+    }
+
+    public int BufferCount { get; }
+    public int BufferSize { get; }
+    public int Headroom { get; }
+
+    /// <summary>Largest frame a buffer holds after the headroom.</summary>
+    public int MaxFrameLength => BufferSize - Headroom;
+
+    /// <summary>Buffers in the global pool right now (not counting per-thread caches).</summary>
+    public int PoolCount => _pool.Count;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte* BufferPointer(uint index) => _block + (nuint)index * (nuint)BufferSize;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref PacketMeta Meta(uint index) => ref _meta[index];
+
+    /// <summary>The whole buffer, headroom included.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<byte> Buffer(uint index) => new(BufferPointer(index), BufferSize);
+
+    /// <summary>The frame bytes of a buffer, as its metadata describes them.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public Span<byte> Frame(uint index)
+    {
+        ref var meta = ref _meta[index];
+        return new Span<byte>(BufferPointer(index) + meta.Offset, meta.Length);
+    }
+
+    /// <summary>Takes up to <paramref name="destination"/>.Length buffers from the pool; returns how many.</summary>
+    public int AllocateBulk(Span<uint> destination, BufferOwner owner)
+    {
+        var n = _pool.DequeueBurst(destination);
+        for (var i = 0; i < n; i++)
+        {
+            _meta[destination[i]].Owner = owner;
+        }
+        return n;
+    }
+
+    /// <summary>Returns buffers to the pool.</summary>
+    public void FreeBulk(ReadOnlySpan<uint> buffers)
+    {
+        for (var i = 0; i < buffers.Length; i++)
+        {
+            _meta[buffers[i]].Owner = BufferOwner.Free;
+        }
+        _pool.EnqueueBurst(buffers);
+    }
+
+    /// <summary>Resets a buffer's metadata for a fresh frame written at the default headroom.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void ResetMeta(uint index, int length, BufferOwner owner)
+    {
+        ref var meta = ref _meta[index];
+        meta = default;
+        meta.Offset = (ushort)Headroom;
+        meta.Length = (ushort)length;
+        meta.Owner = owner;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void SetOwner(uint index, BufferOwner owner) => _meta[index].Owner = owner;
+
+    /// <summary>
+    /// Counts buffers by owner by scanning the metadata. Exact when the data plane is stopped;
+    /// while it runs each buffer is still counted exactly once, under the owner it had when read.
+    /// </summary>
+    public GpmAccounting ReadAccounting()
+    {
+        var byOwner = new int[Enum.GetValues<BufferOwner>().Length];
+        for (var i = 0; i < BufferCount; i++)
+        {
+            byOwner[(int)_meta[i].Owner]++;
+        }
+        return new GpmAccounting(BufferCount, _pool.Count, byOwner);
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        NativeMemory.AlignedFree(_block);
+        NativeMemory.AlignedFree(_meta);
+        _pool.Dispose();
+    }
+}
+
+/// <summary>A reading of GPM: total buffers, buffers in the pool, and buffers per owner (free
+/// ones include those sitting in thread caches, which are tagged <see cref="BufferOwner.ThreadCache"/>).</summary>
+public sealed record GpmAccounting(int Total, int InPool, IReadOnlyList<int> ByOwner)
+{
+    public int Held(BufferOwner owner) => ByOwner[(int)owner];
+
+    /// <summary>True when every buffer is back in the pool.</summary>
+    public bool AllFree => InPool == Total && Held(BufferOwner.Free) == Total;
+
+    public override string ToString()
+    {
+        var parts = new List<string> { $"total={Total}", $"pool={InPool}" };
+        for (var i = 0; i < ByOwner.Count; i++)
+        {
+            if (ByOwner[i] != 0)
+            {
+                parts.Add($"{(BufferOwner)i}={ByOwner[i]}");
+            }
+        }
+        return string.Join(' ', parts);
+    }
+}

@@ -1,0 +1,528 @@
+using ActorRouter.DataPlane.Counters;
+using ActorRouter.DataPlane.Fib;
+using ActorRouter.DataPlane.Forwarding;
+using ActorRouter.DataPlane.Interfaces;
+using ActorRouter.DataPlane.Memory;
+using ActorRouter.DataPlane.Rings;
+using ActorRouter.DataPlane.Threads;
+using ActorRouter.DataPlane.Vnic;
+
+namespace ActorRouter.DataPlane;
+
+/// <summary>A data-plane command the control plane sent could not be applied; nothing was changed.</summary>
+public sealed class DataPlaneCommandException(string message) : Exception(message);
+
+/// <summary>
+/// The QFP process: owns GPM, the rings, the uIDB table, the forwarding snapshot and the Rx, PPE
+/// and HQF threads. The control plane (through the QFP client) drives it only through the methods
+/// here: commands build a new immutable snapshot and publish it with one reference swap, which
+/// the threads pick up between bursts; punted packets come out through <see cref="TakePunted"/>,
+/// the control plane's own frames go in through <see cref="Inject"/>.
+/// </summary>
+public sealed class QfpDataPlane : IDisposable
+{
+    private readonly object _commandLock = new();
+    private readonly object _puntLock = new();
+    private readonly object _injectLock = new();
+    private readonly PpeChannel[] _channels;
+    private readonly SpscRing[] _puntRings;
+    private readonly SpscRing _injectRing;
+    private readonly GpmCache _controlCache;
+    private readonly ThreadCounters _controlCounters;
+    private readonly List<(ForwardingTables Tables, long[] Epochs)> _retired = new();
+    private readonly List<ThreadCounters> _allCounters = new();
+    private volatile UidbTable _interfaces;
+    private volatile ForwardingTables _forwarding;
+    private long _generation;
+    private int _nextPuntRing;
+    private bool _started;
+    private bool _disposed;
+
+    public QfpDataPlane(DataPlaneOptions options)
+    {
+        options.Validate();
+        Options = options;
+        Gpm = new PacketMemory(options.BufferCount, options.BufferSize, options.Headroom);
+        _interfaces = new UidbTable(Array.Empty<Uidb?>(), 0, options.MaxInterfaces);
+        _forwarding = new ForwardingTables(Ipv4Fib.Build(new Ipv4RouteTable()), new Adjacency[1], 0);
+        PuntSignal = new WakeSignal();
+        _injectRing = new SpscRing(options.InjectRingSize);
+        _controlCounters = new ThreadCounters("control", options.MaxInterfaces);
+        _allCounters.Add(_controlCounters);
+        _controlCache = new GpmCache(Gpm, 64);
+
+        var maxOutputPerPacket = options.BufferSize / 8 + 2;
+        var burstRing = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, options.RingSize / Math.Max(1, options.BurstSize) * 2));
+        var outputRing = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.RingSize, options.BurstSize * maxOutputPerPacket));
+        _channels = new PpeChannel[options.PpeThreads];
+        _puntRings = new SpscRing[options.PpeThreads];
+        var ppes = new PpeWorker[options.PpeThreads];
+        for (var i = 0; i < options.PpeThreads; i++)
+        {
+            _channels[i] = new PpeChannel(options.RingSize, burstRing, outputRing);
+            _puntRings[i] = new SpscRing(options.PuntRingSize);
+            var counters = new ThreadCounters($"ppe{i}", options.MaxInterfaces);
+            var cache = new GpmCache(Gpm, Math.Max(256, options.BurstSize * 4));
+            var features = new Ipv4FeaturePath(Gpm, cache, counters, _puntRings[i], PuntSignal, options.BurstSize,
+                options.PuntRatePerSecond / options.PpeThreads, Math.Max(1, options.PuntBurst / options.PpeThreads),
+                options.IcmpErrorRatePerSecond / options.PpeThreads, Math.Max(1, options.IcmpErrorBurst / options.PpeThreads));
+            var core = i < options.PpeCores.Count ? options.PpeCores[i] : -1;
+            ppes[i] = new PpeWorker($"ppe{i}", core, this, _channels[i], features, cache);
+            _allCounters.Add(counters);
+        }
+        Ppes = ppes;
+        var rxCounters = new ThreadCounters("rx", options.MaxInterfaces);
+        Rx = new RxWorker("rx", options.RxCore, this, _channels, new GpmCache(Gpm, Math.Max(256, options.BurstSize * 8)), rxCounters, options.BurstSize);
+        var hqfCounters = new ThreadCounters("hqf", options.MaxInterfaces);
+        Hqf = new HqfWorker("hqf", options.HqfCore, this, _channels, _injectRing, new GpmCache(Gpm, Math.Max(256, options.BurstSize * 8)), hqfCounters,
+            options.MaxInterfaces, options.EgressQueueLimit, options.BurstSize, options.BurstSize * maxOutputPerPacket);
+        _allCounters.Insert(0, rxCounters);
+        _allCounters.Add(hqfCounters);
+        Workers = [Rx, .. ppes, Hqf];
+    }
+
+    public DataPlaneOptions Options { get; }
+    public PacketMemory Gpm { get; }
+    public RxWorker Rx { get; }
+    public IReadOnlyList<PpeWorker> Ppes { get; }
+    public HqfWorker Hqf { get; }
+    public IReadOnlyList<DataPlaneWorker> Workers { get; }
+
+    /// <summary>Every thread's counters (rx, ppe0.., hqf) plus the control-plane injector's.</summary>
+    public IReadOnlyList<ThreadCounters> Counters => _allCounters;
+
+    /// <summary>Set when punted packets are waiting; the control plane's punt reader sleeps on it.</summary>
+    public WakeSignal PuntSignal { get; }
+
+    /// <summary>The current uIDB snapshot (what the threads see).</summary>
+    public UidbTable Interfaces => _interfaces;
+
+    /// <summary>The current forwarding snapshot (what the PPEs see).</summary>
+    public ForwardingTables Forwarding => _forwarding;
+
+    internal WakeSignal HqfSignal => Hqf.Signal;
+    internal WakeSignal PpeSignal(int index) => Ppes[index].Signal;
+
+    public bool IsRunning => _started;
+
+    public void Start()
+    {
+        lock (_commandLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (_started)
+            {
+                return;
+            }
+            foreach (var worker in Workers)
+            {
+                worker.Start();
+            }
+            _started = true;
+        }
+    }
+
+    /// <summary>
+    /// Stops every thread and returns every buffer to GPM: rings, egress queues, punt and inject
+    /// rings, thread caches. Afterwards <see cref="PacketMemory.ReadAccounting"/> shows all free.
+    /// </summary>
+    public void Stop()
+    {
+        lock (_commandLock)
+        {
+            if (!_started)
+            {
+                return;
+            }
+            foreach (var worker in Workers)
+            {
+                worker.Stop();
+            }
+            _started = false;
+            Span<uint> scratch = stackalloc uint[256];
+            foreach (var channel in _channels)
+            {
+                DrainRing(channel.InPackets, scratch);
+                DrainCounts(channel.InBursts, scratch);
+                DrainRing(channel.OutPackets, scratch);
+                DrainCounts(channel.OutBursts, scratch);
+            }
+            lock (_puntLock)
+            {
+                foreach (var ring in _puntRings)
+                {
+                    DrainRing(ring, scratch);
+                }
+            }
+            lock (_injectLock)
+            {
+                DrainRing(_injectRing, scratch);
+                _controlCache.Drain();
+            }
+            foreach (var worker in Workers)
+            {
+                worker.ReclaimHeldBuffers();
+            }
+            Hqf.DrainQueues();
+        }
+    }
+
+    private void DrainRing(SpscRing ring, Span<uint> scratch)
+    {
+        int n;
+        while ((n = ring.DequeueBurst(scratch)) > 0)
+        {
+            Gpm.FreeBulk(scratch[..n]);
+        }
+    }
+
+    private static void DrainCounts(SpscRing ring, Span<uint> scratch)
+    {
+        while (ring.DequeueBurst(scratch) > 0)
+        {
+        }
+    }
+
+    // ---- uIDB commands -------------------------------------------------------------------
+
+    /// <summary>Creates the uIDB for an interface (step 3 of the handshake); returns its index.</summary>
+    public Uidb CreateUidb(string name, string osName, int mtu, ulong mac)
+    {
+        lock (_commandLock)
+        {
+            var current = _interfaces;
+            if (current.FindByName(name) is not null)
+            {
+                throw new DataPlaneCommandException($"uIDB for {name} already exists");
+            }
+            ValidateMtu(name, mtu);
+            var entries = current.CopyEntries();
+            var index = Array.IndexOf(entries, null);
+            if (index < 0)
+            {
+                throw new DataPlaneCommandException($"no free uIDB for {name}: all {entries.Length} are in use");
+            }
+            var uidb = new Uidb(index, name, osName, mtu, mac, AdminUp: false, 0, 0, Port: null);
+            entries[index] = uidb;
+            PublishInterfaces(entries);
+            return uidb;
+        }
+    }
+
+    /// <summary>
+    /// Registers the interface with the I/O layer (step 5): the opened vNIC port is attached to the
+    /// Rx and HQF threads' signals and the Rx thread starts polling it with the next snapshot.
+    /// </summary>
+    public Uidb RegisterPort(int index, IVnicPort port)
+    {
+        lock (_commandLock)
+        {
+            var uidb = Require(index);
+            if (uidb.Port is not null)
+            {
+                throw new DataPlaneCommandException($"{uidb.Name} is already registered with port {uidb.Port.OsName}");
+            }
+            port.AttachRxSignal(Rx.Signal);
+            port.AttachTxSignal(Hqf.Signal);
+            return Replace(uidb with { Port = port, Mac = port.Mac });
+        }
+    }
+
+    /// <summary>Removes a uIDB (handshake rollback or interface removal); its port is detached, not disposed.</summary>
+    public void DeleteUidb(int index)
+    {
+        lock (_commandLock)
+        {
+            var uidb = Require(index);
+            var entries = _interfaces.CopyEntries();
+            entries[index] = null;
+            PublishInterfaces(entries);
+            uidb.Port?.AttachRxSignal(null);
+            uidb.Port?.AttachTxSignal(null);
+        }
+    }
+
+    public Uidb SetAdminState(int index, bool up)
+    {
+        lock (_commandLock)
+        {
+            return Replace(Require(index) with { AdminUp = up });
+        }
+    }
+
+    public Uidb SetMtu(int index, int mtu)
+    {
+        lock (_commandLock)
+        {
+            var uidb = Require(index);
+            ValidateMtu(uidb.Name, mtu);
+            return Replace(uidb with { Mtu = mtu });
+        }
+    }
+
+    public Uidb SetIpv4Address(int index, uint address, int prefixLength)
+    {
+        lock (_commandLock)
+        {
+            if (prefixLength is < 0 or > 32)
+            {
+                throw new DataPlaneCommandException($"prefix length {prefixLength} is not 0..32");
+            }
+            return Replace(Require(index) with { Ipv4Address = address, Ipv4PrefixLength = prefixLength });
+        }
+    }
+
+    private void ValidateMtu(string name, int mtu)
+    {
+        var max = Gpm.MaxFrameLength - 18;
+        if (mtu < 68 || mtu > max)
+        {
+            throw new DataPlaneCommandException($"MTU {mtu} for {name} is outside 68..{max} (GPM buffers of {Gpm.BufferSize} bytes)");
+        }
+    }
+
+    private Uidb Require(int index)
+        => _interfaces[index] ?? throw new DataPlaneCommandException($"no uIDB with index {index}");
+
+    private Uidb Replace(Uidb uidb)
+    {
+        var entries = _interfaces.CopyEntries();
+        entries[uidb.Index] = uidb;
+        PublishInterfaces(entries);
+        return uidb;
+    }
+
+    private void PublishInterfaces(Uidb?[] entries)
+    {
+        _interfaces = new UidbTable(entries, Interlocked.Increment(ref _generation), Options.MaxInterfaces);
+        Rx.Signal.Wake();
+        Hqf.Signal.Wake();
+    }
+
+    // ---- forwarding ----------------------------------------------------------------------
+
+    /// <summary>
+    /// Publishes a new forwarding snapshot with one reference swap. The previous snapshot's FIB is
+    /// freed once every PPE has finished the bursts that might still read it.
+    /// </summary>
+    public void PublishForwarding(ForwardingTables tables)
+    {
+        lock (_commandLock)
+        {
+            var old = _forwarding;
+            _forwarding = tables;
+            if (!ReferenceEquals(old.Fib, tables.Fib))
+            {
+                var epochs = new long[Ppes.Count];
+                for (var i = 0; i < epochs.Length; i++)
+                {
+                    epochs[i] = Ppes[i].Epoch;
+                }
+                _retired.Add((old, epochs));
+            }
+            ReclaimRetiredTables();
+        }
+    }
+
+    /// <summary>Builds and publishes the forwarding state from interfaces, static routes and neighbors.</summary>
+    public Ipv4ForwardingBuilder.Result PublishRoutes(IReadOnlyList<StaticRoute> staticRoutes, IReadOnlyList<Neighbor> neighbors)
+    {
+        var interfaces = new List<ConnectedInterface>();
+        foreach (var u in _interfaces.All)
+        {
+            interfaces.Add(new ConnectedInterface(u.Index, u.Ipv4Address, u.Ipv4PrefixLength, u.AdminUp && u.Registered));
+        }
+        var result = Ipv4ForwardingBuilder.Build(interfaces, staticRoutes, neighbors);
+        var fib = Ipv4Fib.Build(result.Routes);
+        PublishForwarding(new ForwardingTables(fib, result.Adjacencies, Interlocked.Increment(ref _generation)));
+        return result;
+    }
+
+    /// <summary>Frees retired FIBs no PPE can still be reading. Returns how many remain retired.</summary>
+    public int ReclaimRetiredTables()
+    {
+        lock (_commandLock)
+        {
+            for (var r = _retired.Count - 1; r >= 0; r--)
+            {
+                var (tables, epochs) = _retired[r];
+                var quiescent = !_started;
+                if (!quiescent)
+                {
+                    quiescent = true;
+                    for (var i = 0; i < epochs.Length; i++)
+                    {
+                        if (!Ppes[i].IsQuiescentSince(epochs[i]))
+                        {
+                            quiescent = false;
+                            break;
+                        }
+                    }
+                }
+                if (quiescent && !ReferenceEquals(tables.Fib, _forwarding.Fib))
+                {
+                    tables.Fib.Dispose();
+                    _retired.RemoveAt(r);
+                }
+            }
+            return _retired.Count;
+        }
+    }
+
+    // ---- punt and inject -----------------------------------------------------------------
+
+    /// <summary>
+    /// Takes up to <paramref name="buffers"/>.Length punted packets (from all PPEs). The caller reads
+    /// them with <see cref="PacketMemory.Frame"/> and <see cref="PacketMemory.Meta"/> and must give
+    /// each back with <see cref="ReleasePunted"/>. Safe from any control-plane thread.
+    /// </summary>
+    public int TakePunted(Span<uint> buffers)
+    {
+        lock (_puntLock)
+        {
+            var total = 0;
+            for (var turn = 0; turn < _puntRings.Length && total < buffers.Length; turn++)
+            {
+                var ring = _puntRings[_nextPuntRing];
+                _nextPuntRing = (_nextPuntRing + 1) % _puntRings.Length;
+                total += ring.DequeueBurst(buffers[total..]);
+            }
+            for (var i = 0; i < total; i++)
+            {
+                Gpm.SetOwner(buffers[i], BufferOwner.ControlPlane);
+            }
+            return total;
+        }
+    }
+
+    public bool HasPunted
+    {
+        get
+        {
+            foreach (var ring in _puntRings)
+            {
+                if (!ring.IsEmpty)
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+    }
+
+    public void ReleasePunted(ReadOnlySpan<uint> buffers) => Gpm.FreeBulk(buffers);
+
+    /// <summary>
+    /// Sends a frame the control plane built (ARP, ICMP echo reply) out of an interface through the
+    /// inject ring and the HQF. False, counted, when the interface is unknown, the frame invalid, or
+    /// GPM or the ring is full.
+    /// </summary>
+    public bool Inject(int interfaceIndex, ReadOnlySpan<byte> frame)
+    {
+        lock (_injectLock)
+        {
+            if (_interfaces[interfaceIndex] is null || frame.Length < 14 || frame.Length > Gpm.MaxFrameLength)
+            {
+                _controlCounters.Drop(Math.Clamp(interfaceIndex, 0, Options.MaxInterfaces - 1), DropReason.InjectInvalid);
+                return false;
+            }
+            if (!_controlCache.TryAllocate(out var buffer))
+            {
+                _controlCounters.Drop(interfaceIndex, DropReason.NoBuffer);
+                return false;
+            }
+            Gpm.ResetMeta(buffer, frame.Length, BufferOwner.Inject);
+            frame.CopyTo(Gpm.Frame(buffer));
+            Gpm.Meta(buffer).TxInterface = (ushort)interfaceIndex;
+            if (!_injectRing.TryEnqueue(buffer))
+            {
+                _controlCache.Free(buffer);
+                _controlCounters.Drop(interfaceIndex, DropReason.QueueFull);
+                return false;
+            }
+            _controlCounters.Packets++;
+            Hqf.Signal.Notify();
+            return true;
+        }
+    }
+
+    // ---- observation ---------------------------------------------------------------------
+
+    public long ReadInterfaceCounter(int interfaceIndex, InterfaceCounter counter)
+    {
+        long sum = 0;
+        foreach (var c in _allCounters)
+        {
+            sum += c.Read(interfaceIndex, counter);
+        }
+        return sum;
+    }
+
+    public long ReadDrops(DropReason reason, int? interfaceIndex = null)
+    {
+        long sum = 0;
+        foreach (var c in _allCounters)
+        {
+            sum += interfaceIndex is int i ? c.ReadDrops(i, reason) : c.ReadDrops(reason);
+        }
+        return sum;
+    }
+
+    /// <summary>"clear counters": all interfaces, or one.</summary>
+    public void ClearCounters(int? interfaceIndex = null)
+    {
+        foreach (var c in _allCounters)
+        {
+            c.Clear(interfaceIndex);
+        }
+    }
+
+    public DataPlaneWorker? FindWorker(string name)
+    {
+        foreach (var w in Workers)
+        {
+            if (string.Equals(w.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return w;
+            }
+        }
+        return null;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed)
+        {
+            return;
+        }
+        Stop();
+        lock (_commandLock)
+        {
+            _disposed = true;
+            foreach (var (tables, _) in _retired)
+            {
+                if (!ReferenceEquals(tables.Fib, _forwarding.Fib))
+                {
+                    tables.Fib.Dispose();
+                }
+            }
+            _retired.Clear();
+            _forwarding.Fib.Dispose();
+            foreach (var channel in _channels)
+            {
+                channel.Dispose();
+            }
+            foreach (var ring in _puntRings)
+            {
+                ring.Dispose();
+            }
+            _injectRing.Dispose();
+            foreach (var worker in Workers)
+            {
+                worker.Signal.Dispose();
+            }
+            PuntSignal.Dispose();
+            Gpm.Dispose();
+        }
+    }
+}

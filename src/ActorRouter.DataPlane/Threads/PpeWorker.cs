@@ -1,0 +1,138 @@
+using ActorRouter.DataPlane.Counters;
+using ActorRouter.DataPlane.Forwarding;
+using ActorRouter.DataPlane.Memory;
+
+namespace ActorRouter.DataPlane.Threads;
+
+/// <summary>
+/// A packet processing engine thread: takes the bursts the dispatcher assigned to it, runs the
+/// feature path on each with the forwarding snapshot current at that burst, and gathers the
+/// result into its B4Q ring for the HQF, followed by the burst's output count.
+/// </summary>
+public sealed class PpeWorker : DataPlaneWorker
+{
+    private readonly QfpDataPlane _dataPlane;
+    private readonly PpeChannel _channel;
+    private readonly Ipv4FeaturePath _features;
+    private readonly GpmCache _cache;
+    private readonly uint[] _input;
+    private readonly uint[] _output;
+    private int _inputHeld;
+    private int _outputHeld;
+    private int _outputPending;
+
+    internal PpeWorker(string name, int core, QfpDataPlane dataPlane, PpeChannel channel, Ipv4FeaturePath features, GpmCache cache)
+        : base(name, core, features.Counters)
+    {
+        _dataPlane = dataPlane;
+        _channel = channel;
+        _features = features;
+        _cache = cache;
+        _input = new uint[features.MaxBurst];
+        _output = new uint[features.MaxBurst * features.MaxOutputPerPacket];
+    }
+
+    public PpeChannel Channel => _channel;
+
+    protected override bool RunOnce()
+    {
+        if (_outputHeld > 0)
+        {
+            return FlushOutput();
+        }
+        if (!_channel.InBursts.TryPeek(out var length))
+        {
+            return false;
+        }
+        // The dispatcher writes a burst's packets before its length, so they are all there.
+        var got = _channel.InPackets.DequeueBurst(_input.AsSpan(0, (int)length));
+        _channel.InBursts.TryDequeue(out _);
+        _inputHeld = got;
+        for (var i = 0; i < got; i++)
+        {
+            _dataPlane.Gpm.SetOwner(_input[i], BufferOwner.Ppe);
+        }
+        FailIfFaultInjected();
+        _outputHeld = _features.ProcessBurst(_input.AsSpan(0, got), _output, _dataPlane.Forwarding, _dataPlane.Interfaces);
+        _inputHeld = 0;
+        _outputPending = 0;
+        FlushOutput();
+        return true;
+    }
+
+    /// <summary>Moves the processed burst to the B4Q ring; waits (by returning) while the HQF is behind.</summary>
+    private bool FlushOutput()
+    {
+        var gpm = _dataPlane.Gpm;
+        while (_outputPending < _outputHeld)
+        {
+            var n = _channel.OutPackets.EnqueueBurst(_output.AsSpan(_outputPending, _outputHeld - _outputPending));
+            for (var i = 0; i < n; i++)
+            {
+                gpm.SetOwner(_output[_outputPending + i], BufferOwner.B4Q);
+            }
+            _outputPending += n;
+            if (n == 0)
+            {
+                _dataPlane.HqfSignal.Notify();
+                return false;
+            }
+        }
+        if (!_channel.OutBursts.TryEnqueue((uint)_outputHeld))
+        {
+            _dataPlane.HqfSignal.Notify();
+            return false;
+        }
+        _outputHeld = 0;
+        _outputPending = 0;
+        _dataPlane.HqfSignal.Notify();
+        return true;
+    }
+
+    protected override bool HasPendingWork() => _outputHeld > 0 || !_channel.InBursts.IsEmpty;
+
+    protected internal override void ReclaimHeldBuffers()
+    {
+        var lost = 0;
+        var gpm = _dataPlane.Gpm;
+        for (var i = 0; i < _inputHeld; i++)
+        {
+            // A fault inside the feature path may already have released or punted some of the burst.
+            if (gpm.Meta(_input[i]).Owner == BufferOwner.Ppe)
+            {
+                _cache.Free(_input[i]);
+                lost++;
+            }
+        }
+        // Output not yet in the B4Q ring is lost with the dead thread's burst; the burst record is
+        // still written (with what did reach the ring) so the HQF's order restoration stays aligned.
+        for (var i = _outputPending; i < _outputHeld; i++)
+        {
+            _cache.Free(_output[i]);
+            lost++;
+        }
+        if (_outputHeld > 0)
+        {
+            _outputHeld = _outputPending;
+            while (!_channel.OutBursts.TryEnqueue((uint)_outputHeld))
+            {
+                Thread.Yield();
+            }
+        }
+        else if (_inputHeld > 0)
+        {
+            // The burst was taken but never processed: record an empty result for it.
+            while (!_channel.OutBursts.TryEnqueue(0))
+            {
+                Thread.Yield();
+            }
+        }
+        _inputHeld = 0;
+        _outputHeld = 0;
+        _outputPending = 0;
+        Counters.Drop(0, DropReason.ThreadFault, lost);
+        _cache.Drain();
+    }
+
+    internal void DrainOnStop() => _cache.Drain();
+}

@@ -1,0 +1,128 @@
+using ActorRouter.DataPlane.Counters;
+using ActorRouter.DataPlane.Memory;
+
+namespace ActorRouter.DataPlane.Threads;
+
+/// <summary>
+/// The Rx thread with the dispatcher: polls the RX side of every registered port, lands frames in
+/// GPM buffers from its own cache, and hands each port's burst whole to the next PPE in strict
+/// rotation (the order the HQF later restores). When the next PPE has no room it stops receiving,
+/// leaving frames in the vNIC's ring: back-pressure, not silent loss.
+/// </summary>
+public sealed class RxWorker : DataPlaneWorker
+{
+    private readonly QfpDataPlane _dataPlane;
+    private readonly PpeChannel[] _channels;
+    private readonly GpmCache _cache;
+    private readonly uint[] _burst;
+    private readonly int _burstSize;
+    private int _nextPpe;
+    private int _held;
+
+    internal RxWorker(string name, int core, QfpDataPlane dataPlane, PpeChannel[] channels, GpmCache cache, ThreadCounters counters, int burstSize)
+        : base(name, core, counters)
+    {
+        _dataPlane = dataPlane;
+        _channels = channels;
+        _cache = cache;
+        _burstSize = burstSize;
+        _burst = new uint[burstSize];
+    }
+
+    protected override bool RunOnce()
+    {
+        var interfaces = _dataPlane.Interfaces;
+        var registered = interfaces.RegisteredIndices;
+        var ports = interfaces.Ports;
+        var gpm = _dataPlane.Gpm;
+        var worked = false;
+        for (var r = 0; r < registered.Length; r++)
+        {
+            var index = registered[r];
+            var port = ports[index]!;
+            var channel = _channels[_nextPpe];
+            if (channel.InPackets.FreeSpace < _burstSize || channel.InBursts.FreeSpace < 1)
+            {
+                _dataPlane.PpeSignal(_nextPpe).Notify();
+                return worked;
+            }
+            // Keep a full burst of free buffers in hand; whatever the port does not fill stays ours.
+            while (_held < _burstSize)
+            {
+                var got = _cache.AllocateBurst(_burst.AsSpan(_held, _burstSize - _held));
+                if (got == 0)
+                {
+                    break;
+                }
+                _held += got;
+            }
+            if (_held == 0)
+            {
+                var discarded = port.DiscardReceived(_burstSize);
+                if (discarded > 0)
+                {
+                    Counters.Drop(index, DropReason.NoBuffer, discarded);
+                    worked = true;
+                }
+                continue;
+            }
+            var received = port.ReceiveBurst(gpm, _burst.AsSpan(0, _held));
+            if (received == 0)
+            {
+                continue;
+            }
+            FailIfFaultInjected();
+            long bytes = 0;
+            for (var i = 0; i < received; i++)
+            {
+                ref var meta = ref gpm.Meta(_burst[i]);
+                meta.RxInterface = (ushort)index;
+                bytes += meta.Length;
+            }
+            Counters.Add(index, InterfaceCounter.RxPackets, received);
+            Counters.Add(index, InterfaceCounter.RxBytes, bytes);
+            Counters.Packets += received;
+            Counters.Bursts++;
+            channel.InPackets.EnqueueBurst(_burst.AsSpan(0, received));
+            channel.InBursts.TryEnqueue((uint)received);
+            _dataPlane.PpeSignal(_nextPpe).Notify();
+            _nextPpe = _nextPpe + 1 == _channels.Length ? 0 : _nextPpe + 1;
+            // Slide the unused free buffers to the front for the next port.
+            var left = _held - received;
+            _burst.AsSpan(received, left).CopyTo(_burst);
+            _held = left;
+            worked = true;
+        }
+        return worked;
+    }
+
+    protected override bool HasPendingWork()
+    {
+        var interfaces = _dataPlane.Interfaces;
+        foreach (var index in interfaces.RegisteredIndices)
+        {
+            if (interfaces.Ports[index]!.HasReceived)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    protected internal override void ReclaimHeldBuffers()
+    {
+        var gpm = _dataPlane.Gpm;
+        // Free buffers in hand, and any received buffer not yet dispatched, go back to GPM.
+        for (var i = 0; i < _held; i++)
+        {
+            var owner = gpm.Meta(_burst[i]).Owner;
+            if (owner == BufferOwner.Rx)
+            {
+                Counters.Drop(gpm.Meta(_burst[i]).RxInterface, DropReason.ThreadFault);
+            }
+            _cache.Free(_burst[i]);
+        }
+        _held = 0;
+        _cache.Drain();
+    }
+}
