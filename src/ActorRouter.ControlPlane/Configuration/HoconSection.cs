@@ -222,7 +222,7 @@ internal sealed class HoconSection
     public static bool IsArray(HoconValue value) =>
         !IsObject(value) && value.Values.Any(element => element is HoconArray);
 
-    private static string Describe(HoconValue value) =>
+    public static string Describe(HoconValue value) =>
         IsObject(value) ? "an object" : IsArray(value) ? "a list" : $"'{value.GetString()}'";
 
     private HoconValue? Lookup(string key) => _items.TryGetValue(key, out var value) ? value : null;

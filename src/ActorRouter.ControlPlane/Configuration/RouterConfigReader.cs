@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 using Akka.Configuration.Hocon;
 
@@ -25,9 +26,9 @@ internal static partial class RouterConfigReader
     {
         if (!root.Items.TryGetValue(RouterConfigLoader.RootKey, out var value))
         {
-            var nearMiss = Suggestions.Closest(RouterConfigLoader.RootKey, root.Items.Keys) is not null
-                ? root.Items.Keys.FirstOrDefault(k => Suggestions.EditDistance(k, RouterConfigLoader.RootKey) <= 2)
-                : null;
+            // Other top-level sections (an akka { } block, say) may share the file, so a misspelled
+            // root is only recognisable as the top-level key nearest to the expected one.
+            var nearMiss = Suggestions.Closest(RouterConfigLoader.RootKey, root.Items.Keys);
             errors.Add(RouterConfigLoader.RootKey, nearMiss is null
                 ? "missing required section"
                 : $"missing required section (found '{nearMiss}'; did you mean '{RouterConfigLoader.RootKey}'?)");
@@ -35,7 +36,7 @@ internal static partial class RouterConfigReader
         }
         if (!HoconSection.IsObject(value))
         {
-            errors.Add(RouterConfigLoader.RootKey, "expected an object");
+            errors.Add(RouterConfigLoader.RootKey, $"expected an object, got {HoconSection.Describe(value)}");
             return null;
         }
         var top = HoconSection.Of(value.GetObject(), RouterConfigLoader.RootKey, errors);
@@ -78,28 +79,33 @@ internal static partial class RouterConfigReader
         var coresSection = section.Section("cores");
         var rx = ReadCore(coresSection, "rx");
         var ppe = new List<int>();
+        var ppeListIsValid = !coresSection.HasErrorAt("ppe");
         foreach (var (element, path) in coresSection.List("ppe"))
         {
             var text = HoconSection.ScalarText(element, path, "an integer", errors);
             if (text is null)
             {
+                ppeListIsValid = false;
                 continue;
             }
-            if (!int.TryParse(text, out var core))
+            if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var core))
             {
                 errors.Add(path, $"expected an integer, got '{text}'");
+                ppeListIsValid = false;
                 continue;
             }
             if (CheckCore(core) is { } problem)
             {
                 errors.Add(path, problem);
+                ppeListIsValid = false;
                 continue;
             }
             ppe.Add(core);
         }
-        if (ppe.Count > 0 && ppe.Count != ppeThreads)
+        var ppeThreadsIsValid = !section.HasErrorAt("ppe-threads");
+        if (ppeListIsValid && ppeThreadsIsValid && ppe.Count > 0 && ppe.Count != ppeThreads)
         {
-            coresSection.Error("ppe", $"lists {ppe.Count} cores but ppe-threads is {ppeThreads} (give one core per PPE thread, or [] to leave them unpinned)");
+            coresSection.Error("ppe", $"lists {ppe.Count} {(ppe.Count == 1 ? "core" : "cores")} but ppe-threads is {ppeThreads} (give one core per PPE thread, or [] to leave them unpinned)");
         }
         var hqf = ReadCore(coresSection, "hqf");
         coresSection.ReportUnknownKeys();
