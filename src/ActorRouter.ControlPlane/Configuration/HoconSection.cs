@@ -225,7 +225,11 @@ internal sealed class HoconSection
     public static string Describe(HoconValue value) =>
         IsObject(value) ? "an object" : IsArray(value) ? "a list" : $"'{value.GetString()}'";
 
-    private HoconValue? Lookup(string key) => _items.TryGetValue(key, out var value) ? value : null;
+    /// <summary>The value at <paramref name="key"/>; a HOCON null reads as absent, so it takes the default.</summary>
+    private HoconValue? Lookup(string key) =>
+        _items.TryGetValue(key, out var value) && (IsObject(value) || IsArray(value) || value.GetString() is not null)
+            ? value
+            : null;
 
     public bool HasErrorAt(string key) => _errors.Errors.Any(e => e.Key == PathOf(key));
 

@@ -272,6 +272,14 @@ public class ValidationErrorTests
             "missing required value");
 
     [Fact]
+    public void Null_section_reads_as_absent()
+    {
+        var config = RouterConfigLoader.LoadString("actorrouter { control { tls = null }, interfaces = null }", Source);
+        Assert.Equal(ControlConfig.Default, config.Control);
+        Assert.Empty(config.Interfaces);
+    }
+
+    [Fact]
     public void Tls_is_read()
     {
         var config = RouterConfigLoader.LoadString("""actorrouter.control.tls { certificate-path = "/etc/ar.pfx" }""", Source);
