@@ -274,7 +274,7 @@ public class ValidationErrorTests
     [Fact]
     public void Null_section_reads_as_absent()
     {
-        var config = RouterConfigLoader.LoadString("actorrouter { control { tls = null }, interfaces = null }", Source);
+        var config = RouterConfigLoader.LoadString("actorrouter {\n  control {\n    tls = null\n  }\n  interfaces = null\n}\n", Source);
         Assert.Equal(ControlConfig.Default, config.Control);
         Assert.Empty(config.Interfaces);
     }
