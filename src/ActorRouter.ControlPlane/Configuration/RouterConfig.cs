@@ -1,0 +1,117 @@
+namespace ActorRouter.ControlPlane.Configuration;
+
+/// <summary>The whole router configuration: everything under <c>actorrouter { }</c>.</summary>
+public sealed record RouterConfig(
+    DataPlaneConfig DataPlane,
+    PuntConfig Punt,
+    IcmpConfig Icmp,
+    EquatableList<InterfaceConfig> Interfaces,
+    EquatableList<StaticRouteConfig> StaticRoutes,
+    ControlConfig Control,
+    FaultInjectionConfig FaultInjection,
+    SimulationConfig Simulation);
+
+/// <summary>GPM: the one native block of fixed-size packet buffers.</summary>
+public sealed record GpmConfig(int BufferSize, int BufferCount, int Headroom)
+{
+    public static readonly GpmConfig Default = new(BufferSize: 2048, BufferCount: 16384, Headroom: 128);
+}
+
+/// <summary>Cores the data-plane threads are pinned to; <see cref="Unpinned"/> leaves a thread to the OS scheduler.</summary>
+public sealed record CoreAssignment(int Rx, EquatableList<int> Ppe, int Hqf)
+{
+    public const int Unpinned = -1;
+
+    /// <summary>An empty <see cref="Ppe"/> list leaves every PPE thread unpinned.</summary>
+    public static readonly CoreAssignment Default = new(Unpinned, EquatableList<int>.Empty, Unpinned);
+}
+
+public sealed record DataPlaneConfig(GpmConfig Gpm, int PpeThreads, int BurstSize, int RingSize, CoreAssignment Cores)
+{
+    public static readonly DataPlaneConfig Default = new(GpmConfig.Default, PpeThreads: 2, BurstSize: 32, RingSize: 1024, CoreAssignment.Default);
+}
+
+/// <summary>The bounded, rate-limited ring that carries packets for the router itself to the control plane.</summary>
+public sealed record PuntConfig(int RateLimitPps, int Burst, int RingSize)
+{
+    public static readonly PuntConfig Default = new(RateLimitPps: 1000, Burst: 100, RingSize: 1024);
+}
+
+/// <summary>Rate limit on ICMP errors the router generates (unreachable, time exceeded, ...).</summary>
+public sealed record IcmpConfig(int ErrorRateLimitPps, int Burst)
+{
+    public static readonly IcmpConfig Default = new(ErrorRateLimitPps: 100, Burst: 10);
+}
+
+public enum InterfaceDriver
+{
+    /// <summary>In-memory vNIC: the embedded default and tests.</summary>
+    Memory,
+
+    /// <summary>A real Linux interface through AF_PACKET mmap rings.</summary>
+    AfPacket,
+}
+
+/// <param name="OsName">The OS-side name (Linux interface name, or the memory vNIC's name).</param>
+/// <param name="Name">The router-side name, e.g. GigabitEthernet1.</param>
+/// <param name="Mac">Null: the driver's own MAC address is used.</param>
+public sealed record InterfaceConfig(
+    string OsName,
+    string Name,
+    InterfaceDriver Driver,
+    Ipv4Cidr? Ipv4,
+    int Mtu,
+    int RingSize,
+    ulong? Mac,
+    bool Shutdown)
+{
+    public const InterfaceDriver DefaultDriver = InterfaceDriver.Memory;
+    public const int DefaultMtu = 1500;
+    public const int DefaultRingSize = 512;
+}
+
+/// <param name="Interface">Null: the egress interface is resolved from the next hop.</param>
+public sealed record StaticRouteConfig(Ipv4Cidr Prefix, uint NextHop, string? Interface);
+
+/// <param name="CertificatePassword">Null when the certificate file is not protected.</param>
+public sealed record TlsConfig(string CertificatePath, string? CertificatePassword);
+
+/// <summary>Where the control endpoint (Akka.Remote, used by arctl) listens.</summary>
+/// <param name="Port">0 lets the OS pick a free port.</param>
+/// <param name="Tls">Null: plain TCP.</param>
+public sealed record ControlConfig(string Hostname, int Port, TlsConfig? Tls)
+{
+    public static readonly ControlConfig Default = new(Hostname: "127.0.0.1", Port: 4053, Tls: null);
+}
+
+public sealed record FaultInjectionConfig(bool Enabled)
+{
+    public static readonly FaultInjectionConfig Default = new(Enabled: false);
+}
+
+/// <summary>A simulated host on the far end of a memory vNIC.</summary>
+/// <param name="Interface">The router-side name of the interface the host is attached to.</param>
+/// <param name="SendTo">Null: the host only answers, it originates no traffic.</param>
+public sealed record SimulatedHostConfig(
+    string Interface,
+    uint Ipv4,
+    ulong Mac,
+    uint Gateway,
+    uint? SendTo,
+    int RatePps,
+    int PayloadBytes)
+{
+    public const int DefaultRatePps = 100;
+    public const int DefaultPayloadBytes = 64;
+
+    /// <summary>
+    /// The MAC a host gets when none is configured: locally administered 02:00 followed by its IPv4
+    /// address, so that distinct hosts get distinct MACs without the author inventing them.
+    /// </summary>
+    public static ulong DefaultMacFor(uint ipv4) => 0x0200_0000_0000UL | ipv4;
+}
+
+public sealed record SimulationConfig(EquatableList<SimulatedHostConfig> Hosts)
+{
+    public static readonly SimulationConfig Default = new(EquatableList<SimulatedHostConfig>.Empty);
+}

@@ -1,0 +1,532 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using Akka.Configuration.Hocon;
+
+namespace ActorRouter.ControlPlane.Configuration;
+
+/// <summary>
+/// The schema of <c>actorrouter { }</c>: reads each section, checks each value, then checks the
+/// values against each other (duplicates, subnets, gateways). Cross-checks only look at values that
+/// read cleanly, so one mistake is reported once rather than again as a follow-on error.
+/// </summary>
+internal static partial class RouterConfigReader
+{
+    /// <summary>Ethernet header plus one 802.1Q tag: the frame a buffer must hold beyond the MTU.</summary>
+    private const int MaxL2Overhead = 18;
+
+    /// <summary>IPv4 header plus an 8-byte transport header (UDP or ICMP echo) in a simulated host's packets.</summary>
+    private const int SimulatedPacketOverhead = 28;
+
+    private const int MaxLinuxInterfaceNameLength = 15;
+
+    [GeneratedRegex(@"^[A-Za-z][A-Za-z-]*\d+(/\d+)*$")]
+    private static partial Regex RouterInterfaceName();
+
+    public static RouterConfig? Read(HoconObject root, ErrorSink errors)
+    {
+        if (!root.Items.TryGetValue(RouterConfigLoader.RootKey, out var value))
+        {
+            // Other top-level sections (an akka { } block, say) may share the file, so a misspelled
+            // root is only recognisable as the top-level key nearest to the expected one.
+            var nearMiss = Suggestions.Closest(RouterConfigLoader.RootKey, root.Items.Keys);
+            errors.Add(RouterConfigLoader.RootKey, nearMiss is null
+                ? "missing required section"
+                : $"missing required section (found '{nearMiss}'; did you mean '{RouterConfigLoader.RootKey}'?)");
+            return null;
+        }
+        if (!HoconSection.IsObject(value))
+        {
+            errors.Add(RouterConfigLoader.RootKey, $"expected an object, got {HoconSection.Describe(value)}");
+            return null;
+        }
+        var top = HoconSection.Of(value.GetObject(), RouterConfigLoader.RootKey, errors);
+
+        var dataPlane = ReadDataPlane(top.Section("data-plane"), errors);
+        var punt = ReadPunt(top.Section("punt"));
+        var icmp = ReadIcmp(top.Section("icmp"));
+        var interfaces = ReadInterfaces(top, dataPlane, errors);
+        var routes = ReadStaticRoutes(top, interfaces);
+        var control = ReadControl(top.Section("control"));
+        var faultInjection = ReadFaultInjection(top.Section("fault-injection"));
+        var simulation = ReadSimulation(top.Section("simulation"), interfaces);
+        top.ReportUnknownKeys();
+
+        return new RouterConfig(
+            dataPlane,
+            punt,
+            icmp,
+            interfaces.Select(d => d.ToConfig()).ToEquatableList(),
+            routes,
+            control,
+            faultInjection,
+            simulation);
+    }
+
+    private static DataPlaneConfig ReadDataPlane(HoconSection section, ErrorSink errors)
+    {
+        var defaults = DataPlaneConfig.Default;
+        var gpmSection = section.Section("gpm");
+        var gpm = new GpmConfig(
+            BufferSize: gpmSection.PowerOfTwo("buffer-size", defaults.Gpm.BufferSize, 1024, 16384),
+            BufferCount: gpmSection.Int("buffer-count", defaults.Gpm.BufferCount, 256, 4 * 1024 * 1024),
+            Headroom: gpmSection.Int("headroom", defaults.Gpm.Headroom, 0, 512));
+        gpmSection.ReportUnknownKeys();
+
+        var ppeThreads = section.Int("ppe-threads", defaults.PpeThreads, 1, 64);
+        var burstSize = section.Int("burst-size", defaults.BurstSize, 1, 256);
+        var ringSize = section.PowerOfTwo("ring-size", defaults.RingSize, 64, 65536);
+
+        var coresSection = section.Section("cores");
+        var rx = ReadCore(coresSection, "rx");
+        var ppe = new List<int>();
+        var ppeListIsValid = !coresSection.HasErrorAt("ppe");
+        foreach (var (element, path) in coresSection.List("ppe"))
+        {
+            var text = HoconSection.ScalarText(element, path, "an integer", errors);
+            if (text is null)
+            {
+                ppeListIsValid = false;
+                continue;
+            }
+            if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var core))
+            {
+                errors.Add(path, $"expected an integer, got '{text}'");
+                ppeListIsValid = false;
+                continue;
+            }
+            if (CheckCore(core) is { } problem)
+            {
+                errors.Add(path, problem);
+                ppeListIsValid = false;
+                continue;
+            }
+            ppe.Add(core);
+        }
+        var ppeThreadsIsValid = !section.HasErrorAt("ppe-threads");
+        if (ppeListIsValid && ppeThreadsIsValid && ppe.Count > 0 && ppe.Count != ppeThreads)
+        {
+            coresSection.Error("ppe", $"lists {ppe.Count} {(ppe.Count == 1 ? "core" : "cores")} but ppe-threads is {ppeThreads} (give one core per PPE thread, or [] to leave them unpinned)");
+        }
+        var hqf = ReadCore(coresSection, "hqf");
+        coresSection.ReportUnknownKeys();
+        section.ReportUnknownKeys();
+
+        return new DataPlaneConfig(gpm, ppeThreads, burstSize, ringSize, new CoreAssignment(rx, ppe.ToEquatableList(), hqf));
+    }
+
+    private static int ReadCore(HoconSection section, string key)
+    {
+        var core = section.Int(key, CoreAssignment.Unpinned, CoreAssignment.Unpinned, int.MaxValue);
+        if (CheckCore(core) is { } problem)
+        {
+            section.Error(key, problem);
+            return CoreAssignment.Unpinned;
+        }
+        return core;
+    }
+
+    private static string? CheckCore(int core)
+    {
+        var processors = Environment.ProcessorCount;
+        if (core < CoreAssignment.Unpinned)
+        {
+            return $"{core} is not a core (use -1 to leave the thread unpinned)";
+        }
+        return core >= processors
+            ? $"core {core} does not exist: this machine has {processors} processors (cores 0..{processors - 1})"
+            : null;
+    }
+
+    private static PuntConfig ReadPunt(HoconSection section)
+    {
+        var defaults = PuntConfig.Default;
+        var punt = new PuntConfig(
+            RateLimitPps: section.Int("rate-limit-pps", defaults.RateLimitPps, 1, 1_000_000),
+            Burst: section.Int("burst", defaults.Burst, 1, 100_000),
+            RingSize: section.PowerOfTwo("ring-size", defaults.RingSize, 64, 65536));
+        section.ReportUnknownKeys();
+        return punt;
+    }
+
+    private static IcmpConfig ReadIcmp(HoconSection section)
+    {
+        var defaults = IcmpConfig.Default;
+        var icmp = new IcmpConfig(
+            ErrorRateLimitPps: section.Int("error-rate-limit-pps", defaults.ErrorRateLimitPps, 0, 1_000_000),
+            Burst: section.Int("burst", defaults.Burst, 1, 100_000));
+        section.ReportUnknownKeys();
+        return icmp;
+    }
+
+    /// <summary>An interface as read, with null for values that were missing or invalid (already reported).</summary>
+    private sealed class InterfaceDraft
+    {
+        public required string Path { get; init; }
+        public string? OsName { get; set; }
+        public string? Name { get; set; }
+        public InterfaceDriver Driver { get; set; }
+        public Ipv4Cidr? Ipv4 { get; set; }
+        public bool Ipv4Invalid { get; set; }
+        public int Mtu { get; set; }
+        public int RingSize { get; set; }
+        public ulong? Mac { get; set; }
+        public bool Shutdown { get; set; }
+
+        public InterfaceConfig ToConfig() => new(OsName ?? "", Name ?? "", Driver, Ipv4, Mtu, RingSize, Mac, Shutdown);
+    }
+
+    private static List<InterfaceDraft> ReadInterfaces(HoconSection top, DataPlaneConfig dataPlane, ErrorSink errors)
+    {
+        var drafts = new List<InterfaceDraft>();
+        foreach (var (section, _) in top.ObjectList("interfaces"))
+        {
+            var draft = new InterfaceDraft { Path = section.Path };
+            draft.OsName = ReadOsName(section);
+            draft.Name = ReadRouterInterfaceName(section);
+            draft.Driver = ReadDriver(section);
+            (draft.Ipv4, draft.Ipv4Invalid) = ReadInterfaceAddress(section);
+            draft.Mtu = section.Int("mtu", InterfaceConfig.DefaultMtu, 68, 9000);
+            draft.RingSize = section.PowerOfTwo("ring-size", InterfaceConfig.DefaultRingSize, 64, 4096);
+            draft.Mac = ReadUnicastMac(section, "mac");
+            draft.Shutdown = section.Bool("shutdown", false);
+            section.ReportUnknownKeys();
+
+            var gpmIsValid = !errors.Errors.Any(e => e.Key.StartsWith($"{RouterConfigLoader.RootKey}.data-plane.gpm", StringComparison.Ordinal));
+            var bufferNeeded = dataPlane.Gpm.Headroom + draft.Mtu + MaxL2Overhead;
+            if (gpmIsValid && bufferNeeded > dataPlane.Gpm.BufferSize)
+            {
+                section.Error("mtu", $"mtu {draft.Mtu} does not fit a packet buffer: headroom {dataPlane.Gpm.Headroom} + frame {draft.Mtu + MaxL2Overhead} = {bufferNeeded} bytes > data-plane.gpm.buffer-size {dataPlane.Gpm.BufferSize}");
+            }
+            drafts.Add(draft);
+        }
+
+        for (var j = 0; j < drafts.Count; j++)
+        {
+            for (var i = 0; i < j; i++)
+            {
+                var (earlier, later) = (drafts[i], drafts[j]);
+                if (earlier.Name is not null && string.Equals(earlier.Name, later.Name, StringComparison.OrdinalIgnoreCase))
+                {
+                    errors.Add($"{later.Path}.name", $"duplicate interface name '{later.Name}' (also at {earlier.Path})");
+                }
+                if (earlier.OsName is not null && earlier.OsName == later.OsName)
+                {
+                    errors.Add($"{later.Path}.os-name", $"duplicate os-name '{later.OsName}' (also at {earlier.Path})");
+                }
+                if (earlier.Ipv4 is { } a && later.Ipv4 is { } b && a.Overlaps(b))
+                {
+                    errors.Add($"{later.Path}.ipv4", $"{b} overlaps {a} of {earlier.Name} (at {earlier.Path})");
+                }
+            }
+        }
+        return drafts;
+    }
+
+    private static string? ReadOsName(HoconSection section)
+    {
+        var osName = section.RequiredText("os-name", "a string");
+        if (osName is null)
+        {
+            return null;
+        }
+        if (osName.Length is 0 or > MaxLinuxInterfaceNameLength || osName.Any(c => c == '/' || char.IsWhiteSpace(c)))
+        {
+            section.Error("os-name", $"'{osName}' is not a valid OS interface name (1..{MaxLinuxInterfaceNameLength} characters, no '/' or whitespace)");
+            return null;
+        }
+        return osName;
+    }
+
+    private static string? ReadRouterInterfaceName(HoconSection section)
+    {
+        var name = section.RequiredText("name", "a string");
+        if (name is null)
+        {
+            return null;
+        }
+        if (!RouterInterfaceName().IsMatch(name))
+        {
+            section.Error("name", $"'{name}' is not a valid interface name (a type and a number, such as GigabitEthernet1 or GigabitEthernet0/0/1)");
+            return null;
+        }
+        return name;
+    }
+
+    private static InterfaceDriver ReadDriver(HoconSection section)
+    {
+        var text = section.Text("driver", "memory or af-packet");
+        switch (text)
+        {
+            case null or "memory":
+                return InterfaceDriver.Memory;
+            case "af-packet":
+                return InterfaceDriver.AfPacket;
+            default:
+                section.Error("driver", $"expected memory or af-packet, got '{text}'");
+                return InterfaceConfig.DefaultDriver;
+        }
+    }
+
+    private static (Ipv4Cidr? Address, bool Invalid) ReadInterfaceAddress(HoconSection section)
+    {
+        var text = section.Text("ipv4", "an IPv4 address with prefix length (A.B.C.D/L)");
+        if (text is null)
+        {
+            return (null, section.HasErrorAt("ipv4"));
+        }
+        if (!Ipv4Cidr.TryParse(text, out var cidr))
+        {
+            section.Error("ipv4", $"'{text}' is not an IPv4 address with prefix length (A.B.C.D/L)");
+            return (null, true);
+        }
+        var problem = cidr.PrefixLength == 0
+            ? $"prefix length 0 is not usable on an interface"
+            : Ipv4Text.WhyNotUnicast(cidr.Address) is { } why
+                ? $"{cidr} {why}"
+                : cidr.PrefixLength < 31 && cidr.Address == cidr.Network
+                    ? $"{cidr} is the network address of its subnet"
+                    : cidr.PrefixLength < 31 && cidr.Address == cidr.Broadcast
+                        ? $"{cidr} is the broadcast address of its subnet"
+                        : null;
+        if (problem is not null)
+        {
+            section.Error("ipv4", problem);
+            return (null, true);
+        }
+        return (cidr, false);
+    }
+
+    private static ulong? ReadUnicastMac(HoconSection section, string key)
+    {
+        var text = section.Text(key, "a MAC address");
+        if (text is null)
+        {
+            return null;
+        }
+        if (!MacText.TryParse(text, out var mac))
+        {
+            section.Error(key, $"'{text}' is not a MAC address (expected the form 02:00:00:00:00:01)");
+            return null;
+        }
+        if (mac == 0)
+        {
+            section.Error(key, $"{MacText.Format(mac)} is not a usable MAC address");
+            return null;
+        }
+        if (MacText.IsMulticast(mac))
+        {
+            section.Error(key, $"{MacText.Format(mac)} is a multicast MAC address; a unicast one is needed");
+            return null;
+        }
+        return mac;
+    }
+
+    private static uint? ReadAddress(HoconSection section, string key, bool required)
+    {
+        var text = required ? section.RequiredText(key, "an IPv4 address") : section.Text(key, "an IPv4 address");
+        if (text is null)
+        {
+            return null;
+        }
+        if (!Ipv4Text.TryParse(text, out var address))
+        {
+            section.Error(key, $"'{text}' is not an IPv4 address (A.B.C.D)");
+            return null;
+        }
+        return address;
+    }
+
+    private static EquatableList<StaticRouteConfig> ReadStaticRoutes(HoconSection top, List<InterfaceDraft> interfaces)
+    {
+        var routes = new List<(StaticRouteConfig Route, string Path)>();
+        foreach (var (section, _) in top.ObjectList("static-routes"))
+        {
+            var prefix = ReadRoutePrefix(section);
+            var nextHop = ReadAddress(section, "next-hop", required: true);
+            if (nextHop is { } hop)
+            {
+                var owner = interfaces.FirstOrDefault(i => i.Ipv4?.Address == hop);
+                if (Ipv4Text.WhyNotUnicast(hop) is { } why)
+                {
+                    section.Error("next-hop", $"{Ipv4Text.Format(hop)} {why}");
+                    nextHop = null;
+                }
+                else if (owner is not null)
+                {
+                    section.Error("next-hop", $"{Ipv4Text.Format(hop)} is this router's own address on {owner.Name}");
+                    nextHop = null;
+                }
+            }
+            var interfaceName = section.OptionalString("interface");
+            if (interfaceName is not null && FindInterface(interfaces, interfaceName) is null)
+            {
+                section.Error("interface", NoSuchInterface(interfaceName, interfaces));
+                interfaceName = null;
+            }
+            section.ReportUnknownKeys();
+            if (prefix is null || nextHop is null)
+            {
+                continue;
+            }
+            var route = new StaticRouteConfig(prefix.Value, nextHop.Value, interfaceName);
+            var earlier = routes.FirstOrDefault(r => r.Route.Prefix == route.Prefix && r.Route.NextHop == route.NextHop);
+            if (earlier.Route is not null)
+            {
+                section.Error("prefix", $"duplicate static route {route.Prefix} via {Ipv4Text.Format(route.NextHop)} (also at {earlier.Path})");
+            }
+            routes.Add((route, section.Path));
+        }
+        return routes.Select(r => r.Route).ToEquatableList();
+    }
+
+    private static Ipv4Cidr? ReadRoutePrefix(HoconSection section)
+    {
+        var text = section.RequiredText("prefix", "a prefix (A.B.C.D/L)");
+        if (text is null)
+        {
+            return null;
+        }
+        if (!Ipv4Cidr.TryParse(text, out var prefix))
+        {
+            section.Error("prefix", $"'{text}' is not a prefix (A.B.C.D/L)");
+            return null;
+        }
+        if (prefix.HasHostBits)
+        {
+            section.Error("prefix", $"{prefix} has host bits set (did you mean {new Ipv4Cidr(prefix.Network, prefix.PrefixLength)}?)");
+            return null;
+        }
+        return prefix;
+    }
+
+    private static InterfaceDraft? FindInterface(List<InterfaceDraft> interfaces, string name) =>
+        interfaces.FirstOrDefault(i => string.Equals(i.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    private static string NoSuchInterface(string name, List<InterfaceDraft> interfaces)
+    {
+        var known = interfaces.Where(i => i.Name is not null).Select(i => i.Name!).ToList();
+        return known.Count == 0
+            ? $"no interface named '{name}' (no interfaces are configured)"
+            : $"no interface named '{name}' (configured: {string.Join(", ", known)})";
+    }
+
+    private static ControlConfig ReadControl(HoconSection section)
+    {
+        var defaults = ControlConfig.Default;
+        var hostname = section.OptionalString("hostname") ?? defaults.Hostname;
+        if (hostname.Length == 0)
+        {
+            section.Error("hostname", "must not be empty");
+        }
+        var port = section.Int("port", defaults.Port, 0, 65535);
+        TlsConfig? tls = null;
+        var hasTls = section.Has("tls");
+        var tlsSection = section.Section("tls");
+        if (hasTls && tlsSection.IsPresent)
+        {
+            var path = tlsSection.RequiredString("certificate-path");
+            var password = tlsSection.OptionalString("certificate-password");
+            tlsSection.ReportUnknownKeys();
+            tls = new TlsConfig(path, password);
+        }
+        section.ReportUnknownKeys();
+        return new ControlConfig(hostname, port, tls);
+    }
+
+    private static FaultInjectionConfig ReadFaultInjection(HoconSection section)
+    {
+        var config = new FaultInjectionConfig(section.Bool("enabled", FaultInjectionConfig.Default.Enabled));
+        section.ReportUnknownKeys();
+        return config;
+    }
+
+    private static SimulationConfig ReadSimulation(HoconSection section, List<InterfaceDraft> interfaces)
+    {
+        var hosts = new List<(SimulatedHostConfig Host, string Path)>();
+        foreach (var (host, _) in section.ObjectList("hosts"))
+        {
+            var attachedTo = ReadHostInterface(host, interfaces);
+            var address = ReadAddress(host, "ipv4", required: true);
+            var mac = ReadUnicastMac(host, "mac");
+            var gateway = ReadAddress(host, "gateway", required: true);
+            var sendTo = ReadAddress(host, "send-to", required: false);
+            var ratePps = host.Int("rate-pps", SimulatedHostConfig.DefaultRatePps, 1, 1_000_000);
+            var payloadBytes = host.Int("payload-bytes", SimulatedHostConfig.DefaultPayloadBytes, 0, 9000 - SimulatedPacketOverhead);
+            host.ReportUnknownKeys();
+
+            if (attachedTo?.Ipv4 is { } subnet)
+            {
+                if (address is { } a && !subnet.Contains(a))
+                {
+                    host.Error("ipv4", $"{Ipv4Text.Format(a)} is outside {attachedTo.Name}'s subnet {new Ipv4Cidr(subnet.Network, subnet.PrefixLength)}");
+                    address = null;
+                }
+                else if (address == subnet.Address)
+                {
+                    host.Error("ipv4", $"{Ipv4Text.Format(subnet.Address)} is {attachedTo.Name}'s own address");
+                    address = null;
+                }
+                if (gateway is { } g && g != subnet.Address)
+                {
+                    host.Error("gateway", $"expected {attachedTo.Name}'s address {Ipv4Text.Format(subnet.Address)}, got {Ipv4Text.Format(g)}");
+                }
+                var payloadLimit = attachedTo.Mtu - SimulatedPacketOverhead;
+                if (payloadBytes > payloadLimit)
+                {
+                    host.Error("payload-bytes", $"{payloadBytes} does not fit mtu {attachedTo.Mtu} of {attachedTo.Name} (at most {payloadLimit})");
+                }
+            }
+            if (address is { } hostAddress)
+            {
+                var earlier = hosts.FirstOrDefault(h => h.Host.Ipv4 == hostAddress);
+                if (earlier.Host is not null)
+                {
+                    host.Error("ipv4", $"duplicate simulated host {Ipv4Text.Format(hostAddress)} (also at {earlier.Path})");
+                }
+            }
+            if (attachedTo is null || address is null || gateway is null)
+            {
+                continue;
+            }
+            hosts.Add((new SimulatedHostConfig(
+                attachedTo.Name!,
+                address.Value,
+                mac ?? SimulatedHostConfig.DefaultMacFor(address.Value),
+                gateway.Value,
+                sendTo,
+                ratePps,
+                payloadBytes), host.Path));
+        }
+        section.ReportUnknownKeys();
+        return new SimulationConfig(hosts.Select(h => h.Host).ToEquatableList());
+    }
+
+    private static InterfaceDraft? ReadHostInterface(HoconSection host, List<InterfaceDraft> interfaces)
+    {
+        var name = host.RequiredText("interface", "a string");
+        if (name is null)
+        {
+            return null;
+        }
+        var attachedTo = FindInterface(interfaces, name);
+        if (attachedTo is null)
+        {
+            host.Error("interface", NoSuchInterface(name, interfaces));
+            return null;
+        }
+        if (attachedTo.Driver != InterfaceDriver.Memory)
+        {
+            host.Error("interface", $"{attachedTo.Name} uses the af-packet driver; simulated hosts attach only to memory interfaces");
+            return null;
+        }
+        if (attachedTo.Ipv4 is null)
+        {
+            if (!attachedTo.Ipv4Invalid)
+            {
+                host.Error("interface", $"{attachedTo.Name} has no ipv4 address, so no host can be attached to it");
+            }
+            return null;
+        }
+        return attachedTo;
+    }
+}

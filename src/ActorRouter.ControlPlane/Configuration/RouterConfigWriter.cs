@@ -1,0 +1,183 @@
+using System.Globalization;
+using System.Text;
+
+namespace ActorRouter.ControlPlane.Configuration;
+
+/// <summary>
+/// Renders a configuration as canonical HOCON: every key written out, in schema order, with the
+/// same layout every time, so that <c>show running-config</c> output is stable and diffable and
+/// <c>write memory</c> produces a file that loads back to an equal configuration.
+/// </summary>
+public static class RouterConfigWriter
+{
+    public static string ToHocon(RouterConfig config)
+    {
+        var w = new HoconTextWriter();
+        w.Open(RouterConfigLoader.RootKey);
+
+        var dataPlane = config.DataPlane;
+        w.Open("data-plane");
+        w.Open("gpm");
+        w.Value("buffer-size", dataPlane.Gpm.BufferSize);
+        w.Value("buffer-count", dataPlane.Gpm.BufferCount);
+        w.Value("headroom", dataPlane.Gpm.Headroom);
+        w.Close();
+        w.Value("ppe-threads", dataPlane.PpeThreads);
+        w.Value("burst-size", dataPlane.BurstSize);
+        w.Value("ring-size", dataPlane.RingSize);
+        w.Open("cores");
+        w.Value("rx", dataPlane.Cores.Rx);
+        w.Raw("ppe", "[" + string.Join(", ", dataPlane.Cores.Ppe.Select(Number)) + "]");
+        w.Value("hqf", dataPlane.Cores.Hqf);
+        w.Close();
+        w.Close();
+
+        w.Open("punt");
+        w.Value("rate-limit-pps", config.Punt.RateLimitPps);
+        w.Value("burst", config.Punt.Burst);
+        w.Value("ring-size", config.Punt.RingSize);
+        w.Close();
+
+        w.Open("icmp");
+        w.Value("error-rate-limit-pps", config.Icmp.ErrorRateLimitPps);
+        w.Value("burst", config.Icmp.Burst);
+        w.Close();
+
+        w.OpenList("interfaces", config.Interfaces, (w, i) =>
+        {
+            w.Value("os-name", i.OsName);
+            w.Value("name", i.Name);
+            w.Raw("driver", i.Driver == InterfaceDriver.AfPacket ? "af-packet" : "memory");
+            if (i.Ipv4 is { } ipv4)
+            {
+                w.Value("ipv4", ipv4.ToString());
+            }
+            w.Value("mtu", i.Mtu);
+            w.Value("ring-size", i.RingSize);
+            if (i.Mac is { } mac)
+            {
+                w.Value("mac", MacText.Format(mac));
+            }
+            w.Value("shutdown", i.Shutdown);
+        });
+
+        w.OpenList("static-routes", config.StaticRoutes, (w, r) =>
+        {
+            w.Value("prefix", r.Prefix.ToString());
+            w.Value("next-hop", Ipv4Text.Format(r.NextHop));
+            if (r.Interface is not null)
+            {
+                w.Value("interface", r.Interface);
+            }
+        });
+
+        w.Open("control");
+        w.Value("hostname", config.Control.Hostname);
+        w.Value("port", config.Control.Port);
+        if (config.Control.Tls is { } tls)
+        {
+            w.Open("tls");
+            w.Value("certificate-path", tls.CertificatePath);
+            if (tls.CertificatePassword is not null)
+            {
+                w.Value("certificate-password", tls.CertificatePassword);
+            }
+            w.Close();
+        }
+        w.Close();
+
+        w.Open("fault-injection");
+        w.Value("enabled", config.FaultInjection.Enabled);
+        w.Close();
+
+        w.Open("simulation");
+        w.OpenList("hosts", config.Simulation.Hosts, (w, h) =>
+        {
+            w.Value("interface", h.Interface);
+            w.Value("ipv4", Ipv4Text.Format(h.Ipv4));
+            w.Value("mac", MacText.Format(h.Mac));
+            w.Value("gateway", Ipv4Text.Format(h.Gateway));
+            if (h.SendTo is { } sendTo)
+            {
+                w.Value("send-to", Ipv4Text.Format(sendTo));
+            }
+            w.Value("rate-pps", h.RatePps);
+            w.Value("payload-bytes", h.PayloadBytes);
+        });
+        w.Close();
+
+        w.Close();
+        return w.ToString();
+    }
+
+    private static string Number(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private sealed class HoconTextWriter
+    {
+        private readonly StringBuilder _text = new();
+        private int _depth;
+
+        public void Open(string key)
+        {
+            Line($"{key} {{");
+            _depth++;
+        }
+
+        public void Close()
+        {
+            _depth--;
+            Line("}");
+        }
+
+        public void Value(string key, int value) => Raw(key, Number(value));
+
+        public void Value(string key, bool value) => Raw(key, value ? "true" : "false");
+
+        public void Value(string key, string value) => Raw(key, Quote(value));
+
+        public void Raw(string key, string hocon) => Line($"{key} = {hocon}");
+
+        public void OpenList<T>(string key, IReadOnlyList<T> items, Action<HoconTextWriter, T> writeItem)
+        {
+            if (items.Count == 0)
+            {
+                Raw(key, "[]");
+                return;
+            }
+            Line($"{key} = [");
+            _depth++;
+            for (var index = 0; index < items.Count; index++)
+            {
+                Line("{");
+                _depth++;
+                writeItem(this, items[index]);
+                _depth--;
+                Line(index < items.Count - 1 ? "}," : "}");
+            }
+            _depth--;
+            Line("]");
+        }
+
+        public override string ToString() => _text.ToString();
+
+        private void Line(string text) => _text.Append(' ', 2 * _depth).Append(text).Append('\n');
+
+        private static string Quote(string value)
+        {
+            var quoted = new StringBuilder("\"");
+            foreach (var c in value)
+            {
+                switch (c)
+                {
+                    case '"': quoted.Append("\\\""); break;
+                    case '\\': quoted.Append("\\\\"); break;
+                    case '\n': quoted.Append("\\n"); break;
+                    case '\r': quoted.Append("\\r"); break;
+                    case '\t': quoted.Append("\\t"); break;
+                    default: quoted.Append(c); break;
+                }
+            }
+            return quoted.Append('"').ToString();
+        }
+    }
+}
