@@ -31,6 +31,7 @@ public abstract class DataPlaneWorker
     private volatile bool _faultRequested;
     private long _epoch;
     private long _heartbeat;
+    private long _allocatedBytes;
     private int _restarts;
     private volatile WorkerState _state = WorkerState.Created;
 
@@ -52,6 +53,12 @@ public abstract class DataPlaneWorker
     public long Heartbeat => Volatile.Read(ref _heartbeat);
     public int Restarts => Volatile.Read(ref _restarts);
     public WorkerFault? LastFault { get; private set; }
+
+    /// <summary>
+    /// Bytes the thread has allocated on the managed heap since it started, as the thread itself
+    /// last read it (every 1024 turns and before each sleep). Steady-state forwarding keeps it flat.
+    /// </summary>
+    public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);
 
     /// <summary>True when the last pinning attempt succeeded (or no pinning was asked for).</summary>
     public bool Pinned { get; private set; }
@@ -141,6 +148,10 @@ public abstract class DataPlaneWorker
                     Interlocked.Increment(ref _epoch);
                 }
                 Volatile.Write(ref _heartbeat, _heartbeat + 1);
+                if ((_heartbeat & 1023) == 0)
+                {
+                    Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
+                }
                 if (worked)
                 {
                     idleTurns = 0;
@@ -159,6 +170,7 @@ public abstract class DataPlaneWorker
                     continue;
                 }
                 Counters.Sleeps++;
+                Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
                 Signal.Sleep(SleepTimeoutMilliseconds);
             }
             _state = WorkerState.Stopped;
