@@ -21,7 +21,7 @@ public sealed class ChecksumBenchmark : IBenchmarkCase
 
     public int Run(string[] args)
     {
-        Console.WriteLine($"vector widths: 128-bit {Vector128.IsHardwareAccelerated}, 256-bit {Vector256.IsHardwareAccelerated}");
+        Console.WriteLine($"vector widths: 128-bit {Vector128.IsHardwareAccelerated}, 256-bit {Vector256.IsHardwareAccelerated}, 512-bit {Vector512.IsHardwareAccelerated}");
 
         byte[] header = PacketBuilder.Udp(MacAddress.Parse("02:00:00:00:00:01"), MacAddress.Parse("02:00:00:00:00:02"),
             Ipv4Address.Parse("10.0.0.1"), Ipv4Address.Parse("10.0.1.1"), 1000, 2000, new byte[64])[14..34];
