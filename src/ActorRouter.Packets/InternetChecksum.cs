@@ -35,7 +35,11 @@ public static class InternetChecksum
         nuint offset = 0;
         ulong accumulator = 0;
 
-        if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<byte>.Count * 2)
+        if (Vector512.IsHardwareAccelerated && length >= (nuint)Vector512<byte>.Count * 2)
+        {
+            accumulator = SumVector512(ref start, length, ref offset);
+        }
+        else if (Vector256.IsHardwareAccelerated && length >= (nuint)Vector256<byte>.Count * 2)
         {
             accumulator = SumVector256(ref start, length, ref offset);
         }
@@ -143,6 +147,38 @@ public static class InternetChecksum
     // most 0xFFFF per vector, so flushing to 64 bits every 2^15 iterations of two vectors cannot overflow.
     private const int IterationsPerFlush = 1 << 15;
 
+    private static ulong SumVector512(ref byte start, nuint length, ref nuint offset)
+    {
+        Vector512<uint> lowMask = Vector512.Create(0xFFFFu);
+        ulong total = 0;
+        nuint blockSize = (nuint)Vector512<byte>.Count * 2;
+        while (length - offset >= blockSize)
+        {
+            Vector512<uint> lowHalves = Vector512<uint>.Zero;
+            Vector512<uint> highHalves = Vector512<uint>.Zero;
+            int iterations = 0;
+            while (length - offset >= blockSize && iterations < IterationsPerFlush)
+            {
+                Vector512<uint> first = Vector512.LoadUnsafe(ref Unsafe.As<byte, uint>(ref Unsafe.Add(ref start, offset)));
+                Vector512<uint> second = Vector512.LoadUnsafe(ref Unsafe.As<byte, uint>(ref Unsafe.Add(ref start, offset + (nuint)Vector512<byte>.Count)));
+                lowHalves += (first & lowMask) + (second & lowMask);
+                highHalves += Vector512.ShiftRightLogical(first, 16) + Vector512.ShiftRightLogical(second, 16);
+                offset += blockSize;
+                iterations++;
+            }
+
+            total += WidenAndSum(lowHalves) + WidenAndSum(highHalves);
+        }
+
+        // Finish a 64..127-byte remainder with 256-bit vectors rather than eight scalar steps.
+        if (length - offset >= (nuint)Vector256<byte>.Count * 2)
+        {
+            total = AddWithEndAroundCarry(total, SumVector256(ref start, length, ref offset));
+        }
+
+        return total;
+    }
+
     private static ulong SumVector256(ref byte start, nuint length, ref nuint offset)
     {
         Vector256<uint> lowMask = Vector256.Create(0xFFFFu);
@@ -193,6 +229,13 @@ public static class InternetChecksum
         }
 
         return total;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong WidenAndSum(Vector512<uint> lanes)
+    {
+        (Vector512<ulong> lower, Vector512<ulong> upper) = Vector512.Widen(lanes);
+        return Vector512.Sum(lower + upper);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,5 +1,3 @@
-using System.Globalization;
-
 namespace ActorRouter.Packets.Tests;
 
 /// <summary>Frames written out as hex in the tests ("45 00 00 73 ..."; whitespace ignored).</summary>
@@ -10,6 +8,4 @@ internal static class Hex
         string digits = string.Concat(hex.Where(c => !char.IsWhiteSpace(c)));
         return Convert.FromHexString(digits);
     }
-
-    public static string Format(ReadOnlySpan<byte> bytes) => Convert.ToHexString(bytes).ToLower(CultureInfo.InvariantCulture);
 }
