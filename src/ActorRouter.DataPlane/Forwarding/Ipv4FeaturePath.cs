@@ -77,6 +77,8 @@ public sealed unsafe class Ipv4FeaturePath
     /// <see cref="MaxOutputPerPacket"/> per input). Dropped buffers go back to the cache, punted ones
     /// to the punt ring. Returns how many buffers were written to <paramref name="output"/>.
     /// </summary>
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int ProcessBurst(ReadOnlySpan<uint> input, Span<uint> output, ForwardingTables tables, UidbTable interfaces)
     {
         var now = Stopwatch.GetTimestamp();

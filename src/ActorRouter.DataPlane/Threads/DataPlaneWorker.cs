@@ -124,6 +124,8 @@ public abstract class DataPlaneWorker
         Signal.Wake();
     }
 
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Loop()
     {
         Pinned = Core < 0 || ThreadAffinity.TryPinCurrentThread(Core);

@@ -41,6 +41,8 @@ public sealed class HqfWorker : DataPlaneWorker
     /// <summary>Depth of an interface's egress queue (HQF thread's view; racy but safe to read).</summary>
     public int QueueDepth(int interfaceIndex) => _queues[interfaceIndex].Count;
 
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     protected override bool RunOnce()
     {
         var worked = CollectFromPpes();
@@ -49,6 +51,8 @@ public sealed class HqfWorker : DataPlaneWorker
         return worked;
     }
 
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool CollectFromPpes()
     {
         var gpm = _dataPlane.Gpm;
@@ -84,6 +88,8 @@ public sealed class HqfWorker : DataPlaneWorker
         return worked;
     }
 
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool CollectInjected()
     {
         var gpm = _dataPlane.Gpm;
@@ -95,6 +101,8 @@ public sealed class HqfWorker : DataPlaneWorker
         return n > 0;
     }
 
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Enqueue(PacketMemory gpm, uint buffer)
     {
         ref var meta = ref gpm.Meta(buffer);
@@ -113,6 +121,8 @@ public sealed class HqfWorker : DataPlaneWorker
         }
     }
 
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool Transmit()
     {
         var interfaces = _dataPlane.Interfaces;

@@ -34,6 +34,8 @@ public sealed class PpeWorker : DataPlaneWorker
 
     public PpeChannel Channel => _channel;
 
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     protected override bool RunOnce()
     {
         if (_outputHeld > 0)
@@ -61,6 +63,8 @@ public sealed class PpeWorker : DataPlaneWorker
     }
 
     /// <summary>Moves the processed burst to the B4Q ring; waits (by returning) while the HQF is behind.</summary>
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool FlushOutput()
     {
         var gpm = _dataPlane.Gpm;

@@ -29,6 +29,8 @@ public sealed class RxWorker : DataPlaneWorker
         _burst = new uint[burstSize];
     }
 
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     protected override bool RunOnce()
     {
         var interfaces = _dataPlane.Interfaces;
