@@ -24,7 +24,9 @@ public sealed record WorkerFault(string Worker, Exception Exception, DateTime At
 /// </summary>
 public abstract class DataPlaneWorker
 {
-    private const int SpinTurnsBeforeSleep = 64;
+    /// <summary>How long an idle thread keeps polling before it sleeps: long enough that a steady
+    /// flow never pays a wake-up per burst, short enough that an idle router uses next to no CPU.</summary>
+    private static readonly long IdlePollTicks = System.Diagnostics.Stopwatch.Frequency / 5000; // 200 µs
     private const int SleepTimeoutMilliseconds = 100;
     private Thread? _thread;
     private volatile bool _stopRequested;
@@ -129,7 +131,7 @@ public abstract class DataPlaneWorker
     private void Loop()
     {
         Pinned = Core < 0 || ThreadAffinity.TryPinCurrentThread(Core);
-        var idleTurns = 0;
+        long idleSince = 0;
         try
         {
             while (!_stopRequested)
@@ -156,15 +158,21 @@ public abstract class DataPlaneWorker
                 }
                 if (worked)
                 {
-                    idleTurns = 0;
+                    idleSince = 0;
                     continue;
                 }
-                if (++idleTurns < SpinTurnsBeforeSleep)
+                var now = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (idleSince == 0)
                 {
-                    Thread.SpinWait(20);
+                    idleSince = now;
+                }
+                if (now - idleSince < IdlePollTicks)
+                {
+                    // Give the core to any other runnable thread (several data-plane threads may share one).
+                    Thread.Yield();
                     continue;
                 }
-                idleTurns = 0;
+                idleSince = 0;
                 Signal.PrepareToSleep();
                 if (HasPendingWork() || _stopRequested || _faultRequested)
                 {

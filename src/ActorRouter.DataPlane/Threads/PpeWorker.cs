@@ -97,23 +97,22 @@ public sealed class PpeWorker : DataPlaneWorker
 
     protected internal override void ReclaimHeldBuffers()
     {
-        var lost = 0;
         var gpm = _dataPlane.Gpm;
         for (var i = 0; i < _inputHeld; i++)
         {
             // A fault inside the feature path may already have released or punted some of the burst.
             if (gpm.Meta(_input[i]).Owner == BufferOwner.Ppe)
             {
+                Counters.Drop(gpm.Meta(_input[i]).RxInterface, DropReason.ThreadFault);
                 _cache.Free(_input[i]);
-                lost++;
             }
         }
         // Output not yet in the B4Q ring is lost with the dead thread's burst; the burst record is
         // still written (with what did reach the ring) so the HQF's order restoration stays aligned.
         for (var i = _outputPending; i < _outputHeld; i++)
         {
+            Counters.Drop(gpm.Meta(_output[i]).RxInterface, DropReason.ThreadFault);
             _cache.Free(_output[i]);
-            lost++;
         }
         if (_outputHeld > 0)
         {
@@ -134,7 +133,6 @@ public sealed class PpeWorker : DataPlaneWorker
         _inputHeld = 0;
         _outputHeld = 0;
         _outputPending = 0;
-        Counters.Drop(0, DropReason.ThreadFault, lost);
         _cache.Drain();
     }
 

@@ -73,7 +73,6 @@ public sealed class RxWorker : DataPlaneWorker
             {
                 continue;
             }
-            FailIfFaultInjected();
             long bytes = 0;
             for (var i = 0; i < received; i++)
             {
@@ -85,6 +84,8 @@ public sealed class RxWorker : DataPlaneWorker
             Counters.Add(index, InterfaceCounter.RxBytes, bytes);
             Counters.Packets += received;
             Counters.Bursts++;
+            // An injected fault strikes here, with a received burst in hand and not yet dispatched.
+            FailIfFaultInjected();
             channel.InPackets.EnqueueBurst(_burst.AsSpan(0, received));
             channel.InBursts.TryEnqueue((uint)received);
             _dataPlane.PpeSignal(_nextPpe).Notify();

@@ -1,0 +1,64 @@
+using ActorRouter.DataPlane.Counters;
+using ActorRouter.DataPlane.Threads;
+using static ActorRouter.DataPlane.Tests.Pipeline.TestRouter;
+
+namespace ActorRouter.DataPlane.Tests.Pipeline;
+
+public class WorkerFaultTests
+{
+    [Theory]
+    [InlineData("rx")]
+    [InlineData("ppe0")]
+    [InlineData("ppe1")]
+    [InlineData("hqf")]
+    public void A_faulted_thread_is_reported_restarted_on_the_same_rings_and_loses_no_buffer(string name)
+    {
+        using var router = new TestRouter(ppeThreads: 2);
+        var worker = router.DataPlane.FindWorker(name)!;
+        WorkerFault? reported = null;
+        worker.Faulted += f => reported = f;
+
+        // Traffic before, during and after the fault.
+        for (var i = 0; i < 200; i++)
+        {
+            router.Send(0, UdpFrom(0, HostAddresses[1], id: (ushort)i));
+        }
+        worker.InjectFault();
+        for (var i = 0; i < 200; i++)
+        {
+            router.Send(0, UdpFrom(0, HostAddresses[1], id: (ushort)i));
+        }
+        Assert.True(WaitUntil(() => worker.State == WorkerState.Faulted), $"{name} did not fail");
+        Assert.IsType<InjectedFaultException>(reported!.Exception);
+        Assert.Equal(name, reported.Worker);
+
+        worker.Restart();
+        Assert.Equal(1, worker.Restarts);
+        Assert.Equal(WorkerState.Running, worker.State);
+        var sink = new byte[2048];
+        while (router.Host(1).TryReceive(sink, out _))
+        {
+        }
+        var sent = UdpFrom(0, HostAddresses[1], id: 4242);
+        router.Send(0, sent);
+        byte[]? got = null;
+        Assert.True(WaitUntil(() =>
+        {
+            var f = router.Host(1).TryReceive();
+            if (f is not null && f[18] == 0x10 && f[19] == 0x92)
+            {
+                got = f;
+            }
+            return got is not null;
+        }), "no forwarding after the restart");
+        Assert.Equal(Expected(sent, 0, 1), got);
+
+        var accounting = router.StopAndAccount();
+        Assert.True(accounting.AllFree, accounting.ToString());
+        var dp = router.DataPlane;
+        var rx = dp.ReadInterfaceCounter(0, InterfaceCounter.RxPackets);
+        // Every frame received was either transmitted or dropped under a counted reason.
+        var drops = Enum.GetValues<DropReason>().Sum(r => dp.ReadDrops(r));
+        Assert.Equal(rx, dp.ReadInterfaceCounter(1, InterfaceCounter.TxPackets) + drops);
+    }
+}
