@@ -62,6 +62,9 @@ public abstract class DataPlaneWorker
     /// </summary>
     public long AllocatedBytes => Volatile.Read(ref _allocatedBytes);
 
+    /// <summary>The Linux thread id of the running thread (for /proc/self/task and tools like top -H), 0 before start.</summary>
+    public int OsThreadId { get; private set; }
+
     /// <summary>True when the last pinning attempt succeeded (or no pinning was asked for).</summary>
     public bool Pinned { get; private set; }
 
@@ -131,6 +134,8 @@ public abstract class DataPlaneWorker
     private void Loop()
     {
         Pinned = Core < 0 || ThreadAffinity.TryPinCurrentThread(Core);
+        // Published last: a non-zero id tells observers the thread is set up.
+        OsThreadId = ThreadAffinity.CurrentOsThreadId();
         long idleSince = 0;
         try
         {
@@ -222,6 +227,11 @@ public static partial class ThreadAffinity
 {
     [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
     private static partial int SchedSetAffinity(int pid, nuint cpuSetSize, ref ulong mask);
+
+    [LibraryImport("libc", EntryPoint = "gettid")]
+    private static partial int GetTid();
+
+    public static int CurrentOsThreadId() => OperatingSystem.IsLinux() ? GetTid() : Environment.CurrentManagedThreadId;
 
     public static bool TryPinCurrentThread(int core)
     {
