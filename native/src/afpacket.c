@@ -463,12 +463,21 @@ int arn_port_tx_room(arn_port *port)
     return (int)(port->tx_frame_nr - (port->tx_head - port->tx_tail));
 }
 
+static int interface_up(const arn_port *p)
+{
+    struct ifreq ifr;
+    return if_request(p, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP) != 0;
+}
+
 int arn_port_tx_burst(arn_port *port, const uint8_t **frames, const uint16_t *lens, uint32_t n)
 {
     uint32_t taken = 0;
     uint32_t capacity;
     if (port == NULL) {
         return -EBADF;
+    }
+    if (port->tx_down && interface_up(port)) {
+        port->tx_down = 0;
     }
     if (port->tx_down) {
         /* Frames for an interface that is down are lost, as on a cable that is cut. */
@@ -507,12 +516,6 @@ int arn_port_tx_burst(arn_port *port, const uint8_t **frames, const uint16_t *le
     return (int)taken;
 }
 
-static int interface_up(const arn_port *p)
-{
-    struct ifreq ifr;
-    return if_request(p, SIOCGIFFLAGS, &ifr) == 0 && (ifr.ifr_flags & IFF_UP) != 0;
-}
-
 int arn_port_tx_flush(arn_port *port)
 {
     int dropped;
@@ -523,7 +526,13 @@ int arn_port_tx_flush(arn_port *port)
         port->tx_down = 0;
     }
     if (port->tx_queued != 0 && !port->tx_down) {
-        if (send(port->fd, NULL, 0, MSG_DONTWAIT) >= 0) {
+        ssize_t rc = send(port->fd, NULL, 0, MSG_DONTWAIT);
+        if (rc < 0 && errno == ENETDOWN && interface_up(port)) {
+            /* A down/up cycle leaves ENETDOWN pending on the socket; that send()
+             * consumed it, this one sends. */
+            rc = send(port->fd, NULL, 0, MSG_DONTWAIT);
+        }
+        if (rc >= 0) {
             port->tx_queued = 0;
         } else if (errno == ENETDOWN || errno == ENXIO) {
             /* The kernel took none of the queued slots, and its own ring head
@@ -661,6 +670,14 @@ int arn_poll(const int *fds, int nfds, int timeout_ms, uint32_t *ready_mask)
     if (ready_mask != NULL) {
         uint32_t mask = 0;
         for (i = 0; i < nfds; i++) {
+            if (set[i].revents & POLLERR) {
+                /* A socket error (ENETDOWN after its interface went down) stays
+                 * pending, and poll() would return at once forever: consume it.
+                 * On a descriptor that is not a socket this fails harmlessly. */
+                int pending;
+                socklen_t len = sizeof pending;
+                (void)getsockopt(set[i].fd, SOL_SOCKET, SO_ERROR, &pending, &len);
+            }
             if (set[i].revents & (POLLIN | POLLERR | POLLHUP | POLLNVAL)) {
                 mask |= 1u << i;
             }
