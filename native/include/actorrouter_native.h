@@ -47,7 +47,8 @@ ARN_EXPORT void arn_port_close(arn_port *port);
 /* RX: copies up to max waiting frames into bufs[i] (each buf_capacity bytes),
  * setting lens[i]; returns how many were filled. A frame that does not fit is
  * dropped and counted (arn_port_rx_oversize). An 802.1Q tag the kernel took
- * off the frame is put back in. */
+ * off the frame is put back in, and an IPv4 TCP/UDP checksum left for offload
+ * by a sender on this host (TP_STATUS_CSUMNOTREADY) is completed. */
 ARN_EXPORT int arn_port_rx_burst(arn_port *port, uint8_t **bufs, uint16_t *lens, uint32_t max,
                                  uint32_t buf_capacity);
 

@@ -84,6 +84,79 @@ static void store_status(volatile uint32_t *status, uint32_t value)
     __atomic_store_n(status, value, __ATOMIC_RELEASE);
 }
 
+static uint32_t sum16(const uint8_t *p, size_t n, uint32_t acc)
+{
+    for (; n > 1; p += 2, n -= 2) {
+        acc += (uint32_t)(p[0] << 8 | p[1]);
+    }
+    if (n != 0) {
+        acc += (uint32_t)(p[0] << 8);
+    }
+    return acc;
+}
+
+/* A sender on this host (another namespace behind a veth) may hand its
+ * TCP/UDP checksum to "hardware" that a veth does not have: the kernel marks
+ * such frames TP_STATUS_CSUMNOTREADY and the checksum field holds only the
+ * pseudo-header sum. Forwarded as is, the frame would be dropped by its
+ * receiver, so the checksum is completed here (IPv4, unfragmented). */
+static void complete_l4_checksum(uint8_t *frame, uint32_t len)
+{
+    uint32_t l3 = 14;
+    uint32_t ihl;
+    uint32_t total;
+    uint32_t l4_len;
+    uint32_t csum_at;
+    uint32_t acc;
+    uint16_t type;
+    uint16_t csum;
+    uint8_t *ip;
+    uint8_t *l4;
+    if (len < l3) {
+        return;
+    }
+    type = (uint16_t)(frame[12] << 8 | frame[13]);
+    while ((type == ETH_P_8021Q || type == ETH_P_8021AD) && len >= l3 + 4) {
+        type = (uint16_t)(frame[l3 + 2] << 8 | frame[l3 + 3]);
+        l3 += 4;
+    }
+    if (type != ETH_P_IP || len < l3 + 20) {
+        return;
+    }
+    ip = frame + l3;
+    ihl = (uint32_t)(ip[0] & 0x0f) * 4u;
+    total = (uint32_t)(ip[2] << 8 | ip[3]);
+    if ((ip[0] >> 4) != 4 || ihl < 20 || total < ihl || l3 + total > len ||
+        ((ip[6] & 0x3f) | ip[7]) != 0) {
+        return;
+    }
+    l4 = ip + ihl;
+    l4_len = total - ihl;
+    if (ip[9] == 6) {
+        csum_at = 16;
+    } else if (ip[9] == 17) {
+        csum_at = 6;
+    } else {
+        return;
+    }
+    if (l4_len < csum_at + 2) {
+        return;
+    }
+    l4[csum_at] = 0;
+    l4[csum_at + 1] = 0;
+    acc = sum16(ip + 12, 8, 0) + ip[9] + l4_len;
+    acc = sum16(l4, l4_len, acc);
+    while (acc >> 16) {
+        acc = (acc & 0xffff) + (acc >> 16);
+    }
+    csum = (uint16_t)~acc;
+    if (csum == 0 && ip[9] == 17) {
+        csum = 0xffff; /* 0 means "no checksum" in UDP */
+    }
+    l4[csum_at] = (uint8_t)(csum >> 8);
+    l4[csum_at + 1] = (uint8_t)csum;
+}
+
 /* Copies one received frame, putting back an 802.1Q tag the kernel stripped
  * into metadata, so the data plane sees the frame as it was on the wire. */
 static int copy_frame_out(const uint8_t *data, uint32_t snaplen, uint32_t wire_len, uint32_t status,
@@ -105,6 +178,9 @@ static int copy_frame_out(const uint8_t *data, uint32_t snaplen, uint32_t wire_l
         dst[14] = (uint8_t)(tci >> 8);
         dst[15] = (uint8_t)tci;
         memcpy(dst + MAC_ADDRS_LEN + VLAN_TAG_LEN, data + MAC_ADDRS_LEN, snaplen - MAC_ADDRS_LEN);
+    }
+    if (status & TP_STATUS_CSUMNOTREADY) {
+        complete_l4_checksum(dst, total);
     }
     *len_out = (uint16_t)total;
     return 1;

@@ -225,6 +225,41 @@ public sealed class AfPacketVnicPortTests : IDisposable
     [SkippableTheory]
     [InlineData(AfPacketMode.Latency)]
     [InlineData(AfPacketMode.Throughput)]
+    public void A_UDP_checksum_left_for_offload_by_a_local_sender_arrives_completed(AfPacketMode mode)
+    {
+        var (a, b) = OpenPair(mode);
+        Skip.If(!File.Exists("/bin/bash"), "needs bash for /dev/udp");
+        var ns = _lab!.Namespace;
+        VethLab.Ip($"-n {ns} address add 192.0.2.1/24 dev {VethLab.EndA}");
+        VethLab.Ip($"-n {ns} neighbour add 192.0.2.2 lladdr {FormatMac(b.Mac)} dev {VethLab.EndA}");
+        // The namespace's own stack sends: veth offers checksum offload, so the kernel leaves it undone.
+        VethLab.Ip($"netns exec {ns} /bin/bash -c \"printf 'checksum me, please' > /dev/udp/192.0.2.2/9\"");
+
+        var udp = ReceiveFrames(b, frame => frame.Length >= 42 && frame[12] == 0x08 && frame[13] == 0x00 && frame[23] == 17);
+        Assert.NotNull(udp);
+        var ip = udp.AsSpan(14);
+        var ihl = (ip[0] & 0x0f) * 4;
+        var totalLength = BinaryPrimitives.ReadUInt16BigEndian(ip[2..]);
+        var segment = ip[ihl..totalLength];
+        Assert.Equal("checksum me, please", System.Text.Encoding.ASCII.GetString(segment[8..]));
+        Assert.NotEqual(0, BinaryPrimitives.ReadUInt16BigEndian(segment[6..]));
+        uint sum = 17u + (uint)segment.Length;
+        sum = OnesComplementSum(ip.Slice(12, 8), sum);
+        sum = OnesComplementSum(segment, sum);
+        Assert.Equal(0xFFFFu, sum);
+    }
+
+    [SkippableFact]
+    public void Opening_without_CAP_NET_RAW_says_it_is_needed()
+    {
+        Skip.If(Environment.IsPrivilegedProcess, "runs only unprivileged (as root the open would succeed)");
+        var error = Assert.Throws<VnicOpenException>(() => new AfPacketVnicPort("lo", routerName: "Loopback0"));
+        Assert.Equal("cannot open Loopback0 (lo): Operation not permitted — needs CAP_NET_RAW", error.Message);
+    }
+
+    [SkippableTheory]
+    [InlineData(AfPacketMode.Latency)]
+    [InlineData(AfPacketMode.Throughput)]
     public void Bursts_allocate_nothing_in_steady_state(AfPacketMode mode)
     {
         var (a, b) = OpenPair(mode);
@@ -345,6 +380,58 @@ public sealed class AfPacketVnicPortTests : IDisposable
         }
         _gpm.FreeBulk(buffers);
         return frames;
+    }
+
+    private static string FormatMac(ulong mac) =>
+        string.Join(':', Enumerable.Range(0, 6).Select(i => ((byte)(mac >> (8 * (5 - i)))).ToString("x2")));
+
+    private static uint OnesComplementSum(ReadOnlySpan<byte> bytes, uint sum)
+    {
+        for (var i = 0; i + 1 < bytes.Length; i += 2)
+        {
+            sum += BinaryPrimitives.ReadUInt16BigEndian(bytes[i..]);
+        }
+        if ((bytes.Length & 1) != 0)
+        {
+            sum += (uint)bytes[^1] << 8;
+        }
+        while (sum > 0xFFFF)
+        {
+            sum = (sum & 0xFFFF) + (sum >> 16);
+        }
+        return sum;
+    }
+
+    /// <summary>The first received frame that matches, or null when none came within the wait.</summary>
+    private byte[]? ReceiveFrames(AfPacketVnicPort port, Func<byte[], bool> match)
+    {
+        var buffers = new uint[64];
+        Assert.Equal(buffers.Length, _gpm.AllocateBulk(buffers, BufferOwner.Rx));
+        try
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < Patience)
+            {
+                var n = port.ReceiveBurst(_gpm, buffers);
+                for (var i = 0; i < n; i++)
+                {
+                    var frame = _gpm.Frame(buffers[i]).ToArray();
+                    if (match(frame))
+                    {
+                        return frame;
+                    }
+                }
+                if (n == 0)
+                {
+                    Thread.Sleep(1);
+                }
+            }
+            return null;
+        }
+        finally
+        {
+            _gpm.FreeBulk(buffers);
+        }
     }
 
     private static bool WaitUntil(Func<bool> condition)
