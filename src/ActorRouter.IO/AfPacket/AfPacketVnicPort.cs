@@ -24,12 +24,13 @@ public sealed unsafe class AfPacketVnicPort : IVnicPort
     private const int DefaultFrameSize = 2048;
 
     private readonly Lock _statisticsLock = new();
+    private readonly VnicStatistics _statistics = new();
     private nint _port;
+    private int _lastMtu;
     private WakeSignal? _rxSignal;
     private WakeSignal? _txSignal;
     private ulong _kernelDropsCounted;
     private ulong _rxOversizeCounted;
-    private ulong _txOversizeCounted;
 
     /// <summary>
     /// Opens <paramref name="osName"/> with RX and TX rings of at least <paramref name="ringSize"/>
@@ -79,8 +80,6 @@ public sealed unsafe class AfPacketVnicPort : IVnicPort
         TxRingSize = NativeShim.PortTxRingFrames(_port);
         PollFd = NativeShim.PortFd(_port);
     }
-
-    private int _lastMtu;
 
     public string OsName { get; }
 
@@ -157,7 +156,8 @@ public sealed unsafe class AfPacketVnicPort : IVnicPort
         return filled;
     }
 
-    /// <summary>Looks at the ring in memory; no system call.</summary>
+    /// <summary>Looks at the ring in memory; no system call. In <see cref="AfPacketMode.Throughput"/>
+    /// frames become visible when the kernel retires their block (at most 1 ms after arrival).</summary>
     public bool HasReceived => NativeShim.PortRxPending(_port) > 0;
 
     public int DiscardReceived(int max)
@@ -238,8 +238,6 @@ public sealed unsafe class AfPacketVnicPort : IVnicPort
         }
     }
 
-    private readonly VnicStatistics _statistics = new();
-
     /// <summary>Frames the kernel put in the RX ring since open (PACKET_STATISTICS).</summary>
     public ulong KernelRxPackets
     {
@@ -252,7 +250,8 @@ public sealed unsafe class AfPacketVnicPort : IVnicPort
         }
     }
 
-    /// <summary>Frames dropped at TX because they were longer than a TX slot.</summary>
+    /// <summary>Frames dropped at TX because they were longer than a TX slot (only possible with
+    /// GPM buffers larger than the ring's frames); not part of <see cref="VnicStatistics"/>.</summary>
     public ulong TxOversize => NativeShim.PortTxOversize(_port);
 
     private ulong SyncStatistics()
@@ -271,16 +270,11 @@ public sealed unsafe class AfPacketVnicPort : IVnicPort
         {
             _statistics.CountRxOversize();
         }
-        var txOversize = NativeShim.PortTxOversize(_port);
-        if (txOversize > _txOversizeCounted)
-        {
-            // A frame too long for a slot never reaches the wire; the nearest existing counter.
-            _statistics.CountTxLinkDown((long)(txOversize - _txOversizeCounted));
-            _txOversizeCounted = txOversize;
-        }
         return packets;
     }
 
+    /// <summary>Closes the socket and unmaps the rings. Call it only once the Rx and HQF threads
+    /// have stopped using the port: a burst running meanwhile would touch unmapped rings.</summary>
     public void Dispose()
     {
         nint port;

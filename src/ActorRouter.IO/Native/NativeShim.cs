@@ -54,7 +54,9 @@ public static unsafe partial class NativeShim
     [LibraryImport(LibraryName, EntryPoint = "arn_port_rx_burst")]
     public static partial int PortRxBurst(nint port, byte** buffers, ushort* lengths, uint max, uint bufferCapacity);
 
+    // A few loads from the mapped ring: too short to be worth a GC transition.
     [LibraryImport(LibraryName, EntryPoint = "arn_port_rx_pending")]
+    [SuppressGCTransition]
     public static partial int PortRxPending(nint port);
 
     [LibraryImport(LibraryName, EntryPoint = "arn_port_rx_discard")]
