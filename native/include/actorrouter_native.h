@@ -1,18 +1,129 @@
 /* The C shim between ActorRouter's managed data plane and Linux packet I/O.
  * Every exported symbol is prefixed arn_; the ABI number changes whenever a
  * signature or a shared struct layout changes, and the managed side refuses
- * a library whose ABI it does not know. */
+ * a library whose ABI it does not know.
+ *
+ * Errors come back as negative errno values; the library never exits, aborts
+ * or prints. */
 #ifndef ACTORROUTER_NATIVE_H
 #define ACTORROUTER_NATIVE_H
 
 #include <stdint.h>
 
 #define ARN_EXPORT __attribute__((visibility("default")))
-#define ARN_ABI_VERSION 1
+#define ARN_ABI_VERSION 2
 
 /* Library version packed as (major << 16) | (minor << 8) | patch. */
 ARN_EXPORT uint32_t arn_version(void);
 /* ABI number of the exported API; see ARN_ABI_VERSION. */
 ARN_EXPORT uint32_t arn_abi_version(void);
+
+/* ---- AF_PACKET ports ------------------------------------------------------
+ * A port is one AF_PACKET socket bound to one interface, with an RX ring and
+ * a TX ring in a single mmap, netmap style. One thread drives the RX side
+ * (rx_burst, rx_pending, rx_discard), one thread the TX side (tx_room,
+ * tx_burst, tx_flush); the two may differ. The remaining calls may come from
+ * any thread. */
+
+typedef struct arn_port arn_port;
+
+/* RX ring flavours. */
+#define ARN_MODE_LATENCY 0    /* TPACKET_V2: poll() wakes per frame */
+#define ARN_MODE_THROUGHPUT 1 /* TPACKET_V3: poll() wakes per block (1 ms retire timeout) */
+
+/* Opens ifname in the calling thread's network namespace: promiscuous, own
+ * transmissions not looped back, qdisc bypassed where the kernel allows it.
+ * rx_frames/tx_frames: ring sizes in frames (rounded up to fill whole blocks);
+ * frame_size: bytes per ring frame, a power of two from 256 to 65536 (a frame
+ * holds the ring's header too, so the largest frame carried is a little less).
+ * Returns 0 and *out, or -EPERM (no CAP_NET_RAW), -ENODEV (no such interface),
+ * -ENAMETOOLONG, -EINVAL (bad sizes or mode), -ENOMEM, or any socket error. */
+ARN_EXPORT int arn_port_open(const char *ifname, uint32_t rx_frames, uint32_t tx_frames,
+                             uint32_t frame_size, int mode, arn_port **out);
+
+/* Closes the socket and unmaps the rings. NULL is ignored. */
+ARN_EXPORT void arn_port_close(arn_port *port);
+
+/* RX: copies up to max waiting frames into bufs[i] (each buf_capacity bytes),
+ * setting lens[i]; returns how many were filled. A frame that does not fit is
+ * dropped and counted (arn_port_rx_oversize). An 802.1Q tag the kernel took
+ * off the frame is put back in, and an IPv4 TCP/UDP checksum left for offload
+ * by a sender on this host (TP_STATUS_CSUMNOTREADY) is completed. */
+ARN_EXPORT int arn_port_rx_burst(arn_port *port, uint8_t **bufs, uint16_t *lens, uint32_t max,
+                                 uint32_t buf_capacity);
+
+/* RX: 1 when a frame is waiting in the ring, else 0. No system call. */
+ARN_EXPORT int arn_port_rx_pending(arn_port *port);
+
+/* RX: throws away up to max waiting frames; returns how many. */
+ARN_EXPORT int arn_port_rx_discard(arn_port *port, uint32_t max);
+
+/* RX: frames dropped so far because they did not fit the caller's buffer. */
+ARN_EXPORT uint64_t arn_port_rx_oversize(arn_port *port);
+
+/* TX: free TX slots right now (completed slots are reclaimed first). */
+ARN_EXPORT int arn_port_tx_room(arn_port *port);
+
+/* TX: copies frames[i] (lens[i] bytes) into free TX slots in order, as far as
+ * there is room, without sending; returns how many were taken. A frame longer
+ * than a slot is taken, dropped and counted (arn_port_tx_oversize). */
+ARN_EXPORT int arn_port_tx_burst(arn_port *port, const uint8_t **frames, const uint16_t *lens,
+                                 uint32_t n);
+
+/* TX: hands every queued slot to the kernel with one send(MSG_DONTWAIT) and
+ * reclaims completed slots. When send() finds the interface down, the slots
+ * already queued wait for it to come up, and tx_burst drops (takes without
+ * queuing) every frame until a flush sees it up again. Returns how many
+ * frames tx_burst dropped that way since the previous flush (>= 0), or a
+ * negative errno. */
+ARN_EXPORT int arn_port_tx_flush(arn_port *port);
+
+/* TX: frames dropped so far because they did not fit a TX slot. */
+ARN_EXPORT uint64_t arn_port_tx_oversize(arn_port *port);
+
+/* The socket, for poll(): readable when the RX ring holds frames. */
+ARN_EXPORT int arn_port_fd(arn_port *port);
+
+/* Kernel counters (PACKET_STATISTICS) accumulated since open: frames put in
+ * the RX ring, and frames the kernel dropped because the ring was full.
+ * Returns 0 or a negative errno. */
+ARN_EXPORT int arn_port_stats(arn_port *port, uint64_t *rx_dropped, uint64_t *rx_packets);
+
+/* Interface facts, read from the kernel at each call (they can change). */
+ARN_EXPORT int arn_port_ifindex(arn_port *port);
+/* Writes the 6-octet hardware address; returns 0 or a negative errno. */
+ARN_EXPORT int arn_port_mac(arn_port *port, uint8_t out[6]);
+/* MTU in bytes, or a negative errno. */
+ARN_EXPORT int arn_port_mtu(arn_port *port);
+/* 1 when the interface is running (IFF_RUNNING: up with carrier), 0 when not,
+ * or a negative errno (-ENODEV when the interface is gone). */
+ARN_EXPORT int arn_port_link_up(arn_port *port);
+/* Slots in the RX and TX rings after rounding (what open actually made). */
+ARN_EXPORT int arn_port_rx_ring_frames(arn_port *port);
+ARN_EXPORT int arn_port_tx_ring_frames(arn_port *port);
+
+/* ---- Waking and sleeping -------------------------------------------------- */
+
+/* A non-blocking eventfd for waking a thread asleep in arn_poll; fd or -errno. */
+ARN_EXPORT int arn_eventfd_create(void);
+/* Makes the eventfd readable (any thread). Returns 0 or -errno. */
+ARN_EXPORT int arn_eventfd_signal(int fd);
+/* Makes the eventfd unreadable again. Returns 0 or -errno. */
+ARN_EXPORT int arn_eventfd_clear(int fd);
+/* Closes a descriptor made by arn_eventfd_create. */
+ARN_EXPORT int arn_fd_close(int fd);
+
+/* Sleeps in poll() until one of fds[0..nfds) is readable (or in error) or
+ * timeout_ms passes (-1: no limit). Sets bit i of *ready_mask for each ready
+ * fds[i]. nfds is at most 32. Returns how many are ready (0 on timeout or
+ * signal), or a negative errno. */
+ARN_EXPORT int arn_poll(const int *fds, int nfds, int timeout_ms, uint32_t *ready_mask);
+
+/* ---- Network namespaces --------------------------------------------------- */
+
+/* Moves the calling thread into the network namespace at path (for example
+ * /var/run/netns/lab): sockets it opens afterwards belong to that namespace,
+ * and keep belonging to it whatever thread uses them. Returns 0 or -errno. */
+ARN_EXPORT int arn_netns_enter(const char *path);
 
 #endif

@@ -3,12 +3,12 @@ using System.Runtime.InteropServices;
 namespace ActorRouter.IO.Native;
 
 /// <summary>P/Invoke surface of the C shim built from <c>native/</c> (libactorrouter_native.so).</summary>
-public static partial class NativeShim
+public static unsafe partial class NativeShim
 {
     public const string LibraryName = "actorrouter_native";
 
     /// <summary>The ABI number this assembly was written against; must equal <see cref="AbiVersion"/>.</summary>
-    public const uint ExpectedAbiVersion = 1;
+    public const uint ExpectedAbiVersion = 2;
 
     [LibraryImport(LibraryName, EntryPoint = "arn_version")]
     private static partial uint NativeVersion();
@@ -38,4 +38,92 @@ public static partial class NativeShim
                 $"libactorrouter_native.so has ABI {abi}, but ActorRouter.IO expects ABI {ExpectedAbiVersion}; rebuild with 'dotnet build'.");
         }
     }
+
+    // ---- AF_PACKET ports (see native/include/actorrouter_native.h for the contracts) ----
+    // Every call returns a negative errno on failure; the port handle is an opaque pointer.
+
+    public const int ModeLatency = 0;
+    public const int ModeThroughput = 1;
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_open", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int PortOpen(string ifname, uint rxFrames, uint txFrames, uint frameSize, int mode, out nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_close")]
+    public static partial void PortClose(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_rx_burst")]
+    public static partial int PortRxBurst(nint port, byte** buffers, ushort* lengths, uint max, uint bufferCapacity);
+
+    // A few loads from the mapped ring: too short to be worth a GC transition.
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_rx_pending")]
+    [SuppressGCTransition]
+    public static partial int PortRxPending(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_rx_discard")]
+    public static partial int PortRxDiscard(nint port, uint max);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_rx_oversize")]
+    public static partial ulong PortRxOversize(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_tx_room")]
+    public static partial int PortTxRoom(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_tx_burst")]
+    public static partial int PortTxBurst(nint port, byte** frames, ushort* lengths, uint count);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_tx_flush")]
+    public static partial int PortTxFlush(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_tx_oversize")]
+    public static partial ulong PortTxOversize(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_fd")]
+    public static partial int PortFd(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_stats")]
+    public static partial int PortStats(nint port, out ulong rxDropped, out ulong rxPackets);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_ifindex")]
+    public static partial int PortIfIndex(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_mac")]
+    public static partial int PortMac(nint port, byte* mac);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_mtu")]
+    public static partial int PortMtu(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_link_up")]
+    public static partial int PortLinkUp(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_rx_ring_frames")]
+    public static partial int PortRxRingFrames(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_tx_ring_frames")]
+    public static partial int PortTxRingFrames(nint port);
+
+    // ---- Waking and sleeping ----
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_eventfd_create")]
+    public static partial int EventFdCreate();
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_eventfd_signal")]
+    public static partial int EventFdSignal(int fd);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_eventfd_clear")]
+    public static partial int EventFdClear(int fd);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_fd_close")]
+    public static partial int FdClose(int fd);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_poll")]
+    public static partial int Poll(int* fds, int count, int timeoutMilliseconds, out uint readyMask);
+
+    // ---- Network namespaces ----
+
+    /// <summary>Moves the calling OS thread into the network namespace at <paramref name="path"/>.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "arn_netns_enter", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int NetnsEnter(string path);
+
+    /// <summary>The system's text for an errno value ("No such device").</summary>
+    public static string ErrnoText(int errno) => Marshal.GetPInvokeErrorMessage(errno);
 }
