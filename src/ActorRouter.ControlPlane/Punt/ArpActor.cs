@@ -119,23 +119,19 @@ public sealed class ArpActor : ReceiveActor, IWithTimers
         {
             return;
         }
-        var remaining = entry.Since + _settings.EntryTimeout - Now;
-        if (remaining <= TimeSpan.Zero)
+        if (entry.RequestsSent >= _settings.MaxRequests)
         {
+            // Every refresh request went out and the last one had its full retry interval: gone.
             _entries.Remove(tick.Key);
             _expired++;
             _fman.Tell(new NeighborExpired(entry.Interface, entry.Address));
             return;
         }
-        if (entry.RequestsSent < _settings.MaxRequests)
-        {
-            // The first refresh asks the known MAC directly; if it has gone quiet, later ones ask the whole link.
-            entry.State = ArpEntryState.Refreshing;
-            SendRequest(entry, unicast: entry.RequestsSent == 0);
-            Timers.StartSingleTimer(tick.Key, tick, _settings.RetryInterval < remaining ? _settings.RetryInterval : remaining);
-            return;
-        }
-        Timers.StartSingleTimer(tick.Key, tick, remaining);
+        // The first refresh asks the known MAC directly; if it has gone quiet, later ones ask the whole link.
+        // Counting requests rather than reading the clock keeps a late timer from skipping any of them.
+        entry.State = ArpEntryState.Refreshing;
+        SendRequest(entry, unicast: entry.RequestsSent == 0);
+        Timers.StartSingleTimer(tick.Key, tick, _settings.RetryInterval);
     }
 
     private void SendRequest(Entry entry, bool unicast)

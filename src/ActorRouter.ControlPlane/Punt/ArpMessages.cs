@@ -56,6 +56,8 @@ public sealed record ArpCounters(
 /// ARP timing. <see cref="EntryTimeout"/>: how long an entry lives without confirmation (IOS: 4 h).
 /// <see cref="RetryInterval"/> and <see cref="MaxRequests"/>: how often and how many times a
 /// request is sent before giving up, both when resolving and when refreshing an entry near expiry.
+/// An unconfirmed entry starts its refresh <see cref="RefreshWindow"/> before the timeout and
+/// expires <see cref="MaxRequests"/> × <see cref="RetryInterval"/> after that when no reply came.
 /// </summary>
 public sealed record ArpSettings(TimeSpan EntryTimeout, TimeSpan RetryInterval, int MaxRequests)
 {
