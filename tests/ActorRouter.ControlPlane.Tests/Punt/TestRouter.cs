@@ -49,10 +49,11 @@ internal sealed class TestRouter : IDisposable
     public MemoryVnicPort Far2 => Wire2.B;
     public int Index1 { get; }
     public int Index2 { get; }
-    public PuntReader? Reader { get; private set; }
-    public ArpResponder? Arp { get; private set; }
-    public IcmpEchoResponder? Icmp { get; private set; }
-    public IActorRef? ArpActor { get; private set; }
+    public PuntServices? Services { get; private set; }
+    public PuntReader? Reader => Services?.Reader;
+    public ArpResponder? Arp => Services?.Arp;
+    public IcmpEchoResponder? Icmp => Services?.Icmp;
+    public IActorRef? ArpActor => Services?.ArpActor;
 
     private int AddInterface(string name, MemoryWire wire, uint address)
     {
@@ -68,11 +69,7 @@ internal sealed class TestRouter : IDisposable
 
     public void StartPuntPath(ActorSystem system, IActorRef fman, ArpSettings? settings = null)
     {
-        ArpActor = system.ActorOf(global::ActorRouter.ControlPlane.Punt.ArpActor.Props(DataPlane, fman, settings));
-        Arp = new ArpResponder(DataPlane, ArpActor);
-        Icmp = new IcmpEchoResponder(DataPlane);
-        Reader = new PuntReader(DataPlane, Arp, Icmp);
-        Reader.Start();
+        Services = PuntServices.Start(system, DataPlane, fman, settings);
     }
 
     /// <summary>The next frame a far end receives, or null after <paramref name="timeout"/>.</summary>
@@ -126,12 +123,8 @@ internal sealed class TestRouter : IDisposable
 
     public void Dispose()
     {
-        Reader?.Stop();
-        if (ArpActor is not null)
-        {
-            // The actor injects frames on its timers; it must be gone before the data plane's memory is.
-            ArpActor.GracefulStop(TimeSpan.FromSeconds(5)).Wait();
-        }
+        // The reader and the ARP actor's timers use the data plane's memory: they go first.
+        Assert.True(Services?.Stop() ?? true, "the punt path did not stop");
         DataPlane.Dispose();
         Wire1.Dispose();
         Wire2.Dispose();
