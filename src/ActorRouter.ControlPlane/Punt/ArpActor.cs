@@ -24,6 +24,7 @@ public sealed class ArpActor : ReceiveActor, IWithTimers
     private long _expired;
     private long _gleansDeduplicated;
     private long _injectFailures;
+    private long _reannounced;
 
     public ArpActor(QfpDataPlane dataPlane, IActorRef fman, ArpSettings settings)
     {
@@ -36,7 +37,11 @@ public sealed class ArpActor : ReceiveActor, IWithTimers
         Receive<ResolutionTick>(OnResolutionTick);
         Receive<AgingTick>(OnAgingTick);
         Receive<GetArpTable>(_ => Sender.Tell(BuildTable()));
-        Receive<GetArpCounters>(_ => Sender.Tell(new ArpCounters(_requestsSent, _resolved, _resolutionFailures, _expired, _gleansDeduplicated, _injectFailures)));
+        Receive<GetArpCounters>(_ => Sender.Tell(new ArpCounters(_requestsSent, _resolved, _resolutionFailures, _expired, _gleansDeduplicated, _injectFailures, _reannounced)));
+        Receive<GetResolvedNeighbors>(_ => Sender.Tell(new ResolvedNeighbors(_entries.Values
+            .Where(e => e.State != ArpEntryState.Incomplete)
+            .Select(e => new NeighborResolved(e.Interface, e.Address, e.Mac))
+            .ToArray())));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -49,9 +54,18 @@ public sealed class ArpActor : ReceiveActor, IWithTimers
     private void OnResolve(ResolveNeighbor message)
     {
         var key = (message.InterfaceIndex, message.Address);
-        if (_entries.ContainsKey(key))
+        if (_entries.TryGetValue(key, out var existing))
         {
-            // Already resolved (FMAN has not republished yet) or being resolved: one request stream per address.
+            // A glean for a resolved neighbor: normally FMAN has simply not republished yet, but if it
+            // lost the neighbor (restart) the data plane would glean forever, so say it again, at
+            // most once per retry interval. Otherwise: one request stream per address.
+            var now = Now;
+            if (existing.State != ArpEntryState.Incomplete && now - existing.Announced >= _settings.RetryInterval)
+            {
+                Announce(existing);
+                _reannounced++;
+                return;
+            }
             _gleansDeduplicated++;
             return;
         }
@@ -59,6 +73,12 @@ public sealed class ArpActor : ReceiveActor, IWithTimers
         _entries[key] = entry;
         SendRequest(entry, unicast: false);
         Timers.StartSingleTimer(key, new ResolutionTick(key), _settings.RetryInterval);
+    }
+
+    private void Announce(Entry entry)
+    {
+        entry.Announced = Now;
+        _fman.Tell(new NeighborResolved(entry.Interface, entry.Address, entry.Mac));
     }
 
     private void OnResolutionTick(ResolutionTick tick)
@@ -88,7 +108,7 @@ public sealed class ArpActor : ReceiveActor, IWithTimers
             if (announce)
             {
                 _resolved++;
-                _fman.Tell(new NeighborResolved(entry.Interface, entry.Address, entry.Mac));
+                Announce(entry);
             }
             return;
         }
@@ -100,7 +120,7 @@ public sealed class ArpActor : ReceiveActor, IWithTimers
         _entries[key] = entry;
         Confirm(entry, message.SenderMac);
         _resolved++;
-        _fman.Tell(new NeighborResolved(entry.Interface, entry.Address, entry.Mac));
+        Announce(entry);
     }
 
     private void Confirm(Entry entry, ulong mac)
@@ -184,6 +204,8 @@ public sealed class ArpActor : ReceiveActor, IWithTimers
         public ArpEntryState State { get; set; }
         /// <summary>When the entry was created (incomplete) or last confirmed (resolved).</summary>
         public TimeSpan Since { get; set; }
+        /// <summary>When FMAN was last told about the entry.</summary>
+        public TimeSpan Announced { get; set; }
         /// <summary>Requests sent in the current resolution or refresh.</summary>
         public int RequestsSent { get; set; }
     }

@@ -42,7 +42,8 @@ public sealed record GetArpCounters
 /// <summary>
 /// What the ARP actor did: requests it sent (resolution and refresh), neighbors it resolved,
 /// resolutions it gave up after the last retry, entries that expired, glean requests it ignored
-/// because the address was already resolved or being resolved, and frames the data plane refused.
+/// because the address was already resolved or being resolved, frames the data plane refused, and
+/// resolved neighbors announced to FMAN again because the data plane still gleaned for them.
 /// </summary>
 public sealed record ArpCounters(
     long RequestsSent,
@@ -50,7 +51,16 @@ public sealed record ArpCounters(
     long ResolutionFailures,
     long Expired,
     long GleansDeduplicated,
-    long InjectFailures);
+    long InjectFailures,
+    long Reannounced);
+
+/// <summary>Asks the ARP actor for every resolved neighbor (FMAN's resync after a restart); answered with <see cref="ResolvedNeighbors"/>.</summary>
+public sealed record GetResolvedNeighbors
+{
+    public static readonly GetResolvedNeighbors Instance = new();
+}
+
+public sealed record ResolvedNeighbors(IReadOnlyList<ActorRouter.ControlPlane.Messages.NeighborResolved> Neighbors);
 
 /// <summary>
 /// ARP timing. <see cref="EntryTimeout"/>: how long an entry lives without confirmation (IOS: 4 h).

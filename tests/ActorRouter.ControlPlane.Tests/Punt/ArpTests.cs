@@ -14,6 +14,8 @@ public class ArpTests : Akka.TestKit.Xunit2.TestKit
 
     private ArpTable Table(TestRouter router) => router.ArpActor!.Ask<ArpTable>(GetArpTable.Instance, TimeSpan.FromSeconds(3)).Result;
 
+    private static ResolvedNeighbors ResolvedNeighborsOf(TestRouter router) => router.ArpActor!.Ask<ResolvedNeighbors>(GetResolvedNeighbors.Instance, TimeSpan.FromSeconds(3)).Result;
+
     private ArpCounters Counters(TestRouter router) => router.ArpActor!.Ask<ArpCounters>(GetArpCounters.Instance, TimeSpan.FromSeconds(3)).Result;
 
     [Fact]
@@ -104,7 +106,7 @@ public class ArpTests : Akka.TestKit.Xunit2.TestKit
 
         var entry = Assert.Single(Table(router).Entries, e => e.Address == Host2);
         Assert.Equal((HostMac2.Value, ArpEntryState.Reachable), (entry.Mac, entry.State));
-        Assert.Equal(new ArpCounters(RequestsSent: 1, Resolved: 1, ResolutionFailures: 0, Expired: 0, GleansDeduplicated: 0, InjectFailures: 0), Counters(router));
+        Assert.Equal(new ArpCounters(RequestsSent: 1, Resolved: 1, ResolutionFailures: 0, Expired: 0, GleansDeduplicated: 0, InjectFailures: 0, Reannounced: 0), Counters(router));
     }
 
     [Fact]
@@ -126,7 +128,7 @@ public class ArpTests : Akka.TestKit.Xunit2.TestKit
         var expected = PacketBuilder.ArpRequest(RouterMac2, Router2, silent);
         Assert.Equal([expected, expected, expected], requests);
         Assert.Equal(5, router.Reader!.Counters.Glean);
-        Assert.Equal(new ArpCounters(RequestsSent: 3, Resolved: 0, ResolutionFailures: 1, Expired: 0, GleansDeduplicated: 4, InjectFailures: 0), Counters(router));
+        Assert.Equal(new ArpCounters(RequestsSent: 3, Resolved: 0, ResolutionFailures: 1, Expired: 0, GleansDeduplicated: 4, InjectFailures: 0, Reannounced: 0), Counters(router));
         Assert.DoesNotContain(Table(router).Entries, e => e.Address == silent);
         fman.ExpectNoMsg(Short);
 
@@ -152,14 +154,14 @@ public class ArpTests : Akka.TestKit.Xunit2.TestKit
         fman.ExpectMsg(new NeighborExpired(router.Index1, Host1), TimeSpan.FromSeconds(6));
         Assert.True(clock.Elapsed >= settings.EntryTimeout, $"expired after {clock.Elapsed}");
         var refreshes = ReceiveAll(router.Far1, Short);
-        Assert.Equal(new ArpCounters(RequestsSent: 3, Resolved: 1, ResolutionFailures: 0, Expired: 1, GleansDeduplicated: 0, InjectFailures: 0), Counters(router));
+        Assert.Equal(new ArpCounters(RequestsSent: 3, Resolved: 1, ResolutionFailures: 0, Expired: 1, GleansDeduplicated: 0, InjectFailures: 0, Reannounced: 0), Counters(router));
 
         var unicast = PacketBuilder.Arp(HostMac1, ArpOperation.Request, RouterMac1, Router1, MacAddress.Zero, Host1);
         var broadcast = PacketBuilder.ArpRequest(RouterMac1, Router1, Host1);
         Assert.Equal([unicast, broadcast, broadcast], refreshes);
         Assert.Equal(0x0A, unicast[5]); // the unicast one is addressed to the host's MAC, not ff:ff:…
         Assert.DoesNotContain(Table(router).Entries, e => e.Address == Host1);
-        Assert.Equal(new ArpCounters(RequestsSent: 3, Resolved: 1, ResolutionFailures: 0, Expired: 1, GleansDeduplicated: 0, InjectFailures: 0), Counters(router));
+        Assert.Equal(new ArpCounters(RequestsSent: 3, Resolved: 1, ResolutionFailures: 0, Expired: 1, GleansDeduplicated: 0, InjectFailures: 0, Reannounced: 0), Counters(router));
     }
 
     [Fact]
@@ -184,5 +186,39 @@ public class ArpTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(ArpEntryState.Reachable, entry.State);
         Assert.True(entry.Age < TimeSpan.FromSeconds(2), $"age {entry.Age} shows the reply did not restart it");
         Assert.Equal(0, Counters(router).Expired);
+    }
+
+    [Fact]
+    public void Glean_for_a_resolved_neighbor_fman_has_not_published_is_announced_again_at_most_once_per_retry_interval()
+    {
+        using var router = new TestRouter();
+        var fman = CreateTestProbe();
+        router.StartPuntPath(Sys, fman, new ArpSettings(TimeSpan.FromHours(4), TimeSpan.FromSeconds(1), 3));
+        var udp = PacketBuilder.Udp(HostMac1, RouterMac1, Host1, Host2, 40000, 9, [1]);
+
+        // Host 2 asks for its gateway: the router learns it and tells FMAN.
+        Assert.True(router.Far2.Send(PacketBuilder.ArpRequest(HostMac2, Host2, Router2)));
+        Assert.Equal(PacketBuilder.ArpReply(RouterMac2, Router2, HostMac2, Host2), ReceiveRequired(router.Far2));
+        var resolved = new NeighborResolved(router.Index2, Host2, HostMac2.Value);
+        fman.ExpectMsg(resolved);
+        var sinceAnnounced = System.Diagnostics.Stopwatch.StartNew();
+
+        // Within the retry interval a glean is the usual race with FMAN's republish: nothing is said.
+        Assert.True(router.Far1.Send(udp));
+        TestRouter.WaitUntil(() => router.Arp!.Gleans == 1, TimeSpan.FromSeconds(5), "the first glean");
+        fman.ExpectNoMsg(Short);
+        Thread.Sleep(TimeSpan.FromSeconds(1.2) - sinceAnnounced.Elapsed);
+
+        // Past it, FMAN evidently lost the neighbor: it hears about it again, once, and no request goes out.
+        Assert.True(router.Far1.Send(udp));
+        fman.ExpectMsg(resolved);
+        Assert.True(router.Far1.Send(udp));
+        TestRouter.WaitUntil(() => router.Arp!.Gleans == 3, TimeSpan.FromSeconds(5), "the third glean");
+        fman.ExpectNoMsg(Short);
+        Assert.Null(Receive(router.Far2, Short));
+        Assert.Equal(new ArpCounters(RequestsSent: 0, Resolved: 1, ResolutionFailures: 0, Expired: 0, GleansDeduplicated: 2, InjectFailures: 0, Reannounced: 1), Counters(router));
+
+        // A restarted FMAN resyncs from the table.
+        Assert.Equal([resolved], ResolvedNeighborsOf(router).Neighbors);
     }
 }
