@@ -18,7 +18,7 @@ public sealed class ArpResponder
     private readonly IActorRef _arpActor;
     private readonly byte[] _reply = new byte[EthernetLength + ArpPacket.Length];
     private long _requestsAnswered;
-    private long _learned;
+    private long _sendersReported;
     private long _ignored;
     private long _malformed;
     private long _gleans;
@@ -33,8 +33,8 @@ public sealed class ArpResponder
 
     /// <summary>Requests for our address answered with a reply.</summary>
     public long RequestsAnswered => Volatile.Read(ref _requestsAnswered);
-    /// <summary>Packets whose sender was passed to the ARP actor.</summary>
-    public long Learned => Volatile.Read(ref _learned);
+    /// <summary>ARP packets whose sender (a neighbor on the interface's subnet) was reported to the ARP actor.</summary>
+    public long SendersReported => Volatile.Read(ref _sendersReported);
     /// <summary>Well-formed ARP that was neither for us nor from a neighbor on the interface's subnet.</summary>
     public long Ignored => Volatile.Read(ref _ignored);
     /// <summary>Not Ethernet/IPv4 ARP, truncated, VLAN-tagged or from a group MAC.</summary>
@@ -69,7 +69,7 @@ public sealed class ArpResponder
         if (ConnectedSubnets.IsNeighborOn(_dataPlane.Interfaces, rxInterface, sender))
         {
             _arpActor.Tell(new ArpPacketReceived(rxInterface, sender, senderMac.Value, targetIsUs), ActorRefs.NoSender);
-            Count(ref _learned);
+            Count(ref _sendersReported);
             handled = true;
         }
         if (operation == ArpOperation.Request && targetIsUs)
