@@ -1,0 +1,172 @@
+using ActorRouter.DataPlane;
+using ActorRouter.DataPlane.Counters;
+
+namespace ActorRouter.ControlPlane.Punt;
+
+/// <summary>Per-reason counts of what the punt reader took from the data plane and what became of it.</summary>
+public sealed record PuntCounterSnapshot(long Taken, long Arp, long Glean, long ForUs, long IcmpEcho, long Unhandled, long HandlerFaults)
+{
+    /// <summary>The counters under the names <c>show platform punt</c> prints.</summary>
+    public IReadOnlyList<(string Name, long Value)> Named =>
+    [
+        ("punt-taken", Taken),
+        ("punt-arp", Arp),
+        ("punt-glean", Glean),
+        ("punt-for-us", ForUs),
+        ("punt-icmp-echo", IcmpEcho),
+        ("punt-unhandled", Unhandled),
+        ("punt-handler-faults", HandlerFaults),
+    ];
+}
+
+/// <summary>
+/// The control plane's end of the punt path: a dedicated background thread (actors do not read
+/// rings) that sleeps on the data plane's punt signal, takes punted buffers in bursts, hands each
+/// to the handler for its reason on this same thread — ARP and glean to the <see cref="ArpResponder"/>,
+/// echo requests to the router to the <see cref="IcmpEchoResponder"/> — and gives every buffer
+/// back to GPM. What no handler wants (UDP to the router, limited broadcasts, …) is counted as
+/// unhandled. Flood protection is the data plane's punt rate limiter; this thread only counts.
+/// </summary>
+public sealed class PuntReader : IDisposable
+{
+    public const int DefaultBurst = 64;
+    private const int IdleSleepMilliseconds = 100;
+    private readonly QfpDataPlane _dataPlane;
+    private readonly ArpResponder _arp;
+    private readonly IcmpEchoResponder _icmp;
+    private readonly uint[] _buffers;
+    private Thread? _thread;
+    private volatile bool _stopRequested;
+    private long _taken;
+    private long _arpCount;
+    private long _gleanCount;
+    private long _forUs;
+    private long _icmpEcho;
+    private long _unhandled;
+    private long _handlerFaults;
+
+    public PuntReader(QfpDataPlane dataPlane, ArpResponder arp, IcmpEchoResponder icmp, int burst = DefaultBurst)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
+        _dataPlane = dataPlane;
+        _arp = arp;
+        _icmp = icmp;
+        _buffers = new uint[burst];
+    }
+
+    public bool IsRunning => _thread is { IsAlive: true };
+
+    /// <summary>The last exception a handler threw (the buffer was still released and the loop went on).</summary>
+    public Exception? LastFault { get; private set; }
+
+    public PuntCounterSnapshot Counters => new(
+        Volatile.Read(ref _taken), Volatile.Read(ref _arpCount), Volatile.Read(ref _gleanCount), Volatile.Read(ref _forUs),
+        Volatile.Read(ref _icmpEcho), Volatile.Read(ref _unhandled), Volatile.Read(ref _handlerFaults));
+
+    public void Start()
+    {
+        if (_thread is not null)
+        {
+            throw new InvalidOperationException("the punt reader is already started");
+        }
+        _stopRequested = false;
+        _thread = new Thread(Run) { IsBackground = true, Name = "punt-reader" };
+        _thread.Start();
+    }
+
+    /// <summary>Stops the thread; true when it ended within <paramref name="timeout"/>. Call before the data plane is disposed.</summary>
+    public bool Stop(TimeSpan? timeout = null)
+    {
+        var thread = _thread;
+        if (thread is null)
+        {
+            return true;
+        }
+        _stopRequested = true;
+        _dataPlane.PuntSignal.Wake();
+        var ended = thread.Join(timeout ?? TimeSpan.FromSeconds(5));
+        if (ended)
+        {
+            _thread = null;
+        }
+        return ended;
+    }
+
+    public void Dispose() => Stop();
+
+    private void Run()
+    {
+        var signal = _dataPlane.PuntSignal;
+        while (!_stopRequested)
+        {
+            var n = _dataPlane.TakePunted(_buffers);
+            if (n == 0)
+            {
+                signal.PrepareToSleep();
+                if (_dataPlane.HasPunted || _stopRequested)
+                {
+                    signal.CancelSleep();
+                    continue;
+                }
+                signal.Sleep(IdleSleepMilliseconds);
+                continue;
+            }
+            try
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    Dispatch(_buffers[i]);
+                }
+            }
+            finally
+            {
+                _dataPlane.ReleasePunted(_buffers.AsSpan(0, n));
+                Count(ref _taken, n);
+            }
+        }
+    }
+
+    private void Dispatch(uint buffer)
+    {
+        var gpm = _dataPlane.Gpm;
+        ref var meta = ref gpm.Meta(buffer);
+        var rx = meta.RxInterface;
+        try
+        {
+            switch ((PuntReason)meta.PuntReason)
+            {
+                case PuntReason.Arp:
+                    Count(ref _arpCount, 1);
+                    _arp.HandleArp(rx, gpm.Frame(buffer));
+                    break;
+                case PuntReason.Glean:
+                    Count(ref _gleanCount, 1);
+                    _arp.HandleGlean(meta.NextHop);
+                    break;
+                case PuntReason.ForUs:
+                    Count(ref _forUs, 1);
+                    if (_icmp.TryHandle(rx, gpm.Frame(buffer)))
+                    {
+                        Count(ref _icmpEcho, 1);
+                    }
+                    else
+                    {
+                        Count(ref _unhandled, 1);
+                    }
+                    break;
+                default:
+                    Count(ref _unhandled, 1);
+                    break;
+            }
+        }
+        catch (Exception e)
+        {
+            // One bad packet must not stop the punt path; the buffer is released by the caller.
+            LastFault = e;
+            Count(ref _handlerFaults, 1);
+        }
+    }
+
+    // Single writer (this thread); readers on other threads see whole values.
+    private static void Count(ref long counter, long n) => Volatile.Write(ref counter, counter + n);
+}

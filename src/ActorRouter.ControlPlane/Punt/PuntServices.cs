@@ -1,0 +1,63 @@
+using ActorRouter.DataPlane;
+using Akka.Actor;
+
+namespace ActorRouter.ControlPlane.Punt;
+
+/// <summary>
+/// The punt path wired together for a data plane: the ARP actor (telling <c>fman</c> about
+/// neighbors), the responders and the punt reader thread. Dispose stops the reader and the ARP
+/// actor — both use the data plane's memory — and must come before the data plane is disposed.
+/// </summary>
+public sealed class PuntServices : IDisposable
+{
+    private bool _disposed;
+
+    private PuntServices(IActorRef arpActor, ArpResponder arp, IcmpEchoResponder icmp, PuntReader reader)
+    {
+        ArpActor = arpActor;
+        Arp = arp;
+        Icmp = icmp;
+        Reader = reader;
+    }
+
+    public IActorRef ArpActor { get; }
+    public ArpResponder Arp { get; }
+    public IcmpEchoResponder Icmp { get; }
+    public PuntReader Reader { get; }
+
+    public static PuntServices Start(IActorRefFactory actors, QfpDataPlane dataPlane, IActorRef fman, ArpSettings? settings = null, string arpActorName = "arp")
+    {
+        var arpActor = actors.ActorOf(Punt.ArpActor.Props(dataPlane, fman, settings), arpActorName);
+        var arp = new ArpResponder(dataPlane, arpActor);
+        var icmp = new IcmpEchoResponder(dataPlane);
+        var reader = new PuntReader(dataPlane, arp, icmp);
+        reader.Start();
+        return new PuntServices(arpActor, arp, icmp, reader);
+    }
+
+    /// <summary>Stops the reader thread and the ARP actor, each within <paramref name="timeout"/>; true when both stopped.</summary>
+    public bool Stop(TimeSpan? timeout = null)
+    {
+        var limit = timeout ?? TimeSpan.FromSeconds(5);
+        var readerStopped = Reader.Stop(limit);
+        bool actorStopped;
+        try
+        {
+            actorStopped = ArpActor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1));
+        }
+        catch (AggregateException)
+        {
+            actorStopped = false;
+        }
+        return readerStopped && actorStopped;
+    }
+
+    public void Dispose()
+    {
+        if (!_disposed)
+        {
+            _disposed = true;
+            Stop();
+        }
+    }
+}
