@@ -27,7 +27,7 @@ public abstract class DataPlaneWorker
     /// <summary>How long an idle thread keeps polling before it sleeps: long enough that a steady
     /// flow never pays a wake-up per burst, short enough that an idle router uses next to no CPU.</summary>
     private static readonly long IdlePollTicks = System.Diagnostics.Stopwatch.Frequency / 5000; // 200 µs
-    private const int SleepTimeoutMilliseconds = 100;
+    private const int DefaultSleepTimeoutMilliseconds = 100;
     private Thread? _thread;
     private volatile bool _stopRequested;
     private volatile bool _faultRequested;
@@ -186,7 +186,7 @@ public abstract class DataPlaneWorker
                 }
                 Counters.Sleeps++;
                 Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
-                Signal.Sleep(SleepTimeoutMilliseconds);
+                Signal.Sleep(SleepTimeout, SleepFileDescriptors);
             }
             _state = WorkerState.Stopped;
         }
@@ -211,6 +211,12 @@ public abstract class DataPlaneWorker
 
     /// <summary>One turn of work; true if anything was done.</summary>
     protected abstract bool RunOnce();
+
+    /// <summary>Longest sleep; the heartbeat advances at least this often when idle.</summary>
+    protected virtual int SleepTimeout => DefaultSleepTimeoutMilliseconds;
+
+    /// <summary>File descriptors that also end a sleep when readable (AF_PACKET rings of the Rx thread's ports).</summary>
+    protected virtual ReadOnlySpan<int> SleepFileDescriptors => default;
 
     /// <summary>The last look before sleeping: is anything waiting?</summary>
     protected abstract bool HasPendingWork();

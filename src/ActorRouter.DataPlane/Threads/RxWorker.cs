@@ -99,6 +99,33 @@ public sealed class RxWorker : DataPlaneWorker
         return worked;
     }
 
+    private long _pollFdsGeneration = -1;
+    private int[] _pollFds = Array.Empty<int>();
+
+    /// <summary>Ports with a file descriptor (AF_PACKET) wake the Rx thread through poll(), not a signal.</summary>
+    protected override ReadOnlySpan<int> SleepFileDescriptors
+    {
+        get
+        {
+            var interfaces = _dataPlane.Interfaces;
+            if (interfaces.Generation != _pollFdsGeneration)
+            {
+                var fds = new List<int>();
+                foreach (var index in interfaces.RegisteredIndices)
+                {
+                    var fd = interfaces.Ports[index]!.PollFd;
+                    if (fd >= 0)
+                    {
+                        fds.Add(fd);
+                    }
+                }
+                _pollFds = fds.ToArray();
+                _pollFdsGeneration = interfaces.Generation;
+            }
+            return _pollFds;
+        }
+    }
+
     protected override bool HasPendingWork()
     {
         var interfaces = _dataPlane.Interfaces;

@@ -22,6 +22,10 @@ public interface IVnicPort : IDisposable
     /// <summary>Slots in each of the port's rings.</summary>
     int RingSize { get; }
 
+    /// <summary>A file descriptor that polls readable when frames arrive (AF_PACKET), or -1 when the
+    /// port signals arrivals through <see cref="AttachRxSignal"/> instead (memory).</summary>
+    int PollFd => -1;
+
     /// <summary>Carrier: false when the wire or the link is down.</summary>
     bool LinkUp { get; }
 
