@@ -54,7 +54,7 @@ public static class TestConfigs
               interfaces = [
                 {{string.Join(",\n", interfaces)}}
               ]
-              static-routes = [ {{staticRoutes}} ]
+              {{(staticRoutes.Length == 0 ? "" : $"static-routes = [ {staticRoutes} ]")}}
               fault-injection.enabled = {{(faultInjection ? "true" : "false")}}
             }
             """, "test.conf");
