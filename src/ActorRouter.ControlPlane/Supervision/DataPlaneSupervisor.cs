@@ -246,7 +246,7 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         var child = Context.Child(m.Target);
         if (child.IsNobody())
         {
-            var targets = string.Join(", ", _dataPlane.Workers.Select(w => w.Name).Concat(Context.GetChildren().Select(c => c.Path.Name)));
+            var targets = string.Join(", ", _dataPlane.Workers.Select(w => w.Name).Concat(Context.GetChildren().Select(c => c.Path.Name).Order(StringComparer.Ordinal)));
             Sender.Tell(new FaultInjectionRefused(m.Target, $"no thread or actor named '{m.Target}' (targets: {targets})"));
             return;
         }
