@@ -44,3 +44,11 @@ public sealed record StopDataPlane
 
 /// <param name="Accounting">GPM after the stop: every buffer should be free.</param>
 public sealed record DataPlaneStopped(GpmAccounting Accounting);
+
+/// <summary>Asks the supervisor for its control-plane children (the CLI endpoint and the host talk to FMAN).</summary>
+public sealed record GetControlPlaneActors
+{
+    public static readonly GetControlPlaneActors Instance = new();
+}
+
+public sealed record ControlPlaneActors(Akka.Actor.IActorRef Fman, Akka.Actor.IActorRef QfpClient, Akka.Actor.IActorRef Platform);

@@ -33,6 +33,7 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
     private readonly QfpDataPlane _dataPlane;
     private readonly Action<WorkerFault> _onWorkerFault;
     private bool _stopped;
+    private ControlPlaneActors? _actors;
 
     public DataPlaneSupervisor(RouterConfig config, IVnicFactory vnics, IReadOnlyList<ControlPlaneChild>? extraChildren = null, SupervisionTimings? timings = null)
     {
@@ -51,6 +52,7 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         Receive<CheckHeartbeats>(_ => CheckHeartbeatsNow());
         Receive<InjectFault>(OnInjectFault);
         Receive<GetDataPlaneHealth>(_ => Sender.Tell(Health()));
+        Receive<GetControlPlaneActors>(_ => Sender.Tell(_actors));
         Receive<GetDataPlane>(_ => Sender.Tell(new DataPlaneReference(_dataPlane)));
         Receive<StopDataPlane>(_ => Sender.Tell(new DataPlaneStopped(StopNow())));
     }
@@ -98,6 +100,7 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         var qfpClient = Context.ActorOf(QfpClientActor.Props(_dataPlane, _vnics), QfpClientName);
         var fman = Context.ActorOf(FmanActor.Props(qfpClient, _config, new FmanStateStore(_config)), FmanName);
         var platform = Context.ActorOf(PlatformActor.Props(_config.Interfaces, fman), PlatformName);
+        _actors = new ControlPlaneActors(fman, qfpClient, platform);
         var context = new ControlPlaneContext(_config, _dataPlane, fman, qfpClient, platform);
         foreach (var child in _extraChildren)
         {

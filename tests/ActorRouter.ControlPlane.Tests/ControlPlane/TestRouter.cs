@@ -109,7 +109,7 @@ public abstract class ControlPlaneTestKit(ITestOutputHelper output) : TestKit(Ak
         }
         Sys.EventStream.Unsubscribe(events.Ref);
         var dataPlane = supervisor.Ask<DataPlaneReference>(GetDataPlane.Instance, Long).Result.DataPlane;
-        var fman = Sys.ActorSelection(supervisor.Path / DataPlaneSupervisor.FmanName).ResolveOne(Long).Result;
+        var fman = supervisor.Ask<ControlPlaneActors>(GetControlPlaneActors.Instance, Long).Result.Fman;
         return new RunningRouter(this, supervisor, fman, dataPlane, memory, outcomes);
     }
 
