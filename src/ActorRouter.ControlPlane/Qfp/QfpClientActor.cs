@@ -161,6 +161,8 @@ public sealed class QfpClientActor : ReceiveActor
             filled.Add(s with
             {
                 OperUp = operUp,
+                // The driver's MAC when none was configured.
+                Mac = uidb?.Mac ?? s.Mac,
                 RxPackets = _dataPlane.ReadInterfaceCounter(s.Index, InterfaceCounter.RxPackets),
                 RxBytes = _dataPlane.ReadInterfaceCounter(s.Index, InterfaceCounter.RxBytes),
                 TxPackets = _dataPlane.ReadInterfaceCounter(s.Index, InterfaceCounter.TxPackets),

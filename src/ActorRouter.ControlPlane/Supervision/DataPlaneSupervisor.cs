@@ -191,7 +191,16 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         {
             return;
         }
-        watch.Worker.Restart();
+        try
+        {
+            watch.Worker.Restart();
+        }
+        catch (Exception e)
+        {
+            // Never let a failed restart take the supervisor (and with it the whole data plane) down.
+            _log.Error(e, "data-plane thread {0} could not be restarted", m.Name);
+            return;
+        }
         watch.LastMove = DateTime.UtcNow;
         watch.HangReported = false;
         _log.Warning("data-plane thread {0} restarted (restart {1})", m.Name, watch.Worker.Restarts);

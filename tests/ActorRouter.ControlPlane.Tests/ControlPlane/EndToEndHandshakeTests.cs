@@ -54,7 +54,10 @@ public sealed class EndToEndHandshakeTests(ITestOutputHelper output) : ControlPl
         Assert.Equal(["GigabitEthernet1", "GigabitEthernet4", "GigabitEthernet5"], router.DataPlane.Interfaces.All.Select(u => u.Name).Order());
         Assert.False(router.DataPlane.Interfaces.FindByName("GigabitEthernet5")!.AdminUp);
         Assert.False(memory.TryGetWire("mem2", out _));
-        Assert.Equal(["GigabitEthernet1", "GigabitEthernet4", "GigabitEthernet5"], router.Interfaces().Select(i => i.Name).Order());
+        var statuses = router.Interfaces();
+        Assert.Equal(["GigabitEthernet1", "GigabitEthernet4", "GigabitEthernet5"], statuses.Select(i => i.Name).Order());
+        // No MAC configured: the memory driver's own.
+        Assert.Equal(MemoryVnicFactory.DriverMacFor("mem4"), statuses.Single(i => i.Name == "GigabitEthernet5").Mac);
     }
 
     [Fact]

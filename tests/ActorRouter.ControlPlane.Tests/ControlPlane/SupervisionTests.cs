@@ -119,6 +119,35 @@ public sealed class SupervisionTests(ITestOutputHelper output) : ControlPlaneTes
     }
 
     [Fact]
+    public void A_thread_that_keeps_failing_is_restarted_every_time_with_backoff()
+    {
+        var router = StartForwarding(out var traffic);
+        try
+        {
+            var ppe0 = router.DataPlane.FindWorker("ppe0")!;
+            for (var fault = 1; fault <= 3; fault++)
+            {
+                Assert.IsType<FaultInjected>(router.Ask<object>(router.Supervisor, new InjectFault("ppe0")));
+                var expected = fault;
+                AwaitAssert(() =>
+                {
+                    Assert.Equal(expected, ppe0.Restarts);
+                    Assert.Equal(WorkerState.Running, ppe0.State);
+                }, Long, TimeSpan.FromMilliseconds(20));
+            }
+            AssertStillForwarding(traffic);
+            Assert.Equal(3, router.Ask<DataPlaneHealth>(router.Supervisor, GetDataPlaneHealth.Instance).Workers.Single(w => w.Name == "ppe0").Restarts);
+        }
+        finally
+        {
+            traffic.Dispose();
+        }
+        var stopped = router.Stop();
+        Assert.True(stopped.Accounting.AllFree, stopped.Accounting.ToString());
+        router.Dispose();
+    }
+
+    [Fact]
     public void Fman_and_the_qfp_client_crash_while_frames_keep_flowing_and_fman_resyncs()
     {
         var router = StartForwarding(out var traffic);
