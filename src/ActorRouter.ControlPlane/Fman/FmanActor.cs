@@ -1,0 +1,561 @@
+using System.Collections.Immutable;
+using ActorRouter.ControlPlane.Configuration;
+using ActorRouter.ControlPlane.Messages;
+using ActorRouter.DataPlane.Forwarding;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorRouter.ControlPlane.Fman;
+
+/// <summary>
+/// The forwarding manager: owns the interface objects, drives each interface's handshake with the
+/// QFP client, keeps static routes and ARP neighbors, and republishes the forwarding state on every
+/// change. Changes are applied one at a time (later requests wait in the stash) so that each is
+/// validated against the state the previous one left. After a restart it resyncs from the state
+/// store and the data plane's uIDB table; the data plane forwards on meanwhile.
+/// </summary>
+public sealed class FmanActor : ReceiveActor, IWithUnboundedStash
+{
+    /// <summary>How long FMAN waits for the QFP client before giving up on a change.</summary>
+    public static readonly TimeSpan DataPlaneAnswerTimeout = TimeSpan.FromSeconds(10);
+
+    private static readonly TimeSpan ResyncRetryInterval = TimeSpan.FromSeconds(2);
+
+    private readonly IActorRef _qfpClient;
+    private readonly RouterConfig _baseConfig;
+    private readonly FmanStateStore _store;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, PendingHandshake> _pending = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, IActorRef> _unannounced = new(StringComparer.OrdinalIgnoreCase);
+    private HashSet<StaticRoute> _unresolved = new();
+    private long _publishGeneration;
+    private long _ticket;
+    private int _nextOrder;
+
+    public FmanActor(IActorRef qfpClient, RouterConfig baseConfig, FmanStateStore store)
+    {
+        _qfpClient = qfpClient;
+        _baseConfig = baseConfig;
+        _store = store;
+        _nextOrder = store.State.Interfaces.Count == 0 ? 0 : store.State.Interfaces.Values.Max(i => i.Order) + 1;
+        Ready();
+    }
+
+    public IStash Stash { get; set; } = null!;
+
+    public static Props Props(IActorRef qfpClient, RouterConfig baseConfig, FmanStateStore store) =>
+        Akka.Actor.Props.Create(() => new FmanActor(qfpClient, baseConfig, store));
+
+    private FmanState State
+    {
+        get => _store.State;
+        set => _store.State = value;
+    }
+
+    private sealed class PendingHandshake(InterfaceConfig config, IActorRef reporter)
+    {
+        public InterfaceConfig Config { get; } = config;
+        public IActorRef Reporter { get; } = reporter;
+        public int? Index { get; set; }
+        public InterfaceInitFailed? Failure { get; set; }
+    }
+
+    private sealed record AnswerTimedOut(long Ticket);
+
+    private sealed record ResyncTimedOut(long Ticket);
+
+    private void Ready()
+    {
+        // Handshake.
+        Receive<InterfaceDiscovered>(OnInterfaceDiscovered);
+        Receive<UidbCreated>(OnUidbCreated);
+        Receive<UidbBound>(OnUidbBound);
+        Receive<InterfaceReady>(OnInterfaceReady);
+        Receive<InterfaceInitFailed>(OnInterfaceInitFailed);
+        Receive<UidbDeleted>(OnUidbDeleted);
+        Receive<RoutesPublished>(OnRoutesPublished);
+
+        // Neighbors from ARP.
+        Receive<NeighborResolved>(OnNeighborResolved);
+        Receive<NeighborExpired>(OnNeighborExpired);
+
+        // Changes.
+        Receive<SetInterfaceAdminState>(OnSetAdminState);
+        Receive<SetInterfaceMtu>(OnSetMtu);
+        Receive<SetInterfaceAddress>(OnSetAddress);
+        Receive<AddStaticRoute>(OnAddStaticRoute);
+        Receive<RemoveStaticRoute>(OnRemoveStaticRoute);
+
+        // Queries.
+        Receive<GetInterfaces>(_ => _qfpClient.Tell(new ReadInterfaceStatus(InterfaceStatuses(), Sender)));
+        Receive<GetRoutes>(_ => Sender.Tell(new RouteList(Routes())));
+        Receive<GetRunningConfig>(_ => Sender.Tell(BuildRunningConfig()));
+
+        // Answers that arrive after their request timed out, or for an earlier incarnation.
+        Receive<DataPlaneCommandApplied>(_ => _log.Warning("late data-plane answer ignored: applied"));
+        Receive<DataPlaneCommandRefused>(m => _log.Warning("late data-plane answer ignored: refused ({0})", m.Reason));
+        Receive<AnswerTimedOut>(_ => { });
+        Receive<ResyncTimedOut>(_ => { });
+        Receive<UidbTableSnapshot>(_ => { });
+    }
+
+    // ---- handshake -------------------------------------------------------------------------
+
+    private void OnInterfaceDiscovered(InterfaceDiscovered m)
+    {
+        var config = m.Interface;
+        if (_pending.ContainsKey(config.Name))
+        {
+            Fail(Sender, new InterfaceInitFailed(config.Name, HandshakeStep.Discover, $"a handshake for {config.Name} is already in progress"));
+            return;
+        }
+        _pending[config.Name] = new PendingHandshake(config, Sender);
+        _log.Info("{0}: discovered as {1}; creating its uIDB", config.Name, config.OsName);
+        _qfpClient.Tell(new CreateUidb(config.Name, config.OsName, config.Mtu, config.Mac ?? 0));
+    }
+
+    private void OnUidbCreated(UidbCreated m)
+    {
+        if (!_pending.TryGetValue(m.Name, out var pending) || pending.Index is not null)
+        {
+            // A handshake this incarnation did not start (FMAN restarted meanwhile): undo it.
+            _log.Warning("{0}: uIDB {1} created for no handshake in progress; deleting it", m.Name, m.Index);
+            _qfpClient.Tell(new DeleteUidb(m.Name, m.Index));
+            return;
+        }
+        pending.Index = m.Index;
+        _log.Info("{0}: uIDB {1} created; binding it", m.Name, m.Index);
+        _qfpClient.Tell(new BindUidb(m.Name, m.Index));
+    }
+
+    private void OnUidbBound(UidbBound m)
+    {
+        if (!_pending.TryGetValue(m.Name, out var pending) || pending.Index != m.Index)
+        {
+            _log.Warning("{0}: uIDB {1} bound for no handshake in progress; deleting it", m.Name, m.Index);
+            _qfpClient.Tell(new DeleteUidb(m.Name, m.Index));
+            return;
+        }
+        _log.Info("{0}: uIDB {1} bound; registering the interface", m.Name, m.Index);
+        _qfpClient.Tell(new RegisterInterface(m.Name, m.Index, pending.Config));
+    }
+
+    private void OnInterfaceReady(InterfaceReady m)
+    {
+        if (!_pending.Remove(m.Name, out var pending) || pending.Index != m.Index)
+        {
+            _log.Warning("{0}: uIDB {1} ready for no handshake in progress; deleting it", m.Name, m.Index);
+            _qfpClient.Tell(new DeleteUidb(m.Name, m.Index));
+            return;
+        }
+        var config = pending.Config;
+        State = State with { Interfaces = State.Interfaces.SetItem(config.Name, new FmanInterface(config, m.Index, _nextOrder++)) };
+        _unannounced[config.Name] = pending.Reporter;
+        _log.Info("{0}: ready at uIDB {1}; republishing routes", m.Name, m.Index);
+        Publish();
+    }
+
+    private void OnInterfaceInitFailed(InterfaceInitFailed m)
+    {
+        if (!_pending.TryGetValue(m.Name, out var pending))
+        {
+            _log.Warning("{0}: handshake failure for no handshake in progress at {1}: {2}", m.Name, m.Step, m.Reason);
+            return;
+        }
+        if (pending.Index is int index)
+        {
+            // Roll back what the earlier steps created; the failure is reported once the uIDB is gone.
+            pending.Failure = m;
+            _log.Warning("{0}: handshake failed at {1}: {2}; rolling back uIDB {3}", m.Name, m.Step, m.Reason, index);
+            _qfpClient.Tell(new DeleteUidb(m.Name, index));
+            return;
+        }
+        _pending.Remove(m.Name);
+        Fail(pending.Reporter, m);
+    }
+
+    private void OnUidbDeleted(UidbDeleted m)
+    {
+        if (_pending.TryGetValue(m.Name, out var pending) && pending.Index == m.Index && pending.Failure is { } failure)
+        {
+            _pending.Remove(m.Name);
+            Fail(pending.Reporter, failure);
+        }
+    }
+
+    private void Fail(IActorRef reporter, InterfaceInitFailed failure)
+    {
+        _log.Warning("{0}: handshake failed at step {1}: {2}", failure.Name, failure.Step, failure.Reason);
+        reporter.Tell(failure);
+        Context.System.EventStream.Publish(failure);
+    }
+
+    private void OnRoutesPublished(RoutesPublished m)
+    {
+        _unresolved = m.UnresolvedStaticRoutes.ToHashSet();
+        foreach (var (name, reporter) in _unannounced)
+        {
+            if (State.Interfaces.TryGetValue(name, out var itf))
+            {
+                var up = new InterfaceUp(itf.Config.Name, itf.Config.OsName, itf.Index);
+                _log.Info("{0}: up ({1}, uIDB {2})", up.Name, up.OsName, up.Index);
+                reporter.Tell(up);
+                Context.System.EventStream.Publish(up);
+            }
+        }
+        _unannounced.Clear();
+    }
+
+    /// <summary>Sends the forwarding state to the QFP client; the answer carries the returned generation.</summary>
+    private long Publish()
+    {
+        var generation = ++_publishGeneration;
+        var statics = State.StaticRoutes.Select(ToDataPlane).ToList();
+        var neighbors = State.Neighbors.Select(n => new Neighbor(n.Key.Interface, n.Key.Address, n.Value)).ToList();
+        _qfpClient.Tell(new PublishRoutes(generation, statics, neighbors));
+        return generation;
+    }
+
+    private static StaticRoute ToDataPlane(StaticRouteConfig r) => new(r.Prefix.Network, r.Prefix.PrefixLength, r.NextHop);
+
+    // ---- neighbors -------------------------------------------------------------------------
+
+    private void OnNeighborResolved(NeighborResolved m)
+    {
+        var key = (m.InterfaceIndex, m.Address);
+        if (State.Neighbors.TryGetValue(key, out var mac) && mac == m.Mac)
+        {
+            return;
+        }
+        State = State with { Neighbors = State.Neighbors.SetItem(key, m.Mac) };
+        _log.Debug("neighbor {0} on uIDB {1} is {2}", Ipv4Text.Format(m.Address), m.InterfaceIndex, MacText.Format(m.Mac));
+        Publish();
+    }
+
+    private void OnNeighborExpired(NeighborExpired m)
+    {
+        var key = (m.InterfaceIndex, m.Address);
+        if (!State.Neighbors.ContainsKey(key))
+        {
+            return;
+        }
+        State = State with { Neighbors = State.Neighbors.Remove(key) };
+        _log.Debug("neighbor {0} on uIDB {1} expired", Ipv4Text.Format(m.Address), m.InterfaceIndex);
+        Publish();
+    }
+
+    // ---- changes ---------------------------------------------------------------------------
+
+    private bool TryFind(string name, out FmanInterface itf)
+    {
+        if (State.Interfaces.TryGetValue(name, out itf!))
+        {
+            return true;
+        }
+        Sender.Tell(new CommandFailed($"no interface {name}"));
+        return false;
+    }
+
+    private void UpdateInterface(FmanInterface itf, InterfaceConfig config) =>
+        State = State with { Interfaces = State.Interfaces.SetItem(config.Name, itf with { Config = config }) };
+
+    private void OnSetAdminState(SetInterfaceAdminState m)
+    {
+        if (!TryFind(m.Name, out var itf))
+        {
+            return;
+        }
+        var config = itf.Config with { Shutdown = !m.Up };
+        Change(new ApplyAdminState(itf.Index, m.Up), () => UpdateInterface(itf, config),
+            $"{itf.Config.Name}: {(m.Up ? "no shutdown" : "shutdown")}");
+    }
+
+    private void OnSetMtu(SetInterfaceMtu m)
+    {
+        if (!TryFind(m.Name, out var itf))
+        {
+            return;
+        }
+        if (m.Mtu is < 68 or > 9000)
+        {
+            Sender.Tell(new CommandFailed($"{itf.Config.Name}: MTU {m.Mtu} is out of range 68..9000"));
+            return;
+        }
+        var config = itf.Config with { Mtu = m.Mtu };
+        Change(new ApplyMtu(itf.Index, m.Mtu), () => UpdateInterface(itf, config), $"{itf.Config.Name}: mtu {m.Mtu}");
+    }
+
+    private void OnSetAddress(SetInterfaceAddress m)
+    {
+        if (!TryFind(m.Name, out var itf))
+        {
+            return;
+        }
+        if (m.Address is Ipv4Cidr address && WhyBadAddress(itf.Config.Name, address) is string reason)
+        {
+            Sender.Tell(new CommandFailed($"{itf.Config.Name}: {reason}"));
+            return;
+        }
+        var config = itf.Config with { Ipv4 = m.Address };
+        var apply = m.Address is Ipv4Cidr a ? new ApplyAddress(itf.Index, a.Address, a.PrefixLength) : new ApplyAddress(itf.Index, 0, 0);
+        Change(apply, () => UpdateInterface(itf, config),
+            $"{itf.Config.Name}: {(m.Address is Ipv4Cidr c ? $"ip address {c}" : "no ip address")}");
+    }
+
+    private string? WhyBadAddress(string name, Ipv4Cidr address)
+    {
+        if (address.PrefixLength is < 1 or > 32)
+        {
+            return $"prefix length {address.PrefixLength} is out of range 1..32";
+        }
+        if (Ipv4Text.WhyNotUnicast(address.Address) is string notUnicast)
+        {
+            return $"{Ipv4Text.Format(address.Address)} {notUnicast}";
+        }
+        if (address.PrefixLength < 31 && address.Address == address.Network)
+        {
+            return $"{address} is the network address of its subnet";
+        }
+        if (address.PrefixLength < 31 && address.Address == address.Broadcast)
+        {
+            return $"{address} is the broadcast address of its subnet";
+        }
+        foreach (var other in State.Interfaces.Values)
+        {
+            if (!string.Equals(other.Config.Name, name, StringComparison.OrdinalIgnoreCase)
+                && other.Config.Ipv4 is Ipv4Cidr taken && taken.Overlaps(address))
+            {
+                return $"{address} overlaps {other.Config.Name}'s subnet {taken}";
+            }
+        }
+        return null;
+    }
+
+    private void OnAddStaticRoute(AddStaticRoute m)
+    {
+        var route = m.Route;
+        string? reason = null;
+        if (route.Prefix.PrefixLength is < 0 or > 32)
+        {
+            reason = $"prefix length {route.Prefix.PrefixLength} is out of range 0..32";
+        }
+        else if (route.Prefix.HasHostBits)
+        {
+            reason = $"{route.Prefix} has host bits set (did you mean {Ipv4Text.Format(route.Prefix.Network)}/{route.Prefix.PrefixLength}?)";
+        }
+        else if (Ipv4Text.WhyNotUnicast(route.NextHop) is string notUnicast)
+        {
+            reason = $"next hop {Ipv4Text.Format(route.NextHop)} {notUnicast}";
+        }
+        else if (State.Interfaces.Values.FirstOrDefault(i => i.Config.Ipv4?.Address == route.NextHop) is { } own)
+        {
+            reason = $"next hop {Ipv4Text.Format(route.NextHop)} is {own.Config.Name}'s own address";
+        }
+        else if (route.Interface is string pinned && !State.Interfaces.ContainsKey(pinned))
+        {
+            reason = $"no interface {pinned}";
+        }
+        else if (State.StaticRoutes.Any(r => r.Prefix == route.Prefix && r.NextHop == route.NextHop))
+        {
+            reason = $"static route {route.Prefix} via {Ipv4Text.Format(route.NextHop)} already exists";
+        }
+        if (reason is not null)
+        {
+            Sender.Tell(new CommandFailed(reason));
+            return;
+        }
+        Change(null, () => State = State with { StaticRoutes = State.StaticRoutes.Add(route) },
+            $"ip route {route.Prefix} {Ipv4Text.Format(route.NextHop)}");
+    }
+
+    private void OnRemoveStaticRoute(RemoveStaticRoute m)
+    {
+        var existing = State.StaticRoutes.FirstOrDefault(r => r.Prefix == m.Prefix && r.NextHop == m.NextHop);
+        if (existing is null)
+        {
+            Sender.Tell(new CommandFailed($"no static route {m.Prefix} via {Ipv4Text.Format(m.NextHop)}"));
+            return;
+        }
+        Change(null, () => State = State with { StaticRoutes = State.StaticRoutes.Remove(existing) },
+            $"no ip route {m.Prefix} {Ipv4Text.Format(m.NextHop)}");
+    }
+
+    /// <summary>
+    /// Applies a validated change: the data-plane command (if any) first, then FMAN's own state,
+    /// then a route republish; the requester hears back once the new routes are published.
+    /// Everything else waits in the stash meanwhile.
+    /// </summary>
+    private void Change(object? dataPlaneCommand, Action commit, string description)
+    {
+        var replyTo = Sender;
+        if (dataPlaneCommand is null)
+        {
+            commit();
+            AwaitPublish(replyTo, description);
+            return;
+        }
+        var ticket = ++_ticket;
+        _qfpClient.Tell(dataPlaneCommand);
+        var timeout = ScheduleTimeout(new AnswerTimedOut(ticket));
+        BecomeStacked(() =>
+        {
+            Receive<DataPlaneCommandApplied>(_ =>
+            {
+                timeout.Cancel();
+                commit();
+                UnbecomeStacked();
+                AwaitPublish(replyTo, description);
+            });
+            Receive<DataPlaneCommandRefused>(r =>
+            {
+                timeout.Cancel();
+                _log.Warning("{0} refused: {1}", description, r.Reason);
+                replyTo.Tell(new CommandFailed(r.Reason));
+                UnbecomeStacked();
+                Stash.UnstashAll();
+            });
+            Receive<AnswerTimedOut>(t => t.Ticket == ticket, _ =>
+            {
+                replyTo.Tell(new CommandFailed($"{description}: the data plane did not answer within {DataPlaneAnswerTimeout.TotalSeconds:0} s"));
+                UnbecomeStacked();
+                Stash.UnstashAll();
+            });
+            ReceiveAny(_ => Stash.Stash());
+        });
+    }
+
+    private void AwaitPublish(IActorRef replyTo, string description)
+    {
+        var generation = Publish();
+        var ticket = ++_ticket;
+        var timeout = ScheduleTimeout(new AnswerTimedOut(ticket));
+        BecomeStacked(() =>
+        {
+            Receive<RoutesPublished>(p =>
+            {
+                OnRoutesPublished(p);
+                if (p.Generation < generation)
+                {
+                    return;
+                }
+                timeout.Cancel();
+                _log.Info("{0}: applied", description);
+                replyTo.Tell(new CommandSucceeded(description));
+                UnbecomeStacked();
+                Stash.UnstashAll();
+            });
+            Receive<AnswerTimedOut>(t => t.Ticket == ticket, _ =>
+            {
+                // The change itself is in the data plane; only the route publish went unanswered.
+                replyTo.Tell(new CommandSucceeded($"{description} (route publish unconfirmed)"));
+                UnbecomeStacked();
+                Stash.UnstashAll();
+            });
+            ReceiveAny(_ => Stash.Stash());
+        });
+    }
+
+    private ICancelable ScheduleTimeout(object message) =>
+        Context.System.Scheduler.ScheduleTellOnceCancelable(DataPlaneAnswerTimeout, Self, message, Self);
+
+    // ---- queries ---------------------------------------------------------------------------
+
+    private List<InterfaceStatus> InterfaceStatuses() =>
+        State.Interfaces.Values.OrderBy(i => i.Index).Select(i => new InterfaceStatus(
+            i.Config.Name, i.Config.OsName, i.Index, AdminUp: !i.Config.Shutdown, OperUp: false, i.Config.Mtu,
+            i.Config.Mac ?? 0, i.Config.Ipv4, 0, 0, 0, 0, 0)).ToList();
+
+    private List<RouteStatus> Routes()
+    {
+        var routes = new List<RouteStatus>();
+        var interfaces = State.Interfaces.Values.OrderBy(i => i.Order).ToList();
+        foreach (var i in interfaces)
+        {
+            if (i.Config.Ipv4 is Ipv4Cidr address)
+            {
+                routes.Add(new RouteStatus(RouteKind.Connected, new Ipv4Cidr(address.Network, address.PrefixLength), 0, i.Config.Name, !i.Config.Shutdown));
+            }
+        }
+        foreach (var r in State.StaticRoutes)
+        {
+            var via = interfaces
+                .Where(i => !i.Config.Shutdown && i.Config.Ipv4 is Ipv4Cidr a && a.Contains(r.NextHop) && a.Address != r.NextHop)
+                .OrderByDescending(i => i.Config.Ipv4!.Value.PrefixLength)
+                .FirstOrDefault();
+            var active = via is not null && !_unresolved.Contains(ToDataPlane(r));
+            routes.Add(new RouteStatus(RouteKind.Static, r.Prefix, r.NextHop, r.Interface ?? via?.Config.Name, active));
+        }
+        return routes;
+    }
+
+    private RunningConfig BuildRunningConfig()
+    {
+        var config = _baseConfig with
+        {
+            Interfaces = State.Interfaces.Values.OrderBy(i => i.Order).Select(i => i.Config).ToEquatableList(),
+            StaticRoutes = State.StaticRoutes.ToEquatableList(),
+        };
+        return new RunningConfig(config, RouterConfigWriter.ToHocon(config));
+    }
+
+    // ---- restart ---------------------------------------------------------------------------
+
+    protected override void PostRestart(Exception reason)
+    {
+        base.PostRestart(reason);
+        _log.Warning("restarted after {0}: resyncing from the data plane", reason.GetType().Name);
+        Resync();
+    }
+
+    /// <summary>
+    /// Rebuilds the interface objects from the data plane's uIDB table: a registered uIDB is an
+    /// interface that came up (its settings in the data plane are the truth); an unregistered one
+    /// is a handshake cut short by the crash, which is rolled back. Then routes are republished.
+    /// </summary>
+    private void Resync()
+    {
+        var ticket = ++_ticket;
+        _qfpClient.Tell(ReadUidbTable.Instance);
+        var retry = Context.System.Scheduler.ScheduleTellRepeatedlyCancelable(ResyncRetryInterval, ResyncRetryInterval, Self, new ResyncTimedOut(ticket), Self);
+        BecomeStacked(() =>
+        {
+            Receive<UidbTableSnapshot>(snapshot =>
+            {
+                retry.Cancel();
+                ApplySnapshot(snapshot);
+                UnbecomeStacked();
+                Publish();
+                Stash.UnstashAll();
+            });
+            Receive<ResyncTimedOut>(t => t.Ticket == ticket, _ => _qfpClient.Tell(ReadUidbTable.Instance));
+            ReceiveAny(_ => Stash.Stash());
+        });
+    }
+
+    private void ApplySnapshot(UidbTableSnapshot snapshot)
+    {
+        var known = State.Interfaces;
+        var rebuilt = ImmutableDictionary.CreateBuilder<string, FmanInterface>(StringComparer.OrdinalIgnoreCase);
+        foreach (var entry in snapshot.Entries)
+        {
+            if (!entry.Registered)
+            {
+                _log.Warning("{0}: uIDB {1} was left half-created; deleting it", entry.Name, entry.Index);
+                _qfpClient.Tell(new DeleteUidb(entry.Name, entry.Index));
+                continue;
+            }
+            known.TryGetValue(entry.Name, out var before);
+            var config = before?.Config ?? new InterfaceConfig(entry.OsName, entry.Name, InterfaceConfig.DefaultDriver, null,
+                entry.Mtu, InterfaceConfig.DefaultRingSize, entry.Mac, false);
+            config = config with
+            {
+                Mtu = entry.Mtu,
+                Shutdown = !entry.AdminUp,
+                Ipv4 = entry.Ipv4Address == 0 ? null : new Ipv4Cidr(entry.Ipv4Address, entry.Ipv4PrefixLength),
+            };
+            rebuilt[entry.Name] = new FmanInterface(config, entry.Index, before?.Order ?? _nextOrder++);
+        }
+        State = State with { Interfaces = rebuilt.ToImmutable() };
+        _log.Info("resynced {0} interface(s) from the data plane", rebuilt.Count);
+    }
+}

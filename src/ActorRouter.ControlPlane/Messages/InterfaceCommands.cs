@@ -1,0 +1,74 @@
+using ActorRouter.ControlPlane.Configuration;
+
+namespace ActorRouter.ControlPlane.Messages;
+
+// Changes after the handshake (what the CLI sends to FMAN). FMAN validates each against its
+// state, has the QFP client apply it to the data plane, republishes routes, and answers with
+// CommandSucceeded or CommandFailed; a refused change leaves everything as it was.
+
+/// <summary>"shutdown" (<paramref name="Up"/> false) / "no shutdown" (true).</summary>
+public sealed record SetInterfaceAdminState(string Name, bool Up);
+
+public sealed record SetInterfaceMtu(string Name, int Mtu);
+
+/// <summary>Sets (or with null removes) the interface's IPv4 address and subnet.</summary>
+public sealed record SetInterfaceAddress(string Name, Ipv4Cidr? Address);
+
+public sealed record AddStaticRoute(StaticRouteConfig Route);
+
+public sealed record RemoveStaticRoute(Ipv4Cidr Prefix, uint NextHop);
+
+public sealed record CommandSucceeded(string Description);
+
+public sealed record CommandFailed(string Reason);
+
+// Queries FMAN answers.
+
+public sealed record GetInterfaces
+{
+    public static readonly GetInterfaces Instance = new();
+}
+
+/// <summary>One interface as "show interfaces" reports it; counters summed over the data-plane threads.</summary>
+public sealed record InterfaceStatus(
+    string Name,
+    string OsName,
+    int Index,
+    bool AdminUp,
+    bool OperUp,
+    int Mtu,
+    ulong Mac,
+    Ipv4Cidr? Address,
+    long RxPackets,
+    long RxBytes,
+    long TxPackets,
+    long TxBytes,
+    long Drops);
+
+public sealed record InterfaceList(IReadOnlyList<InterfaceStatus> Interfaces);
+
+public sealed record GetRoutes
+{
+    public static readonly GetRoutes Instance = new();
+}
+
+public enum RouteKind
+{
+    Connected,
+    Static,
+}
+
+/// <param name="NextHop">0 for connected routes.</param>
+/// <param name="Interface">The egress interface when known (connected: its own; static: the one the next hop resolves through).</param>
+/// <param name="Active">In the forwarding table: the interface is up, or the static route's next hop resolves.</param>
+public sealed record RouteStatus(RouteKind Kind, Ipv4Cidr Prefix, uint NextHop, string? Interface, bool Active);
+
+public sealed record RouteList(IReadOnlyList<RouteStatus> Routes);
+
+public sealed record GetRunningConfig
+{
+    public static readonly GetRunningConfig Instance = new();
+}
+
+/// <summary>The configuration as it is now, with every accepted change, and its canonical HOCON text.</summary>
+public sealed record RunningConfig(RouterConfig Config, string Text);

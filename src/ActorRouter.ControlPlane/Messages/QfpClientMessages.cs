@@ -1,0 +1,40 @@
+using ActorRouter.DataPlane.Forwarding;
+
+namespace ActorRouter.ControlPlane.Messages;
+
+// What FMAN asks of the QFP client besides the handshake. The QFP client is the only actor that
+// calls the data plane; it keeps no state of its own.
+
+public sealed record ApplyAdminState(int Index, bool Up);
+
+public sealed record ApplyMtu(int Index, int Mtu);
+
+/// <summary>Address 0 with prefix length 0 removes the address.</summary>
+public sealed record ApplyAddress(int Index, uint Address, int PrefixLength);
+
+public sealed record DataPlaneCommandApplied
+{
+    public static readonly DataPlaneCommandApplied Instance = new();
+}
+
+public sealed record DataPlaneCommandRefused(string Reason);
+
+/// <summary>Builds and publishes the forwarding snapshot from the uIDBs, these static routes and neighbors.</summary>
+/// <param name="Generation">Echoed in <see cref="RoutesPublished"/> so FMAN knows which publish was answered.</param>
+public sealed record PublishRoutes(long Generation, IReadOnlyList<StaticRoute> StaticRoutes, IReadOnlyList<Neighbor> Neighbors);
+
+public sealed record RoutesPublished(long Generation, int RouteCount, IReadOnlyList<StaticRoute> UnresolvedStaticRoutes);
+
+/// <summary>Fills in operational state and counters and sends the <see cref="InterfaceList"/> straight to <paramref name="ReplyTo"/>.</summary>
+public sealed record ReadInterfaceStatus(IReadOnlyList<InterfaceStatus> Interfaces, Akka.Actor.IActorRef ReplyTo);
+
+/// <summary>Asks for the data plane's uIDB table (FMAN's resync after a restart).</summary>
+public sealed record ReadUidbTable
+{
+    public static readonly ReadUidbTable Instance = new();
+}
+
+/// <summary>One uIDB as the data plane holds it.</summary>
+public sealed record UidbEntry(int Index, string Name, string OsName, int Mtu, ulong Mac, bool AdminUp, uint Ipv4Address, int Ipv4PrefixLength, bool Registered);
+
+public sealed record UidbTableSnapshot(IReadOnlyList<UidbEntry> Entries);

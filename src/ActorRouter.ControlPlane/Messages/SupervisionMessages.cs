@@ -1,0 +1,54 @@
+using ActorRouter.DataPlane.Memory;
+
+namespace ActorRouter.ControlPlane.Messages;
+
+/// <summary>A data-plane thread died; posted by the dying thread to the supervisor, which restarts it.</summary>
+public sealed record DataPlaneThreadFaulted(string Name, string Reason);
+
+/// <summary>The supervisor's own timer: restart a faulted thread now (after its backoff).</summary>
+public sealed record RestartDataPlaneThread(string Name);
+
+/// <summary>Fault injection: crash a data-plane thread (rx, ppe0…, hqf) or a control-plane actor (fman, qfp-client, platform, arp).</summary>
+public sealed record InjectFault(string Target);
+
+public sealed record FaultInjected(string Target);
+
+public sealed record FaultInjectionRefused(string Target, string Reason);
+
+public sealed record GetDataPlaneHealth
+{
+    public static readonly GetDataPlaneHealth Instance = new();
+}
+
+/// <param name="Hangs">Times the supervisor found the thread running with a heartbeat that had not moved for the hang limit.</param>
+public sealed record WorkerHealth(string Name, string State, long Heartbeat, int Restarts, int Hangs, string? LastFault);
+
+public sealed record DataPlaneHealth(IReadOnlyList<WorkerHealth> Workers);
+
+/// <summary>
+/// Gives the data-plane object to observers in the same process (tests, the host's simulation).
+/// Only the QFP client commands it; others may only read snapshots and counters.
+/// </summary>
+public sealed record GetDataPlane
+{
+    public static readonly GetDataPlane Instance = new();
+}
+
+public sealed record DataPlaneReference(ActorRouter.DataPlane.QfpDataPlane DataPlane);
+
+/// <summary>Stops the data-plane threads and returns every buffer to GPM (before the actor system shuts down).</summary>
+public sealed record StopDataPlane
+{
+    public static readonly StopDataPlane Instance = new();
+}
+
+/// <param name="Accounting">GPM after the stop: every buffer should be free.</param>
+public sealed record DataPlaneStopped(GpmAccounting Accounting);
+
+/// <summary>Asks the supervisor for its control-plane children (the CLI endpoint and the host talk to FMAN).</summary>
+public sealed record GetControlPlaneActors
+{
+    public static readonly GetControlPlaneActors Instance = new();
+}
+
+public sealed record ControlPlaneActors(Akka.Actor.IActorRef Fman, Akka.Actor.IActorRef QfpClient, Akka.Actor.IActorRef Platform);

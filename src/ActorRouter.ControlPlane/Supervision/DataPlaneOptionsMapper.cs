@@ -1,0 +1,40 @@
+using ActorRouter.ControlPlane.Configuration;
+using ActorRouter.DataPlane;
+
+namespace ActorRouter.ControlPlane.Supervision;
+
+/// <summary>The data plane's sizes and rates as the configuration gives them.</summary>
+public static class DataPlaneOptionsMapper
+{
+    public static DataPlaneOptions FromConfig(RouterConfig config) => new()
+    {
+        BufferSize = config.DataPlane.Gpm.BufferSize,
+        BufferCount = config.DataPlane.Gpm.BufferCount,
+        Headroom = config.DataPlane.Gpm.Headroom,
+        PpeThreads = config.DataPlane.PpeThreads,
+        BurstSize = config.DataPlane.BurstSize,
+        RingSize = config.DataPlane.RingSize,
+        RxCore = config.DataPlane.Cores.Rx,
+        PpeCores = config.DataPlane.Cores.Ppe.ToArray(),
+        HqfCore = config.DataPlane.Cores.Hqf,
+        PuntRatePerSecond = config.Punt.RateLimitPps,
+        PuntBurst = config.Punt.Burst,
+        PuntRingSize = config.Punt.RingSize,
+        IcmpErrorRatePerSecond = config.Icmp.ErrorRateLimitPps,
+        IcmpErrorBurst = config.Icmp.Burst,
+    };
+
+    /// <summary>Null when the data plane accepts the options, else why it would not start.</summary>
+    public static string? WhyInvalid(RouterConfig config)
+    {
+        try
+        {
+            FromConfig(config).Validate();
+            return null;
+        }
+        catch (ArgumentException e)
+        {
+            return e.Message;
+        }
+    }
+}

@@ -1,0 +1,270 @@
+using ActorRouter.ControlPlane.Configuration;
+using ActorRouter.ControlPlane.Fman;
+using ActorRouter.ControlPlane.Messages;
+using ActorRouter.ControlPlane.Platform;
+using ActorRouter.ControlPlane.Qfp;
+using ActorRouter.ControlPlane.Vnic;
+using ActorRouter.DataPlane;
+using ActorRouter.DataPlane.Threads;
+using Akka.Actor;
+using Akka.Event;
+
+namespace ActorRouter.ControlPlane.Supervision;
+
+/// <summary>
+/// Owns the data plane (the QFP process) and the control-plane actors that drive it: it creates and
+/// starts the data plane, restarts any of its threads that dies, watches their heartbeats, and is
+/// the parent of the QFP client, FMAN and the platform. Those children are restarted on any failure
+/// while the data plane, which lives here and not in them, keeps forwarding on its last tables.
+/// When it stops, the data plane stops with every buffer back in GPM.
+/// </summary>
+public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
+{
+    public const string QfpClientName = "qfp-client";
+    public const string FmanName = "fman";
+    public const string PlatformName = "platform";
+
+    private readonly RouterConfig _config;
+    private readonly IVnicFactory _vnics;
+    private readonly IReadOnlyList<ControlPlaneChild> _extraChildren;
+    private readonly SupervisionTimings _timings;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, WorkerWatch> _watches = new(StringComparer.OrdinalIgnoreCase);
+    private readonly QfpDataPlane _dataPlane;
+    private readonly Action<WorkerFault> _onWorkerFault;
+    private bool _stopped;
+    private ControlPlaneActors? _actors;
+
+    public DataPlaneSupervisor(RouterConfig config, IVnicFactory vnics, IReadOnlyList<ControlPlaneChild>? extraChildren = null, SupervisionTimings? timings = null)
+    {
+        _config = config;
+        _vnics = vnics;
+        _extraChildren = extraChildren ?? [];
+        _timings = timings ?? SupervisionTimings.Default;
+        _dataPlane = new QfpDataPlane(DataPlaneOptionsMapper.FromConfig(config));
+
+        // Runs on the dying thread: post and return, never block it.
+        var self = Self;
+        _onWorkerFault = fault => self.Tell(new DataPlaneThreadFaulted(fault.Worker, $"{fault.Exception.GetType().Name}: {fault.Exception.Message}"));
+
+        Receive<DataPlaneThreadFaulted>(OnThreadFaulted);
+        Receive<RestartDataPlaneThread>(OnRestartThread);
+        Receive<CheckHeartbeats>(_ => CheckHeartbeatsNow());
+        Receive<InjectFault>(OnInjectFault);
+        Receive<GetDataPlaneHealth>(_ => Sender.Tell(Health()));
+        Receive<GetControlPlaneActors>(_ => Sender.Tell(_actors));
+        Receive<GetDataPlane>(_ => Sender.Tell(new DataPlaneReference(_dataPlane)));
+        Receive<StopDataPlane>(_ => Sender.Tell(new DataPlaneStopped(StopNow())));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(RouterConfig config, IVnicFactory vnics, IReadOnlyList<ControlPlaneChild>? extraChildren = null, SupervisionTimings? timings = null) =>
+        Akka.Actor.Props.Create(() => new DataPlaneSupervisor(config, vnics, extraChildren, timings));
+
+    private sealed record CheckHeartbeats
+    {
+        public static readonly CheckHeartbeats Instance = new();
+    }
+
+    private sealed class WorkerWatch(DataPlaneWorker worker)
+    {
+        public DataPlaneWorker Worker { get; } = worker;
+        public long LastHeartbeat { get; set; } = -1;
+        public DateTime LastMove { get; set; } = DateTime.UtcNow;
+        public bool HangReported { get; set; }
+        public int Hangs { get; set; }
+        public int RecentFaults { get; set; }
+        public DateTime LastFaultAt { get; set; } = DateTime.MinValue;
+        public bool RestartScheduled { get; set; }
+        public string? LastFault { get; set; }
+    }
+
+    protected override SupervisorStrategy SupervisorStrategy() =>
+        // A control-plane actor that fails (or is killed for a test) is restarted and resyncs; the
+        // data plane does not depend on it to forward.
+        new OneForOneStrategy(maxNrOfRetries: 20, withinTimeRange: TimeSpan.FromMinutes(1), localOnlyDecider: _ => Directive.Restart);
+
+    protected override void PreStart()
+    {
+        foreach (var worker in _dataPlane.Workers)
+        {
+            _watches[worker.Name] = new WorkerWatch(worker);
+            worker.Faulted += _onWorkerFault;
+        }
+        _dataPlane.Start();
+        _log.Info("data plane started: rx, {0} PPE thread(s), hqf; GPM {1} x {2} bytes",
+            _dataPlane.Ppes.Count, _dataPlane.Gpm.BufferCount, _dataPlane.Gpm.BufferSize);
+        Timers.StartPeriodicTimer(nameof(CheckHeartbeats), CheckHeartbeats.Instance, _timings.HeartbeatInterval);
+
+        var qfpClient = Context.ActorOf(QfpClientActor.Props(_dataPlane, _vnics), QfpClientName);
+        var fman = Context.ActorOf(FmanActor.Props(qfpClient, _config, new FmanStateStore(_config)), FmanName);
+        var platform = Context.ActorOf(PlatformActor.Props(_config.Interfaces, fman), PlatformName);
+        _actors = new ControlPlaneActors(fman, qfpClient, platform);
+        var context = new ControlPlaneContext(_config, _dataPlane, fman, qfpClient, platform);
+        foreach (var child in _extraChildren)
+        {
+            Context.ActorOf(child.CreateProps(context), child.Name);
+        }
+        platform.Tell(DiscoverInterfaces.Instance);
+    }
+
+    protected override void PostStop()
+    {
+        foreach (var worker in _dataPlane.Workers)
+        {
+            worker.Faulted -= _onWorkerFault;
+        }
+        if (!_stopped)
+        {
+            StopNow();
+        }
+        foreach (var uidb in _dataPlane.Interfaces.All)
+        {
+            if (uidb.Registered)
+            {
+                _vnics.Close(uidb.OsName);
+            }
+        }
+        _dataPlane.Dispose();
+    }
+
+    private ActorRouter.DataPlane.Memory.GpmAccounting StopNow()
+    {
+        _stopped = true;
+        Timers.CancelAll();
+        _dataPlane.Stop();
+        var accounting = _dataPlane.Gpm.ReadAccounting();
+        if (accounting.AllFree)
+        {
+            _log.Info("data plane stopped; GPM accounting whole: {0}", accounting);
+        }
+        else
+        {
+            _log.Error("data plane stopped; GPM buffers missing: {0}", accounting);
+        }
+        return accounting;
+    }
+
+    // ---- thread faults -----------------------------------------------------------------------
+
+    private void OnThreadFaulted(DataPlaneThreadFaulted m)
+    {
+        if (!_watches.TryGetValue(m.Name, out var watch))
+        {
+            return;
+        }
+        var now = DateTime.UtcNow;
+        watch.LastFault = m.Reason;
+        watch.RecentFaults = now - watch.LastFaultAt > _timings.FaultMemory ? 1 : watch.RecentFaults + 1;
+        watch.LastFaultAt = now;
+        if (_stopped || watch.RestartScheduled)
+        {
+            return;
+        }
+        // The first fault is restarted at once; a thread that keeps failing waits longer each time, up to the cap.
+        var delay = watch.RecentFaults <= 1
+            ? TimeSpan.Zero
+            : TimeSpan.FromTicks(Math.Min(_timings.RestartBackoffCap.Ticks,
+                _timings.RestartBackoffBase.Ticks << Math.Min(20, watch.RecentFaults - 2)));
+        _log.Error("data-plane thread {0} failed ({1}); restarting it {2}", m.Name, m.Reason,
+            delay == TimeSpan.Zero ? "now" : $"in {delay.TotalMilliseconds:0} ms");
+        watch.RestartScheduled = true;
+        if (delay == TimeSpan.Zero)
+        {
+            Self.Tell(new RestartDataPlaneThread(m.Name));
+        }
+        else
+        {
+            Timers.StartSingleTimer("restart-" + m.Name, new RestartDataPlaneThread(m.Name), delay);
+        }
+    }
+
+    private void OnRestartThread(RestartDataPlaneThread m)
+    {
+        if (!_watches.TryGetValue(m.Name, out var watch))
+        {
+            return;
+        }
+        watch.RestartScheduled = false;
+        if (_stopped || watch.Worker.State != WorkerState.Faulted)
+        {
+            return;
+        }
+        try
+        {
+            watch.Worker.Restart();
+        }
+        catch (Exception e)
+        {
+            // Never let a failed restart take the supervisor (and with it the whole data plane) down.
+            _log.Error(e, "data-plane thread {0} could not be restarted", m.Name);
+            return;
+        }
+        watch.LastMove = DateTime.UtcNow;
+        watch.HangReported = false;
+        _log.Warning("data-plane thread {0} restarted (restart {1})", m.Name, watch.Worker.Restarts);
+    }
+
+    private void CheckHeartbeatsNow()
+    {
+        var now = DateTime.UtcNow;
+        foreach (var watch in _watches.Values)
+        {
+            if (watch.Worker.State != WorkerState.Running)
+            {
+                continue;
+            }
+            var beat = watch.Worker.Heartbeat;
+            if (beat != watch.LastHeartbeat)
+            {
+                watch.LastHeartbeat = beat;
+                watch.LastMove = now;
+                watch.HangReported = false;
+                continue;
+            }
+            if (!watch.HangReported && now - watch.LastMove >= _timings.HangAfter)
+            {
+                watch.HangReported = true;
+                watch.Hangs++;
+                _log.Error("data-plane thread {0} looks hung: heartbeat {1} has not moved for {2:0.0} s",
+                    watch.Worker.Name, beat, (now - watch.LastMove).TotalSeconds);
+            }
+        }
+    }
+
+    private DataPlaneHealth Health() => new(_dataPlane.Workers.Select(w =>
+    {
+        var watch = _watches[w.Name];
+        return new WorkerHealth(w.Name, w.State.ToString(), w.Heartbeat, w.Restarts, watch.Hangs, watch.LastFault);
+    }).ToList());
+
+    // ---- fault injection ---------------------------------------------------------------------
+
+    private void OnInjectFault(InjectFault m)
+    {
+        if (!_config.FaultInjection.Enabled)
+        {
+            Sender.Tell(new FaultInjectionRefused(m.Target, "fault injection is disabled (set actorrouter.fault-injection.enabled = true)"));
+            return;
+        }
+        if (_dataPlane.FindWorker(m.Target) is { } worker)
+        {
+            _log.Warning("fault injection: crashing data-plane thread {0}", worker.Name);
+            worker.InjectFault();
+            Sender.Tell(new FaultInjected(m.Target));
+            return;
+        }
+        var child = Context.Child(m.Target);
+        if (child.IsNobody())
+        {
+            var targets = string.Join(", ", _dataPlane.Workers.Select(w => w.Name).Concat(Context.GetChildren().Select(c => c.Path.Name).Order(StringComparer.Ordinal)));
+            Sender.Tell(new FaultInjectionRefused(m.Target, $"no thread or actor named '{m.Target}' (targets: {targets})"));
+            return;
+        }
+        // Kill makes the actor throw ActorKilledException inside itself; the strategy above restarts it.
+        _log.Warning("fault injection: crashing actor {0}", m.Target);
+        child.Tell(Kill.Instance);
+        Sender.Tell(new FaultInjected(m.Target));
+    }
+}

@@ -1,0 +1,52 @@
+namespace ActorRouter.Host;
+
+/// <summary>The host's command line: <c>[--config FILE] [--stats-interval SECONDS]</c>.</summary>
+public sealed record RouterHostOptions(string? ConfigPath, TimeSpan StatsInterval)
+{
+    public const string Usage = "usage: ActorRouter.Host [--config FILE] [--stats-interval SECONDS]";
+
+    public static readonly TimeSpan DefaultStatsInterval = TimeSpan.FromSeconds(5);
+
+    /// <summary>Null with <paramref name="error"/> set when the arguments cannot be understood.</summary>
+    public static RouterHostOptions? Parse(IReadOnlyList<string> args, out string? error)
+    {
+        string? configPath = null;
+        var statsInterval = DefaultStatsInterval;
+        error = null;
+        for (var i = 0; i < args.Count; i++)
+        {
+            var (name, inlineValue) = args[i].Split('=', 2) is [var n, var v] && n.StartsWith("--", StringComparison.Ordinal) ? (n, v) : (args[i], null);
+            string? Value()
+            {
+                if (inlineValue is not null)
+                {
+                    return inlineValue;
+                }
+                return i + 1 < args.Count ? args[++i] : null;
+            }
+            switch (name)
+            {
+                case "--config":
+                    configPath = Value();
+                    if (string.IsNullOrEmpty(configPath))
+                    {
+                        error = "--config needs a file name";
+                        return null;
+                    }
+                    break;
+                case "--stats-interval":
+                    if (!int.TryParse(Value(), out var seconds) || seconds < 1)
+                    {
+                        error = "--stats-interval needs a whole number of seconds ≥ 1";
+                        return null;
+                    }
+                    statsInterval = TimeSpan.FromSeconds(seconds);
+                    break;
+                default:
+                    error = $"unknown argument '{args[i]}'";
+                    return null;
+            }
+        }
+        return new RouterHostOptions(configPath, statsInterval);
+    }
+}

@@ -1,0 +1,126 @@
+using ActorRouter.ControlPlane.Configuration;
+using ActorRouter.ControlPlane.Hosting;
+using ActorRouter.ControlPlane.Supervision;
+using ActorRouter.ControlPlane.Vnic;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace ActorRouter.Host;
+
+/// <summary>Builds and runs the router host. Exit codes: 0 clean stop, 1 failure at run time, 2 bad arguments or configuration.</summary>
+public static class RouterHost
+{
+    public const int ExitOk = 0;
+    public const int ExitFailure = 1;
+    public const int ExitBadConfiguration = 2;
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr)
+    {
+        var options = RouterHostOptions.Parse(args, out var argumentError);
+        if (options is null)
+        {
+            await stderr.WriteLineAsync(argumentError);
+            await stderr.WriteLineAsync(RouterHostOptions.Usage);
+            return ExitBadConfiguration;
+        }
+        var config = LoadConfig(options.ConfigPath, stderr);
+        if (config is null)
+        {
+            return ExitBadConfiguration;
+        }
+
+        using var memory = new MemoryVnicFactory(config.DataPlane.Gpm.BufferSize);
+        var status = new RouterStatus();
+        using var host = Build(config, options, memory, stdout, status);
+        try
+        {
+            await host.RunAsync();
+        }
+        catch (Exception e)
+        {
+            await stderr.WriteLineAsync($"router failed: {e.Message}");
+            return ExitFailure;
+        }
+        return status.CleanStop ? ExitOk : ExitFailure;
+    }
+
+    /// <summary>The configuration, or null after printing every error as "file: key: reason".</summary>
+    public static RouterConfig? LoadConfig(string? path, TextWriter stderr)
+    {
+        RouterConfig? config;
+        IReadOnlyList<ConfigurationError> errors;
+        var source = path ?? RouterConfigLoader.EmbeddedSourceName;
+        var loaded = path is null
+            ? RouterConfigLoader.TryLoadString(RouterConfigLoader.ReadEmbeddedDefaultText(), source, out config, out errors)
+            : RouterConfigLoader.TryLoadFile(path, out config, out errors);
+        if (!loaded)
+        {
+            foreach (var error in errors)
+            {
+                stderr.WriteLine(error.ToString());
+            }
+            return null;
+        }
+        if (DataPlaneOptionsMapper.WhyInvalid(config!) is string reason)
+        {
+            stderr.WriteLine(new ConfigurationError(source, "actorrouter.data-plane", reason).ToString());
+            return null;
+        }
+        return config;
+    }
+
+    public static IHost Build(RouterConfig config, RouterHostOptions options, MemoryVnicFactory memory, TextWriter stdout, RouterStatus status)
+    {
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.AddFilter("Microsoft", Microsoft.Extensions.Logging.LogLevel.Warning);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
+
+        var monitor = new HandshakeMonitor(config.Interfaces.Count);
+        builder.Services.AddSingleton(config);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(memory);
+        builder.Services.AddSingleton(monitor);
+        builder.Services.AddSingleton(status);
+        builder.Services.AddSingleton(new ConsoleOutput(stdout));
+        builder.Services.AddSingleton<IVnicFactory>(new DriverVnicFactory(memory));
+
+        builder.Services.AddAkka("actorrouter", (akka, services) =>
+        {
+            // The generic host owns shutdown (Ctrl-C, SIGTERM): it stops the data plane first, then the
+            // actor system. Akka's own process-exit hook would tear the actors down underneath it.
+            akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
+            akka.ConfigureLoggers(loggers =>
+            {
+                loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
+                loggers.ClearLoggers();
+                loggers.AddDefaultLogger();
+            });
+            akka.WithActors((system, registry) =>
+            {
+                HandshakeListening.Start(system, monitor);
+                monitor.CompleteIfNothingExpected();
+                var children = services.GetServices<ControlPlaneChild>().ToList();
+                var supervisor = system.ActorOf(
+                    DataPlaneSupervisor.Props(config, services.GetRequiredService<IVnicFactory>(), children), "router");
+                registry.Register<DataPlaneSupervisor>(supervisor);
+            });
+        });
+        // Registered after Akka, so it stops first: the data plane is stopped while the actors still run.
+        builder.Services.AddHostedService<RouterConsole>();
+        return builder.Build();
+    }
+}
+
+/// <summary>Where the host's own lines go (stdout, or a test's writer).</summary>
+public sealed record ConsoleOutput(TextWriter Writer);
+
+/// <summary>How the run ended, for the exit code.</summary>
+public sealed class RouterStatus
+{
+    /// <summary>True once the data plane stopped with every GPM buffer back in the pool.</summary>
+    public bool CleanStop { get; set; }
+}
