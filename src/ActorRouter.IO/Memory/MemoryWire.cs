@@ -239,6 +239,23 @@ public sealed class MemoryVnicPort : IVnicPort
         return true;
     }
 
+    /// <summary>Far-end convenience for load generators: sends up to <paramref name="count"/> copies
+    /// of a frame with one publication (one wake-up of the reader); returns how many fit.</summary>
+    public int SendRepeated(ReadOnlySpan<byte> frame, int count)
+    {
+        if (!_wire.Connected)
+        {
+            return 0;
+        }
+        var sent = 0;
+        while (sent < count && _transmit.Stage(frame))
+        {
+            sent++;
+        }
+        _transmit.Publish();
+        return sent;
+    }
+
     /// <summary>Far-end convenience: takes the next received frame into <paramref name="destination"/>.</summary>
     public bool TryReceive(Span<byte> destination, out int length)
     {
