@@ -68,6 +68,11 @@ public sealed class RouterConsole(
         else
         {
             await _simulation.StartAsync(new SimulationContext(config, system, supervisor, fman, memory, interfaces), stoppingToken);
+            if (config.Simulation.Hosts.Count > 0)
+            {
+                Print($"simulation: {config.Simulation.Hosts.Count} simulated host(s) on the far ends: " +
+                      string.Join(", ", config.Simulation.Hosts.Select(h => $"{Ipv4Text.Format(h.Ipv4)} on {h.Interface}" + (h.SendTo is uint to ? $" sending {h.RatePps} pps to {Ipv4Text.Format(to)}" : ""))));
+            }
         }
 
         await ReportCountersAsync(fman, interfaces, stoppingToken);

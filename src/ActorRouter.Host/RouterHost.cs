@@ -1,5 +1,7 @@
 using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.ControlPlane.Hosting;
+using ActorRouter.ControlPlane.Punt;
+using ActorRouter.ControlPlane.Simulation;
 using ActorRouter.ControlPlane.Supervision;
 using ActorRouter.ControlPlane.Vnic;
 using Akka.Hosting;
@@ -87,6 +89,9 @@ public static class RouterHost
         builder.Services.AddSingleton(status);
         builder.Services.AddSingleton(new ConsoleOutput(stdout));
         builder.Services.AddSingleton<IVnicFactory>(new DriverVnicFactory(memory));
+        // The punt path (ARP, ICMP echo to the router) and the simulated hosts of the embedded default.
+        builder.Services.AddSingleton(PuntServiceActor.Child());
+        builder.Services.AddSingleton<ISimulationStarter, SimulationStarter>();
 
         builder.Services.AddAkka("actorrouter", (akka, services) =>
         {

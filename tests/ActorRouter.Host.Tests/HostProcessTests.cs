@@ -18,7 +18,9 @@ public sealed class HostProcessTests(ITestOutputHelper output)
                     l => l == "GigabitEthernet1 (mem0) up 192.0.2.1/24 mtu 1500 02:00:00:00:00:01",
                     l => l == "GigabitEthernet2 (mem1) up 198.51.100.1/24 mtu 1500 02:00:00:00:00:02",
                     l => l == "router ready: 2 of 2 interfaces up",
-                    l => l.StartsWith("stats: GigabitEthernet1 rx ", StringComparison.Ordinal)),
+                    l => l.StartsWith("simulation: 2 simulated host(s) on the far ends: 192.0.2.10 on GigabitEthernet1", StringComparison.Ordinal),
+                    // Forwarding: the simulated hosts resolved the router and each other's traffic crosses it.
+                    l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^stats: GigabitEthernet1 rx [1-9]\d* pps tx [1-9]\d* pps drops \d+ \| GigabitEthernet2 rx [1-9]\d* pps tx [1-9]\d* pps")),
                 host.Transcript);
 
             host.Terminate();

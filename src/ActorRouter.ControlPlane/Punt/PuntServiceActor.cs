@@ -1,0 +1,59 @@
+using ActorRouter.ControlPlane.Supervision;
+using ActorRouter.DataPlane;
+using Akka.Actor;
+
+namespace ActorRouter.ControlPlane.Punt;
+
+/// <summary>
+/// The control plane's punt-path service as a supervised actor: it owns the ARP actor (its child
+/// "neighbors") and the punt reader thread with the ARP and ICMP echo responders. A restart (a fault,
+/// or fault injection on "arp") stops the reader, starts a fresh one and a fresh ARP table; the data
+/// plane keeps forwarding with the adjacencies FMAN already published meanwhile.
+/// Queries for the ARP table and its counters are passed to the ARP actor.
+/// </summary>
+public sealed class PuntServiceActor : ReceiveActor
+{
+    /// <summary>The supervisor child name, which is also the fault-injection target.</summary>
+    public const string ChildName = "arp";
+
+    private readonly QfpDataPlane _dataPlane;
+    private readonly IActorRef _fman;
+    private readonly ArpSettings _settings;
+    private IActorRef _arp = ActorRefs.Nobody;
+    private PuntReader? _reader;
+
+    public PuntServiceActor(QfpDataPlane dataPlane, IActorRef fman, ArpSettings settings)
+    {
+        _dataPlane = dataPlane;
+        _fman = fman;
+        _settings = settings;
+        Receive<GetPuntCounters>(_ => Sender.Tell(_reader?.Counters ?? new PuntCounterSnapshot(0, 0, 0, 0, 0, 0, 0)));
+        ReceiveAny(message => _arp.Forward(message));
+    }
+
+    public static Props Props(QfpDataPlane dataPlane, IActorRef fman, ArpSettings? settings = null)
+        => Akka.Actor.Props.Create(() => new PuntServiceActor(dataPlane, fman, settings ?? ArpSettings.Default));
+
+    /// <summary>The supervisor child description the host registers.</summary>
+    public static ControlPlaneChild Child(ArpSettings? settings = null)
+        => new(ChildName, context => Props(context.DataPlane, context.Fman, settings));
+
+    protected override void PreStart()
+    {
+        _arp = Context.ActorOf(ArpActor.Props(_dataPlane, _fman, _settings), "neighbors");
+        _reader = new PuntReader(_dataPlane, new ArpResponder(_dataPlane, _arp), new IcmpEchoResponder(_dataPlane));
+        _reader.Start();
+    }
+
+    protected override void PostStop()
+    {
+        _reader?.Stop(TimeSpan.FromSeconds(5));
+        _reader?.Dispose();
+    }
+}
+
+/// <summary>Asks the punt service for its reader's counters; answered with a <see cref="PuntCounterSnapshot"/>.</summary>
+public sealed record GetPuntCounters
+{
+    public static readonly GetPuntCounters Instance = new();
+}
