@@ -112,6 +112,20 @@ public sealed unsafe class Ipv4Fib : IDisposable
     /// extended entry falls back to per-address tbl8 resolution.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="nextHops"/> is shorter than <paramref name="addresses"/>.</exception>
+    /// <summary>
+    /// Starts loading the table line <paramref name="address"/> will need, so a lookup later in the
+    /// same burst finds it in cache: the PPE calls this while it validates a packet, overlapping the
+    /// table's cache miss with header work.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public void Prefetch(uint address)
+    {
+        if (System.Runtime.Intrinsics.X86.Sse.IsSupported)
+        {
+            System.Runtime.Intrinsics.X86.Sse.Prefetch0(_tbl24 + (address >> 8));
+        }
+    }
+
     public void LookupBurst(ReadOnlySpan<uint> addresses, Span<uint> nextHops)
     {
         if (nextHops.Length < addresses.Length)

@@ -85,6 +85,7 @@ public sealed unsafe class Ipv4FeaturePath
         _puntLimiter.Refill(now);
         _icmpLimiter.Refill(now);
         var macs = interfaces.Macs;
+        var fib = tables.Fib;
         var pending = 0;
 
         // Pass 1: layer 2 and IPv4 header checks; collect destinations.
@@ -201,6 +202,7 @@ public sealed unsafe class Ipv4FeaturePath
                 continue;
             }
 
+            fib.Prefetch(destination);
             _pendingBuffers[pending] = buffer;
             _pendingL3[pending] = (ushort)l3;
             _pendingL2Group[pending] = l2Group;
@@ -209,7 +211,6 @@ public sealed unsafe class Ipv4FeaturePath
         }
 
         // Pass 2: one batched lookup for the burst.
-        var fib = tables.Fib;
         fib.LookupBurst(new ReadOnlySpan<uint>(_keys, 0, pending), new Span<uint>(_nextHops, 0, pending));
 
         // Pass 3: decide and rewrite.
@@ -369,6 +370,12 @@ public sealed unsafe class Ipv4FeaturePath
         if (l2Group || fragmentOffset != 0 || (ip[9] == 1 && IsIcmpError(ip + headerLength, meta.Length - l3 - headerLength)))
         {
             _counters.IcmpErrorsSuppressed++;
+            return;
+        }
+        if (!_icmpLimiter.HasToken)
+        {
+            // Checked before the route lookup so a flood of errored packets costs next to nothing.
+            _counters.IcmpErrorsRateLimited++;
             return;
         }
         var source = BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(ip + 12, 4));

@@ -40,6 +40,9 @@ public struct TokenBucket
         }
     }
 
+    /// <summary>True when an event would be allowed now (nothing is spent).</summary>
+    public readonly bool HasToken => _tokens >= 1;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryTake()
     {
