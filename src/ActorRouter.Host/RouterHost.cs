@@ -84,7 +84,8 @@ public static class RouterHost
         builder.Logging.AddFilter("Microsoft", Microsoft.Extensions.Logging.LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
-        var monitor = new HandshakeMonitor(config.Interfaces.Count);
+        // With linux discovery the platform says how many interfaces there are once it has looked.
+        var monitor = new HandshakeMonitor(config.Platform.Discovery == PlatformDiscovery.Config ? config.Interfaces.Count : null);
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(memory);
