@@ -76,7 +76,7 @@ measure() {
     local rx0 rx1 busy0 busy1 line sent secs gen_cpu
     rx0=$(rx_packets); busy0=$(busy_jiffies)
     line=$(ip netns exec "$H1" "$work/udp-blaster" eth0 "$mac" 192.0.2.10 198.51.100.10 "$size" "$SECONDS_PER_RUN")
-    sleep 0.3   # what is still in rings arrives
+    sleep 0.3   # what is still in rings arrives (a stray ARP or two may count as delivered)
     rx1=$(rx_packets); busy1=$(busy_jiffies)
     sent=$(sed -E 's/.*sent=([0-9]+).*/\1/' <<<"$line")
     secs=$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<<"$line")
@@ -84,7 +84,7 @@ measure() {
     local delivered=$((rx1 - rx0))
     results[$name,$size,pps]=$(awk -v d="$delivered" -v s="$secs" 'BEGIN{printf "%.0f", d/s}')
     results[$name,$size,sent]=$(awk -v d="$sent" -v s="$secs" 'BEGIN{printf "%.0f", d/s}')
-    results[$name,$size,loss]=$(awk -v d="$delivered" -v s="$sent" 'BEGIN{printf "%.1f", (s > 0 ? 100*(s-d)/s : 0)}')
+    results[$name,$size,loss]=$(awk -v d="$delivered" -v s="$sent" 'BEGIN{x=(s > 0 ? 100*(s-d)/s : 0); if (x<0) x=0; printf "%.1f", x}')
     results[$name,$size,cpu]=$(awk -v b="$((busy1 - busy0))" -v t="$clk_tck" -v d="$delivered" 'BEGIN{printf "%.2f", (d > 0 ? (b/t)/(d/1e6) : 0)}')
     results[$name,$size,cpunet]=$(awk -v b="$((busy1 - busy0))" -v t="$clk_tck" -v g="$gen_cpu" -v d="$delivered" 'BEGIN{x=(b/t)-g; if (x<0) x=0; printf "%.2f", (d > 0 ? x/(d/1e6) : 0)}')
     echo "  $name ${size}B: $line delivered=$delivered" >&2
