@@ -1,11 +1,19 @@
+using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.ControlPlane.Messages;
+using ActorRouter.ControlPlane.Platform;
 using Akka.Actor;
 
 namespace ActorRouter.Host;
 
-/// <summary>Collects each interface's handshake outcome; complete when every configured interface has one.</summary>
-public sealed class HandshakeMonitor(int expected)
+/// <summary>
+/// Collects each interface's handshake outcome; complete when every interface has one. How many
+/// to expect is known up front with config discovery, and from the platform's
+/// <see cref="InterfacesDiscovered"/> with linux discovery (null until then).
+/// </summary>
+public sealed class HandshakeMonitor(int? expected)
 {
+    private int? _expected = expected;
+
     private readonly List<object> _outcomes = new();
     private readonly TaskCompletionSource<IReadOnlyList<object>> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -28,22 +36,48 @@ public sealed class HandshakeMonitor(int expected)
         lock (_outcomes)
         {
             _outcomes.Add(outcome);
-            if (_outcomes.Count >= expected)
+            CompleteIfAllAnswered();
+        }
+    }
+
+    /// <summary>The interfaces discovery found, once the platform has said (null before).</summary>
+    public IReadOnlyList<InterfaceConfig>? Discovered { get; private set; }
+
+    /// <summary>Outcomes expected; null while discovery has not said.</summary>
+    public int? Expected
+    {
+        get
+        {
+            lock (_outcomes)
             {
-                _done.TrySetResult(_outcomes.ToList());
+                return _expected;
             }
         }
-        if (expected == 0)
+    }
+
+    public void Discover(InterfacesDiscovered discovered)
+    {
+        lock (_outcomes)
         {
-            _done.TrySetResult([]);
+            Discovered = discovered.Interfaces;
+            _expected = discovered.ExpectedOutcomes;
+            CompleteIfAllAnswered();
         }
     }
 
     public void CompleteIfNothingExpected()
     {
-        if (expected == 0)
+        lock (_outcomes)
         {
-            _done.TrySetResult([]);
+            CompleteIfAllAnswered();
+        }
+    }
+
+    private void CompleteIfAllAnswered()
+    {
+        if (_expected is int count && _outcomes.Count >= count)
+        {
+            _done.TrySetResult(_outcomes.ToList());
         }
     }
 }
@@ -55,6 +89,7 @@ public sealed class HandshakeListener : ReceiveActor
     {
         Receive<InterfaceUp>(monitor.Record);
         Receive<InterfaceInitFailed>(monitor.Record);
+        Receive<InterfacesDiscovered>(monitor.Discover);
     }
 }
 
@@ -66,6 +101,26 @@ public static class HandshakeListening
         var listener = system.ActorOf(Props.Create(() => new HandshakeListener(monitor)), "handshake-listener");
         system.EventStream.Subscribe(listener, typeof(InterfaceUp));
         system.EventStream.Subscribe(listener, typeof(InterfaceInitFailed));
+        system.EventStream.Subscribe(listener, typeof(InterfacesDiscovered));
+        return listener;
+    }
+}
+
+/// <summary>Hands every link change the platform reports to a callback (the console prints the interface's new status).</summary>
+public sealed class LinkChangeListener : ReceiveActor
+{
+    public LinkChangeListener(Action<InterfaceLinkChanged> onChange)
+    {
+        Receive<InterfaceLinkChanged>(onChange);
+    }
+}
+
+public static class LinkChangeListening
+{
+    public static IActorRef Start(ActorSystem system, Action<InterfaceLinkChanged> onChange)
+    {
+        var listener = system.ActorOf(Props.Create(() => new LinkChangeListener(onChange)));
+        system.EventStream.Subscribe(listener, typeof(InterfaceLinkChanged));
         return listener;
     }
 }

@@ -43,8 +43,11 @@ public sealed class RouterConsole(
             {
                 return;
             }
-            Print($"handshake: only {monitor.SoFar.Count} of {config.Interfaces.Count} interfaces answered within {HandshakeTimeout.TotalSeconds:0} s");
+            Print($"handshake: only {monitor.SoFar.Count} of {monitor.Expected?.ToString() ?? "the"} interfaces answered within {HandshakeTimeout.TotalSeconds:0} s");
         }
+
+        // Each link change the platform notices is shown as the interface's status from FMAN.
+        LinkChangeListening.Start(system, change => _ = PrintLinkChangeAsync(fman, change, stoppingToken));
 
         var interfaces = (await fman.Ask<InterfaceList>(GetInterfaces.Instance, AskTimeout, stoppingToken)).Interfaces;
         foreach (var i in interfaces.OrderBy(i => i.Index))
@@ -53,10 +56,10 @@ public sealed class RouterConsole(
         }
         foreach (var failed in monitor.SoFar.OfType<InterfaceInitFailed>())
         {
-            var osName = config.Interfaces.FirstOrDefault(c => c.Name == failed.Name)?.OsName ?? "?";
+            var osName = (monitor.Discovered ?? config.Interfaces).FirstOrDefault(c => c.Name == failed.Name)?.OsName ?? "?";
             Print($"{failed.Name} ({osName}) failed at {failed.Step}: {failed.Reason}");
         }
-        Print($"router ready: {interfaces.Count} of {config.Interfaces.Count} interfaces up");
+        Print($"router ready: {interfaces.Count} of {monitor.Expected ?? config.Interfaces.Count} interfaces up");
 
         _simulation = services.GetService<ISimulationStarter>();
         if (_simulation is null)
@@ -76,6 +79,22 @@ public sealed class RouterConsole(
         }
 
         await ReportCountersAsync(fman, interfaces, stoppingToken);
+    }
+
+    private async Task PrintLinkChangeAsync(IActorRef fman, ControlPlane.Platform.InterfaceLinkChanged change, CancellationToken stoppingToken)
+    {
+        try
+        {
+            var now = await fman.Ask<InterfaceList>(GetInterfaces.Instance, AskTimeout, stoppingToken);
+            if (now.Interfaces.FirstOrDefault(i => i.Name == change.Name) is { } status)
+            {
+                Print($"link {(change.LinkUp ? "up" : "down")}: {StatusLine(status)}");
+            }
+        }
+        catch (Exception e) when (e is AskTimeoutException or OperationCanceledException)
+        {
+            Print($"link {(change.LinkUp ? "up" : "down")}: {change.Name} ({change.OsName})");
+        }
     }
 
     private async Task ReportCountersAsync(IActorRef fman, IReadOnlyList<InterfaceStatus> previous, CancellationToken stoppingToken)

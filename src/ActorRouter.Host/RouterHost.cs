@@ -34,8 +34,10 @@ public static class RouterHost
         }
 
         using var memory = new MemoryVnicFactory(config.DataPlane.Gpm.BufferSize);
+        // Disposed after the host, that is after the data plane has stopped using its ports.
+        using var afPacket = new AfPacketVnicFactory();
         var status = new RouterStatus();
-        using var host = Build(config, options, memory, stdout, status);
+        using var host = Build(config, options, memory, stdout, status, afPacket);
         try
         {
             await host.RunAsync();
@@ -73,7 +75,8 @@ public static class RouterHost
         return config;
     }
 
-    public static IHost Build(RouterConfig config, RouterHostOptions options, MemoryVnicFactory memory, TextWriter stdout, RouterStatus status)
+    /// <param name="afPacket">The driver for <c>af-packet</c> interfaces; without it they fail to open.</param>
+    public static IHost Build(RouterConfig config, RouterHostOptions options, MemoryVnicFactory memory, TextWriter stdout, RouterStatus status, IVnicFactory? afPacket = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         builder.Logging.ClearProviders();
@@ -81,14 +84,15 @@ public static class RouterHost
         builder.Logging.AddFilter("Microsoft", Microsoft.Extensions.Logging.LogLevel.Warning);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
-        var monitor = new HandshakeMonitor(config.Interfaces.Count);
+        // With linux discovery the platform says how many interfaces there are once it has looked.
+        var monitor = new HandshakeMonitor(config.Platform.Discovery == PlatformDiscovery.Config ? config.Interfaces.Count : null);
         builder.Services.AddSingleton(config);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(memory);
         builder.Services.AddSingleton(monitor);
         builder.Services.AddSingleton(status);
         builder.Services.AddSingleton(new ConsoleOutput(stdout));
-        builder.Services.AddSingleton<IVnicFactory>(new DriverVnicFactory(memory));
+        builder.Services.AddSingleton<IVnicFactory>(new DriverVnicFactory(memory, afPacket));
         // The punt path (ARP, ICMP echo to the router) and the simulated hosts of the embedded default.
         builder.Services.AddSingleton(PuntServiceActor.Child());
         builder.Services.AddSingleton<ISimulationStarter, SimulationStarter>();

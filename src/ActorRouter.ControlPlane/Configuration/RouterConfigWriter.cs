@@ -59,6 +59,10 @@ public static class RouterConfigWriter
                 w.Value("mac", MacText.Format(mac));
             }
             w.Value("shutdown", i.Shutdown);
+            if (i.Driver == InterfaceDriver.AfPacket)
+            {
+                w.Raw("af-packet-mode", i.AfPacketMode == IO.AfPacket.AfPacketMode.Throughput ? "throughput" : "latency");
+            }
         });
 
         w.OpenList("static-routes", config.StaticRoutes, (w, r) =>
@@ -105,6 +109,17 @@ public static class RouterConfigWriter
             w.Value("payload-bytes", h.PayloadBytes);
         });
         w.Close();
+
+        // Written only when set, so configurations that do not use it read back unchanged.
+        if (config.Platform != PlatformConfig.Default)
+        {
+            w.Open("platform");
+            w.Raw("discovery", config.Platform.Discovery == PlatformDiscovery.Linux ? "linux" : "config");
+            w.Raw("exclude", "[" + string.Join(", ", config.Platform.Exclude.Select(HoconTextWriter.Quote)) + "]");
+            w.Value("name-prefix", config.Platform.NamePrefix);
+            w.Raw("poll-interval", Number((int)config.Platform.PollInterval.TotalMilliseconds) + "ms");
+            w.Close();
+        }
 
         w.Close();
         return w.ToString();
@@ -162,7 +177,7 @@ public static class RouterConfigWriter
 
         private void Line(string text) => _text.Append(' ', 2 * _depth).Append(text).Append('\n');
 
-        private static string Quote(string value)
+        public static string Quote(string value)
         {
             var quoted = new StringBuilder("\"");
             foreach (var c in value)

@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.ControlPlane.Messages;
+using ActorRouter.ControlPlane.Platform;
 using ActorRouter.DataPlane.Forwarding;
 using Akka.Actor;
 using Akka.Event;
@@ -81,6 +82,7 @@ public sealed class FmanActor : ReceiveActor, IWithUnboundedStash
 
         // Changes.
         Receive<SetInterfaceAdminState>(OnSetAdminState);
+        Receive<InterfaceLinkChanged>(OnLinkChanged);
         Receive<SetInterfaceMtu>(OnSetMtu);
         Receive<SetInterfaceAddress>(OnSetAddress);
         Receive<AddStaticRoute>(OnAddStaticRoute);
@@ -266,8 +268,32 @@ public sealed class FmanActor : ReceiveActor, IWithUnboundedStash
             return;
         }
         var config = itf.Config with { Shutdown = !m.Up };
-        Change(new ApplyAdminState(itf.Index, m.Up), () => UpdateInterface(itf, config),
+        Change(new ApplyAdminState(itf.Index, m.Up && LinkUp(itf)), () => UpdateInterface(itf, config),
             $"{itf.Config.Name}: {(m.Up ? "no shutdown" : "shutdown")}");
+    }
+
+    // ---- link state from the platform ------------------------------------------------------
+    // The data plane has one enable bit per interface; FMAN sets it to "administratively up and
+    // linked", so a lost link withdraws the connected route and stops forwarding to it, while the
+    // configuration (shutdown) stays what the operator set.
+
+    private bool LinkUp(FmanInterface itf) => !State.LinkDown.Contains(itf.Config.Name);
+
+    private void OnLinkChanged(InterfaceLinkChanged m)
+    {
+        if (!TryFind(m.Name, out var itf))
+        {
+            return;
+        }
+        if (LinkUp(itf) == m.LinkUp)
+        {
+            Sender.Tell(new CommandSucceeded($"{itf.Config.Name}: link already {(m.LinkUp ? "up" : "down")}"));
+            return;
+        }
+        var name = itf.Config.Name;
+        Change(new ApplyAdminState(itf.Index, m.LinkUp && !itf.Config.Shutdown),
+            () => State = State with { LinkDown = m.LinkUp ? State.LinkDown.Remove(name) : State.LinkDown.Add(name) },
+            $"{name}: link {(m.LinkUp ? "up" : "down")}");
     }
 
     private void OnSetMtu(SetInterfaceMtu m)
@@ -473,13 +499,13 @@ public sealed class FmanActor : ReceiveActor, IWithUnboundedStash
         {
             if (i.Config.Ipv4 is Ipv4Cidr address)
             {
-                routes.Add(new RouteStatus(RouteKind.Connected, new Ipv4Cidr(address.Network, address.PrefixLength), 0, i.Config.Name, !i.Config.Shutdown));
+                routes.Add(new RouteStatus(RouteKind.Connected, new Ipv4Cidr(address.Network, address.PrefixLength), 0, i.Config.Name, !i.Config.Shutdown && LinkUp(i)));
             }
         }
         foreach (var r in State.StaticRoutes)
         {
             var via = interfaces
-                .Where(i => !i.Config.Shutdown && i.Config.Ipv4 is Ipv4Cidr a && a.Contains(r.NextHop) && a.Address != r.NextHop)
+                .Where(i => !i.Config.Shutdown && LinkUp(i) && i.Config.Ipv4 is Ipv4Cidr a && a.Contains(r.NextHop) && a.Address != r.NextHop)
                 .OrderByDescending(i => i.Config.Ipv4!.Value.PrefixLength)
                 .FirstOrDefault();
             var active = via is not null && !_unresolved.Contains(ToDataPlane(r));
@@ -550,7 +576,8 @@ public sealed class FmanActor : ReceiveActor, IWithUnboundedStash
             config = config with
             {
                 Mtu = entry.Mtu,
-                Shutdown = !entry.AdminUp,
+                // A linked-down interface is disabled in the data plane, not shut down.
+                Shutdown = State.LinkDown.Contains(entry.Name) ? before?.Config.Shutdown ?? false : !entry.AdminUp,
                 Ipv4 = entry.Ipv4Address == 0 ? null : new Ipv4Cidr(entry.Ipv4Address, entry.Ipv4PrefixLength),
             };
             rebuilt[entry.Name] = new FmanInterface(config, entry.Index, before?.Order ?? _nextOrder++);

@@ -17,6 +17,9 @@ public sealed record FmanState(
         ImmutableDictionary.Create<string, FmanInterface>(StringComparer.OrdinalIgnoreCase),
         config.StaticRoutes.ToImmutableList(),
         ImmutableDictionary<(int, uint), ulong>.Empty);
+
+    /// <summary>Interfaces whose link the platform reports down; enabled in the data plane only when absent here and not shut down.</summary>
+    public ImmutableHashSet<string> LinkDown { get; init; } = ImmutableHashSet.Create<string>(StringComparer.OrdinalIgnoreCase);
 }
 
 /// <summary>

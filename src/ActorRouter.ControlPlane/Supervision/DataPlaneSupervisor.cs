@@ -99,7 +99,7 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
 
         var qfpClient = Context.ActorOf(QfpClientActor.Props(_dataPlane, _vnics), QfpClientName);
         var fman = Context.ActorOf(FmanActor.Props(qfpClient, _config, new FmanStateStore(_config)), FmanName);
-        var platform = Context.ActorOf(PlatformActor.Props(_config.Interfaces, fman), PlatformName);
+        var platform = Context.ActorOf(PlatformActor.Props(_config, fman), PlatformName);
         _actors = new ControlPlaneActors(fman, qfpClient, platform);
         var context = new ControlPlaneContext(_config, _dataPlane, fman, qfpClient, platform);
         foreach (var child in _extraChildren)

@@ -1,0 +1,60 @@
+using System.Diagnostics;
+
+namespace ActorRouter.Lab.Tests;
+
+/// <summary>Runs the lab's command-line tools with bounded waits.</summary>
+internal static class Tools
+{
+    public sealed record Result(int ExitCode, string Stdout, string Stderr)
+    {
+        public string Output => Stdout + Stderr;
+    }
+
+    public static string? Which(string tool) =>
+        new[] { "/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/" }.Select(d => d + tool).FirstOrDefault(File.Exists);
+
+    /// <summary>Runs <paramref name="file"/>; a run that outlives <paramref name="timeout"/> is killed (it is ours) and reported.</summary>
+    public static Result Run(string file, IEnumerable<string> args, TimeSpan timeout)
+    {
+        var info = new ProcessStartInfo(file)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {file}");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(timeout))
+        {
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit(5000);
+            return new Result(-1, stdout.IsCompleted ? stdout.Result : "", $"{file} {string.Join(' ', args)}: killed after {timeout.TotalSeconds:0} s");
+        }
+        process.WaitForExit();
+        return new Result(process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    /// <summary>Runs a command inside network namespace <paramref name="ns"/>.</summary>
+    public static Result InNamespace(string ns, TimeSpan timeout, params string[] command) =>
+        Run("ip", new[] { "netns", "exec", ns }.Concat(command), timeout);
+
+    public static Result Ip(params string[] args) => Run("ip", args, TimeSpan.FromSeconds(10));
+
+    public static string RepoRoot
+    {
+        get
+        {
+            var dir = new DirectoryInfo(AppContext.BaseDirectory);
+            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "ActorRouter.sln")))
+            {
+                dir = dir.Parent;
+            }
+            return dir?.FullName ?? throw new InvalidOperationException($"no ActorRouter.sln above {AppContext.BaseDirectory}");
+        }
+    }
+}
