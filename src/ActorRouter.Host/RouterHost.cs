@@ -1,3 +1,5 @@
+using ActorRouter.Control.Contracts;
+using ActorRouter.ControlPlane.Commands;
 using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.ControlPlane.Hosting;
 using ActorRouter.ControlPlane.Punt;
@@ -30,6 +32,15 @@ public static class RouterHost
         var config = LoadConfig(options.ConfigPath, stderr);
         if (config is null)
         {
+            return ExitBadConfiguration;
+        }
+        if (options.ControlPort is int controlPort)
+        {
+            config = config with { Control = config.Control with { Port = controlPort } };
+        }
+        if (ControlEndpoint.WhyRefused(config.Control) is string refused)
+        {
+            await stderr.WriteLineAsync($"{options.ConfigPath ?? RouterConfigLoader.EmbeddedSourceName}: actorrouter.control: {refused}");
             return ExitBadConfiguration;
         }
 
@@ -73,7 +84,9 @@ public static class RouterHost
         return config;
     }
 
-    public static IHost Build(RouterConfig config, RouterHostOptions options, MemoryVnicFactory memory, TextWriter stdout, RouterStatus status)
+    /// <param name="configWriter">How <c>write memory</c> replaces the configuration file; tests inject failures through it.</param>
+    public static IHost Build(RouterConfig config, RouterHostOptions options, MemoryVnicFactory memory, TextWriter stdout, RouterStatus status,
+        ConfigFileWriter? configWriter = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         builder.Logging.ClearProviders();
@@ -98,6 +111,12 @@ public static class RouterHost
             // The generic host owns shutdown (Ctrl-C, SIGTERM): it stops the data plane first, then the
             // actor system. Akka's own process-exit hook would tear the actors down underneath it.
             akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
+            // The control endpoint arctl talks to (see ControlEndpoint for what TLS verifies).
+            akka.AddHocon(ControlEndpoint.Hocon(config.Control), HoconAddMode.Prepend);
+            if (config.Control.Tls is { } tls)
+            {
+                akka.AddSetup(ControlEndpoint.SslSetup(tls));
+            }
             akka.ConfigureLoggers(loggers =>
             {
                 loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
@@ -112,6 +131,8 @@ public static class RouterHost
                 var supervisor = system.ActorOf(
                     DataPlaneSupervisor.Props(config, services.GetRequiredService<IVnicFactory>(), children), "router");
                 registry.Register<DataPlaneSupervisor>(supervisor);
+                var gateway = system.ActorOf(CommandGatewayActor.Props(supervisor, options.ConfigPath, configWriter), CommandGatewayAddress.ActorName);
+                registry.Register<CommandGatewayActor>(gateway);
             });
         });
         // Registered after Akka, so it stops first: the data plane is stopped while the actors still run.
