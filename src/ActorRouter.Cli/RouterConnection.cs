@@ -53,7 +53,7 @@ public sealed class RouterConnection : IAsyncDisposable
         {
             await TerminateAsync(system);
             throw new RouterUnreachableException(
-                $"router at {router} is not reachable: no answer from its control endpoint within {timeout.TotalSeconds:0.#} s (is it running? is the address right? set it with --router HOST:PORT or ARCTL_ROUTER)");
+                $"router at {router} is not reachable: its control endpoint did not answer (waited up to {timeout.TotalSeconds:0.#} s; is it running? is the address right? set it with --router HOST:PORT or ARCTL_ROUTER)");
         }
         catch
         {

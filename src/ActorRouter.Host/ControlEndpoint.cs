@@ -57,6 +57,9 @@ public static class ControlEndpoint
           hostname = "{{control.Hostname}}"
           port = {{control.Port}}
           enable-ssl = {{(control.Tls is null ? "false" : "true")}}
+          # On Linux Akka sets SO_REUSEADDR by default, and a second router on the same port then binds
+          # too and shares the connections; a port in use must be an error instead.
+          tcp-reuse-addr = off
         }
         # arctl connects, asks one thing and leaves; its going away is not worth a warning each time.
         akka.remote.log-remote-lifecycle-events = off

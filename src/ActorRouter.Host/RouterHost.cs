@@ -51,6 +51,11 @@ public static class RouterHost
         {
             await host.RunAsync();
         }
+        catch (Exception e) when (FindBindFailure(e) is System.Net.Sockets.SocketException bind)
+        {
+            await stderr.WriteLineAsync($"router failed: control endpoint: cannot listen on {config.Control.Hostname}:{config.Control.Port}: {bind.Message} (is another router running? choose another with actorrouter.control.port or --control-port)");
+            return ExitFailure;
+        }
         catch (Exception e)
         {
             await stderr.WriteLineAsync($"router failed: {e.Message}");
@@ -58,6 +63,14 @@ public static class RouterHost
         }
         return status.CleanStop ? ExitOk : ExitFailure;
     }
+
+    /// <summary>The socket error under Akka's wrapping when remoting could not bind the control endpoint.</summary>
+    private static System.Net.Sockets.SocketException? FindBindFailure(Exception e) => e switch
+    {
+        System.Net.Sockets.SocketException socket => socket,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(FindBindFailure).FirstOrDefault(x => x is not null),
+        _ => e.InnerException is null ? null : FindBindFailure(e.InnerException),
+    };
 
     /// <summary>The configuration, or null after printing every error as "file: key: reason".</summary>
     public static RouterConfig? LoadConfig(string? path, TextWriter stderr)

@@ -209,7 +209,8 @@ public sealed class CommandGatewayActor : ReceiveActor
         return new ThreadsView(dataPlane.Workers.Select(w =>
         {
             var h = health.FirstOrDefault(x => x.Name == w.Name);
-            return new ThreadView(w.Name, w.Core, w.Pinned, w.State.ToString(), w.Heartbeat, w.Restarts, h?.Hangs ?? 0, w.OsThreadId, h?.LastFault);
+            // The worker reports Pinned also when no core was asked for; "pinned" here means bound to a core.
+            return new ThreadView(w.Name, w.Core, w.Core >= 0 && w.Pinned, w.State.ToString(), w.Heartbeat, w.Restarts, h?.Hangs ?? 0, w.OsThreadId, h?.LastFault);
         }).ToList());
     }
 
