@@ -45,11 +45,11 @@ public sealed class RouterConnection : IAsyncDisposable
         var system = ActorSystem.Create("arctl", systemSetup);
         try
         {
-            var path = CommandGatewayAddress.PathFor(router.Host, router.Port);
+            var path = CommandGatewayAddress.PathFor(router.Host, router.Port, certificate is not null);
             var gateway = await system.ActorSelection(path).ResolveOne(timeout);
             return new RouterConnection(system, gateway);
         }
-        catch (Exception e) when (e is ActorNotFoundException or TimeoutException or AskTimeoutException)
+        catch (Exception e) when (e is ActorNotFoundException or TimeoutException or AskTimeoutException or Akka.Remote.RemoteTransportException)
         {
             await TerminateAsync(system);
             throw new RouterUnreachableException(

@@ -132,5 +132,7 @@ public static class CommandGatewayAddress
     public const string ActorName = "cli-gateway";
     public const int DefaultPort = 4053;
 
-    public static string PathFor(string host, int port) => $"akka.tcp://{SystemName}@{host}:{port}/user/{ActorName}";
+    /// <param name="tls">Akka.Remote names a TLS endpoint's protocol akka.ssl.tcp; both ends must agree.</param>
+    public static string PathFor(string host, int port, bool tls) =>
+        $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{SystemName}@{host}:{port}/user/{ActorName}";
 }

@@ -78,5 +78,5 @@ public static class ControlEndpoint
     }
 
     public static string GatewayPath(ControlConfig control, int boundPort) =>
-        CommandGatewayAddress.PathFor(control.Hostname, boundPort);
+        CommandGatewayAddress.PathFor(control.Hostname, boundPort, control.Tls is not null);
 }
