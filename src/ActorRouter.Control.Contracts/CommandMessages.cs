@@ -49,6 +49,9 @@ public sealed record WriteMemoryRequest(string? Path) : IArctlRequest;
 public sealed record DebugFaultRequest(string Target) : IArctlRequest;
 
 // ---- replies ----------------------------------------------------------------------------------
+//
+// Every list is copied into a List<T> on construction: Akka's JSON serializer writes the runtime type
+// of a list, and the compiler's types behind a collection expression cannot be read back.
 
 /// <summary>A change was applied; <paramref name="Message"/> says what.</summary>
 public sealed record CommandDone(string Message);
@@ -74,21 +77,30 @@ public sealed record InterfaceView(
     long Drops,
     long Punted);
 
-public sealed record InterfacesView(IReadOnlyList<InterfaceView> Interfaces);
+public sealed record InterfacesView(IReadOnlyList<InterfaceView> Interfaces)
+{
+    public IReadOnlyList<InterfaceView> Interfaces { get; } = Interfaces.ToList();
+}
 
 /// <param name="Code">IOS route codes: "L" local (the router's own address, /32), "C" connected, "S" static.</param>
 /// <param name="NextHop">Null for connected and local routes.</param>
 /// <param name="Active">In the forwarding table: the interface is up, or the static route's next hop resolves.</param>
 public sealed record RouteView(string Code, string Prefix, string? NextHop, string? Interface, bool Active);
 
-public sealed record RoutesView(IReadOnlyList<RouteView> Routes);
+public sealed record RoutesView(IReadOnlyList<RouteView> Routes)
+{
+    public IReadOnlyList<RouteView> Routes { get; } = Routes.ToList();
+}
 
 /// <param name="Mac">Null while the entry is incomplete.</param>
 /// <param name="AgeMinutes">Since the last confirmation; null for the router's own addresses (IOS prints "-").</param>
 /// <param name="State">Interface, Incomplete, Reachable or Refreshing.</param>
 public sealed record ArpEntryView(string Address, int? AgeMinutes, string? Mac, string Interface, string State);
 
-public sealed record ArpView(IReadOnlyList<ArpEntryView> Entries);
+public sealed record ArpView(IReadOnlyList<ArpEntryView> Entries)
+{
+    public IReadOnlyList<ArpEntryView> Entries { get; } = Entries.ToList();
+}
 
 /// <summary>One data-plane thread's work counters (rx, ppe0.., hqf, and "control" for frames the control plane injected).</summary>
 public sealed record ThreadStatisticsView(string Thread, long Packets, long Bursts, long Sleeps);
@@ -111,16 +123,29 @@ public sealed record QfpStatisticsView(
     int GpmInPool,
     IReadOnlyList<GpmOwnerView> GpmByOwner,
     IReadOnlyList<RingDepthView> Rings,
-    IReadOnlyList<EgressQueueView> EgressQueues);
+    IReadOnlyList<EgressQueueView> EgressQueues)
+{
+    public IReadOnlyList<ThreadStatisticsView> Threads { get; } = Threads.ToList();
+    public IReadOnlyList<DropCountView> Drops { get; } = Drops.ToList();
+    public IReadOnlyList<GpmOwnerView> GpmByOwner { get; } = GpmByOwner.ToList();
+    public IReadOnlyList<RingDepthView> Rings { get; } = Rings.ToList();
+    public IReadOnlyList<EgressQueueView> EgressQueues { get; } = EgressQueues.ToList();
+}
 
 /// <param name="Core">-1 when not pinned to a core.</param>
 /// <param name="OsThreadId">The Linux thread id (0 before the thread started).</param>
 public sealed record ThreadView(string Name, int Core, bool Pinned, string State, long Heartbeat, int Restarts, int Hangs, int OsThreadId, string? LastFault);
 
-public sealed record ThreadsView(IReadOnlyList<ThreadView> Threads);
+public sealed record ThreadsView(IReadOnlyList<ThreadView> Threads)
+{
+    public IReadOnlyList<ThreadView> Threads { get; } = Threads.ToList();
+}
 
 /// <param name="Paths">Every actor under /user, e.g. "/user/router/fman", sorted so that children follow their parent.</param>
-public sealed record ActorsView(IReadOnlyList<string> Paths);
+public sealed record ActorsView(IReadOnlyList<string> Paths)
+{
+    public IReadOnlyList<string> Paths { get; } = Paths.ToList();
+}
 
 /// <param name="Source">The file the router was started from, or "(embedded default)".</param>
 public sealed record RunningConfigView(string Source, string Text);
