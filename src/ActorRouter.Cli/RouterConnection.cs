@@ -120,7 +120,14 @@ public sealed record RouterAddress(string Host, int Port)
         {
             throw new UsageException($"'{text}' is not a router address HOST:PORT");
         }
-        return new RouterAddress(host.Trim('[', ']'), port);
+        host = host.Trim('[', ']');
+        // Akka.Remote drops messages addressed to any other name than the one the router bound, and
+        // the router binds loopback as 127.0.0.1 by default.
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            host = "127.0.0.1";
+        }
+        return new RouterAddress(host, port);
     }
 
     public override string ToString() => $"{Host}:{Port}";

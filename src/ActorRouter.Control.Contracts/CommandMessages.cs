@@ -155,9 +155,12 @@ public static class CommandGatewayAddress
 {
     public const string SystemName = "actorrouter";
     public const string ActorName = "cli-gateway";
+
+    /// <summary>The gateway's path in the host: under a parent that restarts it whatever happens to it.</summary>
+    public const string ActorPath = "/user/control/" + ActorName;
     public const int DefaultPort = 4053;
 
     /// <param name="tls">Akka.Remote names a TLS endpoint's protocol akka.ssl.tcp; both ends must agree.</param>
     public static string PathFor(string host, int port, bool tls) =>
-        $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{SystemName}@{host}:{port}/user/{ActorName}";
+        $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{SystemName}@{host}:{port}{ActorPath}";
 }

@@ -63,6 +63,10 @@ public static class ControlEndpoint
         }
         # arctl connects, asks one thing and leaves; its going away is not worth a warning each time.
         akka.remote.log-remote-lifecycle-events = off
+        # A remote peer may only select the command gateway and send it ordinary messages: no
+        # PoisonPill or Kill to other actors, no remote deployment, no selection of other paths.
+        akka.remote.untrusted-mode = on
+        akka.remote.trusted-selection-paths = ["{{CommandGatewayAddress.ActorPath}}"]
         """;
 
     /// <summary>

@@ -144,8 +144,8 @@ public static class RouterHost
                 var supervisor = system.ActorOf(
                     DataPlaneSupervisor.Props(config, services.GetRequiredService<IVnicFactory>(), children), "router");
                 registry.Register<DataPlaneSupervisor>(supervisor);
-                var gateway = system.ActorOf(CommandGatewayActor.Props(supervisor, options.ConfigPath, configWriter), CommandGatewayAddress.ActorName);
-                registry.Register<CommandGatewayActor>(gateway);
+                system.ActorOf(CommandGatewayGuardian.Props(
+                    CommandGatewayActor.Props(supervisor, options.ConfigPath, configWriter), CommandGatewayAddress.ActorName), CommandGatewayGuardian.Name);
             });
         });
         // Registered after Akka, so it stops first: the data plane is stopped while the actors still run.

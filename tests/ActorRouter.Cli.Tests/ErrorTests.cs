@@ -73,6 +73,13 @@ public sealed class ErrorTests
         Assert.StartsWith($"arctl: router at 127.0.0.1:{port} is not reachable", stderr.ToString());
     }
 
+    [Fact]
+    public void Localhost_is_the_loopback_address_the_router_binds()
+    {
+        Assert.Equal(new RouterAddress("127.0.0.1", 4053), RouterAddress.Parse("localhost:4053"));
+        Assert.Equal(new RouterAddress("192.0.2.1", 4053), RouterAddress.Parse("192.0.2.1"));
+    }
+
     [Theory]
     [InlineData("sh ip int br", typeof(ShowIpInterfaceBriefRequest))]
     [InlineData("show interfaces", typeof(ShowInterfacesRequest))]

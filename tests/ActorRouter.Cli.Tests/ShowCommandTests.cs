@@ -221,11 +221,12 @@ public sealed class ShowCommandTests(RouterFixture fixture) : IClassFixture<Rout
         Assert.Contains("    platform", text.Lines);
         Assert.Contains("    arp", text.Lines);
         Assert.Contains("      neighbors", text.Lines);
-        Assert.Contains("  cli-gateway", text.Lines);
+        Assert.Contains("  control", text.Lines);
+        Assert.Contains("    cli-gateway", text.Lines);
         using var doc = JsonDocument.Parse(json.Stdout);
         var paths = doc.RootElement.GetProperty("paths").EnumerateArray().Select(p => p.GetString()).ToList();
         Assert.Contains("/user/router/arp/neighbors", paths);
-        Assert.Contains("/user/cli-gateway", paths);
+        Assert.Contains("/user/control/cli-gateway", paths);
     }
 
     [Fact]

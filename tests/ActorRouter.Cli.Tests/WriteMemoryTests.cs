@@ -53,6 +53,9 @@ public sealed class WriteMemoryTests : IDisposable
         Assert.Equal(0, write.ExitCode);
         var saved = RouterConfigLoader.LoadFile(path);
         Assert.True(saved.Interfaces.Single(i => i.Name == "GigabitEthernet1").Shutdown);
+        var notConf = await router.ArctlAsync("write", "memory", Path.Combine(_directory, "notes.txt"));
+        Assert.Equal(1, notConf.ExitCode);
+        Assert.Equal([path], Directory.GetFiles(_directory));
     }
 
     [Fact]

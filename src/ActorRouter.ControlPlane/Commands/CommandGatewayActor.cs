@@ -345,6 +345,11 @@ public sealed class CommandGatewayActor : ReceiveActor
         {
             return new CommandRefused("the router was started on its embedded default configuration, which cannot be overwritten; give a file: write memory PATH");
         }
+        if (m.Path is not null && !m.Path.EndsWith(".conf", StringComparison.Ordinal))
+        {
+            // A guard against overwriting an unrelated file of the router's user by a slip of the keyboard.
+            return new CommandRefused($"'{m.Path}' does not end in .conf; write memory only writes configuration files");
+        }
         var fman = (await ActorsAsync()).Fman;
         var running = await fman.Ask<RunningConfig>(GetRunningConfig.Instance, AnswerTimeout);
         var full = Path.GetFullPath(target);
