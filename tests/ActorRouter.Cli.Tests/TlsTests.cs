@@ -93,6 +93,30 @@ public sealed class TlsTests : IDisposable
         Assert.Equal("", wrongCertificate.Stdout);
     }
 
+    /// <summary>The reason TLS exists: a router listening on a network address, reached with the certificate.</summary>
+    [SkippableFact]
+    public async Task A_router_on_a_non_loopback_address_with_tls_starts_and_answers_a_client_with_the_certificate()
+    {
+        var address = System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+            .Where(n => n.OperationalStatus == System.Net.NetworkInformation.OperationalStatus.Up)
+            .SelectMany(n => n.GetIPProperties().UnicastAddresses)
+            .Select(a => a.Address)
+            .FirstOrDefault(a => a.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork && !System.Net.IPAddress.IsLoopback(a));
+        Skip.If(address is null, "this machine has no non-loopback IPv4 address");
+        var certificate = SelfSignedCertificate("router");
+        var config = InProcessRouter.EmbeddedDefault() with { Control = new ControlConfig(address!.ToString(), 0, new TlsConfig(certificate, Password)) };
+        Assert.Null(ControlEndpoint.WhyRefused(config.Control));
+        await using var router = await InProcessRouter.StartAsync(config);
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+
+        var code = await ArctlApp.RunAsync(["show", "actors", "--router", $"{address}:{router.Port}", "--cert", certificate, "--cert-password", Password],
+            stdout, stderr, environment: _ => null);
+
+        Assert.True(code == 0, stderr.ToString());
+        Assert.Contains("    cli-gateway", stdout.ToString());
+    }
+
     /// <summary>
     /// A client that accepts any router certificate, so that only the router's check of the client
     /// certificate decides: the router's own certificate gets an answer, another one does not.
