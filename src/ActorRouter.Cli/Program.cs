@@ -1,3 +1,5 @@
-// arctl, the command-line client, talks to a running host over Akka.Remote. Not built yet.
-Console.Error.WriteLine("arctl: not yet — the command-line client arrives with the CLI work.");
-return 3;
+using ActorRouter.Cli;
+
+// arctl: sends one command to a running router over Akka.Remote and prints the answer; with no
+// command, an interactive session. Exit codes: 0 ok, 1 refused, 2 usage, 3 router unreachable.
+return await ArctlApp.RunAsync(args, Console.Out, Console.Error);

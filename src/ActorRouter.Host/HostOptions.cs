@@ -1,9 +1,10 @@
 namespace ActorRouter.Host;
 
-/// <summary>The host's command line: <c>[--config FILE] [--stats-interval SECONDS]</c>.</summary>
-public sealed record RouterHostOptions(string? ConfigPath, TimeSpan StatsInterval)
+/// <summary>The host's command line: <c>[--config FILE] [--stats-interval SECONDS] [--control-port PORT]</c>.</summary>
+/// <param name="ControlPort">Overrides <c>actorrouter.control.port</c> (0: the OS picks one); null keeps the configured port.</param>
+public sealed record RouterHostOptions(string? ConfigPath, TimeSpan StatsInterval, int? ControlPort = null)
 {
-    public const string Usage = "usage: ActorRouter.Host [--config FILE] [--stats-interval SECONDS]";
+    public const string Usage = "usage: ActorRouter.Host [--config FILE] [--stats-interval SECONDS] [--control-port PORT]";
 
     public static readonly TimeSpan DefaultStatsInterval = TimeSpan.FromSeconds(5);
 
@@ -12,6 +13,7 @@ public sealed record RouterHostOptions(string? ConfigPath, TimeSpan StatsInterva
     {
         string? configPath = null;
         var statsInterval = DefaultStatsInterval;
+        int? controlPort = null;
         error = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -42,11 +44,19 @@ public sealed record RouterHostOptions(string? ConfigPath, TimeSpan StatsInterva
                     }
                     statsInterval = TimeSpan.FromSeconds(seconds);
                     break;
+                case "--control-port":
+                    if (!int.TryParse(Value(), out var port) || port is < 0 or > 65535)
+                    {
+                        error = "--control-port needs a TCP port 0..65535 (0: any free port)";
+                        return null;
+                    }
+                    controlPort = port;
+                    break;
                 default:
                     error = $"unknown argument '{args[i]}'";
                     return null;
             }
         }
-        return new RouterHostOptions(configPath, statsInterval);
+        return new RouterHostOptions(configPath, statsInterval, controlPort);
     }
 }

@@ -60,6 +60,9 @@ public sealed class RouterConsole(
             Print($"{failed.Name} ({osName}) failed at {failed.Step}: {failed.Reason}");
         }
         Print($"router ready: {interfaces.Count} of {monitor.Expected ?? config.Interfaces.Count} interfaces up");
+        var bound = ((ExtendedActorSystem)system).Provider.DefaultAddress;
+        Print($"control: arctl endpoint {ControlEndpoint.GatewayPath(config.Control, bound.Port ?? config.Control.Port)}" +
+              (config.Control.Tls is null ? "" : " (TLS, mutual certificate authentication)"));
 
         _simulation = services.GetService<ISimulationStarter>();
         if (_simulation is null)

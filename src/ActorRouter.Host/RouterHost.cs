@@ -1,3 +1,5 @@
+using ActorRouter.Control.Contracts;
+using ActorRouter.ControlPlane.Commands;
 using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.ControlPlane.Hosting;
 using ActorRouter.ControlPlane.Punt;
@@ -32,6 +34,15 @@ public static class RouterHost
         {
             return ExitBadConfiguration;
         }
+        if (options.ControlPort is int controlPort)
+        {
+            config = config with { Control = config.Control with { Port = controlPort } };
+        }
+        if (ControlEndpoint.WhyRefused(config.Control) is string refused)
+        {
+            await stderr.WriteLineAsync($"{options.ConfigPath ?? RouterConfigLoader.EmbeddedSourceName}: actorrouter.control: {refused}");
+            return ExitBadConfiguration;
+        }
 
         using var memory = new MemoryVnicFactory(config.DataPlane.Gpm.BufferSize);
         // Disposed after the host, that is after the data plane has stopped using its ports.
@@ -42,6 +53,11 @@ public static class RouterHost
         {
             await host.RunAsync();
         }
+        catch (Exception e) when (FindBindFailure(e) is System.Net.Sockets.SocketException bind)
+        {
+            await stderr.WriteLineAsync($"router failed: control endpoint: cannot listen on {config.Control.Hostname}:{config.Control.Port}: {bind.Message} (is another router running? choose another with actorrouter.control.port or --control-port)");
+            return ExitFailure;
+        }
         catch (Exception e)
         {
             await stderr.WriteLineAsync($"router failed: {e.Message}");
@@ -49,6 +65,14 @@ public static class RouterHost
         }
         return status.CleanStop ? ExitOk : ExitFailure;
     }
+
+    /// <summary>The socket error under Akka's wrapping when remoting could not bind the control endpoint.</summary>
+    private static System.Net.Sockets.SocketException? FindBindFailure(Exception e) => e switch
+    {
+        System.Net.Sockets.SocketException socket => socket,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(FindBindFailure).FirstOrDefault(x => x is not null),
+        _ => e.InnerException is null ? null : FindBindFailure(e.InnerException),
+    };
 
     /// <summary>The configuration, or null after printing every error as "file: key: reason".</summary>
     public static RouterConfig? LoadConfig(string? path, TextWriter stderr)
@@ -76,7 +100,9 @@ public static class RouterHost
     }
 
     /// <param name="afPacket">The driver for <c>af-packet</c> interfaces; without it they fail to open.</param>
-    public static IHost Build(RouterConfig config, RouterHostOptions options, MemoryVnicFactory memory, TextWriter stdout, RouterStatus status, IVnicFactory? afPacket = null)
+    /// <param name="configWriter">How <c>write memory</c> replaces the configuration file; tests inject failures through it.</param>
+    public static IHost Build(RouterConfig config, RouterHostOptions options, MemoryVnicFactory memory, TextWriter stdout, RouterStatus status,
+        IVnicFactory? afPacket = null, ConfigFileWriter? configWriter = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         builder.Logging.ClearProviders();
@@ -102,6 +128,12 @@ public static class RouterHost
             // The generic host owns shutdown (Ctrl-C, SIGTERM): it stops the data plane first, then the
             // actor system. Akka's own process-exit hook would tear the actors down underneath it.
             akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
+            // The control endpoint arctl talks to (see ControlEndpoint for what TLS verifies).
+            akka.AddHocon(ControlEndpoint.Hocon(config.Control), HoconAddMode.Prepend);
+            if (config.Control.Tls is { } tls)
+            {
+                akka.AddSetup(ControlEndpoint.SslSetup(tls));
+            }
             akka.ConfigureLoggers(loggers =>
             {
                 loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
@@ -116,6 +148,8 @@ public static class RouterHost
                 var supervisor = system.ActorOf(
                     DataPlaneSupervisor.Props(config, services.GetRequiredService<IVnicFactory>(), children), "router");
                 registry.Register<DataPlaneSupervisor>(supervisor);
+                system.ActorOf(CommandGatewayGuardian.Props(
+                    CommandGatewayActor.Props(supervisor, options.ConfigPath, configWriter), CommandGatewayAddress.ActorName), CommandGatewayGuardian.Name);
             });
         });
         // Registered after Akka, so it stops first: the data plane is stopped while the actors still run.

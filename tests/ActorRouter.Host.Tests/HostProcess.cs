@@ -31,6 +31,12 @@ public sealed partial class HostProcess : IDisposable
             UseShellExecute = false,
         };
         info.ArgumentList.Add(HostDll);
+        if (!args.Contains("--control-port"))
+        {
+            // Any free port, so that a host test never collides with a router on the default 4053.
+            info.ArgumentList.Add("--control-port");
+            info.ArgumentList.Add("0");
+        }
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);

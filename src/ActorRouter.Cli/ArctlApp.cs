@@ -1,0 +1,263 @@
+using ActorRouter.Control.Contracts;
+
+namespace ActorRouter.Cli;
+
+/// <summary>
+/// arctl: <c>arctl [--router HOST:PORT] [--json] [--timeout SECONDS] [--cert FILE [--cert-password P]] COMMAND...</c>,
+/// or with no command an interactive session. Exit codes: <see cref="ExitOk"/>, <see cref="ExitCommandFailed"/>,
+/// <see cref="ExitUsage"/>, <see cref="ExitUnreachable"/>.
+/// </summary>
+public static class ArctlApp
+{
+    public const int ExitOk = 0;
+    /// <summary>The router refused the command (bad prefix, unknown interface, ...); nothing changed.</summary>
+    public const int ExitCommandFailed = 1;
+    /// <summary>arctl could not understand the command line.</summary>
+    public const int ExitUsage = 2;
+    /// <summary>The router is not running, not reachable, or did not answer in time.</summary>
+    public const int ExitUnreachable = 3;
+
+    public const string Usage =
+        "usage: arctl [--router HOST:PORT] [--json] [--timeout SECONDS] [--cert FILE [--cert-password PASSWORD]] [COMMAND...]\n" +
+        "       the router defaults to $ARCTL_ROUTER, else 127.0.0.1:4053; the certificate to $ARCTL_CERT ($ARCTL_CERT_PASSWORD);\n" +
+        "       with no COMMAND, arctl reads commands interactively ('?' lists them)";
+
+    /// <summary>How long arctl waits for the router to be found.</summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(3);
+
+    /// <summary>How long arctl waits for an answer: a change waits for the data plane, which FMAN gives 10 s.</summary>
+    public static readonly TimeSpan DefaultAnswerTimeout = TimeSpan.FromSeconds(15);
+
+    private sealed record Options(RouterAddress Router, bool Json, TimeSpan ConnectTimeout, ClientCertificate? Certificate, List<string> Words);
+
+    public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader? stdin = null,
+        Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        Options options;
+        try
+        {
+            options = ParseOptions(args, environment);
+        }
+        catch (UsageException e)
+        {
+            await stderr.WriteLineAsync($"arctl: {e.Message}");
+            await stderr.WriteLineAsync(Usage);
+            return ExitUsage;
+        }
+        if (options.Words is ["help"] or ["?"] or ["--help"] or ["-h"])
+        {
+            await stdout.WriteLineAsync(Usage);
+            foreach (var line in CommandTable.Help())
+            {
+                await stdout.WriteLineAsync(line);
+            }
+            return ExitOk;
+        }
+        await using var session = new Session(options.Router, options.ConnectTimeout, options.Certificate);
+        if (options.Words.Count > 0)
+        {
+            return await session.RunOneAsync(options.Words, options.Json, stdout, stderr);
+        }
+        return await RunInteractiveAsync(session, options.Json, stdout, stderr, stdin ?? Console.In, stdin is null);
+    }
+
+    private static Options ParseOptions(string[] args, Func<string, string?> environment)
+    {
+        var routerText = environment("ARCTL_ROUTER");
+        var json = false;
+        var timeout = DefaultConnectTimeout;
+        var certificatePath = environment("ARCTL_CERT");
+        var certificatePassword = environment("ARCTL_CERT_PASSWORD");
+        var words = new List<string>();
+        for (var i = 0; i < args.Length; i++)
+        {
+            string Value(string option) => i + 1 < args.Length ? args[++i] : throw new UsageException($"{option} needs a value");
+            switch (args[i])
+            {
+                case "--router":
+                    routerText = Value("--router");
+                    break;
+                case "--json":
+                    json = true;
+                    break;
+                case "--timeout":
+                    var text = Value("--timeout");
+                    if (!double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) || seconds <= 0 || seconds > 600)
+                    {
+                        throw new UsageException($"--timeout needs seconds between 0 and 600, not '{text}'");
+                    }
+                    timeout = TimeSpan.FromSeconds(seconds);
+                    break;
+                case "--cert":
+                    certificatePath = Value("--cert");
+                    break;
+                case "--cert-password":
+                    certificatePassword = Value("--cert-password");
+                    break;
+                default:
+                    if (args[i].StartsWith("--", StringComparison.Ordinal))
+                    {
+                        throw new UsageException($"unknown option '{args[i]}'");
+                    }
+                    words.Add(args[i]);
+                    break;
+            }
+        }
+        var router = string.IsNullOrWhiteSpace(routerText) ? RouterAddress.Default : RouterAddress.Parse(routerText);
+        var certificate = string.IsNullOrEmpty(certificatePath) ? null : new ClientCertificate(certificatePath, certificatePassword);
+        return new Options(router, json, timeout, certificate, words);
+    }
+
+    private static async Task<int> RunInteractiveAsync(Session session, bool json, TextWriter stdout, TextWriter stderr, TextReader input, bool useConsole)
+    {
+        const string prompt = "router# ";
+        var editor = useConsole && !Console.IsInputRedirected ? new LineEditor(prompt) : null;
+        var worst = ExitOk;
+        while (true)
+        {
+            string? line;
+            if (editor is not null)
+            {
+                line = editor.ReadLine();
+            }
+            else
+            {
+                await stdout.WriteAsync(prompt);
+                await stdout.FlushAsync();
+                line = await input.ReadLineAsync();
+                if (line is not null && !useConsole)
+                {
+                    // Echo what was read, so a transcript of redirected input reads like a session.
+                    await stdout.WriteLineAsync(line);
+                }
+                else if (line is not null)
+                {
+                    await stdout.WriteLineAsync();
+                }
+            }
+            if (line is null)
+            {
+                await stdout.WriteLineAsync();
+                return worst;
+            }
+            var words = Tokenize(line);
+            if (words.Count == 0)
+            {
+                continue;
+            }
+            if (words is ["exit"] or ["quit"] or ["end"])
+            {
+                return worst;
+            }
+            if (words[^1] == "?" || words is ["help"])
+            {
+                foreach (var help in CommandTable.Help())
+                {
+                    await stdout.WriteLineAsync(help);
+                }
+                continue;
+            }
+            var lineJson = json;
+            if (words.Remove("--json"))
+            {
+                lineJson = true;
+            }
+            worst = Math.Max(worst, await session.RunOneAsync(words, lineJson, stdout, stderr));
+        }
+    }
+
+    /// <summary>Splits on whitespace; double quotes keep a word with spaces together (a path, say).</summary>
+    public static List<string> Tokenize(string line)
+    {
+        var words = new List<string>();
+        var current = new System.Text.StringBuilder();
+        var quoted = false;
+        var any = false;
+        foreach (var c in line)
+        {
+            if (c == '"')
+            {
+                quoted = !quoted;
+                any = true;
+            }
+            else if (char.IsWhiteSpace(c) && !quoted)
+            {
+                if (any)
+                {
+                    words.Add(current.ToString());
+                    current.Clear();
+                    any = false;
+                }
+            }
+            else
+            {
+                current.Append(c);
+                any = true;
+            }
+        }
+        if (any)
+        {
+            words.Add(current.ToString());
+        }
+        return words;
+    }
+
+    /// <summary>One connection for the life of the process, opened on the first command that needs the router.</summary>
+    private sealed class Session(RouterAddress router, TimeSpan connectTimeout, ClientCertificate? certificate) : IAsyncDisposable
+    {
+        private RouterConnection? _connection;
+
+        public async Task<int> RunOneAsync(IReadOnlyList<string> words, bool json, TextWriter stdout, TextWriter stderr)
+        {
+            IArctlRequest request;
+            try
+            {
+                request = CommandTable.Parse(words);
+            }
+            catch (UsageException e)
+            {
+                await stderr.WriteLineAsync($"arctl: {e.Message}");
+                return ExitUsage;
+            }
+            object reply;
+            try
+            {
+                _connection ??= await RouterConnection.ConnectAsync(router, connectTimeout, certificate);
+                reply = await _connection.AskAsync(request, DefaultAnswerTimeout, router);
+            }
+            catch (RouterUnreachableException e)
+            {
+                await stderr.WriteLineAsync($"arctl: {e.Message}");
+                return ExitUnreachable;
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+            {
+                await stderr.WriteLineAsync($"arctl: cannot use the client certificate {certificate?.Path}: {e.Message}");
+                return ExitUsage;
+            }
+            if (reply is CommandRefused refused)
+            {
+                if (json)
+                {
+                    await stdout.WriteLineAsync(ReplyFormatter.Json(refused));
+                }
+                await stderr.WriteLineAsync($"% {refused.Reason}");
+                return ExitCommandFailed;
+            }
+            var text = json
+                ? ReplyFormatter.Json(reply)
+                : ReplyFormatter.Text(request is ShowIpInterfaceBriefRequest && reply is InterfacesView view ? new ReplyFormatter.IpInterfaceBrief(view) : reply);
+            await stdout.WriteLineAsync(text);
+            return ExitOk;
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            if (_connection is not null)
+            {
+                await _connection.DisposeAsync();
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+using System.Globalization;
+using ActorRouter.Control.Contracts;
+
+namespace ActorRouter.Cli;
+
+/// <summary>A command line arctl cannot turn into a request (exit code 2).</summary>
+public sealed class UsageException(string message) : Exception(message);
+
+/// <summary>
+/// One command: its words as IOS writes them, the parameters in capitals (<c>[NAME]</c>: optional,
+/// only at the end), a one-line description for <c>?</c>, and how its arguments become a request.
+/// </summary>
+public sealed record CommandSpec(string Pattern, string Description, Func<IReadOnlyList<string>, IArctlRequest> Build)
+{
+    public IReadOnlyList<string> Tokens { get; } = Pattern.Split(' ');
+
+    public static bool IsParameter(string token) => token.TrimStart('[').TrimEnd(']').All(c => char.IsUpper(c) || c == '-' || c == '/');
+
+    public static bool IsOptional(string token) => token.StartsWith('[');
+
+    public int RequiredCount => Tokens.Count(t => !IsOptional(t));
+}
+
+/// <summary>
+/// The commands and the parser. Keywords may be abbreviated to any unambiguous prefix, as on IOS
+/// (<c>sh ip int br</c>); an unknown word gets a did-you-mean suggestion.
+/// </summary>
+public static class CommandTable
+{
+    public static readonly IReadOnlyList<CommandSpec> Commands =
+    [
+        new("show interfaces [NAME]", "interface state, MTU, MAC, address and counters", a => new ShowInterfacesRequest(a.Count > 0 ? a[0] : null)),
+        new("show ip interface brief", "one line per interface: address and state", _ => new ShowIpInterfaceBriefRequest()),
+        new("show ip route", "the routing table: local (L), connected (C) and static (S) routes", _ => new ShowIpRouteRequest()),
+        new("show ip arp", "the ARP table", _ => new ShowIpArpRequest()),
+        new("show platform qfp statistics", "data-plane threads, drops by reason, GPM use, ring and queue depths", _ => new ShowQfpStatisticsRequest()),
+        new("show platform threads", "data-plane threads: core, pinning, state, heartbeat, restarts", _ => new ShowThreadsRequest()),
+        new("show actors", "the control plane's actor hierarchy", _ => new ShowActorsRequest()),
+        new("show running-config", "the configuration as it is now (HOCON)", _ => new ShowRunningConfigRequest()),
+        new("interface NAME shutdown", "take an interface administratively down", a => new SetShutdownRequest(a[0], true)),
+        new("interface NAME no shutdown", "bring an interface administratively up", a => new SetShutdownRequest(a[0], false)),
+        new("interface NAME ip address PREFIX", "set an interface's address (A.B.C.D/LEN)", a => new SetIpAddressRequest(a[0], a[1])),
+        new("interface NAME ip address ADDRESS MASK", "set an interface's address (A.B.C.D MASK)", a => new SetIpAddressRequest(a[0], a[1] + " " + a[2])),
+        new("interface NAME no ip address", "remove an interface's address", a => new SetIpAddressRequest(a[0], null)),
+        new("interface NAME mtu N", "set an interface's IP MTU (68..9000)", a => new SetMtuRequest(a[0], Number(a[1], "mtu"))),
+        new("ip route PREFIX NEXT-HOP", "add a static route (A.B.C.D/LEN A.B.C.D)", a => new AddRouteRequest(a[0], a[1])),
+        new("ip route ADDRESS MASK NEXT-HOP", "add a static route (A.B.C.D MASK A.B.C.D)", a => new AddRouteRequest(a[0] + " " + a[1], a[2])),
+        new("no ip route PREFIX NEXT-HOP", "remove a static route", a => new RemoveRouteRequest(a[0], a[1])),
+        new("no ip route ADDRESS MASK NEXT-HOP", "remove a static route (mask form)", a => new RemoveRouteRequest(a[0] + " " + a[1], a[2])),
+        new("clear counters [NAME]", "zero the counters of one interface, or of all interfaces and threads", a => new ClearCountersRequest(a.Count > 0 ? a[0] : null)),
+        new("write memory [PATH]", "save the running configuration to the file the router started from (or PATH)", a => new WriteMemoryRequest(a.Count > 0 ? a[0] : null)),
+        new("debug fault TARGET", "crash a data-plane thread (rx, ppe0, hqf) or actor (fman, ...); needs fault-injection.enabled", a => new DebugFaultRequest(a[0])),
+    ];
+
+    private static int Number(string text, string what) =>
+        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            ? n
+            : throw new UsageException($"{what} needs a whole number, not '{text}'");
+
+    /// <summary>The request the words stand for; <see cref="UsageException"/> when they stand for none.</summary>
+    public static IArctlRequest Parse(IReadOnlyList<string> words)
+    {
+        if (words.Count == 0)
+        {
+            throw new UsageException("no command given; '?' lists the commands");
+        }
+        var outcomes = Commands.Select(c => (Spec: c, Outcome: Match(c, words))).ToList();
+        var full = outcomes.Where(o => o.Outcome.Arguments is not null).ToList();
+        if (full.Count == 1)
+        {
+            return full[0].Spec.Build(full[0].Outcome.Arguments!);
+        }
+        var line = string.Join(' ', words);
+        if (full.Count > 1)
+        {
+            // Two patterns of the same shape differ only in a keyword the user abbreviated too far.
+            throw new UsageException($"ambiguous command '{line}': could be {string.Join(" or ", full.Select(f => $"'{f.Spec.Pattern}'"))}");
+        }
+        var incomplete = outcomes.Where(o => o.Outcome.Incomplete).Select(o => o.Spec.Pattern).ToList();
+        if (incomplete.Count > 0)
+        {
+            throw new UsageException($"incomplete command '{line}'; usage: {string.Join(" | ", incomplete)}");
+        }
+        var furthest = outcomes.Max(o => o.Outcome.MatchedWords);
+        var atFurthest = outcomes.Where(o => o.Outcome.MatchedWords == furthest).ToList();
+        if (furthest == words.Count || atFurthest.All(o => o.Outcome.Extra))
+        {
+            throw new UsageException($"too many words in '{line}'; usage: {string.Join(" | ", atFurthest.Select(o => o.Spec.Pattern))}");
+        }
+        var wrong = words[furthest];
+        var expected = atFurthest
+            .Select(o => o.Spec.Tokens.ElementAtOrDefault(furthest))
+            .Where(t => t is not null && !CommandSpec.IsParameter(t))
+            .Select(t => t!)
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        var ambiguous = expected.Where(t => t.StartsWith(wrong, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (ambiguous.Count > 1)
+        {
+            throw new UsageException($"ambiguous word '{wrong}' in '{line}': {string.Join(", ", ambiguous)}");
+        }
+        var suggestion = expected
+            .Select(t => (Word: t, Distance: EditDistance(wrong.ToLowerInvariant(), t)))
+            .Where(x => x.Distance <= Math.Max(2, x.Word.Length / 3))
+            .OrderBy(x => x.Distance)
+            .Select(x => x.Word)
+            .FirstOrDefault();
+        var message = $"unknown command '{line}'";
+        if (suggestion is not null)
+        {
+            var corrected = words.Take(furthest).Append(suggestion).Concat(words.Skip(furthest + 1));
+            message += $"; did you mean '{string.Join(' ', corrected)}'?";
+        }
+        else if (expected.Count > 0)
+        {
+            message += $"; expected {string.Join(", ", expected.Select(e => $"'{e}'"))} after '{string.Join(' ', words.Take(furthest))}'".Replace(" after ''", "");
+        }
+        throw new UsageException(message);
+    }
+
+    private sealed record MatchOutcome(IReadOnlyList<string>? Arguments, int MatchedWords, bool Incomplete, bool Extra);
+
+    private static MatchOutcome Match(CommandSpec spec, IReadOnlyList<string> words)
+    {
+        var arguments = new List<string>();
+        var tokens = spec.Tokens;
+        var i = 0;
+        for (; i < tokens.Count; i++)
+        {
+            var token = tokens[i];
+            if (i >= words.Count)
+            {
+                return CommandSpec.IsOptional(token)
+                    ? new MatchOutcome(arguments, i, false, false)
+                    : new MatchOutcome(null, i, Incomplete: true, false);
+            }
+            if (CommandSpec.IsParameter(token))
+            {
+                arguments.Add(words[i]);
+                continue;
+            }
+            if (!token.StartsWith(words[i], StringComparison.OrdinalIgnoreCase) || !IsUnambiguousAt(words[i], spec, i))
+            {
+                return new MatchOutcome(null, i, false, false);
+            }
+        }
+        return words.Count > tokens.Count
+            ? new MatchOutcome(null, i, false, Extra: true)
+            : new MatchOutcome(arguments, i, false, false);
+    }
+
+    /// <summary>An abbreviation must pick one keyword among those any command allows at that place after the same words.</summary>
+    private static bool IsUnambiguousAt(string word, CommandSpec spec, int position)
+    {
+        var keywords = Commands
+            .Where(c => c.Tokens.Count > position && SamePrefixShape(c, spec, position))
+            .Select(c => c.Tokens[position])
+            .Where(t => !CommandSpec.IsParameter(t))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        if (keywords.Any(k => string.Equals(k, word, StringComparison.OrdinalIgnoreCase)))
+        {
+            return true;
+        }
+        return keywords.Count(k => k.StartsWith(word, StringComparison.OrdinalIgnoreCase)) == 1;
+    }
+
+    private static bool SamePrefixShape(CommandSpec a, CommandSpec b, int length)
+    {
+        for (var i = 0; i < length; i++)
+        {
+            var x = a.Tokens[i];
+            var y = b.Tokens[i];
+            if (CommandSpec.IsParameter(x) != CommandSpec.IsParameter(y) || (!CommandSpec.IsParameter(x) && x != y))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>Edits (insert, delete, substitute, swap two neighbours as in "shwo") from <paramref name="a"/> to <paramref name="b"/>.</summary>
+    private static int EditDistance(string a, string b)
+    {
+        var d = new int[a.Length + 1, b.Length + 1];
+        for (var i = 0; i <= a.Length; i++)
+        {
+            d[i, 0] = i;
+        }
+        for (var j = 0; j <= b.Length; j++)
+        {
+            d[0, j] = j;
+        }
+        for (var i = 1; i <= a.Length; i++)
+        {
+            for (var j = 1; j <= b.Length; j++)
+            {
+                var cost = a[i - 1] == b[j - 1] ? 0 : 1;
+                d[i, j] = Math.Min(Math.Min(d[i - 1, j] + 1, d[i, j - 1] + 1), d[i - 1, j - 1] + cost);
+                if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1])
+                {
+                    d[i, j] = Math.Min(d[i, j], d[i - 2, j - 2] + 1);
+                }
+            }
+        }
+        return d[a.Length, b.Length];
+    }
+
+    /// <summary>The lines <c>?</c> prints.</summary>
+    public static IEnumerable<string> Help()
+    {
+        var width = Commands.Max(c => c.Pattern.Length);
+        foreach (var c in Commands)
+        {
+            yield return $"  {c.Pattern.PadRight(width)}  {c.Description}";
+        }
+        yield return $"  {"exit | quit".PadRight(width)}  leave (interactive mode)";
+        yield return "Keywords may be abbreviated (sh ip int br); interface names too (gi1 = GigabitEthernet1). Add --json to a show for JSON.";
+    }
+}

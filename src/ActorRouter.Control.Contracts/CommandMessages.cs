@@ -1,0 +1,166 @@
+namespace ActorRouter.Control.Contracts;
+
+// What arctl sends to the host's command gateway and what comes back. Each request gets exactly one
+// reply: a view record for a "show", CommandDone or CommandRefused for a change. Interface names are
+// sent as the user typed them (any case, IOS abbreviations); the gateway resolves them. Addresses and
+// prefixes travel as text and are parsed and validated by the router, so that a CLI and a config file
+// are held to the same rules.
+
+/// <summary>Marker for every request arctl sends; the gateway answers each with one reply.</summary>
+public interface IArctlRequest;
+
+public sealed record ShowInterfacesRequest(string? Interface) : IArctlRequest;
+
+public sealed record ShowIpInterfaceBriefRequest : IArctlRequest;
+
+public sealed record ShowIpRouteRequest : IArctlRequest;
+
+public sealed record ShowIpArpRequest : IArctlRequest;
+
+public sealed record ShowQfpStatisticsRequest : IArctlRequest;
+
+public sealed record ShowThreadsRequest : IArctlRequest;
+
+public sealed record ShowActorsRequest : IArctlRequest;
+
+public sealed record ShowRunningConfigRequest : IArctlRequest;
+
+/// <summary><c>interface NAME shutdown</c> (<paramref name="Shutdown"/> true) / <c>no shutdown</c>.</summary>
+public sealed record SetShutdownRequest(string Interface, bool Shutdown) : IArctlRequest;
+
+/// <summary><c>interface NAME ip address A/L</c>; <paramref name="Address"/> null is <c>no ip address</c>.</summary>
+public sealed record SetIpAddressRequest(string Interface, string? Address) : IArctlRequest;
+
+public sealed record SetMtuRequest(string Interface, int Mtu) : IArctlRequest;
+
+/// <summary><c>ip route PREFIX NEXTHOP</c>.</summary>
+public sealed record AddRouteRequest(string Prefix, string NextHop) : IArctlRequest;
+
+/// <summary><c>no ip route PREFIX NEXTHOP</c>.</summary>
+public sealed record RemoveRouteRequest(string Prefix, string NextHop) : IArctlRequest;
+
+/// <summary><c>clear counters [NAME]</c>; null clears every interface and the per-thread counters.</summary>
+public sealed record ClearCountersRequest(string? Interface) : IArctlRequest;
+
+/// <summary><c>write memory [PATH]</c>; null writes to the file the router was started from.</summary>
+public sealed record WriteMemoryRequest(string? Path) : IArctlRequest;
+
+/// <summary><c>debug fault TARGET</c>: crash a data-plane thread or a control-plane actor (only with fault injection enabled).</summary>
+public sealed record DebugFaultRequest(string Target) : IArctlRequest;
+
+// ---- replies ----------------------------------------------------------------------------------
+//
+// Every list is copied into a List<T> on construction: Akka's JSON serializer writes the runtime type
+// of a list, and the compiler's types behind a collection expression cannot be read back.
+
+/// <summary>A change was applied; <paramref name="Message"/> says what.</summary>
+public sealed record CommandDone(string Message);
+
+/// <summary>The router refused the request; nothing was changed. <paramref name="Reason"/> says why.</summary>
+public sealed record CommandRefused(string Reason);
+
+/// <param name="Mac">"02:00:00:00:00:01".</param>
+/// <param name="Address">"192.0.2.1/24", or null when unassigned.</param>
+public sealed record InterfaceView(
+    string Name,
+    string OsName,
+    int Index,
+    bool AdminUp,
+    bool OperUp,
+    int Mtu,
+    string Mac,
+    string? Address,
+    long RxPackets,
+    long RxBytes,
+    long TxPackets,
+    long TxBytes,
+    long Drops,
+    long Punted);
+
+public sealed record InterfacesView(IReadOnlyList<InterfaceView> Interfaces)
+{
+    public IReadOnlyList<InterfaceView> Interfaces { get; } = Interfaces.ToList();
+}
+
+/// <param name="Code">IOS route codes: "L" local (the router's own address, /32), "C" connected, "S" static.</param>
+/// <param name="NextHop">Null for connected and local routes.</param>
+/// <param name="Active">In the forwarding table: the interface is up, or the static route's next hop resolves.</param>
+public sealed record RouteView(string Code, string Prefix, string? NextHop, string? Interface, bool Active);
+
+public sealed record RoutesView(IReadOnlyList<RouteView> Routes)
+{
+    public IReadOnlyList<RouteView> Routes { get; } = Routes.ToList();
+}
+
+/// <param name="Mac">Null while the entry is incomplete.</param>
+/// <param name="AgeMinutes">Since the last confirmation; null for the router's own addresses (IOS prints "-").</param>
+/// <param name="State">Interface, Incomplete, Reachable or Refreshing.</param>
+public sealed record ArpEntryView(string Address, int? AgeMinutes, string? Mac, string Interface, string State);
+
+public sealed record ArpView(IReadOnlyList<ArpEntryView> Entries)
+{
+    public IReadOnlyList<ArpEntryView> Entries { get; } = Entries.ToList();
+}
+
+/// <summary>One data-plane thread's work counters (rx, ppe0.., hqf, and "control" for frames the control plane injected).</summary>
+public sealed record ThreadStatisticsView(string Thread, long Packets, long Bursts, long Sleeps);
+
+/// <summary>A drop reason with a non-zero count, summed over threads and interfaces.</summary>
+public sealed record DropCountView(string Reason, long Count);
+
+/// <summary>GPM buffers held by one owner (Free, Rx, Ppe, Hqf, ...).</summary>
+public sealed record GpmOwnerView(string Owner, int Buffers);
+
+/// <summary>How many entries a ring between data-plane threads holds now, of its capacity.</summary>
+public sealed record RingDepthView(string Ring, int Depth, int Capacity);
+
+public sealed record EgressQueueView(string Interface, int Depth);
+
+public sealed record QfpStatisticsView(
+    IReadOnlyList<ThreadStatisticsView> Threads,
+    IReadOnlyList<DropCountView> Drops,
+    int GpmTotal,
+    int GpmInPool,
+    IReadOnlyList<GpmOwnerView> GpmByOwner,
+    IReadOnlyList<RingDepthView> Rings,
+    IReadOnlyList<EgressQueueView> EgressQueues)
+{
+    public IReadOnlyList<ThreadStatisticsView> Threads { get; } = Threads.ToList();
+    public IReadOnlyList<DropCountView> Drops { get; } = Drops.ToList();
+    public IReadOnlyList<GpmOwnerView> GpmByOwner { get; } = GpmByOwner.ToList();
+    public IReadOnlyList<RingDepthView> Rings { get; } = Rings.ToList();
+    public IReadOnlyList<EgressQueueView> EgressQueues { get; } = EgressQueues.ToList();
+}
+
+/// <param name="Core">-1 when not pinned to a core.</param>
+/// <param name="OsThreadId">The Linux thread id (0 before the thread started).</param>
+public sealed record ThreadView(string Name, int Core, bool Pinned, string State, long Heartbeat, int Restarts, int Hangs, int OsThreadId, string? LastFault);
+
+public sealed record ThreadsView(IReadOnlyList<ThreadView> Threads)
+{
+    public IReadOnlyList<ThreadView> Threads { get; } = Threads.ToList();
+}
+
+/// <param name="Paths">Every actor under /user, e.g. "/user/router/fman", sorted so that children follow their parent.</param>
+public sealed record ActorsView(IReadOnlyList<string> Paths)
+{
+    public IReadOnlyList<string> Paths { get; } = Paths.ToList();
+}
+
+/// <param name="Source">The file the router was started from, or "(embedded default)".</param>
+public sealed record RunningConfigView(string Source, string Text);
+
+/// <summary>Where the gateway lives in the host's actor system.</summary>
+public static class CommandGatewayAddress
+{
+    public const string SystemName = "actorrouter";
+    public const string ActorName = "cli-gateway";
+
+    /// <summary>The gateway's path in the host: under a parent that restarts it whatever happens to it.</summary>
+    public const string ActorPath = "/user/control/" + ActorName;
+    public const int DefaultPort = 4053;
+
+    /// <param name="tls">Akka.Remote names a TLS endpoint's protocol akka.ssl.tcp; both ends must agree.</param>
+    public static string PathFor(string host, int port, bool tls) =>
+        $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{SystemName}@{host}:{port}{ActorPath}";
+}

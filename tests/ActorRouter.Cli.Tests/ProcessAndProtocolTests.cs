@@ -1,0 +1,138 @@
+using System.Diagnostics;
+using System.Text.Json;
+using ActorRouter.Control.Contracts;
+using Akka.Actor;
+
+namespace ActorRouter.Cli.Tests;
+
+/// <summary>The built arctl executable, the message contracts on the wire, and the interactive mode.</summary>
+public sealed class ProcessAndProtocolTests
+{
+    /// <summary>arctl.dll as the build left it: src/ActorRouter.Cli/bin/&lt;Configuration&gt;/net10.0.</summary>
+    private static string ArctlDll
+    {
+        get
+        {
+            var testBin = new DirectoryInfo(AppContext.BaseDirectory);
+            var configuration = testBin.Parent!.Name;
+            var repo = testBin.Parent.Parent!.Parent!.Parent!.Parent!.FullName;
+            return Path.Combine(repo, "src", "ActorRouter.Cli", "bin", configuration, "net10.0", "arctl.dll");
+        }
+    }
+
+    private static (int ExitCode, string Stdout, string Stderr) RunArctl(TimeSpan limit, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(ArctlDll);
+        foreach (var a in args)
+        {
+            info.ArgumentList.Add(a);
+        }
+        info.Environment.Remove("ARCTL_ROUTER");
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(limit))
+        {
+            process.Kill();
+            throw new TimeoutException($"arctl did not exit within {limit}");
+        }
+        return (process.ExitCode, stdout.Result, stderr.Result);
+    }
+
+    [Fact]
+    public async Task The_built_arctl_executable_prints_the_interface_brief_of_a_running_router()
+    {
+        Assert.True(File.Exists(ArctlDll), $"{ArctlDll} is not built");
+        await using var router = await InProcessRouter.StartAsync();
+
+        var (code, stdout, stderr) = RunArctl(TimeSpan.FromSeconds(30), "show", "ip", "interface", "brief", "--router", router.Router);
+
+        Assert.True(code == 0, stderr);
+        Assert.Equal(
+            [
+                "Interface              IP-Address      OK? Method Status                Protocol",
+                "GigabitEthernet1       192.0.2.1       YES manual up                    up",
+                "GigabitEthernet2       198.51.100.1    YES manual up                    up",
+            ],
+            stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        // Akka's own logging is off in the client: nothing but the answer.
+        Assert.Equal("", stderr);
+    }
+
+    [Fact]
+    public void The_built_arctl_exits_3_quickly_when_no_router_listens()
+    {
+        var port = InProcessRouter.FreePort();
+        var clock = Stopwatch.StartNew();
+
+        var (code, stdout, stderr) = RunArctl(TimeSpan.FromSeconds(30), "show", "actors", "--router", $"127.0.0.1:{port}");
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        Assert.Equal(3, code);
+        Assert.Equal("", stdout);
+        Assert.Single(stderr.TrimEnd().Split('\n'));
+        Assert.Contains($"127.0.0.1:{port}", stderr);
+    }
+
+    public static TheoryData<object> Messages() =>
+    [
+        new ShowInterfacesRequest("gi1"),
+        new ShowInterfacesRequest(null),
+        new ShowIpRouteRequest(),
+        new SetShutdownRequest("Gi2", true),
+        new SetIpAddressRequest("gi1", null),
+        new SetMtuRequest("gi1", 1400),
+        new AddRouteRequest("10.0.0.0 255.0.0.0", "192.0.2.10"),
+        new WriteMemoryRequest(null),
+        new CommandDone("done"),
+        new CommandRefused("why"),
+        new InterfacesView([new InterfaceView("GigabitEthernet1", "mem0", 0, true, false, 1500, "02:00:00:00:00:01", null, long.MaxValue, 2, 3, 4, 5, 6)]),
+        new RoutesView([new RouteView("S", "0.0.0.0/0", "192.0.2.10", null, false)]),
+        new ArpView([new ArpEntryView("192.0.2.10", null, null, "GigabitEthernet1", "Incomplete")]),
+        new QfpStatisticsView([new ThreadStatisticsView("rx", 1, 2, 3)], [new DropCountView("NoRoute", 7)], 16384, 16000,
+            [new GpmOwnerView("Free", 16000)], [new RingDepthView("rx->ppe0", 1, 1024)], [new EgressQueueView("GigabitEthernet1", 0)]),
+        new ThreadsView([new ThreadView("ppe0", -1, false, "Running", 99, 1, 0, 1234, "boom")]),
+        new ActorsView(["/user/router", "/user/router/fman"]),
+        new RunningConfigView("(embedded default)", "actorrouter {\n}\n"),
+    ];
+
+    /// <summary>Every contract survives the serializer Akka.Remote picks for it, unchanged (compared field by field as JSON).</summary>
+    [Theory]
+    [MemberData(nameof(Messages))]
+    public async Task Contracts_round_trip_through_akkas_default_serializer(object message)
+    {
+        var system = ActorSystem.Create("serialization-check", "akka.actor.provider = remote\nakka.remote.dot-netty.tcp.port = 0\nakka.loglevel = OFF");
+        var serializer = system.Serialization.FindSerializerFor(message);
+
+        var bytes = serializer.ToBinary(message);
+        var back = serializer.FromBinary(bytes, message.GetType());
+
+        Assert.IsType(message.GetType(), back);
+        Assert.Equal(JsonSerializer.Serialize(message, message.GetType()), JsonSerializer.Serialize(back, back.GetType()));
+        await system.Terminate();
+    }
+
+    [Fact]
+    public async Task Interactive_mode_reads_commands_from_redirected_input_until_exit_and_reports_the_worst_exit_code()
+    {
+        await using var router = await InProcessRouter.StartAsync();
+        var stdout = new StringWriter();
+        var stderr = new StringWriter();
+        var input = new StringReader("sh ip int br\n?\nshwo actors\n\ninterface gi2 shutdown\nshow ip interface brief\nexit\nshow actors\n");
+
+        var code = await ArctlApp.RunAsync(["--router", router.Router], stdout, stderr, input, _ => null);
+
+        Assert.Equal(2, code);
+        var lines = stdout.ToString().Split('\n').Select(l => l.TrimEnd('\r')).ToList();
+        Assert.Equal("router# sh ip int br", lines[0]);
+        Assert.Equal("GigabitEthernet1       192.0.2.1       YES manual up                    up", lines[2]);
+        Assert.Contains(lines, l => l.StartsWith("  show ip route", StringComparison.Ordinal));
+        Assert.Contains("router# interface gi2 shutdown", lines);
+        Assert.Contains("GigabitEthernet2: shutdown", lines);
+        Assert.Contains("GigabitEthernet2       198.51.100.1    YES manual administratively down down", lines);
+        // Nothing after exit is run.
+        Assert.DoesNotContain("/user", lines);
+        Assert.Equal("arctl: unknown command 'shwo actors'; did you mean 'show actors'?", stderr.ToString().TrimEnd());
+    }
+}
