@@ -257,6 +257,45 @@ public sealed partial class RealClientTests
     }
 
     [SkippableFact]
+    public void Arctl_shutdown_stops_the_flow_and_no_shutdown_restores_it()
+    {
+        var (lab, router) = Boot();
+        using (lab)
+        using (router)
+        {
+            Assert.True(lab.WaitForPing(lab.H1, LabNetwork.H2Address, Short), router.Transcript);
+            var endpoint = router.Lines.Select(l => ArctlEndpoint().Match(l)).First(m => m.Success).Groups[1].Value;
+            Tools.Result Arctl(params string[] command) => Tools.InNamespace(lab.Router, TimeSpan.FromSeconds(30),
+                new[] { "dotnet", ArctlDll, "--router", endpoint }.Concat(command).ToArray());
+
+            var shutdown = Arctl("interface", "GigabitEthernet2", "shutdown");
+            Assert.True(shutdown.ExitCode == 0, shutdown.Output);
+            Assert.Equal(0, lab.Ping(lab.H1, LabNetwork.H2Address, 2));
+            var brief = Arctl("show", "ip", "interface", "brief");
+            Assert.Matches(@"GigabitEthernet2\s+198\.51\.100\.1\s+.*administratively down", brief.Stdout);
+
+            var noShutdown = Arctl("interface", "GigabitEthernet2", "no", "shutdown");
+            Assert.True(noShutdown.ExitCode == 0, noShutdown.Output);
+            Assert.True(lab.WaitForPing(lab.H1, LabNetwork.H2Address, Short), router.Transcript);
+            Assert.Equal(3, lab.Ping(lab.H1, LabNetwork.H2Address));
+        }
+    }
+
+    /// <summary>The built arctl next to this build's configuration: src/ActorRouter.Cli/bin/&lt;Configuration&gt;/net10.0/arctl.dll.</summary>
+    private static string ArctlDll
+    {
+        get
+        {
+            var testBin = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar));
+            var dll = Path.Combine(Tools.RepoRoot, "src", "ActorRouter.Cli", "bin", testBin.Parent!.Name, testBin.Name, "arctl.dll");
+            return File.Exists(dll) ? dll : throw new FileNotFoundException("arctl is not built", dll);
+        }
+    }
+
+    [GeneratedRegex(@"control: arctl endpoint akka\.tcp://actorrouter@([0-9.]+:[0-9]+)/")]
+    private static partial Regex ArctlEndpoint();
+
+    [SkippableFact]
     public void Linux_discovery_names_every_interface_in_name_order_and_leaves_out_excluded_ones()
     {
         // No interface entries: names and state come from the namespace alone.
