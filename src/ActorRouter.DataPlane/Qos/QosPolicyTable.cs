@@ -13,6 +13,7 @@ public sealed class QosPolicyTable
         Policies = policies;
         Schedulers = schedulers;
         Generation = generation;
+        Any = Array.Exists(policies, p => p is not null);
     }
 
     public static QosPolicyTable Empty(int maxInterfaces) => new(new CompiledPolicy?[maxInterfaces], new HqfScheduler?[maxInterfaces], 0);
@@ -25,18 +26,6 @@ public sealed class QosPolicyTable
 
     public long Generation { get; }
 
-    public bool Any
-    {
-        get
-        {
-            foreach (var p in Policies)
-            {
-                if (p is not null)
-                {
-                    return true;
-                }
-            }
-            return false;
-        }
-    }
+    /// <summary>True when some interface has a policy (so a PPE can skip classification per burst).</summary>
+    public bool Any { get; }
 }
