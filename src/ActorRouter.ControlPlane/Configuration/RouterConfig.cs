@@ -1,7 +1,7 @@
 namespace ActorRouter.ControlPlane.Configuration;
 
 /// <summary>The whole router configuration: everything under <c>actorrouter { }</c>.</summary>
-public sealed record RouterConfig(
+public sealed partial record RouterConfig(
     DataPlaneConfig DataPlane,
     PuntConfig Punt,
     IcmpConfig Icmp,
@@ -55,7 +55,7 @@ public enum InterfaceDriver
 /// <param name="OsName">The OS-side name (Linux interface name, or the memory vNIC's name).</param>
 /// <param name="Name">The router-side name, e.g. GigabitEthernet1.</param>
 /// <param name="Mac">Null: the driver's own MAC address is used.</param>
-public sealed record InterfaceConfig(
+public sealed partial record InterfaceConfig(
     string OsName,
     string Name,
     InterfaceDriver Driver,

@@ -49,6 +49,7 @@ internal static partial class RouterConfigReader
         var control = ReadControl(top.Section("control"));
         var faultInjection = ReadFaultInjection(top.Section("fault-injection"));
         var simulation = ReadSimulation(top.Section("simulation"), interfaces);
+        var qos = ReadQos(top.Section("qos"), interfaces, errors);
         top.ReportUnknownKeys();
 
         return new RouterConfig(
@@ -59,7 +60,10 @@ internal static partial class RouterConfigReader
             routes,
             control,
             faultInjection,
-            simulation);
+            simulation)
+        {
+            Qos = qos,
+        };
     }
 
     private static DataPlaneConfig ReadDataPlane(HoconSection section, ErrorSink errors)
@@ -171,8 +175,9 @@ internal static partial class RouterConfigReader
         public int RingSize { get; set; }
         public ulong? Mac { get; set; }
         public bool Shutdown { get; set; }
+        public string? ServicePolicyOutput { get; set; }
 
-        public InterfaceConfig ToConfig() => new(OsName ?? "", Name ?? "", Driver, Ipv4, Mtu, RingSize, Mac, Shutdown);
+        public InterfaceConfig ToConfig() => new(OsName ?? "", Name ?? "", Driver, Ipv4, Mtu, RingSize, Mac, Shutdown) { ServicePolicyOutput = ServicePolicyOutput };
     }
 
     private static List<InterfaceDraft> ReadInterfaces(HoconSection top, DataPlaneConfig dataPlane, ErrorSink errors)
@@ -189,6 +194,7 @@ internal static partial class RouterConfigReader
             draft.RingSize = section.PowerOfTwo("ring-size", InterfaceConfig.DefaultRingSize, 64, 4096);
             draft.Mac = ReadUnicastMac(section, "mac");
             draft.Shutdown = section.Bool("shutdown", false);
+            draft.ServicePolicyOutput = section.OptionalString("service-policy-output");
             section.ReportUnknownKeys();
 
             var gpmIsValid = !errors.Errors.Any(e => e.Key.StartsWith($"{RouterConfigLoader.RootKey}.data-plane.gpm", StringComparison.Ordinal));

@@ -8,7 +8,7 @@ namespace ActorRouter.ControlPlane.Configuration;
 /// same layout every time, so that <c>show running-config</c> output is stable and diffable and
 /// <c>write memory</c> produces a file that loads back to an equal configuration.
 /// </summary>
-public static class RouterConfigWriter
+public static partial class RouterConfigWriter
 {
     public static string ToHocon(RouterConfig config)
     {
@@ -59,6 +59,10 @@ public static class RouterConfigWriter
                 w.Value("mac", MacText.Format(mac));
             }
             w.Value("shutdown", i.Shutdown);
+            if (i.ServicePolicyOutput is { } policy)
+            {
+                w.Value("service-policy-output", policy);
+            }
         });
 
         w.OpenList("static-routes", config.StaticRoutes, (w, r) =>
@@ -105,6 +109,8 @@ public static class RouterConfigWriter
             w.Value("payload-bytes", h.PayloadBytes);
         });
         w.Close();
+
+        WriteQos(w, config.Qos);
 
         w.Close();
         return w.ToString();
