@@ -49,7 +49,13 @@ public sealed record RateConfig(long Rate, int Burst)
 public sealed record RandomDetectConfig(int MinThreshold, int MaxThreshold, int MarkProbabilityDenominator, int ExponentialWeightConstant)
 {
     public static readonly RandomDetectConfig Default = new(MinThreshold: 20, MaxThreshold: 40, MarkProbabilityDenominator: 10, ExponentialWeightConstant: 9);
+
+    /// <summary>Thresholds of their own for packets with these DSCPs (IOS <c>random-detect dscp-based</c>); the others use the class's.</summary>
+    public EquatableList<RandomDetectDscpConfig> Dscp { get; init; } = EquatableList<RandomDetectDscpConfig>.Empty;
 }
+
+/// <summary>The WRED thresholds of one DSCP within a class.</summary>
+public sealed record RandomDetectDscpConfig(int Dscp, int MinThreshold, int MaxThreshold, int MarkProbabilityDenominator);
 
 /// <param name="Class">A class map's name, or <see cref="ClassDefault"/>.</param>
 /// <param name="Priority">Low-latency queue with its policer (rate, burst); excludes a bandwidth share.</param>

@@ -199,6 +199,26 @@ internal static partial class RouterConfigReader
                     r.Int("max-threshold", defaults.MaxThreshold, 1, QosValidator.MaxQueueLimit),
                     r.Int("mark-probability-denominator", defaults.MarkProbabilityDenominator, 1, 65535),
                     r.Int("exponential-weight-constant", defaults.ExponentialWeightConstant, 1, 16));
+                var profiles = new List<RandomDetectDscpConfig>();
+                foreach (var (p, _) in r.ObjectList("dscp"))
+                {
+                    var value = p.RequiredText("value", "an integer");
+                    var dscp = -1;
+                    if (value is not null && (!int.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out dscp) || dscp > 63))
+                    {
+                        p.Error("value", $"'{value}' is not a DSCP (0..63)");
+                        dscp = -1;
+                    }
+                    var profile = new RandomDetectDscpConfig(
+                        dscp,
+                        p.Int("min-threshold", red.MinThreshold, 1, QosValidator.MaxQueueLimit),
+                        p.Int("max-threshold", red.MaxThreshold, 1, QosValidator.MaxQueueLimit),
+                        p.Int("mark-probability-denominator", red.MarkProbabilityDenominator, 1, 65535));
+                    p.ReportUnknownKeys();
+                    // Kept even when invalid (already reported), so later checks name the right index.
+                    profiles.Add(profile);
+                }
+                red = red with { Dscp = profiles.ToEquatableList() };
                 r.ReportUnknownKeys();
             }
             var setDscp = OptionalInt(c, "set-dscp", 0, 63);

@@ -74,6 +74,16 @@ public static partial class RouterConfigWriter
                     w.Value("max-threshold", red.MaxThreshold);
                     w.Value("mark-probability-denominator", red.MarkProbabilityDenominator);
                     w.Value("exponential-weight-constant", red.ExponentialWeightConstant);
+                    if (red.Dscp.Count > 0)
+                    {
+                        w.OpenList("dscp", red.Dscp, (w, profile) =>
+                        {
+                            w.Value("value", profile.Dscp);
+                            w.Value("min-threshold", profile.MinThreshold);
+                            w.Value("max-threshold", profile.MaxThreshold);
+                            w.Value("mark-probability-denominator", profile.MarkProbabilityDenominator);
+                        });
+                    }
                     w.Close();
                 }
                 if (c.SetDscp is { } dscp)

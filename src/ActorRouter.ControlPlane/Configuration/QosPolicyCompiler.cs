@@ -36,7 +36,8 @@ public static class QosPolicyCompiler
                 Shape: Rate(c.Shape),
                 QueueLimit: c.QueueLimit,
                 RandomDetect: c.RandomDetect is { } red
-                    ? new RandomDetectSpec(red.MinThreshold, red.MaxThreshold, red.MarkProbabilityDenominator, red.ExponentialWeightConstant)
+                    ? new RandomDetectSpec(red.MinThreshold, red.MaxThreshold, red.MarkProbabilityDenominator, red.ExponentialWeightConstant,
+                        red.Dscp.Select(p => new RandomDetectDscpProfile(p.Dscp, p.MinThreshold, p.MaxThreshold, p.MarkProbabilityDenominator)).ToList())
                     : null,
                 SetDscp: c.SetDscp ?? -1));
         }

@@ -218,6 +218,31 @@ internal static class QosValidator
                 {
                     add($"{redKey}.exponential-weight-constant", $"{red.ExponentialWeightConstant} is out of range 1..16");
                 }
+                for (var k = 0; k < red.Dscp.Count; k++)
+                {
+                    var profile = red.Dscp[k];
+                    var profileKey = $"{redKey}.dscp[{k}]";
+                    if (profile.Dscp is < 0 or > 63)
+                    {
+                        add($"{profileKey}.value", $"{profile.Dscp} is out of range 0..63");
+                    }
+                    else if (IndexOf(red.Dscp, k, other => other.Dscp == profile.Dscp) is var twice and >= 0)
+                    {
+                        add($"{profileKey}.value", $"DSCP {profile.Dscp} has two profiles (also at {RouterConfigLoader.RootKey}.qos.{redKey}.dscp[{twice}])");
+                    }
+                    if (profile.MinThreshold is < 1 or > MaxQueueLimit)
+                    {
+                        add($"{profileKey}.min-threshold", $"{profile.MinThreshold} is out of range 1..{MaxQueueLimit}");
+                    }
+                    else if (profile.MaxThreshold <= profile.MinThreshold)
+                    {
+                        add($"{profileKey}.max-threshold", $"max-threshold {profile.MaxThreshold} must be above min-threshold {profile.MinThreshold}");
+                    }
+                    if (profile.MarkProbabilityDenominator is < 1 or > 65535)
+                    {
+                        add($"{profileKey}.mark-probability-denominator", $"{profile.MarkProbabilityDenominator} is out of range 1..65535");
+                    }
+                }
             }
             if (c.SetDscp is < 0 or > 63)
             {

@@ -34,7 +34,7 @@ public sealed partial class FmanActor
     /// <summary>The loader's problems with a candidate QoS configuration, as "key: reason" lines; null when there are none.</summary>
     private string? WhyInvalid(QosConfig candidate)
     {
-        var problems = QosValidator.Validate(candidate, State.Interfaces.Values.Select(i => i.Config.Name).ToList());
+        var problems = QosValidator.Validate(candidate, State.Interfaces.Values.OrderBy(i => i.Order).Select(i => i.Config.Name).ToList());
         return problems.Count == 0
             ? null
             : string.Join("; ", problems.Select(p => $"{RouterConfigLoader.RootKey}.qos.{p.Key}: {p.Reason}"));

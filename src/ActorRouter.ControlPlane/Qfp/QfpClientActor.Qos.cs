@@ -75,7 +75,12 @@ public sealed partial class QfpClientActor
                 d.Shape?.BitsPerSecond,
                 d.Shape?.BurstBytes,
                 d.QueueLimit,
-                d.RandomDetect is { } red ? new RandomDetectConfig(red.MinThreshold, red.MaxThreshold, red.MarkProbabilityDenominator, red.ExponentialWeightConstant) : null,
+                d.RandomDetect is { } red
+                    ? new RandomDetectConfig(red.MinThreshold, red.MaxThreshold, red.MarkProbabilityDenominator, red.ExponentialWeightConstant)
+                    {
+                        Dscp = (red.DscpProfiles ?? []).Select(p => new RandomDetectDscpConfig(p.Dscp, p.MinThreshold, p.MaxThreshold, p.MarkProbabilityDenominator)).ToEquatableList(),
+                    }
+                    : null,
                 d.SetDscp >= 0 ? d.SetDscp : null,
                 c.EnqueuedPackets,
                 c.EnqueuedBytes,

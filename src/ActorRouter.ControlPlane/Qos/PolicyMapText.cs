@@ -64,6 +64,10 @@ public static class PolicyMapText
             {
                 Line(6, $"Exp-weight-constant: {N(red.ExponentialWeightConstant)} (1/{N(1L << red.ExponentialWeightConstant)})");
                 Line(6, $"min-threshold {N(red.MinThreshold)}, max-threshold {N(red.MaxThreshold)}, mark-probability 1/{N(red.MarkProbabilityDenominator)}");
+                foreach (var profile in red.Dscp)
+                {
+                    Line(8, $"dscp {N(profile.Dscp)}: min-threshold {N(profile.MinThreshold)}, max-threshold {N(profile.MaxThreshold)}, mark-probability 1/{N(profile.MarkProbabilityDenominator)}");
+                }
                 Line(6, $"random drops {N(c.RandomDropPackets)}");
             }
         }

@@ -171,6 +171,22 @@ public sealed unsafe class CompiledPolicy
             {
                 unassigned++;
             }
+            if (c.RandomDetect is { } red)
+            {
+                CheckRed(definition.Name, c.Name, red.MinThreshold, red.MaxThreshold, red.MarkProbabilityDenominator);
+                if (red.ExponentialWeightConstant is < 0 or > 16)
+                {
+                    throw new DataPlaneCommandException($"policy-map {definition.Name} class {c.Name}: exponential-weight-constant {red.ExponentialWeightConstant} is not 0..16");
+                }
+                foreach (var profile in red.DscpProfiles ?? [])
+                {
+                    if (profile.Dscp is < 0 or > 63)
+                    {
+                        throw new DataPlaneCommandException($"policy-map {definition.Name} class {c.Name}: random-detect DSCP {profile.Dscp} is not 0..63");
+                    }
+                    CheckRed(definition.Name, c.Name, profile.MinThreshold, profile.MaxThreshold, profile.MarkProbabilityDenominator);
+                }
+            }
             if (c.QueueLimit is < 1 or > 65536)
             {
                 throw new DataPlaneCommandException($"policy-map {definition.Name} class {c.Name}: queue-limit {c.QueueLimit} is not 1..65536");
@@ -187,6 +203,14 @@ public sealed unsafe class CompiledPolicy
             weights[i] = c.Priority is not null ? 0 : c.BandwidthPercent > 0 ? c.BandwidthPercent : c.BandwidthWeight > 0 ? c.BandwidthWeight : share;
         }
         return weights;
+    }
+
+    private static void CheckRed(string policy, string className, int min, int max, int denominator)
+    {
+        if (min < 0 || max <= min || denominator < 1)
+        {
+            throw new DataPlaneCommandException($"policy-map {policy} class {className}: random-detect needs 0 ≤ min-threshold < max-threshold and a denominator ≥ 1 (got {min}, {max}, 1/{denominator})");
+        }
     }
 
     /// <summary>

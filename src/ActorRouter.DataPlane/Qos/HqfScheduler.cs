@@ -65,8 +65,12 @@ public sealed class HqfScheduler
         public bool Policed;
         public double PoliceTokens, PoliceBytesPerTick, PoliceBurst;
         public bool Red;
+        public bool RedByDscp;
         public double RedMin, RedMax, RedMaxProbability, RedWeight, RedAverage;
     }
+
+    /// <summary>Per class and DSCP (class × 64 + DSCP): min, max, max probability; null when no class is DSCP-based.</summary>
+    private readonly double[]? _redProfiles;
 
     private readonly Func<long> _clock;
     private readonly ClassState[] _classes;
@@ -142,6 +146,25 @@ public sealed class HqfScheduler
             }
         }
         _priorityOrder = priorities.ToArray();
+        for (var i = 0; i < classes.Count; i++)
+        {
+            if (classes[i].RandomDetect is not { DscpProfiles.Count: > 0 } red)
+            {
+                continue;
+            }
+            _redProfiles ??= new double[classes.Count * 64 * 3];
+            ref var s = ref _classes[i];
+            s.RedByDscp = true;
+            for (var dscp = 0; dscp < 64; dscp++)
+            {
+                SetProfile(i, dscp, s.RedMin, s.RedMax, s.RedMaxProbability);
+            }
+            foreach (var profile in red.DscpProfiles!)
+            {
+                SetProfile(i, profile.Dscp, profile.MinThreshold, profile.MaxThreshold, 1.0 / Math.Max(1, profile.MarkProbabilityDenominator));
+            }
+        }
+        ReadsDscp = _redProfiles is not null;
         _buffers = new uint[total];
         _lengths = new ushort[total];
         if (policy.Definition.Shape is { } parent)
@@ -155,6 +178,17 @@ public sealed class HqfScheduler
     }
 
     public CompiledPolicy Policy { get; }
+
+    /// <summary>Some class drops by DSCP profile, so <see cref="Enqueue"/> needs each packet's DSCP.</summary>
+    public bool ReadsDscp { get; }
+
+    private void SetProfile(int classIndex, int dscp, double min, double max, double probability)
+    {
+        var at = (classIndex * 64 + dscp) * 3;
+        _redProfiles![at] = min;
+        _redProfiles[at + 1] = max;
+        _redProfiles[at + 2] = probability;
+    }
     public long TicksPerSecond { get; }
     public int ClassCount => _classes.Length;
 
@@ -199,9 +233,12 @@ public sealed class HqfScheduler
         }
     }
 
-    /// <summary>Offers a packet of <paramref name="length"/> bytes with the traffic class the PPE gave it.</summary>
+    /// <summary>
+    /// Offers a packet of <paramref name="length"/> bytes with the traffic class the PPE gave it
+    /// (and its DSCP, which only DSCP-based WRED reads; see <see cref="ReadsDscp"/>).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public QosVerdict Enqueue(uint buffer, int length, int trafficClass)
+    public QosVerdict Enqueue(uint buffer, int length, int trafficClass, int dscp = 0)
     {
         var index = Policy.ClassIndexOf(trafficClass);
         ref var s = ref _classes[index];
@@ -219,7 +256,7 @@ public sealed class HqfScheduler
         if (s.Red)
         {
             s.RedAverage += (depth - s.RedAverage) * s.RedWeight;
-            if (s.RedAverage >= s.RedMin && RandomDrop(ref s))
+            if (RandomDrop(ref s, index, dscp & 63))
             {
                 Count(index, QosClassCounter.RandomDropPackets, 1);
                 Count(index, QosClassCounter.RandomDropBytes, length);
@@ -274,13 +311,25 @@ public sealed class HqfScheduler
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool RandomDrop(ref ClassState s)
+    private bool RandomDrop(ref ClassState s, int classIndex, int dscp)
     {
-        if (s.RedAverage >= s.RedMax)
+        double min = s.RedMin, max = s.RedMax, maxProbability = s.RedMaxProbability;
+        if (s.RedByDscp)
+        {
+            var at = (classIndex * 64 + dscp) * 3;
+            min = _redProfiles![at];
+            max = _redProfiles[at + 1];
+            maxProbability = _redProfiles[at + 2];
+        }
+        if (s.RedAverage < min)
+        {
+            return false;
+        }
+        if (s.RedAverage >= max)
         {
             return true;
         }
-        var probability = (s.RedAverage - s.RedMin) / (s.RedMax - s.RedMin) * s.RedMaxProbability;
+        var probability = (s.RedAverage - min) / (max - min) * maxProbability;
         // xorshift64*: a seeded, allocation-free generator owned by this scheduler.
         _random ^= _random >> 12;
         _random ^= _random << 25;

@@ -41,8 +41,14 @@ public sealed record RateSpec(long BitsPerSecond, int BurstBytes);
 /// the drop probability rises linearly to 1/<see cref="MarkProbabilityDenominator"/> at
 /// <see cref="MaxThreshold"/>, above which every packet is dropped. The average is an EWMA of the
 /// depth with weight 2^-<see cref="ExponentialWeightConstant"/> (0: the instantaneous depth).
+/// <see cref="DscpProfiles"/> give other thresholds to packets with those DSCPs (IOS
+/// <c>random-detect dscp-based</c>); the others use the class's.
 /// </summary>
-public sealed record RandomDetectSpec(int MinThreshold, int MaxThreshold, int MarkProbabilityDenominator, int ExponentialWeightConstant);
+public sealed record RandomDetectSpec(int MinThreshold, int MaxThreshold, int MarkProbabilityDenominator, int ExponentialWeightConstant,
+    IReadOnlyList<RandomDetectDscpProfile>? DscpProfiles = null);
+
+/// <summary>The WRED thresholds for packets of one DSCP within a class.</summary>
+public sealed record RandomDetectDscpProfile(int Dscp, int MinThreshold, int MaxThreshold, int MarkProbabilityDenominator);
 
 /// <summary>One class of a policy map and what it gets.</summary>
 /// <param name="ClassMap">Null for class-default.</param>

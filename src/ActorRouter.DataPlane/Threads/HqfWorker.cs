@@ -130,7 +130,7 @@ public sealed class HqfWorker : DataPlaneWorker
         var scheduler = _schedulers[egress];
         if (scheduler is not null)
         {
-            var verdict = scheduler.Enqueue(buffer, meta.Length, meta.TrafficClass);
+            var verdict = scheduler.Enqueue(buffer, meta.Length, meta.TrafficClass, scheduler.ReadsDscp ? Dscp(gpm, buffer, ref meta) : 0);
             if (verdict != QosVerdict.Queued)
             {
                 Counters.Drop(egress, verdict == QosVerdict.RandomDrop ? DropReason.QosRandomDrop : verdict == QosVerdict.Policed ? DropReason.QosPolicer : DropReason.QueueFull);
@@ -143,6 +143,14 @@ public sealed class HqfWorker : DataPlaneWorker
             Counters.Drop(egress, DropReason.QueueFull);
             _cache.Free(buffer);
         }
+    }
+
+    /// <summary>The DSCP of a forwarded IPv4 frame (the PPE wrote a plain Ethernet header); 0 for anything else.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static unsafe int Dscp(PacketMemory gpm, uint buffer, ref PacketMeta meta)
+    {
+        var frame = gpm.BufferPointer(buffer) + meta.Offset;
+        return meta.Length >= EthernetAndIpv4Header && frame[12] == 0x08 && frame[13] == 0x00 ? frame[15] >> 2 : 0;
     }
 
     /// <summary>

@@ -46,7 +46,10 @@ public class QosConfigTests
         Assert.Equal(32, wan.Classes[0].QueueLimit);
         Assert.Equal(5, wan.Classes[1].BandwidthPercent);
         Assert.Equal(24, wan.Classes[1].SetDscp);
-        Assert.Equal(new RandomDetectConfig(32, 96, 10, 9), wan.Classes[2].RandomDetect);
+        Assert.Equal(new RandomDetectConfig(32, 96, 10, 9)
+        {
+            Dscp = EquatableList.Of(new RandomDetectDscpConfig(20, 24, 96, 10), new RandomDetectDscpConfig(22, 16, 64, 5)),
+        }, wan.Classes[2].RandomDetect);
         Assert.Equal(new RateConfig(4_000_000, 8000), wan.Classes[3].Shape);
         Assert.Equal("class-default", wan.Classes[4].Class);
         Assert.Equal(PolicyClassConfig.DefaultQueueLimit, wan.Classes[1].QueueLimit);
@@ -140,6 +143,19 @@ public class QosConfigTests
             $"{Q}.policy-maps[0].classes[0].random-detect.max-threshold", "max-threshold 20 must be above min-threshold 40");
 
     [Fact]
+    public void Dscp_profiles_take_the_class_thresholds_as_defaults_and_are_checked()
+    {
+        var config = RouterConfigLoader.LoadString(WithQos(Policy("""{ class = "WEB", random-detect = { min-threshold = 10, max-threshold = 30, dscp = [ { value = 12, max-threshold = 20 } ] } }""")), Source);
+        Assert.Equal([new RandomDetectDscpConfig(12, 10, 20, 10)], config.Qos.PolicyMaps[0].Classes[0].RandomDetect!.Dscp);
+        Assert.Equal(
+        [
+            new ConfigurationError(Source, $"{Q}.policy-maps[0].classes[0].random-detect.dscp[0].value", "'64' is not a DSCP (0..63)"),
+            new ConfigurationError(Source, $"{Q}.policy-maps[0].classes[0].random-detect.dscp[2].value", "DSCP 12 has two profiles (also at actorrouter.qos.policy-maps[0].classes[0].random-detect.dscp[1])"),
+            new ConfigurationError(Source, $"{Q}.policy-maps[0].classes[0].random-detect.dscp[2].max-threshold", "max-threshold 5 must be above min-threshold 10"),
+        ], Errors(WithQos(Policy("""{ class = "WEB", random-detect = { min-threshold = 10, max-threshold = 30, dscp = [ { value = 64 }, { value = 12 }, { value = 12, max-threshold = 5 } ] } }"""))));
+    }
+
+    [Fact]
     public void Unknown_keys_in_qos_are_reported_with_suggestions()
     {
         AssertSingleError(WithQos(Policy("""{ class = "WEB", bandwith-percent = 10 }""")),
@@ -206,7 +222,7 @@ public class QosConfigTests
                 EquatableList.Of(
                     new PolicyMapConfig("P", new RateConfig(100_000_000_000, 1_000_000_000), EquatableList.Of(
                         new PolicyClassConfig("ALL", new RateConfig(8000, 64), null, null, new RateConfig(9000, 100), 1, null, 0),
-                        new PolicyClassConfig("ONE", null, null, 10_000, null, 65536, new RandomDetectConfig(1, 65536, 65535, 16), 63),
+                        new PolicyClassConfig("ONE", null, null, 10_000, null, 65536, new RandomDetectConfig(1, 65536, 65535, 16) { Dscp = EquatableList.Of(new RandomDetectDscpConfig(0, 1, 2, 1), new RandomDetectDscpConfig(63, 65535, 65536, 65535)) }, 63),
                         new PolicyClassConfig("class-default", null, null, 1, null, 64, null, null))),
                     new PolicyMapConfig("EMPTY", null, EquatableList<PolicyClassConfig>.Empty))),
         };

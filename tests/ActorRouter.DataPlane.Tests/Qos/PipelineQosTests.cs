@@ -232,7 +232,7 @@ public class PipelineQosTests
         [
             new PolicyClassDefinition(Dscp("voice", 46), Priority: new RateSpec(1_000_000_000, 100_000), SetDscp: 46),
             new PolicyClassDefinition(new ClassMapDefinition("udp", true, [], [], 17, null, null, null, new PortRange(1, 5000), null), BandwidthPercent: 50,
-                Shape: new RateSpec(5_000_000_000, 100_000), RandomDetect: new RandomDetectSpec(500, 900, 10, 9), QueueLimit: 1000),
+                Shape: new RateSpec(5_000_000_000, 100_000), RandomDetect: new RandomDetectSpec(500, 900, 10, 9, [new RandomDetectDscpProfile(10, 600, 900, 5)]), QueueLimit: 1000),
             new PolicyClassDefinition(null, QueueLimit: 1000),
         ]));
         var frames = new[] { Frame(100, dscp: 46), Frame(100, dscp: 10), Frame(100, destinationPort: 9000) };

@@ -163,6 +163,42 @@ public class SchedulerTests
     }
 
     [Fact]
+    public void Dscp_based_wred_applies_each_dscps_own_profile_at_the_same_average_depth()
+    {
+        var profiles = new RandomDetectDscpProfile[] { new(10, 10, 30, 2), new(14, 40, 80, 20) };
+        var h = new SchedulerHarness(Policy(null,
+            new PolicyClassDefinition(null, QueueLimit: 1000, RandomDetect: new RandomDetectSpec(20, 60, 10, 0, profiles))), seed: 99);
+        Assert.True(h.Scheduler.ReadsDscp);
+        const int depth = 25;
+        while (h.Scheduler.Depth < depth)
+        {
+            h.Scheduler.Requeue((uint)h.Scheduler.Depth, 100, 1);
+        }
+        const int samples = 40_000;
+        var one = new uint[1];
+        double DropFraction(int dscp)
+        {
+            var drops = 0;
+            for (var i = 0; i < samples; i++)
+            {
+                if (h.Scheduler.Enqueue(1, 100, 1, dscp) == QosVerdict.Queued)
+                {
+                    h.Scheduler.Dequeue(one, out _);
+                }
+                else
+                {
+                    drops++;
+                }
+            }
+            return drops / (double)samples;
+        }
+        // Class profile: (25 − 20) / 40 × 1/10; DSCP 10: (25 − 10) / 20 × 1/2; DSCP 14: below its minimum.
+        Assert.InRange(DropFraction(0), 0.0125 - 0.004, 0.0125 + 0.004);
+        Assert.InRange(DropFraction(10), 0.375 - 0.012, 0.375 + 0.012);
+        Assert.Equal(0, DropFraction(14));
+    }
+
+    [Fact]
     public void Wred_average_follows_the_depth_slowly_with_a_large_exponential_weight_constant()
     {
         var h = new SchedulerHarness(Policy(null,
