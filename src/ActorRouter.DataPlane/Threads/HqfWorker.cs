@@ -167,6 +167,10 @@ public sealed class HqfWorker : DataPlaneWorker
         var table = _dataPlane.Qos;
         if (ReferenceEquals(table, _adoptedQos))
         {
+            if (!table.Any)
+            {
+                return; // no policy anywhere: the plain FIFO path pays nothing more
+            }
             for (var index = 0; index < _schedulers.Length; index++)
             {
                 _schedulers[index]?.Advance();
