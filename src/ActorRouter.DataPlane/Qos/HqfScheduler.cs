@@ -67,7 +67,14 @@ public sealed class HqfScheduler
         public bool Red;
         public bool RedByDscp;
         public double RedMin, RedMax, RedMaxProbability, RedWeight, RedAverage;
+        /// <summary>Clock tick at which the queue last went empty (for WRED's idle decay).</summary>
+        public long EmptySince;
+        /// <summary>Full-size frames per tick at the rate that drains the class (its shaper's, else the parent's); 0 when unknown.</summary>
+        public double FramesPerTick;
     }
+
+    /// <summary>The frame size WRED's idle decay counts in: the average falls as if that many had left the queue.</summary>
+    private const double IdleDecayFrameBytes = 1500;
 
     /// <summary>Per class and DSCP (class × 64 + DSCP): min, max, max probability; null when no class is DSCP-based.</summary>
     private readonly double[]? _redProfiles;
@@ -143,6 +150,8 @@ public sealed class HqfScheduler
                 s.RedMax = red.MaxThreshold;
                 s.RedMaxProbability = 1.0 / Math.Max(1, red.MarkProbabilityDenominator);
                 s.RedWeight = Math.Pow(2, -red.ExponentialWeightConstant);
+                var drainRate = c.Shape?.BitsPerSecond ?? policy.Definition.Shape?.BitsPerSecond ?? 0;
+                s.FramesPerTick = BytesPerTick(drainRate) / IdleDecayFrameBytes;
             }
         }
         _priorityOrder = priorities.ToArray();
@@ -255,6 +264,14 @@ public sealed class HqfScheduler
         var depth = s.Tail - s.Head;
         if (s.Red)
         {
+            if (depth == 0 && s.FramesPerTick > 0 && _lastTick > s.EmptySince)
+            {
+                // RED's idle rule: an empty queue lowers the average as if the frames the link could
+                // have sent meanwhile had each been counted at depth 0.
+                var idleFrames = (_lastTick - s.EmptySince) * s.FramesPerTick;
+                s.RedAverage *= Math.Pow(1 - s.RedWeight, idleFrames);
+                s.EmptySince = _lastTick;
+            }
             s.RedAverage += (depth - s.RedAverage) * s.RedWeight;
             if (RandomDrop(ref s, index, dscp & 63))
             {
@@ -377,6 +394,7 @@ public sealed class HqfScheduler
             if (s.Head == s.Tail)
             {
                 s.Deficit = 0;
+                s.EmptySince = _lastTick;
             }
             Count(index, QosClassCounter.TransmittedPackets, 1);
             Count(index, QosClassCounter.TransmittedBytes, length);

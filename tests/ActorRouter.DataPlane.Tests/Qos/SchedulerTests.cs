@@ -225,6 +225,33 @@ public class SchedulerTests
     }
 
     [Fact]
+    public void Wred_average_decays_while_the_queue_is_idle()
+    {
+        var h = new SchedulerHarness(Policy(new RateSpec(12_000_000, 1_000_000),
+            new PolicyClassDefinition(null, QueueLimit: 1000, RandomDetect: new RandomDetectSpec(10, 20, 1, ExponentialWeightConstant: 4))));
+        // Build the average up above the maximum with a standing queue...
+        for (var i = 0; i < 300; i++)
+        {
+            h.Offer(1, 1500);
+        }
+        Assert.True(h.DroppedPackets[1] > 0);
+        // ...drain it completely (the 1 MB burst lets it all go at once), then stay idle for 100 ms:
+        // 1000 frame times at 12 Mbit/s, far more than the 2^4 the average needs to forget.
+        h.Clock.Now += 1;
+        h.Scheduler.Advance();
+        h.DequeueAll();
+        Assert.Equal(0, h.Scheduler.Depth);
+        h.Clock.Now += 100_000_000;
+        h.Scheduler.Advance();
+        var dropped = h.DroppedPackets[1];
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(QosVerdict.Queued, h.Offer(1, 1500));
+        }
+        Assert.Equal(dropped, h.DroppedPackets[1]);
+    }
+
+    [Fact]
     public void Per_class_counters_add_up()
     {
         var h = new SchedulerHarness(Policy(new RateSpec(TenMegabit, 15000),
