@@ -22,6 +22,10 @@ public sealed record DataPlaneOptions
     public double IcmpErrorRatePerSecond { get; init; } = 100;
     public double IcmpErrorBurst { get; init; } = 10;
     public int InjectRingSize { get; init; } = 256;
+    /// <summary>Monotonic clock the HQF thread and its QoS schedulers credit tokens by; null: <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>. Tests drive a virtual one.</summary>
+    public Func<long>? HqfClock { get; init; }
+    /// <summary>Ticks per second of <see cref="HqfClock"/>; 0: <see cref="System.Diagnostics.Stopwatch.Frequency"/>.</summary>
+    public long HqfClockTicksPerSecond { get; init; }
 
     public void Validate()
     {

@@ -3,6 +3,7 @@ using ActorRouter.DataPlane.Fib;
 using ActorRouter.DataPlane.Forwarding;
 using ActorRouter.DataPlane.Interfaces;
 using ActorRouter.DataPlane.Memory;
+using ActorRouter.DataPlane.Qos;
 using ActorRouter.DataPlane.Rings;
 using ActorRouter.DataPlane.Threads;
 using ActorRouter.DataPlane.Vnic;
@@ -33,6 +34,7 @@ public sealed class QfpDataPlane : IDisposable
     private readonly List<ThreadCounters> _allCounters = new();
     private volatile UidbTable _interfaces;
     private volatile ForwardingTables _forwarding;
+    private volatile QosPolicyTable _qos;
     private long _generation;
     private int _nextPuntRing;
     private bool _started;
@@ -45,6 +47,7 @@ public sealed class QfpDataPlane : IDisposable
         Gpm = new PacketMemory(options.BufferCount, options.BufferSize, options.Headroom);
         _interfaces = new UidbTable(Array.Empty<Uidb?>(), 0, options.MaxInterfaces);
         _forwarding = new ForwardingTables(Ipv4Fib.Build(new Ipv4RouteTable()), new Adjacency[1], 0);
+        _qos = QosPolicyTable.Empty(options.MaxInterfaces);
         PuntSignal = new WakeSignal();
         _injectRing = new SpscRing(options.InjectRingSize);
         _controlCounters = new ThreadCounters("control", options.MaxInterfaces);
@@ -99,6 +102,9 @@ public sealed class QfpDataPlane : IDisposable
 
     /// <summary>The current forwarding snapshot (what the PPEs see).</summary>
     public ForwardingTables Forwarding => _forwarding;
+
+    /// <summary>The output service policies in force (what the PPEs classify with and the HQF schedules by).</summary>
+    public QosPolicyTable Qos => _qos;
 
     internal WakeSignal HqfSignal => Hqf.Signal;
     internal WakeSignal PpeSignal(int index) => Ppes[index].Signal;
@@ -237,6 +243,10 @@ public sealed class QfpDataPlane : IDisposable
             var entries = _interfaces.CopyEntries();
             entries[index] = null;
             PublishInterfaces(entries);
+            if (_qos.Policies[index] is not null)
+            {
+                PublishQos(index, null);
+            }
             uidb.Port?.AttachRxSignal(null);
             uidb.Port?.AttachTxSignal(null);
         }
@@ -367,6 +377,72 @@ public sealed class QfpDataPlane : IDisposable
             }
             return _retired.Count;
         }
+    }
+
+    // ---- QoS -------------------------------------------------------------------------------
+
+    /// <summary>
+    /// "service-policy output": compiles the policy for the interface (the PPE's matcher and a fresh
+    /// HQF scheduler) and publishes it with one reference swap. Replacing a policy takes effect
+    /// atomically; the HQF thread moves the packets already queued into the new classes.
+    /// </summary>
+    public CompiledPolicy AttachServicePolicy(int index, PolicyMapDefinition policy)
+    {
+        lock (_commandLock)
+        {
+            Require(index);
+            var compiled = new CompiledPolicy(policy);
+            var scheduler = new HqfScheduler(compiled, Options.HqfClock, Options.HqfClockTicksPerSecond, seed: (ulong)(index + 1) * 0x9E3779B97F4A7C15UL);
+            PublishQos(index, (compiled, scheduler));
+            return compiled;
+        }
+    }
+
+    /// <summary>"no service-policy output": the interface goes back to one FIFO; queued packets stay queued as far as they fit.</summary>
+    public void DetachServicePolicy(int index)
+    {
+        lock (_commandLock)
+        {
+            Require(index);
+            PublishQos(index, null);
+        }
+    }
+
+    private void PublishQos(int index, (CompiledPolicy Policy, HqfScheduler Scheduler)? attached)
+    {
+        var current = _qos;
+        var policies = (CompiledPolicy?[])current.Policies.Clone();
+        var schedulers = (HqfScheduler?[])current.Schedulers.Clone();
+        policies[index] = attached?.Policy;
+        schedulers[index] = attached?.Scheduler;
+        _qos = new QosPolicyTable(policies, schedulers, Interlocked.Increment(ref _generation));
+        Hqf.Signal.Wake();
+    }
+
+    /// <summary>
+    /// The per-class counters of an interface's service policy, read while forwarding goes on
+    /// (a reading may be a few packets behind). Null when no policy is attached.
+    /// </summary>
+    public ServicePolicyStatus? ReadServicePolicy(int index)
+    {
+        var table = _qos;
+        if ((uint)index >= (uint)table.Policies.Length || table.Policies[index] is not { } policy || table.Schedulers[index] is not { } scheduler)
+        {
+            return null;
+        }
+        var classes = new List<ServicePolicyClassStatus>(policy.ClassCount);
+        for (var c = 0; c < policy.ClassCount; c++)
+        {
+            long Read(QosClassCounter counter) => scheduler.ReadCounter(c, counter);
+            classes.Add(new ServicePolicyClassStatus(policy.Classes[c], policy.Weights[c],
+                Read(QosClassCounter.EnqueuedPackets), Read(QosClassCounter.EnqueuedBytes),
+                Read(QosClassCounter.TransmittedPackets), Read(QosClassCounter.TransmittedBytes),
+                Read(QosClassCounter.TailDropPackets), Read(QosClassCounter.TailDropBytes),
+                Read(QosClassCounter.RandomDropPackets), Read(QosClassCounter.RandomDropBytes),
+                Read(QosClassCounter.PolicerDropPackets), Read(QosClassCounter.PolicerDropBytes),
+                Read(QosClassCounter.FlushedPackets), Read(QosClassCounter.Depth), Read(QosClassCounter.PeakDepth)));
+        }
+        return new ServicePolicyStatus(index, policy.Definition, ReferenceEquals(Hqf.AdoptedScheduler(index), scheduler), classes);
     }
 
     // ---- punt and inject -----------------------------------------------------------------

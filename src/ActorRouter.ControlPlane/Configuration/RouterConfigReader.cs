@@ -50,6 +50,7 @@ internal static partial class RouterConfigReader
         var faultInjection = ReadFaultInjection(top.Section("fault-injection"));
         var simulation = ReadSimulation(top.Section("simulation"), interfaces);
         var platform = ReadPlatform(top.Section("platform"), errors);
+        var qos = ReadQos(top.Section("qos"), interfaces, errors);
         top.ReportUnknownKeys();
 
         return new RouterConfig(
@@ -63,6 +64,7 @@ internal static partial class RouterConfigReader
             simulation)
         {
             Platform = platform,
+            Qos = qos,
         };
     }
 
@@ -177,7 +179,13 @@ internal static partial class RouterConfigReader
         public bool Shutdown { get; set; }
         public IO.AfPacket.AfPacketMode AfPacketMode { get; set; }
 
-        public InterfaceConfig ToConfig() => new(OsName ?? "", Name ?? "", Driver, Ipv4, Mtu, RingSize, Mac, Shutdown) { AfPacketMode = AfPacketMode };
+        public string? ServicePolicyOutput { get; set; }
+
+        public InterfaceConfig ToConfig() => new(OsName ?? "", Name ?? "", Driver, Ipv4, Mtu, RingSize, Mac, Shutdown)
+        {
+            AfPacketMode = AfPacketMode,
+            ServicePolicyOutput = ServicePolicyOutput,
+        };
     }
 
     private static List<InterfaceDraft> ReadInterfaces(HoconSection top, DataPlaneConfig dataPlane, ErrorSink errors)
@@ -195,6 +203,7 @@ internal static partial class RouterConfigReader
             draft.Mac = ReadUnicastMac(section, "mac");
             draft.Shutdown = section.Bool("shutdown", false);
             draft.AfPacketMode = ReadAfPacketMode(section, draft.Driver);
+            draft.ServicePolicyOutput = section.OptionalString("service-policy-output");
             section.ReportUnknownKeys();
 
             var gpmIsValid = !errors.Errors.Any(e => e.Key.StartsWith($"{RouterConfigLoader.RootKey}.data-plane.gpm", StringComparison.Ordinal));

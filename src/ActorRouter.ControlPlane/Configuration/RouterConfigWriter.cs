@@ -8,7 +8,7 @@ namespace ActorRouter.ControlPlane.Configuration;
 /// same layout every time, so that <c>show running-config</c> output is stable and diffable and
 /// <c>write memory</c> produces a file that loads back to an equal configuration.
 /// </summary>
-public static class RouterConfigWriter
+public static partial class RouterConfigWriter
 {
     public static string ToHocon(RouterConfig config)
     {
@@ -62,6 +62,10 @@ public static class RouterConfigWriter
             if (i.Driver == InterfaceDriver.AfPacket)
             {
                 w.Raw("af-packet-mode", i.AfPacketMode == IO.AfPacket.AfPacketMode.Throughput ? "throughput" : "latency");
+            }
+            if (i.ServicePolicyOutput is { } policy)
+            {
+                w.Value("service-policy-output", policy);
             }
         });
 
@@ -120,6 +124,7 @@ public static class RouterConfigWriter
             w.Raw("poll-interval", Number((int)config.Platform.PollInterval.TotalMilliseconds) + "ms");
             w.Close();
         }
+        WriteQos(w, config.Qos);
 
         w.Close();
         return w.ToString();

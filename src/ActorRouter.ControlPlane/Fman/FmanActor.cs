@@ -15,7 +15,7 @@ namespace ActorRouter.ControlPlane.Fman;
 /// validated against the state the previous one left. After a restart it resyncs from the state
 /// store and the data plane's uIDB table; the data plane forwards on meanwhile.
 /// </summary>
-public sealed class FmanActor : ReceiveActor, IWithUnboundedStash
+public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
 {
     /// <summary>How long FMAN waits for the QFP client before giving up on a change.</summary>
     public static readonly TimeSpan DataPlaneAnswerTimeout = TimeSpan.FromSeconds(10);
@@ -87,6 +87,7 @@ public sealed class FmanActor : ReceiveActor, IWithUnboundedStash
         Receive<SetInterfaceAddress>(OnSetAddress);
         Receive<AddStaticRoute>(OnAddStaticRoute);
         Receive<RemoveStaticRoute>(OnRemoveStaticRoute);
+        ReceiveQos();
 
         // Queries.
         Receive<GetInterfaces>(_ => _qfpClient.Tell(new ReadInterfaceStatus(InterfaceStatuses(), Sender)));
@@ -152,6 +153,7 @@ public sealed class FmanActor : ReceiveActor, IWithUnboundedStash
         }
         var config = pending.Config;
         State = State with { Interfaces = State.Interfaces.SetItem(config.Name, new FmanInterface(config, m.Index, _nextOrder++)) };
+        ApplyServicePoliciesFor(State.Interfaces[config.Name]);
         _unannounced[config.Name] = pending.Reporter;
         _log.Info("{0}: ready at uIDB {1}; republishing routes", m.Name, m.Index);
         Publish();
@@ -520,6 +522,7 @@ public sealed class FmanActor : ReceiveActor, IWithUnboundedStash
         {
             Interfaces = State.Interfaces.Values.OrderBy(i => i.Order).Select(i => i.Config).ToEquatableList(),
             StaticRoutes = State.StaticRoutes.ToEquatableList(),
+            Qos = State.Qos,
         };
         return new RunningConfig(config, RouterConfigWriter.ToHocon(config));
     }

@@ -8,7 +8,7 @@ namespace ActorRouter.ControlPlane.Fman;
 public sealed record FmanInterface(InterfaceConfig Config, int Index, int Order);
 
 /// <summary>What FMAN knows beyond the data plane's uIDB table: the desired configuration and the ARP neighbors.</summary>
-public sealed record FmanState(
+public sealed partial record FmanState(
     ImmutableDictionary<string, FmanInterface> Interfaces,
     ImmutableList<StaticRouteConfig> StaticRoutes,
     ImmutableDictionary<(int Interface, uint Address), ulong> Neighbors)
@@ -16,7 +16,10 @@ public sealed record FmanState(
     public static FmanState Initial(RouterConfig config) => new(
         ImmutableDictionary.Create<string, FmanInterface>(StringComparer.OrdinalIgnoreCase),
         config.StaticRoutes.ToImmutableList(),
-        ImmutableDictionary<(int, uint), ulong>.Empty);
+        ImmutableDictionary<(int, uint), ulong>.Empty)
+    {
+        Qos = config.Qos,
+    };
 
     /// <summary>Interfaces whose link the platform reports down; enabled in the data plane only when absent here and not shut down.</summary>
     public ImmutableHashSet<string> LinkDown { get; init; } = ImmutableHashSet.Create<string>(StringComparer.OrdinalIgnoreCase);
@@ -36,4 +39,10 @@ public sealed class FmanStateStore(RouterConfig config)
         get => _state;
         set => _state = value;
     }
+}
+
+/// <summary>FMAN's QoS configuration: class maps and policy maps as changed since start.</summary>
+public sealed partial record FmanState
+{
+    public QosConfig Qos { get; init; } = QosConfig.Empty;
 }

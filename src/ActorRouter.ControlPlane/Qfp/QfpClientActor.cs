@@ -13,7 +13,7 @@ namespace ActorRouter.ControlPlane.Qfp;
 /// data-plane commands and answers with what happened. It keeps no state, so a restart loses
 /// nothing; the data plane it talks to lives outside it and keeps forwarding meanwhile.
 /// </summary>
-public sealed class QfpClientActor : ReceiveActor
+public sealed partial class QfpClientActor : ReceiveActor
 {
     private readonly QfpDataPlane _dataPlane;
     private readonly IVnicFactory _vnics;
@@ -35,6 +35,7 @@ public sealed class QfpClientActor : ReceiveActor
         Receive<ReadUidbTable>(_ => Sender.Tell(new UidbTableSnapshot(_dataPlane.Interfaces.All
             .Select(u => new UidbEntry(u.Index, u.Name, u.OsName, u.Mtu, u.Mac, u.AdminUp, u.Ipv4Address, u.Ipv4PrefixLength, u.Registered))
             .ToList())));
+        ReceiveQos();
     }
 
     public static Props Props(QfpDataPlane dataPlane, IVnicFactory vnics) =>

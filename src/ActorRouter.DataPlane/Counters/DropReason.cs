@@ -53,6 +53,10 @@ public enum DropReason
     InjectInvalid,
     /// <summary>Buffers held by a data-plane thread that failed, returned to GPM by its restart.</summary>
     ThreadFault,
+    /// <summary>Dropped early by WRED (random-detect) in an output service policy's class.</summary>
+    QosRandomDrop,
+    /// <summary>Over the rate of a priority class's policer in an output service policy.</summary>
+    QosPolicer,
 }
 
 /// <summary>Why a packet was punted to the control plane.</summary>

@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using ActorRouter.DataPlane.Counters;
 using ActorRouter.DataPlane.Interfaces;
 using ActorRouter.DataPlane.Memory;
+using ActorRouter.DataPlane.Qos;
 using ActorRouter.DataPlane.Rings;
 using ActorRouter.DataPlane.Vnic;
 using ActorRouter.Packets;
@@ -14,7 +15,9 @@ namespace ActorRouter.DataPlane.Forwarding;
 /// The IPv4 unicast features a PPE runs on a burst, per RFC 1812, in three passes over the burst
 /// as VPP and DPDK's l3fwd do: (1) Ethernet check, EtherType dispatch and header validation, which
 /// collects the destinations of the survivors; (2) one batched FIB lookup for all of them;
-/// (3) the per-packet decision — punt, ICMP error, fragment, or TTL decrement and Ethernet rewrite.
+/// (3) the per-packet decision — punt, ICMP error, fragment, or TTL decrement and Ethernet rewrite —
+/// including, for an egress interface with an output service policy, classification into its
+/// traffic class and DSCP marking, so that the HQF thread only schedules.
 /// One instance per PPE thread; it owns that thread's counters, rate limiters and buffer cache.
 /// Nothing here allocates, locks, throws or sends a message per packet.
 /// </summary>
@@ -76,11 +79,13 @@ public sealed unsafe class Ipv4FeaturePath
     /// writes the buffers to transmit, in arrival order, to <paramref name="output"/> (room for
     /// <see cref="MaxOutputPerPacket"/> per input). Dropped buffers go back to the cache, punted ones
     /// to the punt ring. Returns how many buffers were written to <paramref name="output"/>.
+    /// <paramref name="qos"/>: the service policies to classify by (null or none: every packet is unclassified).
     /// </summary>
     // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public int ProcessBurst(ReadOnlySpan<uint> input, Span<uint> output, ForwardingTables tables, UidbTable interfaces)
+    public int ProcessBurst(ReadOnlySpan<uint> input, Span<uint> output, ForwardingTables tables, UidbTable interfaces, QosPolicyTable? qos = null)
     {
+        var policies = qos is { Any: true } ? qos.Policies : null;
         var now = Stopwatch.GetTimestamp();
         _puntLimiter.Refill(now);
         _icmpLimiter.Refill(now);
@@ -274,6 +279,13 @@ public sealed unsafe class Ipv4FeaturePath
                 Drop(buffer, rx, DropReason.InterfaceDown);
                 continue;
             }
+            byte trafficClass = 0;
+            if (policies is not null && policies[egress] is { } policy)
+            {
+                // Before fragmentation, so fragments inherit the class and the marking.
+                trafficClass = policy.ClassifyAndMark(ip, meta.Length - l3, rx);
+            }
+            meta.TrafficClass = trafficClass;
             int totalLength = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(ip + 2, 2));
             var mtu = mtus[egress];
             if (totalLength > mtu)
@@ -531,6 +543,7 @@ public sealed unsafe class Ipv4FeaturePath
             ref var fragmentMeta = ref _gpm.Meta(fragment);
             fragmentMeta.RxInterface = rx;
             fragmentMeta.TxInterface = adjacency.Interface;
+            fragmentMeta.TrafficClass = meta.TrafficClass;
             output[written++] = fragment;
             offset += chunk;
             first = false;

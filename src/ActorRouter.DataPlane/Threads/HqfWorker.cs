@@ -1,5 +1,6 @@
 using ActorRouter.DataPlane.Counters;
 using ActorRouter.DataPlane.Memory;
+using ActorRouter.DataPlane.Qos;
 using ActorRouter.DataPlane.Rings;
 
 namespace ActorRouter.DataPlane.Threads;
@@ -8,7 +9,9 @@ namespace ActorRouter.DataPlane.Threads;
 /// The HQF thread: restores arrival order by taking processed bursts from the PPEs' B4Q rings in
 /// the rotation the dispatcher used, adds the control plane's injected frames, queues everything
 /// per egress interface, and for each interface checks state and congestion (TX room), copies a
-/// batch into the TX side, flushes once, and releases the buffers.
+/// batch into the TX side, flushes once, and releases the buffers. An interface with an output
+/// service policy is queued and scheduled by its <see cref="HqfScheduler"/> instead of the FIFO;
+/// the thread adopts a new policy table between bursts and carries queued packets over.
 /// </summary>
 public sealed class HqfWorker : DataPlaneWorker
 {
@@ -18,7 +21,11 @@ public sealed class HqfWorker : DataPlaneWorker
     private readonly GpmCache _cache;
     private readonly EgressQueue[] _queues;
     private readonly uint[] _scratch;
+    private const int EthernetAndIpv4Header = 14 + 20;
     private readonly int _txBurst;
+    private readonly HqfScheduler?[] _schedulers;
+    private readonly long _clockTicksPerSecond;
+    private QosPolicyTable? _adoptedQos;
     private int _nextPpe;
 
     internal HqfWorker(string name, int core, QfpDataPlane dataPlane, PpeChannel[] channels, SpscRing inject, GpmCache cache,
@@ -36,15 +43,21 @@ public sealed class HqfWorker : DataPlaneWorker
             _queues[i] = new EgressQueue(queueLimit);
         }
         _scratch = new uint[Math.Max(scratchSize, txBurst)];
+        _schedulers = new HqfScheduler?[maxInterfaces];
+        _clockTicksPerSecond = dataPlane.Options.HqfClockTicksPerSecond > 0 ? dataPlane.Options.HqfClockTicksPerSecond : System.Diagnostics.Stopwatch.Frequency;
     }
 
     /// <summary>Depth of an interface's egress queue (HQF thread's view; racy but safe to read).</summary>
-    public int QueueDepth(int interfaceIndex) => _queues[interfaceIndex].Count;
+    public int QueueDepth(int interfaceIndex) => _schedulers[interfaceIndex] is { } scheduler ? scheduler.Depth : _queues[interfaceIndex].Count;
+
+    /// <summary>The scheduler the HQF thread is running for an interface (null: plain FIFO, or not adopted yet).</summary>
+    public HqfScheduler? AdoptedScheduler(int interfaceIndex) => Volatile.Read(ref _schedulers[interfaceIndex]);
 
     // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     protected override bool RunOnce()
     {
+        AdoptPolicies();
         var worked = CollectFromPpes();
         worked |= CollectInjected();
         worked |= Transmit();
@@ -114,10 +127,110 @@ public sealed class HqfWorker : DataPlaneWorker
             return;
         }
         meta.Owner = BufferOwner.Hqf;
+        var scheduler = _schedulers[egress];
+        if (scheduler is not null)
+        {
+            var verdict = scheduler.Enqueue(buffer, meta.Length, meta.TrafficClass, scheduler.ReadsDscp ? Dscp(gpm, buffer, ref meta) : 0);
+            if (verdict != QosVerdict.Queued)
+            {
+                Counters.Drop(egress, verdict == QosVerdict.RandomDrop ? DropReason.QosRandomDrop : verdict == QosVerdict.Policed ? DropReason.QosPolicer : DropReason.QueueFull);
+                _cache.Free(buffer);
+            }
+            return;
+        }
         if (!_queues[egress].TryEnqueue(buffer))
         {
             Counters.Drop(egress, DropReason.QueueFull);
             _cache.Free(buffer);
+        }
+    }
+
+    /// <summary>The DSCP of a forwarded IPv4 frame (the PPE wrote a plain Ethernet header); 0 for anything else.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static unsafe int Dscp(PacketMemory gpm, uint buffer, ref PacketMeta meta)
+    {
+        var frame = gpm.BufferPointer(buffer) + meta.Offset;
+        return meta.Length >= EthernetAndIpv4Header && frame[12] == 0x08 && frame[13] == 0x00 ? frame[15] >> 2 : 0;
+    }
+
+    /// <summary>
+    /// Takes over the policy table the control plane published, where it changed: the packets
+    /// queued for such an interface move, in order per old class, into the new scheduler's classes
+    /// (classified again by the new policy) or into the FIFO when the policy was removed; what no longer fits is
+    /// tail-dropped and counted. The schedulers were built by the control plane, so nothing is
+    /// allocated here.
+    /// </summary>
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void AdoptPolicies()
+    {
+        var table = _dataPlane.Qos;
+        if (ReferenceEquals(table, _adoptedQos))
+        {
+            if (!table.Any)
+            {
+                return; // no policy anywhere: the plain FIFO path pays nothing more
+            }
+            for (var index = 0; index < _schedulers.Length; index++)
+            {
+                _schedulers[index]?.Advance();
+            }
+            return;
+        }
+        var gpm = _dataPlane.Gpm;
+        var targets = table.Schedulers;
+        for (var index = 0; index < _schedulers.Length; index++)
+        {
+            var current = _schedulers[index];
+            var target = index < targets.Length ? targets[index] : null;
+            if (ReferenceEquals(current, target))
+            {
+                current?.Advance();
+                continue;
+            }
+            target?.Advance();
+            int n;
+            if (current is not null)
+            {
+                while ((n = current.DrainAll(_scratch, countAsFlushed: false)) > 0)
+                {
+                    CarryOver(gpm, index, target, n);
+                }
+            }
+            else
+            {
+                var queue = _queues[index];
+                while ((n = queue.Peek(_scratch)) > 0)
+                {
+                    queue.Remove(n);
+                    CarryOver(gpm, index, target, n);
+                }
+            }
+            Volatile.Write(ref _schedulers[index], target);
+        }
+        _adoptedQos = table;
+    }
+
+    private unsafe void CarryOver(PacketMemory gpm, int index, HqfScheduler? target, int n)
+    {
+        for (var i = 0; i < n; i++)
+        {
+            var buffer = _scratch[i];
+            ref var meta = ref gpm.Meta(buffer);
+            if (target is not null)
+            {
+                // The traffic class the PPE wrote belongs to the old policy: classify (and mark)
+                // again by the new one. Frames here carry a plain Ethernet header (the PPE rewrote it).
+                var frame = gpm.BufferPointer(buffer) + meta.Offset;
+                var isIpv4 = meta.Length >= EthernetAndIpv4Header && frame[12] == 0x08 && frame[13] == 0x00 && frame[14] >> 4 == 4;
+                meta.TrafficClass = isIpv4 ? target.Policy.ClassifyAndMark(frame + 14, meta.Length - 14, meta.RxInterface) : (byte)0;
+            }
+            var kept = target is not null ? target.Requeue(buffer, meta.Length, meta.TrafficClass) : _queues[index].TryEnqueue(buffer);
+            if (!kept)
+            {
+                Counters.Drop(index, DropReason.QueueFull);
+                _cache.Free(buffer);
+            }
         }
     }
 
@@ -130,6 +243,12 @@ public sealed class HqfWorker : DataPlaneWorker
         var worked = false;
         for (var index = 0; index < _queues.Length; index++)
         {
+            var scheduler = _schedulers[index];
+            if (scheduler is not null)
+            {
+                worked |= TransmitScheduled(index, scheduler, interfaces, gpm);
+                continue;
+            }
             var queue = _queues[index];
             if (queue.Count == 0)
             {
@@ -175,6 +294,86 @@ public sealed class HqfWorker : DataPlaneWorker
         return worked;
     }
 
+    /// <summary>Transmit for an interface with a service policy: whatever its scheduler releases now, as far as TX room allows.</summary>
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private bool TransmitScheduled(int index, HqfScheduler scheduler, Interfaces.UidbTable interfaces, PacketMemory gpm)
+    {
+        if (scheduler.Depth == 0)
+        {
+            return false;
+        }
+        var port = interfaces.Ports[index];
+        if (port is null || !interfaces.Up[index] || !port.LinkUp)
+        {
+            int flushed;
+            while ((flushed = scheduler.DrainAll(_scratch, countAsFlushed: true)) > 0)
+            {
+                for (var i = 0; i < flushed; i++)
+                {
+                    _cache.Free(_scratch[i]);
+                }
+                Counters.Drop(index, DropReason.InterfaceDown, flushed);
+            }
+            return true;
+        }
+        var room = port.TxRoom;
+        if (room == 0)
+        {
+            return false; // congested: the port signals when slots free up
+        }
+        var batch = scheduler.Dequeue(_scratch.AsSpan(0, Math.Min(room, _txBurst)), out var bytes);
+        if (batch == 0)
+        {
+            return false; // shaped: the sleep is cut to the next eligibility time
+        }
+        var taken = port.TransmitBurst(gpm, _scratch.AsSpan(0, batch));
+        if (taken < batch)
+        {
+            // The room was checked, so only a frame the TX slot cannot hold is refused; the scheduler
+            // has already released these, so they are dropped and counted rather than requeued.
+            for (var i = taken; i < batch; i++)
+            {
+                bytes -= gpm.Meta(_scratch[i]).Length;
+            }
+            Counters.Drop(index, DropReason.Oversize, batch - taken);
+        }
+        for (var i = 0; i < batch; i++)
+        {
+            _cache.Free(_scratch[i]);
+        }
+        if (taken > 0)
+        {
+            port.Flush();
+            Counters.Add(index, InterfaceCounter.TxPackets, taken);
+            Counters.Add(index, InterfaceCounter.TxBytes, bytes);
+            Counters.Packets += taken;
+            Counters.Bursts++;
+        }
+        return true;
+    }
+
+    /// <summary>While shaped packets wait, sleep no longer than until the first of them may go.</summary>
+    protected override int SleepTimeout
+    {
+        get
+        {
+            var timeout = base.SleepTimeout;
+            for (var index = 0; index < _schedulers.Length; index++)
+            {
+                var scheduler = _schedulers[index];
+                if (scheduler is null || scheduler.Depth == 0)
+                {
+                    continue;
+                }
+                var ticks = scheduler.TicksUntilEligible();
+                var milliseconds = ticks == long.MaxValue ? timeout : (int)Math.Clamp((ticks * 1000 + _clockTicksPerSecond - 1) / _clockTicksPerSecond, 1, timeout);
+                timeout = Math.Min(timeout, milliseconds);
+            }
+            return timeout;
+        }
+    }
+
     protected override bool HasPendingWork()
     {
         foreach (var channel in _channels)
@@ -188,9 +387,30 @@ public sealed class HqfWorker : DataPlaneWorker
         {
             return true;
         }
+        if (!ReferenceEquals(_dataPlane.Qos, _adoptedQos))
+        {
+            return true;
+        }
         var interfaces = _dataPlane.Interfaces;
         for (var i = 0; i < _queues.Length; i++)
         {
+            var scheduler = _schedulers[i];
+            if (scheduler is not null)
+            {
+                if (scheduler.Depth > 0 && interfaces.Ports[i] is { } scheduledPort)
+                {
+                    if (!interfaces.Up[i] || !scheduledPort.LinkUp)
+                    {
+                        return true;
+                    }
+                    scheduler.Advance();
+                    if (scheduledPort.TxRoom > 0 && scheduler.TicksUntilEligible() == 0)
+                    {
+                        return true;
+                    }
+                }
+                continue;
+            }
             if (_queues[i].Count > 0 && interfaces.Ports[i] is { } port && (port.TxRoom > 0 || !interfaces.Up[i] || !port.LinkUp))
             {
                 return true;
@@ -209,6 +429,18 @@ public sealed class HqfWorker : DataPlaneWorker
     /// <summary>On stop: every queued buffer goes back to GPM.</summary>
     internal void DrainQueues()
     {
+        for (var index = 0; index < _schedulers.Length; index++)
+        {
+            var scheduler = _schedulers[index];
+            int n;
+            while (scheduler is not null && (n = scheduler.DrainAll(_scratch, countAsFlushed: true)) > 0)
+            {
+                for (var i = 0; i < n; i++)
+                {
+                    _cache.Free(_scratch[i]);
+                }
+            }
+        }
         for (var index = 0; index < _queues.Length; index++)
         {
             var queue = _queues[index];

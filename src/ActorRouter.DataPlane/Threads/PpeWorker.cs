@@ -55,7 +55,7 @@ public sealed class PpeWorker : DataPlaneWorker
             _dataPlane.Gpm.SetOwner(_input[i], BufferOwner.Ppe);
         }
         FailIfFaultInjected();
-        _outputHeld = _features.ProcessBurst(_input.AsSpan(0, got), _output, _dataPlane.Forwarding, _dataPlane.Interfaces);
+        _outputHeld = _features.ProcessBurst(_input.AsSpan(0, got), _output, _dataPlane.Forwarding, _dataPlane.Interfaces, _dataPlane.Qos);
         _inputHeld = 0;
         _outputPending = 0;
         FlushOutput();

@@ -1,0 +1,287 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using ActorRouter.Packets;
+
+namespace ActorRouter.DataPlane.Qos;
+
+/// <summary>One class map flattened for the PPE: which criteria are present and their values.</summary>
+internal struct ClassRule
+{
+    public const int Dscp = 1, Precedence = 2, Protocol = 4, Source = 8, Destination = 16, SourcePorts = 32, DestinationPorts = 64, InputInterface = 128;
+
+    public int Criteria;
+    public bool MatchAll;
+    public ulong DscpBits;
+    public byte PrecedenceBits;
+    public byte ProtocolNumber;
+    public uint SourceAddress, SourceMask, DestinationAddress, DestinationMask;
+    public ushort SourcePortFirst, SourcePortLast, DestinationPortFirst, DestinationPortLast;
+    public int InputInterfaceIndex;
+    /// <summary>DSCP to write into a matching packet, or -1.</summary>
+    public int SetDscp;
+}
+
+/// <summary>
+/// A policy map compiled for one egress interface: the immutable, allocation-free matcher the PPE
+/// runs (an array of <see cref="ClassRule"/> structs, first match wins, class-default last) and the
+/// resolved per-class parameters the HQF scheduler is built from. Traffic classes are numbered
+/// from 1 in <see cref="PacketMeta.TrafficClass"/>; 0 (unclassified: injected frames, ICMP errors)
+/// and anything out of range mean class-default.
+/// </summary>
+public sealed unsafe class CompiledPolicy
+{
+    public const int MaxClasses = 64;
+    private readonly ClassRule[] _rules;
+    private readonly int _defaultSetDscp;
+
+    public CompiledPolicy(PolicyMapDefinition definition)
+    {
+        Definition = definition;
+        var classes = new List<PolicyClassDefinition>();
+        PolicyClassDefinition? classDefault = null;
+        foreach (var c in definition.Classes)
+        {
+            if (c.ClassMap is null)
+            {
+                if (classDefault is not null)
+                {
+                    throw new DataPlaneCommandException($"policy-map {definition.Name}: class-default appears twice");
+                }
+                classDefault = c;
+            }
+            else
+            {
+                classes.Add(c);
+            }
+        }
+        classes.Add(classDefault ?? new PolicyClassDefinition(null));
+        if (classes.Count > MaxClasses)
+        {
+            throw new DataPlaneCommandException($"policy-map {definition.Name}: {classes.Count} classes (at most {MaxClasses})");
+        }
+        Classes = classes;
+        _rules = new ClassRule[classes.Count - 1];
+        for (var i = 0; i < _rules.Length; i++)
+        {
+            _rules[i] = Compile(definition.Name, classes[i]);
+        }
+        _defaultSetDscp = CheckDscp(definition.Name, classes[^1].SetDscp, classes[^1].Name);
+        Weights = ResolveWeights(definition, classes);
+    }
+
+    public PolicyMapDefinition Definition { get; }
+    public string Name => Definition.Name;
+
+    /// <summary>The classes in match order; the last is class-default.</summary>
+    public IReadOnlyList<PolicyClassDefinition> Classes { get; }
+
+    /// <summary>DRR weight per class (0 for priority classes).</summary>
+    public IReadOnlyList<int> Weights { get; }
+
+    public int ClassCount => Classes.Count;
+
+    private static ClassRule Compile(string policy, PolicyClassDefinition c)
+    {
+        var map = c.ClassMap!;
+        var rule = new ClassRule { MatchAll = map.MatchAll, SetDscp = CheckDscp(policy, c.SetDscp, map.Name) };
+        foreach (var d in map.Dscp)
+        {
+            if (d is < 0 or > 63)
+            {
+                throw new DataPlaneCommandException($"class-map {map.Name}: DSCP {d} is not 0..63");
+            }
+            rule.DscpBits |= 1UL << d;
+            rule.Criteria |= ClassRule.Dscp;
+        }
+        foreach (var p in map.Precedence)
+        {
+            if (p is < 0 or > 7)
+            {
+                throw new DataPlaneCommandException($"class-map {map.Name}: precedence {p} is not 0..7");
+            }
+            rule.PrecedenceBits |= (byte)(1 << p);
+            rule.Criteria |= ClassRule.Precedence;
+        }
+        if (map.Protocol is int protocol)
+        {
+            rule.ProtocolNumber = (byte)protocol;
+            rule.Criteria |= ClassRule.Protocol;
+        }
+        if (map.Source is { } source)
+        {
+            rule.SourceMask = source.Mask;
+            rule.SourceAddress = source.Address & source.Mask;
+            rule.Criteria |= ClassRule.Source;
+        }
+        if (map.Destination is { } destination)
+        {
+            rule.DestinationMask = destination.Mask;
+            rule.DestinationAddress = destination.Address & destination.Mask;
+            rule.Criteria |= ClassRule.Destination;
+        }
+        if (map.SourcePorts is { } sp)
+        {
+            (rule.SourcePortFirst, rule.SourcePortLast) = (sp.First, sp.Last);
+            rule.Criteria |= ClassRule.SourcePorts;
+        }
+        if (map.DestinationPorts is { } dp)
+        {
+            (rule.DestinationPortFirst, rule.DestinationPortLast) = (dp.First, dp.Last);
+            rule.Criteria |= ClassRule.DestinationPorts;
+        }
+        if (map.InputInterface is int input)
+        {
+            rule.InputInterfaceIndex = input;
+            rule.Criteria |= ClassRule.InputInterface;
+        }
+        if (rule.Criteria == 0)
+        {
+            throw new DataPlaneCommandException($"class-map {map.Name}: no match criteria");
+        }
+        return rule;
+    }
+
+    private static int CheckDscp(string policy, int dscp, string className) => dscp is >= -1 and <= 63
+        ? dscp
+        : throw new DataPlaneCommandException($"policy-map {policy} class {className}: set dscp {dscp} is not 0..63");
+
+    /// <summary>
+    /// DRR weights: percentages or weights as configured; classes with neither share what the
+    /// percentages leave (at least 1 each), or get weight 1 when weights are used.
+    /// </summary>
+    private static int[] ResolveWeights(PolicyMapDefinition definition, List<PolicyClassDefinition> classes)
+    {
+        var weights = new int[classes.Count];
+        var percentSum = 0;
+        var usesPercent = false;
+        var unassigned = 0;
+        foreach (var c in classes)
+        {
+            if (c.Priority is not null && (c.BandwidthPercent > 0 || c.BandwidthWeight > 0))
+            {
+                throw new DataPlaneCommandException($"policy-map {definition.Name} class {c.Name}: priority and bandwidth in one class");
+            }
+            if (c.BandwidthPercent < 0 || c.BandwidthWeight < 0 || (c.BandwidthPercent > 0 && c.BandwidthWeight > 0))
+            {
+                throw new DataPlaneCommandException($"policy-map {definition.Name} class {c.Name}: give bandwidth as a percent or a weight, not both");
+            }
+            percentSum += c.BandwidthPercent;
+            usesPercent |= c.BandwidthPercent > 0;
+            if (c.Priority is null && c.BandwidthPercent == 0 && c.BandwidthWeight == 0)
+            {
+                unassigned++;
+            }
+            if (c.RandomDetect is { } red)
+            {
+                CheckRed(definition.Name, c.Name, red.MinThreshold, red.MaxThreshold, red.MarkProbabilityDenominator);
+                if (red.ExponentialWeightConstant is < 0 or > 16)
+                {
+                    throw new DataPlaneCommandException($"policy-map {definition.Name} class {c.Name}: exponential-weight-constant {red.ExponentialWeightConstant} is not 0..16");
+                }
+                foreach (var profile in red.DscpProfiles ?? [])
+                {
+                    if (profile.Dscp is < 0 or > 63)
+                    {
+                        throw new DataPlaneCommandException($"policy-map {definition.Name} class {c.Name}: random-detect DSCP {profile.Dscp} is not 0..63");
+                    }
+                    CheckRed(definition.Name, c.Name, profile.MinThreshold, profile.MaxThreshold, profile.MarkProbabilityDenominator);
+                }
+            }
+            if (c.QueueLimit is < 1 or > 65536)
+            {
+                throw new DataPlaneCommandException($"policy-map {definition.Name} class {c.Name}: queue-limit {c.QueueLimit} is not 1..65536");
+            }
+        }
+        if (percentSum > 100)
+        {
+            throw new DataPlaneCommandException($"policy-map {definition.Name}: bandwidth percentages add up to {percentSum} (more than 100)");
+        }
+        var share = usesPercent ? Math.Max(1, (100 - percentSum) / Math.Max(1, unassigned)) : 1;
+        for (var i = 0; i < classes.Count; i++)
+        {
+            var c = classes[i];
+            weights[i] = c.Priority is not null ? 0 : c.BandwidthPercent > 0 ? c.BandwidthPercent : c.BandwidthWeight > 0 ? c.BandwidthWeight : share;
+        }
+        return weights;
+    }
+
+    private static void CheckRed(string policy, string className, int min, int max, int denominator)
+    {
+        if (min < 0 || max <= min || denominator < 1)
+        {
+            throw new DataPlaneCommandException($"policy-map {policy} class {className}: random-detect needs 0 ≤ min-threshold < max-threshold and a denominator ≥ 1 (got {min}, {max}, 1/{denominator})");
+        }
+    }
+
+    /// <summary>
+    /// Classifies an IPv4 packet (header at <paramref name="ip"/>, <paramref name="available"/>
+    /// bytes of it readable) that arrived on <paramref name="rxInterface"/>; applies the matching
+    /// class's DSCP marking with an RFC 1624 incremental checksum update; returns the traffic class
+    /// (1-based). Ports are read only from the first fragment of TCP and UDP packets.
+    /// </summary>
+    // Fully optimized from the first call: runs on the PPE's per-packet path.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public byte ClassifyAndMark(byte* ip, int available, int rxInterface)
+    {
+        var tos = ip[1];
+        var dscp = tos >> 2;
+        var protocol = ip[9];
+        var source = BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(ip + 12, 4));
+        var destination = BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(ip + 16, 4));
+        var headerLength = (ip[0] & 0xF) << 2;
+        var firstFragment = (BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(ip + 6, 2)) & 0x1FFF) == 0;
+        var hasPorts = firstFragment && (protocol == 6 || protocol == 17) && available >= headerLength + 4;
+        int sourcePort = -1, destinationPort = -1;
+        if (hasPorts)
+        {
+            sourcePort = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(ip + headerLength, 2));
+            destinationPort = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(ip + headerLength + 2, 2));
+        }
+        var rules = _rules;
+        for (var i = 0; i < rules.Length; i++)
+        {
+            ref readonly var r = ref rules[i];
+            var criteria = r.Criteria;
+            var matched = 0;
+            if ((criteria & ClassRule.Dscp) != 0 && ((r.DscpBits >> dscp) & 1) != 0) matched |= ClassRule.Dscp;
+            if ((criteria & ClassRule.Precedence) != 0 && ((r.PrecedenceBits >> (dscp >> 3)) & 1) != 0) matched |= ClassRule.Precedence;
+            if ((criteria & ClassRule.Protocol) != 0 && r.ProtocolNumber == protocol) matched |= ClassRule.Protocol;
+            if ((criteria & ClassRule.Source) != 0 && (source & r.SourceMask) == r.SourceAddress) matched |= ClassRule.Source;
+            if ((criteria & ClassRule.Destination) != 0 && (destination & r.DestinationMask) == r.DestinationAddress) matched |= ClassRule.Destination;
+            if ((criteria & ClassRule.SourcePorts) != 0 && hasPorts && sourcePort >= r.SourcePortFirst && sourcePort <= r.SourcePortLast) matched |= ClassRule.SourcePorts;
+            if ((criteria & ClassRule.DestinationPorts) != 0 && hasPorts && destinationPort >= r.DestinationPortFirst && destinationPort <= r.DestinationPortLast) matched |= ClassRule.DestinationPorts;
+            if ((criteria & ClassRule.InputInterface) != 0 && r.InputInterfaceIndex == rxInterface) matched |= ClassRule.InputInterface;
+            if (r.MatchAll ? matched == criteria : matched != 0)
+            {
+                Mark(ip, r.SetDscp);
+                return (byte)(i + 1);
+            }
+        }
+        Mark(ip, _defaultSetDscp);
+        return (byte)(rules.Length + 1);
+    }
+
+    /// <summary>Rewrites the DSCP bits (keeping ECN) and updates the header checksum incrementally (RFC 1624).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Mark(byte* ip, int setDscp)
+    {
+        if (setDscp < 0)
+        {
+            return;
+        }
+        var oldWord = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(ip, 2));
+        var newTos = (byte)((setDscp << 2) | (ip[1] & 3));
+        if (newTos == ip[1])
+        {
+            return;
+        }
+        ip[1] = newTos;
+        var newWord = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(ip, 2));
+        var checksum = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(ip + 10, 2));
+        BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(ip + 10, 2), InternetChecksum.IncrementalUpdate(checksum, oldWord, newWord));
+    }
+
+    /// <summary>Class index (0-based, into <see cref="Classes"/>) for a traffic class the PPE wrote.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int ClassIndexOf(int trafficClass) => (uint)(trafficClass - 1) < (uint)(Classes.Count - 1) ? trafficClass - 1 : Classes.Count - 1;
+}
