@@ -33,6 +33,7 @@ public static class CommandTable
         new("show ip interface brief", "one line per interface: address and state", _ => new ShowIpInterfaceBriefRequest()),
         new("show ip route", "the routing table: local (L), connected (C) and static (S) routes", _ => new ShowIpRouteRequest()),
         new("show ip arp", "the ARP table", _ => new ShowIpArpRequest()),
+        new("show policy-map interface NAME", "an interface's output service policy: per-class packets, drops and queue depth", a => new ShowPolicyMapRequest(a[0])),
         new("show platform qfp statistics", "data-plane threads, drops by reason, GPM use, ring and queue depths", _ => new ShowQfpStatisticsRequest()),
         new("show platform threads", "data-plane threads: core, pinning, state, heartbeat, restarts", _ => new ShowThreadsRequest()),
         new("show actors", "the control plane's actor hierarchy", _ => new ShowActorsRequest()),

@@ -29,6 +29,7 @@ public static class ReplyFormatter
         IpInterfaceBrief b => Brief(b.View),
         RoutesView v => Routes(v),
         ArpView v => Arp(v),
+        PolicyMapView v => v.Text.TrimEnd('\n'),
         QfpStatisticsView v => QfpStatistics(v),
         ThreadsView v => Threads(v),
         ActorsView v => Actors(v),

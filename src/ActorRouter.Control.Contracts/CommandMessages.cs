@@ -17,6 +17,9 @@ public sealed record ShowIpRouteRequest : IArctlRequest;
 
 public sealed record ShowIpArpRequest : IArctlRequest;
 
+/// <summary><c>show policy-map interface NAME</c>: the interface's output service policy and its per-class counters.</summary>
+public sealed record ShowPolicyMapRequest(string Interface) : IArctlRequest;
+
 public sealed record ShowQfpStatisticsRequest : IArctlRequest;
 
 public sealed record ShowThreadsRequest : IArctlRequest;
@@ -163,4 +166,27 @@ public static class CommandGatewayAddress
     /// <param name="tls">Akka.Remote names a TLS endpoint's protocol akka.ssl.tcp; both ends must agree.</param>
     public static string PathFor(string host, int port, bool tls) =>
         $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{SystemName}@{host}:{port}{ActorPath}";
+}
+
+/// <summary>One class of an interface's output policy and what happened to its packets.</summary>
+public sealed record PolicyClassView(
+    string Class,
+    long OfferedPackets,
+    long EnqueuedPackets,
+    long EnqueuedBytes,
+    long TransmittedPackets,
+    long TransmittedBytes,
+    long TailDropPackets,
+    long RandomDropPackets,
+    long PolicerDropPackets,
+    long Depth,
+    long PeakDepth);
+
+/// <summary>
+/// <c>show policy-map interface</c>: the IOS-style text the router renders, and the same numbers per
+/// class for <c>--json</c>. <paramref name="PolicyName"/> is null when the interface has no policy.
+/// </summary>
+public sealed record PolicyMapView(string Interface, string? PolicyName, string Text, IReadOnlyList<PolicyClassView> Classes)
+{
+    public IReadOnlyList<PolicyClassView> Classes { get; } = Classes.ToList();
 }

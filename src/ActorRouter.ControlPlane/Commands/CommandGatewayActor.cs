@@ -1,3 +1,4 @@
+using ActorRouter.ControlPlane.Qos;
 using ActorRouter.Control.Contracts;
 using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.ControlPlane.Messages;
@@ -71,6 +72,7 @@ public sealed class CommandGatewayActor : ReceiveActor
         ShowIpInterfaceBriefRequest => ShowInterfacesAsync(null),
         ShowIpRouteRequest => ShowRoutesAsync(),
         ShowIpArpRequest => ShowArpAsync(),
+        ShowPolicyMapRequest m => ShowPolicyMapAsync(m.Interface),
         ShowQfpStatisticsRequest => ShowQfpStatisticsAsync(),
         ShowThreadsRequest => ShowThreadsAsync(),
         ShowActorsRequest => ShowActorsAsync(),
@@ -158,6 +160,24 @@ public sealed class CommandGatewayActor : ReceiveActor
             }
         }
         return new RoutesView(views);
+    }
+
+    private async Task<object> ShowPolicyMapAsync(string typed)
+    {
+        var fman = (await ActorsAsync()).Fman;
+        var (found, refusal) = await FindInterfaceAsync(fman, typed);
+        if (found is null)
+        {
+            return refusal!;
+        }
+        var answer = await fman.Ask<object>(new GetPolicyMapStatus(found.Name), AnswerTimeout);
+        if (answer is not PolicyMapStatus status)
+        {
+            return FromFman(answer);
+        }
+        return new PolicyMapView(status.Interface, status.PolicyName, PolicyMapText.Format(status), status.Classes.Select(c => new PolicyClassView(
+            c.Class, c.OfferedPackets, c.EnqueuedPackets, c.EnqueuedBytes, c.TransmittedPackets, c.TransmittedBytes,
+            c.TailDropPackets, c.RandomDropPackets, c.PolicerDropPackets, c.Depth, c.PeakDepth)).ToList());
     }
 
     private async Task<object> ShowArpAsync()

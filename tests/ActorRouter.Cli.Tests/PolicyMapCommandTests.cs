@@ -1,0 +1,82 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using ActorRouter.ControlPlane.Configuration;
+
+namespace ActorRouter.Cli.Tests;
+
+/// <summary><c>show policy-map interface</c> against a router whose Gi2 carries an output policy.</summary>
+public sealed class PolicyMapCommandTests
+{
+    /// <summary>The embedded default with a two-class policy on GigabitEthernet2: the simulated UDP flow and the rest.</summary>
+    private static RouterConfig WithPolicy()
+    {
+        var text = RouterConfigLoader.ReadEmbeddedDefaultText()
+            .Replace("os-name = \"mem1\"", "os-name = \"mem1\"\n      service-policy-output = \"EDGE\"");
+        text += """
+
+            actorrouter.qos {
+              class-maps = [ { name = "SIMULATED", match = all, protocol = udp, destination-ports = "50000-50000" } ]
+              policy-maps = [
+                {
+                  name = "EDGE"
+                  shape = { average = 10000000, burst = 15000 }
+                  classes = [
+                    { class = "SIMULATED", bandwidth-percent = 60, queue-limit = 64 },
+                    { class = "class-default", bandwidth-percent = 40 }
+                  ]
+                }
+              ]
+            }
+            """;
+        var config = RouterConfigLoader.LoadString(text, "policy-test.conf");
+        return config with { Control = config.Control with { Port = 0 } };
+    }
+
+    [Fact]
+    public async Task Show_policy_map_interface_prints_per_class_counters_and_json_carries_the_same_numbers()
+    {
+        await using var router = await InProcessRouter.StartAsync(WithPolicy());
+        var moving = await InProcessRouter.EventuallyAsync(async () =>
+        {
+            var json = await router.ArctlAsync("show", "policy-map", "interface", "gi2", "--json");
+            using var doc = JsonDocument.Parse(json.Stdout);
+            return doc.RootElement.GetProperty("classes")[0].GetProperty("transmittedPackets").GetInt64() > 10;
+        }, TimeSpan.FromSeconds(20));
+        Assert.True(moving, "the simulated flow was not classified into SIMULATED\n" + router.HostOutput);
+
+        // Freeze nothing: read text and JSON, then check that the text's counters are those of a JSON reading taken after it.
+        var text = await router.ArctlAsync("show", "policy-map", "interface", "GigabitEthernet2");
+        var after = await router.ArctlAsync("show", "policy-map", "interface", "GigabitEthernet2", "--json");
+
+        Assert.Equal(0, text.ExitCode);
+        Assert.Contains("  Service-policy output: EDGE", text.Lines);
+        Assert.Contains("    Class-map: SIMULATED (match-all)", text.Lines);
+        Assert.Contains("    Class-map: class-default (match-any)", text.Lines);
+        Assert.Contains("    shape (average) cir 10000000, bc 15000 bytes", text.Lines);
+        var output = Regex.Match(text.Stdout, @"Class-map: SIMULATED[\s\S]*?\(pkts output/bytes output\) (\d+)/(\d+)");
+        Assert.True(output.Success, text.ToString());
+        using var doc = JsonDocument.Parse(after.Stdout);
+        Assert.Equal("EDGE", doc.RootElement.GetProperty("policyName").GetString());
+        var simulated = doc.RootElement.GetProperty("classes")[0];
+        Assert.Equal("SIMULATED", simulated.GetProperty("class").GetString());
+        var packetsText = long.Parse(output.Groups[1].Value);
+        var packetsJson = simulated.GetProperty("transmittedPackets").GetInt64();
+        // The flow runs at 100 pps: the later JSON reading is the same or a little ahead.
+        Assert.InRange(packetsJson - packetsText, 0, 100);
+        Assert.Equal(0, simulated.GetProperty("tailDropPackets").GetInt64());
+    }
+
+    [Fact]
+    public async Task Show_policy_map_for_an_interface_without_a_policy_or_an_unknown_one()
+    {
+        await using var router = await InProcessRouter.StartAsync(WithPolicy());
+
+        var none = await router.ArctlAsync("show", "policy-map", "interface", "gi1");
+        Assert.Equal(0, none.ExitCode);
+        Assert.Contains("  no output service policy", none.Lines);
+
+        var unknown = await router.ArctlAsync("show", "policy-map", "interface", "gi9");
+        Assert.Equal(1, unknown.ExitCode);
+        Assert.Contains("gi9", unknown.Stdout + unknown.Stderr);
+    }
+}
