@@ -44,6 +44,8 @@ public static class CommandTable
         new("interface NAME ip address ADDRESS MASK", "set an interface's address (A.B.C.D MASK)", a => new SetIpAddressRequest(a[0], a[1] + " " + a[2])),
         new("interface NAME no ip address", "remove an interface's address", a => new SetIpAddressRequest(a[0], null)),
         new("interface NAME mtu N", "set an interface's IP MTU (68..9000)", a => new SetMtuRequest(a[0], Number(a[1], "mtu"))),
+        new("interface NAME service-policy output POLICY", "attach a configured policy map to an interface's output (QoS)", a => new SetServicePolicyRequest(a[0], a[1])),
+        new("interface NAME no service-policy output", "remove an interface's output policy (back to one FIFO)", a => new SetServicePolicyRequest(a[0], null)),
         new("ip route PREFIX NEXT-HOP", "add a static route (A.B.C.D/LEN A.B.C.D)", a => new AddRouteRequest(a[0], a[1])),
         new("ip route ADDRESS MASK NEXT-HOP", "add a static route (A.B.C.D MASK A.B.C.D)", a => new AddRouteRequest(a[0] + " " + a[1], a[2])),
         new("no ip route PREFIX NEXT-HOP", "remove a static route", a => new RemoveRouteRequest(a[0], a[1])),

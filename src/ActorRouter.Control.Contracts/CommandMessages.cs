@@ -17,6 +17,9 @@ public sealed record ShowIpRouteRequest : IArctlRequest;
 
 public sealed record ShowIpArpRequest : IArctlRequest;
 
+/// <summary><c>interface NAME service-policy output POLICY</c>, or with a null policy <c>no service-policy output</c>.</summary>
+public sealed record SetServicePolicyRequest(string Interface, string? PolicyName) : IArctlRequest;
+
 /// <summary><c>show policy-map interface NAME</c>: the interface's output service policy and its per-class counters.</summary>
 public sealed record ShowPolicyMapRequest(string Interface) : IArctlRequest;
 

@@ -79,4 +79,25 @@ public sealed class PolicyMapCommandTests
         Assert.Equal(1, unknown.ExitCode);
         Assert.Contains("gi9", unknown.Stdout + unknown.Stderr);
     }
+
+    [Fact]
+    public async Task Service_policy_is_attached_and_removed_by_arctl_and_a_bad_name_changes_nothing()
+    {
+        await using var router = await InProcessRouter.StartAsync(WithPolicy());
+
+        var bad = await router.ArctlAsync("interface", "gi1", "service-policy", "output", "NOPE");
+        Assert.Equal(1, bad.ExitCode);
+        Assert.Contains("NOPE", bad.Stdout + bad.Stderr);
+        Assert.Contains("  no output service policy", (await router.ArctlAsync("show", "policy-map", "interface", "gi1")).Lines);
+
+        var attach = await router.ArctlAsync("interface", "gi1", "service-policy", "output", "EDGE");
+        Assert.True(attach.ExitCode == 0, attach.ToString());
+        Assert.Contains("  Service-policy output: EDGE", (await router.ArctlAsync("show", "policy-map", "interface", "gi1")).Lines);
+        var running = await router.ArctlAsync("show", "running-config");
+        Assert.Equal(2, Regex.Matches(running.Stdout, "service-policy-output = \"EDGE\"").Count);
+
+        var detach = await router.ArctlAsync("interface", "gi1", "no", "service-policy", "output");
+        Assert.True(detach.ExitCode == 0, detach.ToString());
+        Assert.Contains("  no output service policy", (await router.ArctlAsync("show", "policy-map", "interface", "gi1")).Lines);
+    }
 }

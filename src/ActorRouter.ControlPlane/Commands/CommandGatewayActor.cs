@@ -80,6 +80,7 @@ public sealed class CommandGatewayActor : ReceiveActor
         SetShutdownRequest m => SetShutdownAsync(m),
         SetIpAddressRequest m => SetAddressAsync(m),
         SetMtuRequest m => SetMtuAsync(m),
+        SetServicePolicyRequest m => SetServicePolicyAsync(m),
         AddRouteRequest m => AddRouteAsync(m),
         RemoveRouteRequest m => RemoveRouteAsync(m),
         ClearCountersRequest m => ClearCountersAsync(m),
@@ -283,6 +284,19 @@ public sealed class CommandGatewayActor : ReceiveActor
         var fman = (await ActorsAsync()).Fman;
         var (itf, refusal) = await FindInterfaceAsync(fman, m.Interface);
         return itf is null ? refusal! : await ChangeAsync(fman, new SetInterfaceMtu(itf.Name, m.Mtu));
+    }
+
+    private async Task<object> SetServicePolicyAsync(SetServicePolicyRequest m)
+    {
+        var fman = (await ActorsAsync()).Fman;
+        var (itf, refusal) = await FindInterfaceAsync(fman, m.Interface);
+        if (itf is null)
+        {
+            return refusal!;
+        }
+        return await ChangeAsync(fman, m.PolicyName is null
+            ? new DetachServicePolicy(itf.Name)
+            : new AttachServicePolicy(itf.Name, m.PolicyName));
     }
 
     private async Task<object> AddRouteAsync(AddRouteRequest m)
