@@ -31,6 +31,7 @@ public abstract class DataPlaneWorker
     private Thread? _thread;
     private volatile bool _stopRequested;
     private volatile bool _faultRequested;
+    private int _stallMilliseconds;
     private long _epoch;
     private long _heartbeat;
     private long _allocatedBytes;
@@ -131,6 +132,13 @@ public abstract class DataPlaneWorker
 
     // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    /// <summary>Fault injection: the thread stops turning (no heartbeat) for <paramref name="duration"/>, as a hung thread would.</summary>
+    public void InjectStall(TimeSpan duration)
+    {
+        Volatile.Write(ref _stallMilliseconds, (int)Math.Clamp(duration.TotalMilliseconds, 1, int.MaxValue));
+        Signal.Wake();
+    }
+
     private void Loop()
     {
         Pinned = Core < 0 || ThreadAffinity.TryPinCurrentThread(Core);
@@ -155,6 +163,10 @@ public abstract class DataPlaneWorker
                 finally
                 {
                     Interlocked.Increment(ref _epoch);
+                }
+                if (Volatile.Read(ref _stallMilliseconds) != 0)
+                {
+                    Thread.Sleep(Interlocked.Exchange(ref _stallMilliseconds, 0));
                 }
                 Volatile.Write(ref _heartbeat, _heartbeat + 1);
                 if ((_heartbeat & 1023) == 0)

@@ -185,6 +185,36 @@ public sealed class SupervisionTests(ITestOutputHelper output) : ControlPlaneTes
     }
 
     [Fact]
+    public void A_thread_whose_heartbeat_stops_is_reported_hung_once_and_recovers()
+    {
+        var router = StartRouter(TestConfigs.TwoInterfaces(faultInjection: true));
+        try
+        {
+            var worker = router.DataPlane.FindWorker("ppe1")!;
+            WorkerHealth Ppe1() => router.Ask<DataPlaneHealth>(router.Supervisor, GetDataPlaneHealth.Instance).Workers.Single(w => w.Name == "ppe1");
+            Assert.Equal(0, Ppe1().Hangs);
+
+            // Silent for 3.5 s: longer than the 2 s the supervisor allows a heartbeat to stand still.
+            worker.InjectStall(TimeSpan.FromSeconds(3.5));
+
+            AwaitAssert(() => Assert.Equal(1, Ppe1().Hangs), Long, TimeSpan.FromMilliseconds(100));
+            var beat = worker.Heartbeat;
+            AwaitAssert(() => Assert.True(worker.Heartbeat > beat + 10, "the heartbeat did not move again"), Long, TimeSpan.FromMilliseconds(100));
+            var health = Ppe1();
+            Assert.Equal(1, health.Hangs);
+            Assert.Equal("Running", health.State);
+            Assert.Equal(0, health.Restarts);
+            Assert.All(router.DataPlane.Workers.Where(w => w.Name != "ppe1"), w =>
+                Assert.Equal(0, router.Ask<DataPlaneHealth>(router.Supervisor, GetDataPlaneHealth.Instance).Workers.Single(h => h.Name == w.Name).Hangs));
+        }
+        finally
+        {
+            router.Stop();
+            router.Dispose();
+        }
+    }
+
+    [Fact]
     public void Fault_injection_is_refused_when_disabled_and_nothing_crashes()
     {
         using var router = StartRouter(TestConfigs.TwoInterfaces(faultInjection: false));
