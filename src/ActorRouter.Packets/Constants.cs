@@ -23,6 +23,7 @@ public static class IcmpTypes
 {
     public const byte EchoReply = 0;
     public const byte DestinationUnreachable = 3;
+    public const byte SourceQuench = 4;
     public const byte Redirect = 5;
     public const byte EchoRequest = 8;
     public const byte TimeExceeded = 11;

@@ -23,10 +23,6 @@ namespace ActorRouter.DataPlane.Forwarding;
 /// </summary>
 public sealed unsafe class Ipv4FeaturePath
 {
-    public const ushort EtherTypeIpv4 = 0x0800;
-    public const ushort EtherTypeArp = 0x0806;
-    public const ushort EtherTypeVlan = 0x8100;
-    public const ushort EtherTypeIpv6 = 0x86DD;
     private const int EthernetHeaderLength = 14;
     private const int IcmpErrorHeaders = 20 + 8;
     /// <summary>RFC 1812 §4.3.2.3: an ICMP error carries as much of the original as fits in 576 bytes.</summary>
@@ -114,7 +110,7 @@ public sealed unsafe class Ipv4FeaturePath
             }
             int l3 = EthernetHeaderLength;
             var etherType = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(frame + 12, 2));
-            if (etherType == EtherTypeVlan)
+            if (etherType == EtherTypes.Vlan)
             {
                 if (length < EthernetHeaderLength + 4)
                 {
@@ -124,15 +120,15 @@ public sealed unsafe class Ipv4FeaturePath
                 l3 += 4;
                 etherType = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(frame + 16, 2));
             }
-            if (etherType != EtherTypeIpv4)
+            if (etherType != EtherTypes.Ipv4)
             {
-                if (etherType == EtherTypeArp)
+                if (etherType == EtherTypes.Arp)
                 {
                     Punt(buffer, rx, PuntReason.Arp, 0);
                 }
                 else
                 {
-                    Drop(buffer, rx, etherType == EtherTypeIpv6 ? DropReason.Ipv6Unsupported : DropReason.UnknownEtherType);
+                    Drop(buffer, rx, etherType == EtherTypes.Ipv6 ? DropReason.Ipv6Unsupported : DropReason.UnknownEtherType);
                 }
                 continue;
             }
@@ -239,7 +235,7 @@ public sealed unsafe class Ipv4FeaturePath
                     Drop(buffer, rx, DropReason.NotForUs);
                     continue;
                 }
-                SendIcmpError(buffer, ref meta, l3, IcmpType.DestinationUnreachable, 0, 0, tables, interfaces, output, ref written, false);
+                SendIcmpError(buffer, ref meta, l3, IcmpTypes.DestinationUnreachable, IcmpCodes.NetUnreachable, 0, tables, interfaces, output, ref written);
                 Drop(buffer, rx, DropReason.NoRoute);
                 continue;
             }
@@ -257,7 +253,7 @@ public sealed unsafe class Ipv4FeaturePath
             }
             if (ip[8] <= 1)
             {
-                SendIcmpError(buffer, ref meta, l3, IcmpType.TimeExceeded, 0, 0, tables, interfaces, output, ref written, false);
+                SendIcmpError(buffer, ref meta, l3, IcmpTypes.TimeExceeded, IcmpCodes.TtlExceededInTransit, 0, tables, interfaces, output, ref written);
                 Drop(buffer, rx, DropReason.TtlExpired);
                 continue;
             }
@@ -292,7 +288,7 @@ public sealed unsafe class Ipv4FeaturePath
             {
                 if ((ip[6] & 0x40) != 0)
                 {
-                    SendIcmpError(buffer, ref meta, l3, IcmpType.DestinationUnreachable, 4, (ushort)mtu, tables, interfaces, output, ref written, false);
+                    SendIcmpError(buffer, ref meta, l3, IcmpTypes.DestinationUnreachable, IcmpCodes.FragmentationNeeded, (ushort)mtu, tables, interfaces, output, ref written);
                     Drop(buffer, rx, DropReason.FragmentationNeeded);
                     continue;
                 }
@@ -373,13 +369,14 @@ public sealed unsafe class Ipv4FeaturePath
     /// buffer is left to the caller.
     /// </summary>
     private void SendIcmpError(uint buffer, ref PacketMeta meta, int l3, byte type, byte code, ushort nextHopMtu,
-        ForwardingTables tables, UidbTable interfaces, Span<uint> output, ref int written, bool l2Group)
+        ForwardingTables tables, UidbTable interfaces, Span<uint> output, ref int written)
     {
         var frame = _gpm.BufferPointer(buffer) + meta.Offset;
         var ip = frame + l3;
         var headerLength = (ip[0] & 0xF) << 2;
         var fragmentOffset = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(ip + 6, 2)) & 0x1FFF;
-        if (l2Group || fragmentOffset != 0 || (ip[9] == 1 && IsIcmpError(ip + headerLength, meta.Length - l3 - headerLength)))
+        // Link-layer broadcasts and multicasts never get here: they were dropped or punted before.
+        if (fragmentOffset != 0 || (ip[9] == 1 && IsIcmpError(ip + headerLength, meta.Length - l3 - headerLength)))
         {
             _counters.IcmpErrorsSuppressed++;
             return;
@@ -464,8 +461,8 @@ public sealed unsafe class Ipv4FeaturePath
             return false;
         }
         var type = icmp[0];
-        return type is IcmpType.DestinationUnreachable or IcmpType.SourceQuench or IcmpType.Redirect
-            or IcmpType.TimeExceeded or IcmpType.ParameterProblem;
+        return type is IcmpTypes.DestinationUnreachable or IcmpTypes.SourceQuench or IcmpTypes.Redirect
+            or IcmpTypes.TimeExceeded or IcmpTypes.ParameterProblem;
     }
 
     /// <summary>
@@ -620,18 +617,6 @@ public sealed unsafe class Ipv4FeaturePath
         BinaryPrimitives.WriteUInt16BigEndian(span[4..], (ushort)destination);
         BinaryPrimitives.WriteUInt32BigEndian(span[6..], (uint)(source >> 16));
         BinaryPrimitives.WriteUInt16BigEndian(span[10..], (ushort)source);
-        BinaryPrimitives.WriteUInt16BigEndian(span[12..], EtherTypeIpv4);
+        BinaryPrimitives.WriteUInt16BigEndian(span[12..], EtherTypes.Ipv4);
     }
-}
-
-/// <summary>ICMPv4 types the feature path generates or inspects.</summary>
-public static class IcmpType
-{
-    public const byte EchoReply = 0;
-    public const byte DestinationUnreachable = 3;
-    public const byte SourceQuench = 4;
-    public const byte Redirect = 5;
-    public const byte EchoRequest = 8;
-    public const byte TimeExceeded = 11;
-    public const byte ParameterProblem = 12;
 }
