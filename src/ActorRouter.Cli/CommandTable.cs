@@ -46,6 +46,7 @@ public static class CommandTable
         new("interface NAME mtu N", "set an interface's IP MTU (68..9000)", a => new SetMtuRequest(a[0], Number(a[1], "mtu"))),
         new("interface NAME service-policy output POLICY", "attach a configured policy map to an interface's output (QoS)", a => new SetServicePolicyRequest(a[0], a[1])),
         new("interface NAME no service-policy output", "remove an interface's output policy (back to one FIFO)", a => new SetServicePolicyRequest(a[0], null)),
+        new("qos define FILE", "define or replace class maps and policy maps from a HOCON file (the body of actorrouter.qos)", a => new DefineQosRequest(a[0], ReadFile(a[0]))),
         new("ip route PREFIX NEXT-HOP", "add a static route (A.B.C.D/LEN A.B.C.D)", a => new AddRouteRequest(a[0], a[1])),
         new("ip route ADDRESS MASK NEXT-HOP", "add a static route (A.B.C.D MASK A.B.C.D)", a => new AddRouteRequest(a[0] + " " + a[1], a[2])),
         new("no ip route PREFIX NEXT-HOP", "remove a static route", a => new RemoveRouteRequest(a[0], a[1])),
@@ -54,6 +55,18 @@ public static class CommandTable
         new("write memory [PATH]", "save the running configuration to the file the router started from (or PATH)", a => new WriteMemoryRequest(a.Count > 0 ? a[0] : null)),
         new("debug fault TARGET", "crash a data-plane thread (rx, ppe0, hqf) or actor (fman, ...); needs fault-injection.enabled", a => new DebugFaultRequest(a[0])),
     ];
+
+    private static string ReadFile(string path)
+    {
+        try
+        {
+            return File.ReadAllText(path);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read {path}: {e.Message}");
+        }
+    }
 
     private static int Number(string text, string what) =>
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)

@@ -20,6 +20,13 @@ public sealed record ShowIpArpRequest : IArctlRequest;
 /// <summary><c>interface NAME service-policy output POLICY</c>, or with a null policy <c>no service-policy output</c>.</summary>
 public sealed record SetServicePolicyRequest(string Interface, string? PolicyName) : IArctlRequest;
 
+/// <summary>
+/// <c>qos define FILE</c>: class maps and policy maps in HOCON (the body of <c>actorrouter.qos</c>, as in the
+/// configuration file), read by arctl and sent as text; the router defines or replaces each map.
+/// </summary>
+/// <param name="Source">Where the text came from, for error messages.</param>
+public sealed record DefineQosRequest(string Source, string Hocon) : IArctlRequest;
+
 /// <summary><c>show policy-map interface NAME</c>: the interface's output service policy and its per-class counters.</summary>
 public sealed record ShowPolicyMapRequest(string Interface) : IArctlRequest;
 

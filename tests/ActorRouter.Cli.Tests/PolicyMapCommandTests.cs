@@ -100,4 +100,51 @@ public sealed class PolicyMapCommandTests
         Assert.True(detach.ExitCode == 0, detach.ToString());
         Assert.Contains("  no output service policy", (await router.ArctlAsync("show", "policy-map", "interface", "gi1")).Lines);
     }
+
+    [Fact]
+    public async Task Qos_define_adds_maps_with_the_loaders_validation_and_a_bad_file_changes_nothing()
+    {
+        await using var router = await InProcessRouter.StartAsync(WithPolicy());
+        var good = Path.Combine(Path.GetTempPath(), $"arctl-qos-{Guid.NewGuid():N}.conf");
+        var bad = Path.Combine(Path.GetTempPath(), $"arctl-qos-bad-{Guid.NewGuid():N}.conf");
+        File.WriteAllText(good, """
+            class-maps = [ { name = "SIMULATED", match = all, protocol = udp, destination-ports = "50000-50000" },
+                           { name = "PINGS", match = any, protocol = icmp } ]
+            policy-maps = [
+              { name = "EDGE", classes = [ { class = "SIMULATED", bandwidth-percent = 60 }, { class = "class-default", bandwidth-percent = 40 } ] },
+              { name = "SLOW", shape = { average = 2000000, burst = 3000 }, classes = [ { class = "PINGS", priority = { rate = 64000, burst = 1500 } } ] }
+            ]
+            """);
+        File.WriteAllText(bad, """
+            class-maps = [ { name = "PINGS", match = any, protocol = icmp } ]
+            policy-maps = [ { name = "BROKEN", classes = [ { class = "NOSUCH", bandwidth-percent = 10 } ] } ]
+            """);
+        try
+        {
+            var before = (await router.ArctlAsync("show", "running-config")).Stdout;
+            var refused = await router.ArctlAsync("qos", "define", bad);
+            Assert.Equal(1, refused.ExitCode);
+            Assert.Contains("NOSUCH", refused.Stdout + refused.Stderr);
+            Assert.Equal(before, (await router.ArctlAsync("show", "running-config")).Stdout);
+
+            var defined = await router.ArctlAsync("qos", "define", good);
+            Assert.True(defined.ExitCode == 0, defined.ToString());
+            // PINGS and SLOW are new; EDGE loses its shaper, so it is redefined too.
+            Assert.Contains("3 map(s) defined", defined.Stdout);
+            var attach = await router.ArctlAsync("interface", "gi1", "service-policy", "output", "SLOW");
+            Assert.True(attach.ExitCode == 0, attach.ToString());
+            var status = await router.ArctlAsync("show", "policy-map", "interface", "gi1");
+            Assert.Contains("  Service-policy output: SLOW", status.Lines);
+            Assert.Contains("    Class-map: PINGS (match-any)", status.Lines);
+            Assert.Contains("name = \"SLOW\"", (await router.ArctlAsync("show", "running-config")).Stdout);
+
+            var missing = await router.ArctlAsync("qos", "define", "/nonexistent/qos.conf");
+            Assert.Equal(2, missing.ExitCode);
+        }
+        finally
+        {
+            File.Delete(good);
+            File.Delete(bad);
+        }
+    }
 }

@@ -81,6 +81,7 @@ public sealed class CommandGatewayActor : ReceiveActor
         SetIpAddressRequest m => SetAddressAsync(m),
         SetMtuRequest m => SetMtuAsync(m),
         SetServicePolicyRequest m => SetServicePolicyAsync(m),
+        DefineQosRequest m => DefineQosAsync(m),
         AddRouteRequest m => AddRouteAsync(m),
         RemoveRouteRequest m => RemoveRouteAsync(m),
         ClearCountersRequest m => ClearCountersAsync(m),
@@ -297,6 +298,48 @@ public sealed class CommandGatewayActor : ReceiveActor
         return await ChangeAsync(fman, m.PolicyName is null
             ? new DetachServicePolicy(itf.Name)
             : new AttachServicePolicy(itf.Name, m.PolicyName));
+    }
+
+    /// <summary>
+    /// Validates the maps exactly as the loader would, by loading the running configuration with the
+    /// given maps in place of its own; then has FMAN define the class maps before the policy maps that
+    /// use them. A file with any error changes nothing.
+    /// </summary>
+    private async Task<object> DefineQosAsync(DefineQosRequest m)
+    {
+        var fman = (await ActorsAsync()).Fman;
+        var running = await fman.Ask<RunningConfig>(GetRunningConfig.Instance, AnswerTimeout);
+        var merged = running.Text + "\nactorrouter.qos {\n" + m.Hocon + "\n}\n";
+        if (!RouterConfigLoader.TryLoadString(merged, m.Source, out var config, out var errors))
+        {
+            return new CommandRefused(string.Join("\n", errors.Select(e => e.ToString())));
+        }
+        var defined = 0;
+        foreach (var classMap in config!.Qos.ClassMaps)
+        {
+            if (running.Config.Qos.ClassMaps.Contains(classMap))
+            {
+                continue;
+            }
+            if (await ChangeAsync(fman, new DefineClassMap(classMap)) is CommandRefused refused)
+            {
+                return refused;
+            }
+            defined++;
+        }
+        foreach (var policyMap in config.Qos.PolicyMaps)
+        {
+            if (running.Config.Qos.PolicyMaps.Contains(policyMap))
+            {
+                continue;
+            }
+            if (await ChangeAsync(fman, new DefinePolicyMap(policyMap)) is CommandRefused refused)
+            {
+                return refused;
+            }
+            defined++;
+        }
+        return new CommandDone(defined == 0 ? "no class map or policy map changed" : $"{defined} map(s) defined from {m.Source}");
     }
 
     private async Task<object> AddRouteAsync(AddRouteRequest m)
