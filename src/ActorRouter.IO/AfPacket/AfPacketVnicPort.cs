@@ -36,9 +36,12 @@ namespace ActorRouter.IO.AfPacket;
 /// its slot and every slot after it: the ring fills and the kernel drops all traffic on the
 /// interface (head-of-line blocking). The only way out is to copy such frames into GPM
 /// buffers before holding them — paying the same copy later, plus a return path for releases
-/// from other threads to the Rx thread. Against a per-frame cost of roughly 12–30 ns for small
-/// frames (about 1–3 % of a core at 1 Mpps) and about 120 ns for full-size ones (about 10 % of a
-/// core at 10 GbE line rate, 0.8 Mpps), that is not worth it.
+/// from other threads to the Rx thread. What copy-out costs is real but bounded: roughly
+/// 12–30 ns per small frame (1–3 % of a core at 1 Mpps; next to the PPE's ~29 ns per packet in
+/// the <c>ppe</c> benchmark it is not small, but the same machine's veth/AF_PACKET path carries
+/// only ~0.5 Mpps, ~2 µs of kernel work per frame) and about 120 ns per full-size frame (about
+/// 10 % of a core at 10 GbE line rate, 0.8 Mpps). Not an overwhelming case for giving up a
+/// contract that lets frames be held anywhere for any time.
 /// </para>
 /// </remarks>
 public sealed unsafe class AfPacketVnicPort : IVnicPort
