@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define ARN_EXPORT __attribute__((visibility("default")))
-#define ARN_ABI_VERSION 2
+#define ARN_ABI_VERSION 3
 
 /* Library version packed as (major << 16) | (minor << 8) | patch. */
 ARN_EXPORT uint32_t arn_version(void);
@@ -21,7 +21,7 @@ ARN_EXPORT uint32_t arn_abi_version(void);
 /* ---- AF_PACKET ports ------------------------------------------------------
  * A port is one AF_PACKET socket bound to one interface, with an RX ring and
  * a TX ring in a single mmap, netmap style. One thread drives the RX side
- * (rx_burst, rx_pending, rx_discard), one thread the TX side (tx_room,
+ * (rx_burst, rx_pending, rx_discard, rx_peek, rx_release), one thread the TX side (tx_room,
  * tx_burst, tx_flush); the two may differ. The remaining calls may come from
  * any thread. */
 
@@ -57,6 +57,23 @@ ARN_EXPORT int arn_port_rx_pending(arn_port *port);
 
 /* RX: throws away up to max waiting frames; returns how many. */
 ARN_EXPORT int arn_port_rx_discard(arn_port *port, uint32_t max);
+
+/* RX, zero-copy: lends up to max waiting frames where they lie in the RX ring,
+ * after those already lent: frames[i] points into the ring, lens[i] is its
+ * length; returns how many were lent. The slots stay the caller's (the kernel
+ * cannot reuse them, and fills no others once the ring is full) until
+ * arn_port_rx_release gives them back, so a frame pointer is valid only until
+ * then. Frames are presented as rx_burst presents its copies (802.1Q tag put
+ * back, offloaded checksum completed, both in the ring); a frame rx_burst
+ * would drop (truncated) is lent with lens[i] = 0 and must be released too.
+ * In throughput mode (V3) a block goes back to the kernel only when all its
+ * frames are released. While frames are lent, rx_burst and rx_discard fail
+ * with -EBUSY. */
+ARN_EXPORT int arn_port_rx_peek(arn_port *port, const uint8_t **frames, uint16_t *lens, uint32_t max);
+
+/* RX, zero-copy: gives the n oldest lent frames' slots back to the kernel
+ * (at most as many as are lent); returns how many were released. */
+ARN_EXPORT int arn_port_rx_release(arn_port *port, uint32_t n);
 
 /* RX: frames dropped so far because they did not fit the caller's buffer. */
 ARN_EXPORT uint64_t arn_port_rx_oversize(arn_port *port);

@@ -1,7 +1,9 @@
 /* AF_PACKET ports: one socket per interface with an RX ring and a TX ring in
  * one mmap (the TX ring starts where the RX ring ends). Frames are copied out
  * of the RX ring into the caller's buffers and into the TX ring from the
- * caller's buffers, so ring slots go back to the kernel at once. */
+ * caller's buffers, so ring slots go back to the kernel at once. The
+ * zero-copy RX pair (rx_peek/rx_release) is the exception: it lends frames in
+ * their slots and the slots stay the caller's until released, in ring order. */
 #include "actorrouter_native.h"
 
 #include <errno.h>
@@ -49,6 +51,16 @@ struct arn_port {
     uint32_t rx_block;          /* V3: block being read (or next to read) */
     uint32_t rx_block_left;     /* V3: frames not yet read in the open block */
     struct tpacket3_hdr *rx_next; /* V3: next frame in the open block */
+
+    /* Zero-copy RX: frames peeked and not yet released, oldest first. V2: they
+     * are the rx_held slots from rx_head on (rx_head is the oldest held).
+     * V3: they start in block rx_release_block, of which rx_released frames are
+     * already released; rx_blocks_passed blocks (from rx_release_block on) were
+     * read to the end by the peek cursor but not yet given back. */
+    uint32_t rx_held;
+    uint32_t rx_release_block;
+    uint32_t rx_released;
+    uint32_t rx_blocks_passed;
 
     /* TX: frame slots; head = next slot to fill, tail = oldest slot not yet
      * seen back as available. head - tail = slots in use. */
@@ -400,19 +412,40 @@ void arn_port_close(arn_port *port)
     free(port);
 }
 
-/* V3: the next frame, opening the next block when the current one is used up
- * and handing used-up blocks back to the kernel. NULL when nothing waits. */
-static struct tpacket3_hdr *rx_v3_next(arn_port *p)
+/* V3: the read cursor leaves a block it has read to the end. Without hold the
+ * block goes back to the kernel now; with hold (zero-copy) it stays the
+ * caller's until its frames are released. */
+static void rx_v3_leave_block(arn_port *p, int hold)
+{
+    if (hold) {
+        p->rx_blocks_passed++;
+    } else {
+        store_status(&rx_v3_block(p, p->rx_block)->hdr.bh1.block_status, TP_STATUS_KERNEL);
+    }
+    p->rx_next = NULL;
+    p->rx_block = (p->rx_block + 1) % p->rx_block_nr;
+    if (!hold) {
+        /* Nothing is held on the copy-out path: the release point follows the cursor. */
+        p->rx_release_block = p->rx_block;
+        p->rx_released = 0;
+    }
+}
+
+/* V3: the next frame, opening the next block when the current one is used up.
+ * NULL when nothing waits, or (hold) when every block is held by the caller. */
+static struct tpacket3_hdr *rx_v3_next(arn_port *p, int hold)
 {
     while (p->rx_block_left == 0) {
-        struct tpacket_block_desc *block = rx_v3_block(p, p->rx_block);
+        struct tpacket_block_desc *block;
         if (p->rx_next != NULL) {
-            /* The open block is used up: give it back and move on. */
-            store_status(&block->hdr.bh1.block_status, TP_STATUS_KERNEL);
-            p->rx_next = NULL;
-            p->rx_block = (p->rx_block + 1) % p->rx_block_nr;
-            block = rx_v3_block(p, p->rx_block);
+            rx_v3_leave_block(p, hold); /* an open block without frames */
         }
+        if (p->rx_blocks_passed == p->rx_block_nr) {
+            /* The cursor has come round to the oldest held block: its USER
+             * status is the caller's hold, not new frames. */
+            return NULL;
+        }
+        block = rx_v3_block(p, p->rx_block);
         if ((load_status(&block->hdr.bh1.block_status) & TP_STATUS_USER) == 0) {
             return NULL;
         }
@@ -422,7 +455,7 @@ static struct tpacket3_hdr *rx_v3_next(arn_port *p)
     return p->rx_next;
 }
 
-static void rx_v3_advance(arn_port *p)
+static void rx_v3_advance(arn_port *p, int hold)
 {
     struct tpacket3_hdr *frame = p->rx_next;
     p->rx_block_left--;
@@ -430,10 +463,28 @@ static void rx_v3_advance(arn_port *p)
         p->rx_next = (struct tpacket3_hdr *)(void *)((uint8_t *)frame + frame->tp_next_offset);
         return;
     }
-    /* Last frame of the block: return the block now rather than at the next call. */
-    store_status(&rx_v3_block(p, p->rx_block)->hdr.bh1.block_status, TP_STATUS_KERNEL);
-    p->rx_next = NULL;
-    p->rx_block = (p->rx_block + 1) % p->rx_block_nr;
+    /* Last frame of the block: leave it now rather than at the next call. */
+    rx_v3_leave_block(p, hold);
+}
+
+/* V3: releases the n oldest held frames, giving back every passed block whose
+ * frames are all released (also blocks passed without frames, with n = 0). */
+static void rx_v3_release(arn_port *p, uint32_t n)
+{
+    while (p->rx_blocks_passed != 0) {
+        struct tpacket_block_desc *block = rx_v3_block(p, p->rx_release_block);
+        uint32_t unreleased = block->hdr.bh1.num_pkts - p->rx_released;
+        if (n < unreleased) {
+            break;
+        }
+        n -= unreleased;
+        store_status(&block->hdr.bh1.block_status, TP_STATUS_KERNEL);
+        p->rx_release_block = (p->rx_release_block + 1) % p->rx_block_nr;
+        p->rx_released = 0;
+        p->rx_blocks_passed--;
+    }
+    /* The rest lie in the oldest held block: the passed one, or the one open under the cursor. */
+    p->rx_released += n;
 }
 
 int arn_port_rx_burst(arn_port *port, uint8_t **bufs, uint16_t *lens, uint32_t max, uint32_t buf_capacity)
@@ -442,9 +493,13 @@ int arn_port_rx_burst(arn_port *port, uint8_t **bufs, uint16_t *lens, uint32_t m
     if (port == NULL) {
         return -EBADF;
     }
+    if (port->rx_held != 0) {
+        return -EBUSY; /* copying would skip the frames lent out by rx_peek */
+    }
     if (port->mode == ARN_MODE_THROUGHPUT) {
+        rx_v3_release(port, 0); /* blocks passed by rx_peek without frames */
         struct tpacket3_hdr *frame;
-        while (filled < max && (frame = rx_v3_next(port)) != NULL) {
+        while (filled < max && (frame = rx_v3_next(port, 0)) != NULL) {
             if (copy_frame_out((const uint8_t *)frame + frame->tp_mac, frame->tp_snaplen, frame->tp_len,
                                frame->tp_status, (uint16_t)frame->hv1.tp_vlan_tci,
                                frame->hv1.tp_vlan_tpid, bufs[filled], buf_capacity, &lens[filled])) {
@@ -452,7 +507,7 @@ int arn_port_rx_burst(arn_port *port, uint8_t **bufs, uint16_t *lens, uint32_t m
             } else {
                 port->rx_oversize++;
             }
-            rx_v3_advance(port);
+            rx_v3_advance(port, 0);
         }
         return (int)filled;
     }
@@ -481,9 +536,111 @@ int arn_port_rx_pending(arn_port *port)
         return 0;
     }
     if (port->mode == ARN_MODE_THROUGHPUT) {
-        return rx_v3_next(port) != NULL;
+        /* Looking must not give back blocks that hold lent frames. */
+        return rx_v3_next(port, port->rx_held != 0 || port->rx_blocks_passed != 0) != NULL;
     }
-    return (load_status(&rx_v2_slot(port, port->rx_head)->tp_status) & TP_STATUS_USER) != 0;
+    if (port->rx_held == port->rx_frame_nr) {
+        return 0;
+    }
+    return (load_status(&rx_v2_slot(port, (port->rx_head + port->rx_held) % port->rx_frame_nr)->tp_status) &
+            TP_STATUS_USER) != 0;
+}
+
+/* Presents a received frame where it lies in its slot, as copy_frame_out
+ * would present its copy: an 802.1Q tag the kernel took off is put back by
+ * moving the MAC addresses 4 bytes down, into the gap the kernel leaves
+ * between the sockaddr_ll after the ring header and the frame (at least 14
+ * bytes for Ethernet: it aligns the network header to 16 bytes). Returns the
+ * frame's start and sets *len_out, or sets *len_out = 0 for a frame that
+ * cannot be presented (truncated, or no room for the tag). */
+static const uint8_t *present_in_place(uint8_t *slot, uint32_t ring_header_len, uint32_t mac_offset,
+                                       uint32_t snaplen, uint32_t wire_len, uint32_t status,
+                                       uint16_t tci, uint16_t tpid, uint16_t *len_out)
+{
+    uint8_t *data = slot + mac_offset;
+    int tagged = (status & TP_STATUS_VLAN_VALID) != 0 && snaplen >= MAC_ADDRS_LEN;
+    uint32_t total = snaplen + (tagged ? VLAN_TAG_LEN : 0u);
+    uint32_t reserved = TPACKET_ALIGN(ring_header_len) + (uint32_t)sizeof(struct sockaddr_ll);
+    *len_out = 0;
+    if (snaplen < wire_len || total > UINT16_MAX || (tagged && mac_offset < reserved + VLAN_TAG_LEN)) {
+        return data;
+    }
+    if (tagged) {
+        uint16_t tag_tpid = (status & TP_STATUS_VLAN_TPID_VALID) ? tpid : ETH_P_8021Q;
+        data -= VLAN_TAG_LEN;
+        memmove(data, data + VLAN_TAG_LEN, MAC_ADDRS_LEN);
+        data[12] = (uint8_t)(tag_tpid >> 8);
+        data[13] = (uint8_t)tag_tpid;
+        data[14] = (uint8_t)(tci >> 8);
+        data[15] = (uint8_t)tci;
+    }
+    if (status & TP_STATUS_CSUMNOTREADY) {
+        complete_l4_checksum(data, total);
+    }
+    *len_out = (uint16_t)total;
+    return data;
+}
+
+int arn_port_rx_peek(arn_port *port, const uint8_t **frames, uint16_t *lens, uint32_t max)
+{
+    uint32_t lent = 0;
+    if (port == NULL) {
+        return -EBADF;
+    }
+    if (port->mode == ARN_MODE_THROUGHPUT) {
+        struct tpacket3_hdr *frame;
+        rx_v3_release(port, 0);
+        while (lent < max && (frame = rx_v3_next(port, 1)) != NULL) {
+            frames[lent] = present_in_place((uint8_t *)frame, sizeof(struct tpacket3_hdr), frame->tp_mac,
+                                            frame->tp_snaplen, frame->tp_len, frame->tp_status,
+                                            (uint16_t)frame->hv1.tp_vlan_tci, frame->hv1.tp_vlan_tpid,
+                                            &lens[lent]);
+            rx_v3_advance(port, 1);
+            port->rx_held++;
+            lent++;
+        }
+        return (int)lent;
+    }
+    while (lent < max && port->rx_held < port->rx_frame_nr) {
+        uint32_t slot = port->rx_head + port->rx_held;
+        struct tpacket2_hdr *frame;
+        uint32_t status;
+        if (slot >= port->rx_frame_nr) {
+            slot -= port->rx_frame_nr;
+        }
+        frame = rx_v2_slot(port, slot);
+        status = load_status(&frame->tp_status);
+        if ((status & TP_STATUS_USER) == 0) {
+            break;
+        }
+        frames[lent] = present_in_place((uint8_t *)frame, sizeof(struct tpacket2_hdr), frame->tp_mac,
+                                        frame->tp_snaplen, frame->tp_len, status, frame->tp_vlan_tci,
+                                        frame->tp_vlan_tpid, &lens[lent]);
+        port->rx_held++;
+        lent++;
+    }
+    return (int)lent;
+}
+
+int arn_port_rx_release(arn_port *port, uint32_t n)
+{
+    uint32_t i;
+    if (port == NULL) {
+        return -EBADF;
+    }
+    if (n > port->rx_held) {
+        n = port->rx_held;
+    }
+    port->rx_held -= n;
+    if (port->mode == ARN_MODE_THROUGHPUT) {
+        rx_v3_release(port, n);
+        return (int)n;
+    }
+    for (i = 0; i < n; i++) {
+        store_status(&rx_v2_slot(port, port->rx_head)->tp_status, TP_STATUS_KERNEL);
+        port->rx_head = port->rx_head + 1 == port->rx_frame_nr ? 0 : port->rx_head + 1;
+    }
+    return (int)n;
 }
 
 int arn_port_rx_discard(arn_port *port, uint32_t max)
@@ -492,9 +649,13 @@ int arn_port_rx_discard(arn_port *port, uint32_t max)
     if (port == NULL) {
         return -EBADF;
     }
+    if (port->rx_held != 0) {
+        return -EBUSY;
+    }
     if (port->mode == ARN_MODE_THROUGHPUT) {
-        while (dropped < max && rx_v3_next(port) != NULL) {
-            rx_v3_advance(port);
+        rx_v3_release(port, 0);
+        while (dropped < max && rx_v3_next(port, 0) != NULL) {
+            rx_v3_advance(port, 0);
             dropped++;
         }
         return (int)dropped;

@@ -16,6 +16,33 @@ namespace ActorRouter.IO.AfPacket;
 /// <see cref="PollFd"/> instead, through an <see cref="AfPacketPoller"/> that also watches an
 /// eventfd for stop and command wake-ups. TX slots come back as the driver completes them;
 /// <see cref="TxRoom"/> and <see cref="Flush"/> reclaim them.
+/// <para>
+/// Receive stays copy-out, by decision. The shim also offers zero-copy receive
+/// (arn_port_rx_peek / arn_port_rx_release: frames lent in their ring slots), and the two were
+/// measured against each other (<c>dotnet run -c Release --project tests/ActorRouter.Benchmarks --
+/// afpacket-rx</c>: pre-filled veth rings, bursts of 32, IPv4 destination read after receive;
+/// medians of two runs on a shared 2-core machine, ns/frame, copy-out vs zero-copy):
+/// throughput mode (V3) 64 B 22–26 vs 10–12, 1514 B 142–148 vs 27–28; latency mode (V2)
+/// 64 B 46–56 vs 17–22, 1514 B 144–150 vs 20–24. So copy-out costs about 12–14 ns per small
+/// frame in V3 (28–34 ns in V2) and about 115–125 ns per full-size frame: the memcpy into a
+/// GPM buffer that is not hot in cache, plus setting its metadata.
+/// </para>
+/// <para>
+/// That saving is not on offer to the data plane. The <see cref="IVnicPort"/> contract hands
+/// frames over in GPM buffers, which travel to PPE threads, wait in HQF queues, get punted to
+/// the control plane — held for arbitrary times and freed out of order, on other threads. Ring
+/// slots go back to the kernel only in ring order (V2: from the head; V3: a whole block once
+/// all its frames are done), so one frame held in a congested HQF class or punted would pin
+/// its slot and every slot after it: the ring fills and the kernel drops all traffic on the
+/// interface (head-of-line blocking). The only way out is to copy such frames into GPM
+/// buffers before holding them — paying the same copy later, plus a return path for releases
+/// from other threads to the Rx thread. What copy-out costs is real but bounded: roughly
+/// 12–30 ns per small frame (1–3 % of a core at 1 Mpps; next to the PPE's ~29 ns per packet in
+/// the <c>ppe</c> benchmark it is not small, but the same machine's veth/AF_PACKET path carries
+/// only ~0.5 Mpps, ~2 µs of kernel work per frame) and about 120 ns per full-size frame (about
+/// 10 % of a core at 10 GbE line rate, 0.8 Mpps). Not an overwhelming case for giving up a
+/// contract that lets frames be held anywhere for any time.
+/// </para>
 /// </remarks>
 public sealed unsafe class AfPacketVnicPort : IVnicPort
 {

@@ -8,7 +8,7 @@ public static unsafe partial class NativeShim
     public const string LibraryName = "actorrouter_native";
 
     /// <summary>The ABI number this assembly was written against; must equal <see cref="AbiVersion"/>.</summary>
-    public const uint ExpectedAbiVersion = 2;
+    public const uint ExpectedAbiVersion = 3;
 
     [LibraryImport(LibraryName, EntryPoint = "arn_version")]
     private static partial uint NativeVersion();
@@ -53,6 +53,14 @@ public static unsafe partial class NativeShim
 
     [LibraryImport(LibraryName, EntryPoint = "arn_port_rx_burst")]
     public static partial int PortRxBurst(nint port, byte** buffers, ushort* lengths, uint max, uint bufferCapacity);
+
+    /// <summary>Lends waiting frames in their RX ring slots (pointers valid until released); see arn_port_rx_peek.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_rx_peek")]
+    public static partial int PortRxPeek(nint port, byte** frames, ushort* lengths, uint max);
+
+    /// <summary>Gives the <paramref name="count"/> oldest lent RX slots back to the kernel; see arn_port_rx_release.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "arn_port_rx_release")]
+    public static partial int PortRxRelease(nint port, uint count);
 
     // A few loads from the mapped ring: too short to be worth a GC transition.
     [LibraryImport(LibraryName, EntryPoint = "arn_port_rx_pending")]
