@@ -19,7 +19,8 @@ public sealed partial class RealClientTests
 {
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(10);
 
-    private static (LabNetwork Lab, RouterProcess Router) Boot(Func<string, string>? editConfig = null, int interfaces = 3)
+    /// <summary>A fresh lab with the router booted in it (config/lab.conf, optionally edited); skips when the lab cannot be built here.</summary>
+    internal static (LabNetwork Lab, RouterProcess Router) Boot(Func<string, string>? editConfig = null, int interfaces = 3)
     {
         Skip.If(LabNetwork.Unavailable is not null, LabNetwork.Unavailable);
         var lab = LabNetwork.Create();

@@ -39,6 +39,82 @@ internal static class Tools
         return new Result(process.ExitCode, stdout.Result, stderr.Result);
     }
 
+    /// <summary>
+    /// A tool left running while the test does something else (an iperf3 server). Its PID is kept:
+    /// if it overstays, that process and nothing else is killed.
+    /// </summary>
+    public sealed class Background : IDisposable
+    {
+        private readonly Process _process;
+        private readonly Task<string> _stdout;
+        private readonly Task<string> _stderr;
+        private readonly string _command;
+
+        internal Background(Process process, string command)
+        {
+            _process = process;
+            _command = command;
+            _stdout = process.StandardOutput.ReadToEndAsync();
+            _stderr = process.StandardError.ReadToEndAsync();
+        }
+
+        public int Pid => _process.Id;
+
+        /// <summary>Waits up to <paramref name="timeout"/> for it to end by itself; kills it (only it) otherwise.</summary>
+        public Result Finish(TimeSpan timeout)
+        {
+            if (!_process.WaitForExit(timeout))
+            {
+                KillIfRunning();
+                return new Result(-1, _stdout.IsCompleted ? _stdout.Result : "", $"{_command} (PID {Pid}): killed after {timeout.TotalSeconds:0} s");
+            }
+            _process.WaitForExit();
+            return new Result(_process.ExitCode, _stdout.Result, _stderr.Result);
+        }
+
+        private void KillIfRunning()
+        {
+            try
+            {
+                if (!_process.HasExited)
+                {
+                    _process.Kill(entireProcessTree: false);
+                    _process.WaitForExit(5000);
+                }
+            }
+            catch (InvalidOperationException)
+            {
+                // Already reaped.
+            }
+        }
+
+        public void Dispose()
+        {
+            KillIfRunning();
+            _process.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// Starts a command inside <paramref name="ns"/> without waiting for it. <c>ip netns exec</c>
+    /// execs in place, so the PID kept is the tool's own.
+    /// </summary>
+    public static Background StartInNamespace(string ns, params string[] command)
+    {
+        var info = new ProcessStartInfo("ip")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "netns", "exec", ns }.Concat(command))
+        {
+            info.ArgumentList.Add(arg);
+        }
+        var process = Process.Start(info) ?? throw new InvalidOperationException($"cannot start {string.Join(' ', command)}");
+        return new Background(process, string.Join(' ', command));
+    }
+
     /// <summary>Runs a command inside network namespace <paramref name="ns"/>.</summary>
     public static Result InNamespace(string ns, TimeSpan timeout, params string[] command) =>
         Run("ip", new[] { "netns", "exec", ns }.Concat(command), timeout);
