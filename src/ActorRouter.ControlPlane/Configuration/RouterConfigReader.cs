@@ -50,6 +50,7 @@ internal static partial class RouterConfigReader
         var faultInjection = ReadFaultInjection(top.Section("fault-injection"));
         var simulation = ReadSimulation(top.Section("simulation"), interfaces);
         var platform = ReadPlatform(top.Section("platform"), errors);
+        var arp = ReadArp(top.Section("arp"), errors);
         var qos = ReadQos(top.Section("qos"), interfaces, errors);
         top.ReportUnknownKeys();
 
@@ -64,6 +65,7 @@ internal static partial class RouterConfigReader
             simulation)
         {
             Platform = platform,
+            Arp = arp,
             Qos = qos,
         };
     }

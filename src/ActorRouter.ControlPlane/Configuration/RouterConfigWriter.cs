@@ -124,6 +124,14 @@ public static partial class RouterConfigWriter
             w.Raw("poll-interval", Number((int)config.Platform.PollInterval.TotalMilliseconds) + "ms");
             w.Close();
         }
+        if (config.Arp != ArpConfig.Default)
+        {
+            w.Open("arp");
+            w.Raw("timeout", ArpDurationText(config.Arp.Timeout));
+            w.Raw("retry-interval", ArpDurationText(config.Arp.RetryInterval));
+            w.Value("max-requests", config.Arp.MaxRequests);
+            w.Close();
+        }
         WriteQos(w, config.Qos);
 
         w.Close();

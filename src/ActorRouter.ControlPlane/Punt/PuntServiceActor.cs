@@ -34,9 +34,10 @@ public sealed class PuntServiceActor : ReceiveActor
     public static Props Props(QfpDataPlane dataPlane, IActorRef fman, ArpSettings? settings = null)
         => Akka.Actor.Props.Create(() => new PuntServiceActor(dataPlane, fman, settings ?? ArpSettings.Default));
 
-    /// <summary>The supervisor child description the host registers.</summary>
+    /// <summary>The supervisor child description the host registers; without explicit settings it takes <c>actorrouter.arp</c>.</summary>
     public static ControlPlaneChild Child(ArpSettings? settings = null)
-        => new(ChildName, context => Props(context.DataPlane, context.Fman, settings));
+        => new(ChildName, context => Props(context.DataPlane, context.Fman,
+            settings ?? new ArpSettings(context.Config.Arp.Timeout, context.Config.Arp.RetryInterval, context.Config.Arp.MaxRequests)));
 
     protected override void PreStart()
     {

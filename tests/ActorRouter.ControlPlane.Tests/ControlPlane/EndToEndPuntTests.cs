@@ -131,4 +131,23 @@ public sealed class EndToEndPuntTests(ITestOutputHelper output) : ControlPlaneTe
         }, Long, TimeSpan.FromMilliseconds(100));
         Assert.Equal(HostA, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(reply.AsSpan(30)));
     }
+
+    [Fact]
+    public void The_punt_service_takes_its_arp_timings_from_the_configuration()
+    {
+        var config = TwoInterfaces(faultInjection: true) with { Arp = new ActorRouter.ControlPlane.Configuration.ArpConfig(TimeSpan.FromSeconds(2), TimeSpan.FromMilliseconds(300), 2) };
+        using var router = StartRouter(config, children: [PuntServiceActor.Child()]);
+        var b = router.Wire("mem1").B;
+
+        // B announces itself by asking for the router; the entry is learned with the configured 2 s life.
+        b.Send(PacketBuilder.ArpRequest(B, HostB, RouterGi2));
+        Assert.Equal(PacketBuilder.ArpReply(Gi2, RouterGi2, B, HostB), NextFrame(b));
+        var learned = System.Diagnostics.Stopwatch.StartNew();
+
+        // With the default 4 h nothing would be asked for hours; with 2 s the refresh comes at about 1.4 s.
+        var refresh = NextFrame(b, IsArpRequest, 8000);
+        Assert.NotNull(refresh);
+        Assert.InRange(learned.Elapsed.TotalSeconds, 1.0, 8.0);
+        Assert.Equal(PacketBuilder.Arp(B, ArpOperation.Request, Gi2, RouterGi2, MacAddress.Zero, HostB), refresh);
+    }
 }
