@@ -399,19 +399,19 @@ public sealed class CommandGatewayActor : ReceiveActor
 
     private async Task<object> ClearCountersAsync(ClearCountersRequest m)
     {
-        var fman = (await ActorsAsync()).Fman;
-        var dataPlane = await DataPlaneAsync();
+        // A change to the data plane: it goes through the QFP client, the only actor that changes it.
+        var actors = await ActorsAsync();
         if (m.Interface is null)
         {
-            dataPlane.ClearCounters();
+            await actors.QfpClient.Ask<DataPlaneCommandApplied>(new ClearDataPlaneCounters(null), AnswerTimeout);
             return new CommandDone("cleared the counters of every interface and thread");
         }
-        var (itf, refusal) = await FindInterfaceAsync(fman, m.Interface);
+        var (itf, refusal) = await FindInterfaceAsync(actors.Fman, m.Interface);
         if (itf is null)
         {
             return refusal!;
         }
-        dataPlane.ClearCounters(itf.Index);
+        await actors.QfpClient.Ask<DataPlaneCommandApplied>(new ClearDataPlaneCounters(itf.Index), AnswerTimeout);
         return new CommandDone($"cleared the counters of {itf.Name}");
     }
 

@@ -9,6 +9,9 @@ public sealed record ApplyAdminState(int Index, bool Up);
 
 public sealed record ApplyMtu(int Index, int Mtu);
 
+/// <summary>"clear counters": zeroes one interface's counters, or (null) every interface's and thread's; answered with <see cref="DataPlaneCommandApplied"/>.</summary>
+public sealed record ClearDataPlaneCounters(int? Index);
+
 /// <summary>Address 0 with prefix length 0 removes the address.</summary>
 public sealed record ApplyAddress(int Index, uint Address, int PrefixLength);
 

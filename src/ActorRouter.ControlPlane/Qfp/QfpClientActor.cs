@@ -30,6 +30,7 @@ public sealed partial class QfpClientActor : ReceiveActor
         Receive<ApplyAdminState>(m => Apply(() => _dataPlane.SetAdminState(m.Index, m.Up)));
         Receive<ApplyMtu>(m => Apply(() => _dataPlane.SetMtu(m.Index, m.Mtu)));
         Receive<ApplyAddress>(m => Apply(() => _dataPlane.SetIpv4Address(m.Index, m.Address, m.PrefixLength)));
+        Receive<ClearDataPlaneCounters>(m => Apply(() => _dataPlane.ClearCounters(m.Index)));
         Receive<PublishRoutes>(OnPublishRoutes);
         Receive<ReadInterfaceStatus>(OnReadInterfaceStatus);
         Receive<ReadUidbTable>(_ => Sender.Tell(new UidbTableSnapshot(_dataPlane.Interfaces.All
