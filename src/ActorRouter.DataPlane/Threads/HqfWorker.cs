@@ -1,3 +1,5 @@
+using ActorRouter.DataPlane.Vnic;
+using System.Diagnostics;
 using ActorRouter.DataPlane.Counters;
 using ActorRouter.DataPlane.Memory;
 using ActorRouter.DataPlane.Qos;
@@ -27,6 +29,9 @@ public sealed class HqfWorker : DataPlaneWorker
     private readonly long _clockTicksPerSecond;
     private QosPolicyTable? _adoptedQos;
     private int _nextPpe;
+    private static readonly long CarrierRecheckTicks = Stopwatch.Frequency / 1000;
+    private readonly bool[] _carrierUp;
+    private readonly long[] _carrierReadAt;
 
     internal HqfWorker(string name, int core, QfpDataPlane dataPlane, PpeChannel[] channels, SpscRing inject, GpmCache cache,
         ThreadCounters counters, int maxInterfaces, int queueLimit, int txBurst, int scratchSize)
@@ -38,6 +43,9 @@ public sealed class HqfWorker : DataPlaneWorker
         _cache = cache;
         _txBurst = txBurst;
         _queues = new EgressQueue[maxInterfaces];
+        _carrierUp = new bool[maxInterfaces];
+        _carrierReadAt = new long[maxInterfaces];
+        Array.Fill(_carrierReadAt, long.MinValue / 2);
         for (var i = 0; i < maxInterfaces; i++)
         {
             _queues[i] = new EgressQueue(queueLimit);
@@ -255,7 +263,7 @@ public sealed class HqfWorker : DataPlaneWorker
                 continue;
             }
             var port = interfaces.Ports[index];
-            if (port is null || !interfaces.Up[index] || !port.LinkUp)
+            if (port is null || !interfaces.Up[index] || !CarrierUp(index, port))
             {
                 var n = queue.Peek(_scratch);
                 for (var i = 0; i < n; i++)
@@ -294,6 +302,23 @@ public sealed class HqfWorker : DataPlaneWorker
         return worked;
     }
 
+    /// <summary>
+    /// The port's carrier, read from the driver at most once a millisecond per interface: for
+    /// AF_PACKET a read is an ioctl, too dear for every batch, and the platform's link watching turns
+    /// a lasting loss of carrier into an administratively disabled uIDB anyway. Until the next read
+    /// the driver itself drops (and counts) what is sent to a dead link.
+    /// </summary>
+    private bool CarrierUp(int index, IVnicPort port)
+    {
+        var now = Stopwatch.GetTimestamp();
+        if (now - _carrierReadAt[index] >= CarrierRecheckTicks)
+        {
+            _carrierUp[index] = port.LinkUp;
+            _carrierReadAt[index] = now;
+        }
+        return _carrierUp[index];
+    }
+
     /// <summary>Transmit for an interface with a service policy: whatever its scheduler releases now, as far as TX room allows.</summary>
     // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -304,7 +329,7 @@ public sealed class HqfWorker : DataPlaneWorker
             return false;
         }
         var port = interfaces.Ports[index];
-        if (port is null || !interfaces.Up[index] || !port.LinkUp)
+        if (port is null || !interfaces.Up[index] || !CarrierUp(index, port))
         {
             int flushed;
             while ((flushed = scheduler.DrainAll(_scratch, countAsFlushed: true)) > 0)
@@ -399,7 +424,7 @@ public sealed class HqfWorker : DataPlaneWorker
             {
                 if (scheduler.Depth > 0 && interfaces.Ports[i] is { } scheduledPort)
                 {
-                    if (!interfaces.Up[i] || !scheduledPort.LinkUp)
+                    if (!interfaces.Up[i] || !CarrierUp(i, scheduledPort))
                     {
                         return true;
                     }
@@ -411,7 +436,7 @@ public sealed class HqfWorker : DataPlaneWorker
                 }
                 continue;
             }
-            if (_queues[i].Count > 0 && interfaces.Ports[i] is { } port && (port.TxRoom > 0 || !interfaces.Up[i] || !port.LinkUp))
+            if (_queues[i].Count > 0 && interfaces.Ports[i] is { } port && (port.TxRoom > 0 || !interfaces.Up[i] || !CarrierUp(i, port)))
             {
                 return true;
             }
