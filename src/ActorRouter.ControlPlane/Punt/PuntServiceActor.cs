@@ -19,16 +19,15 @@ public sealed class PuntServiceActor : ReceiveActor
     private readonly QfpDataPlane _dataPlane;
     private readonly IActorRef _fman;
     private readonly ArpSettings _settings;
-    private IActorRef _arp = ActorRefs.Nobody;
-    private PuntReader? _reader;
+    private PuntServices? _services;
 
     public PuntServiceActor(QfpDataPlane dataPlane, IActorRef fman, ArpSettings settings)
     {
         _dataPlane = dataPlane;
         _fman = fman;
         _settings = settings;
-        Receive<GetPuntCounters>(_ => Sender.Tell(_reader?.Counters ?? new PuntCounterSnapshot(0, 0, 0, 0, 0, 0, 0)));
-        ReceiveAny(message => _arp.Forward(message));
+        Receive<GetPuntCounters>(_ => Sender.Tell(_services?.Reader.Counters ?? new PuntCounterSnapshot(0, 0, 0, 0, 0, 0, 0)));
+        ReceiveAny(message => (_services?.ArpActor ?? ActorRefs.Nobody).Forward(message));
     }
 
     public static Props Props(QfpDataPlane dataPlane, IActorRef fman, ArpSettings? settings = null)
@@ -39,17 +38,13 @@ public sealed class PuntServiceActor : ReceiveActor
         => new(ChildName, context => Props(context.DataPlane, context.Fman,
             settings ?? new ArpSettings(context.Config.Arp.Timeout, context.Config.Arp.RetryInterval, context.Config.Arp.MaxRequests)));
 
-    protected override void PreStart()
-    {
-        _arp = Context.ActorOf(ArpActor.Props(_dataPlane, _fman, _settings), "neighbors");
-        _reader = new PuntReader(_dataPlane, new ArpResponder(_dataPlane, _arp), new IcmpEchoResponder(_dataPlane));
-        _reader.Start();
-    }
+    protected override void PreStart() => _services = PuntServices.Start(Context, _dataPlane, _fman, _settings, "neighbors");
 
     protected override void PostStop()
     {
-        _reader?.Stop(TimeSpan.FromSeconds(5));
-        _reader?.Dispose();
+        // The ARP actor is this actor's child and already stopped; only the reader thread is left.
+        _services?.Reader.Stop(TimeSpan.FromSeconds(5));
+        _services?.Reader.Dispose();
     }
 }
 
