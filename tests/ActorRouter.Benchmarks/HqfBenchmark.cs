@@ -96,62 +96,17 @@ public sealed class HqfBenchmark : IBenchmarkCase
 
     private static double Pipeline(PolicyMapDefinition? policy, double seconds)
     {
-        var routerMacs = new[] { MacAddress.Parse("02:00:00:00:00:01"), MacAddress.Parse("02:00:00:00:00:02") };
-        var hostMacs = new[] { MacAddress.Parse("02:00:00:00:0a:01"), MacAddress.Parse("02:00:00:00:0a:02") };
-        var routerAddresses = new[] { Ipv4Address.Parse("192.0.2.1"), Ipv4Address.Parse("198.51.100.1") };
-        var hostAddresses = new[] { Ipv4Address.Parse("192.0.2.10"), Ipv4Address.Parse("198.51.100.10") };
-        using var dp = new QfpDataPlane(new DataPlaneOptions { BufferCount = 16384, PpeThreads = 1, BurstSize = 32, RingSize = 1024 });
-        var wires = new MemoryWire[2];
-        for (var i = 0; i < 2; i++)
+        using var rig = new MemoryPipelineRig(1, dp =>
         {
-            wires[i] = new MemoryWire($"mem{i}", routerMacs[i].Value, $"host{i}", hostMacs[i].Value, ringSize: 2048);
-            var uidb = dp.CreateUidb($"GigabitEthernet{i + 1}", $"mem{i}", 1500, routerMacs[i].Value);
-            dp.RegisterPort(uidb.Index, wires[i].A);
-            dp.SetIpv4Address(uidb.Index, routerAddresses[i], 24);
-            dp.SetAdminState(uidb.Index, true);
-        }
-        dp.PublishRoutes([], [new Neighbor(0, hostAddresses[0], hostMacs[0].Value), new Neighbor(1, hostAddresses[1], hostMacs[1].Value)]);
-        if (policy is not null)
-        {
-            dp.AttachServicePolicy(1, policy);
-        }
-        dp.Start();
-
-        var frame = PacketBuilder.Udp(hostMacs[0], routerMacs[0], hostAddresses[0], hostAddresses[1], 1000, 2000, new byte[22]);
-        var stop = false;
-        var generator = new Thread(() =>
-        {
-            var port = wires[0].B;
-            while (!Volatile.Read(ref stop))
+            if (policy is not null)
             {
-                if (port.SendRepeated(frame, 32) == 0)
-                {
-                    Thread.Yield();
-                }
+                dp.AttachServicePolicy(1, policy);
             }
-        }) { Name = "generator" };
-        var sink = new Thread(() =>
-        {
-            var port = wires[1].B;
-            while (!Volatile.Read(ref stop))
-            {
-                if (port.DiscardReceived(256) == 0)
-                {
-                    Thread.Yield();
-                }
-            }
-        }) { Name = "sink" };
-        generator.Start();
-        sink.Start();
-        Thread.Sleep(500); // warm-up
-        var startTx = dp.ReadInterfaceCounter(1, InterfaceCounter.TxPackets);
-        var clock = Stopwatch.StartNew();
-        Thread.Sleep(TimeSpan.FromSeconds(seconds));
-        var forwarded = dp.ReadInterfaceCounter(1, InterfaceCounter.TxPackets) - startTx;
-        var elapsed = clock.Elapsed.TotalSeconds;
-        Volatile.Write(ref stop, true);
-        generator.Join();
-        sink.Join();
+        });
+        var result = rig.Measure(seconds);
+        var dp = rig.DataPlane;
+        var forwarded = result.Forwarded;
+        var elapsed = result.Seconds;
         var status = dp.ReadServicePolicy(1);
         dp.Stop();
         var mpps = forwarded / elapsed / 1e6;
@@ -159,10 +114,6 @@ public sealed class HqfBenchmark : IBenchmarkCase
         Console.WriteLine($"pipeline {(policy is null ? "without a policy" : $"with policy {policy.Name}")}: forwarded {forwarded:N0} in {elapsed:F2} s = {mpps:F2} Mpps" +
                           (status is null ? "" : $"; class-default sent {status.Classes[^1].TransmittedPackets:N0}, dropped {status.Classes[^1].DroppedPackets:N0}") +
                           $"; HQF thread allocated {hqfAllocated} bytes in all");
-        foreach (var wire in wires)
-        {
-            wire.Dispose();
-        }
         return mpps;
     }
 }
