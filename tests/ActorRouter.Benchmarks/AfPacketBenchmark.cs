@@ -27,14 +27,11 @@ public sealed class AfPacketBenchmark : IBenchmarkCase
             Console.Error.WriteLine("afpacket: needs root (CAP_NET_RAW and CAP_SYS_ADMIN to make a network namespace); run it as root.");
             return 2;
         }
-        var netns = $"arnb-{Environment.ProcessId}";
+        VethNamespace? lab = null;
         try
         {
-            Ip($"netns add {netns}");
-            Ip($"netns exec {netns} sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
-            Ip($"-n {netns} link add arn-tx type veth peer name arn-rx");
-            Ip($"-n {netns} link set arn-tx up");
-            Ip($"-n {netns} link set arn-rx up");
+            lab = VethNamespace.Create("arnb");
+            var netns = lab.Name;
             return Measure(netns, mode);
         }
         catch (Exception e) when (e is InvalidOperationException or VnicOpenException or System.ComponentModel.Win32Exception)
@@ -44,7 +41,7 @@ public sealed class AfPacketBenchmark : IBenchmarkCase
         }
         finally
         {
-            Ip($"netns del {netns}", throwOnFailure: false);
+            lab?.Dispose();
         }
     }
 
@@ -122,23 +119,6 @@ public sealed class AfPacketBenchmark : IBenchmarkCase
         for (var i = 0; i < 6; i++)
         {
             destination[i] = (byte)(mac >> (8 * (5 - i)));
-        }
-    }
-
-    private static void Ip(string arguments, bool throwOnFailure = true)
-    {
-        var start = new ProcessStartInfo("ip", arguments) { RedirectStandardError = true, RedirectStandardOutput = true };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start ip(8)");
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(10_000))
-        {
-            process.Kill();
-            throw new InvalidOperationException($"ip {arguments} did not finish in 10 s");
-        }
-        if (process.ExitCode != 0 && throwOnFailure)
-        {
-            throw new InvalidOperationException($"ip {arguments} failed: {stderr.Result.Trim()}");
         }
     }
 }

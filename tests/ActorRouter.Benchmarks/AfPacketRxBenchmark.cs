@@ -37,14 +37,11 @@ public sealed unsafe class AfPacketRxBenchmark : IBenchmarkCase
             Console.Error.WriteLine("afpacket-rx: needs root (CAP_NET_RAW and CAP_SYS_ADMIN to make a network namespace); run it as root.");
             return 2;
         }
-        var netns = $"arnbrx-{Environment.ProcessId}";
+        VethNamespace? lab = null;
         try
         {
-            Ip($"netns add {netns}");
-            Ip($"netns exec {netns} sysctl -q -w net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.default.disable_ipv6=1");
-            Ip($"-n {netns} link add arn-tx type veth peer name arn-rx");
-            Ip($"-n {netns} link set arn-tx up");
-            Ip($"-n {netns} link set arn-rx up");
+            lab = VethNamespace.Create("arnbrx");
+            var netns = lab.Name;
 
             Console.WriteLine($"{FramesPerRound} frames per round pre-filled into both rings ({RingFrames} slots of 2048 B), drained in bursts of {Burst};");
             Console.WriteLine($"median (min..max) ns/frame over {Rounds} rounds after {WarmUpRounds} warm-up rounds");
@@ -72,7 +69,7 @@ public sealed unsafe class AfPacketRxBenchmark : IBenchmarkCase
         }
         finally
         {
-            Ip($"netns del {netns}", throwOnFailure: false);
+            lab?.Dispose();
         }
     }
 
@@ -315,21 +312,4 @@ public sealed unsafe class AfPacketRxBenchmark : IBenchmarkCase
 
     private static string Describe(double[] values) =>
         $"{Median(values),6:F1} ({values.Min(),5:F1}..{values.Max(),6:F1})";
-
-    private static void Ip(string arguments, bool throwOnFailure = true)
-    {
-        var start = new ProcessStartInfo("ip", arguments) { RedirectStandardError = true, RedirectStandardOutput = true };
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("cannot start ip(8)");
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(10_000))
-        {
-            process.Kill();
-            throw new InvalidOperationException($"ip {arguments} did not finish in 10 s");
-        }
-        if (process.ExitCode != 0 && throwOnFailure)
-        {
-            throw new InvalidOperationException($"ip {arguments} failed: {stderr.Result.Trim()}");
-        }
-    }
 }
