@@ -6,7 +6,6 @@ namespace ActorRouter.DataPlane.Forwarding;
 /// The immutable forwarding state a PPE reads for a whole burst: the FIB (prefix → next-hop id)
 /// and the adjacency array (next-hop id → what to do). The control plane builds a new instance off
 /// the hot path and publishes it with one reference swap, so no packet sees a half-applied change.
-/// Adjacency-only changes (an ARP reply) share the FIB of the previous instance.
 /// </summary>
 public sealed class ForwardingTables
 {
@@ -23,7 +22,4 @@ public sealed class ForwardingTables
     public Adjacency[] Adjacencies { get; }
 
     public long Generation { get; }
-
-    /// <summary>A new instance with the same FIB and other adjacencies.</summary>
-    public ForwardingTables WithAdjacencies(Adjacency[] adjacencies, long generation) => new(Fib, adjacencies, generation);
 }

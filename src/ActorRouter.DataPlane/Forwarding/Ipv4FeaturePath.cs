@@ -314,7 +314,7 @@ public sealed unsafe class Ipv4FeaturePath
         return written;
     }
 
-    /// <summary>Frees a buffer the control plane handed back after a punt.</summary>
+    /// <summary>Counts a dropped packet under its reason and returns its buffer to this PPE's cache.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Drop(uint buffer, int rxInterface, DropReason reason)
     {

@@ -32,8 +32,6 @@ public sealed record Uidb(
 /// </summary>
 public sealed class UidbTable
 {
-    public static readonly UidbTable Empty = new(Array.Empty<Uidb?>(), 0, 64);
-
     private readonly Uidb?[] _byIndex;
 
     public UidbTable(Uidb?[] byIndex, long generation, int maxInterfaces)

@@ -22,7 +22,6 @@ public sealed class GpmCache
 
     public int BatchSize { get; }
     public int Count => _count;
-    public PacketMemory Memory => _gpm;
 
     /// <summary>Takes one free buffer; false (no buffer) when the cache and the pool are empty.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -283,6 +283,7 @@ public sealed class MemoryVnicPort : IVnicPort
         return copy;
     }
 
+    /// <summary>Nothing of its own to free: the lanes belong to the wire, which frees them (the far end may outlive a closed port).</summary>
     public void Dispose()
     {
     }
