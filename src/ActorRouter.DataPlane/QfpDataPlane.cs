@@ -20,7 +20,7 @@ public sealed class DataPlaneCommandException(string message) : Exception(messag
 /// the threads pick up between bursts; punted packets come out through <see cref="TakePunted"/>,
 /// the control plane's own frames go in through <see cref="Inject"/>.
 /// </summary>
-public sealed class QfpDataPlane : IDisposable
+public sealed partial class QfpDataPlane : IDisposable
 {
     private readonly object _commandLock = new();
     private readonly object _puntLock = new();

@@ -4,7 +4,7 @@ using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.ControlPlane.Messages;
 using ActorRouter.ControlPlane.Punt;
 using ActorRouter.DataPlane;
-using ActorRouter.DataPlane.Counters;
+using ActorRouter.DataPlane.Ports;
 using ActorRouter.DataPlane.Memory;
 using Akka.Actor;
 using Akka.Event;
@@ -95,8 +95,9 @@ public sealed class CommandGatewayActor : ReceiveActor
     private async Task<ControlPlaneActors> ActorsAsync() =>
         await _supervisor.Ask<ControlPlaneActors>(GetControlPlaneActors.Instance, AnswerTimeout);
 
-    private async Task<QfpDataPlane> DataPlaneAsync() =>
-        (await _supervisor.Ask<DataPlaneReference>(GetDataPlane.Instance, AnswerTimeout)).DataPlane;
+    /// <summary>A statistics snapshot from the QFP client, the data plane's only door.</summary>
+    private async Task<DataPlaneStatistics> StatisticsAsync(IActorRef qfpClient) =>
+        await qfpClient.Ask<DataPlaneStatistics>(ReadDataPlaneStatistics.Instance, AnswerTimeout);
 
     private async Task<IReadOnlyList<InterfaceStatus>> InterfacesAsync(IActorRef fman) =>
         (await fman.Ask<InterfaceList>(GetInterfaces.Instance, AnswerTimeout)).Interfaces;
@@ -123,8 +124,9 @@ public sealed class CommandGatewayActor : ReceiveActor
 
     private async Task<object> ShowInterfacesAsync(string? typed)
     {
-        var fman = (await ActorsAsync()).Fman;
-        var dataPlane = await DataPlaneAsync();
+        var actors = await ActorsAsync();
+        var fman = actors.Fman;
+        var statistics = await StatisticsAsync(actors.QfpClient);
         var interfaces = await InterfacesAsync(fman);
         if (typed is not null)
         {
@@ -138,7 +140,7 @@ public sealed class CommandGatewayActor : ReceiveActor
         return new InterfacesView(interfaces.OrderBy(i => i.Index).Select(i => new InterfaceView(
             i.Name, i.OsName, i.Index, i.AdminUp, i.OperUp, i.Mtu, MacText.Format(i.Mac), i.Address?.ToString(),
             i.RxPackets, i.RxBytes, i.TxPackets, i.TxBytes, i.Drops,
-            dataPlane.ReadInterfaceCounter(i.Index, InterfaceCounter.Punted))).ToList());
+            statistics.Interfaces.FirstOrDefault(c => c.Index == i.Index)?.Punted ?? 0)).ToList());
     }
 
     private async Task<object> ShowRoutesAsync()
@@ -199,41 +201,28 @@ public sealed class CommandGatewayActor : ReceiveActor
 
     private async Task<object> ShowQfpStatisticsAsync()
     {
-        var fman = (await ActorsAsync()).Fman;
-        var dataPlane = await DataPlaneAsync();
-        var interfaces = await InterfacesAsync(fman);
-        var threads = dataPlane.Counters
-            .Select(c => new ThreadStatisticsView(c.ThreadName, Volatile.Read(ref c.Packets), Volatile.Read(ref c.Bursts), Volatile.Read(ref c.Sleeps)))
-            .ToList();
-        var drops = Enum.GetValues<DropReason>()
-            .Select(reason => new DropCountView(reason.ToString(), dataPlane.ReadDrops(reason)))
-            .Where(d => d.Count != 0)
-            .ToList();
-        var gpm = dataPlane.Gpm.ReadAccounting();
+        var actors = await ActorsAsync();
+        var statistics = await StatisticsAsync(actors.QfpClient);
+        var interfaces = await InterfacesAsync(actors.Fman);
+        var threads = statistics.Threads.Select(t => new ThreadStatisticsView(t.Name, t.Packets, t.Bursts, t.Sleeps)).ToList();
+        var drops = statistics.Drops.Select(d => new DropCountView(d.Reason, d.Count)).ToList();
+        var gpm = statistics.Gpm;
         var owners = Enum.GetValues<BufferOwner>()
             .Select(owner => new GpmOwnerView(owner.ToString(), gpm.Held(owner)))
             .Where(o => o.Buffers != 0)
             .ToList();
-        var rings = new List<RingDepthView>();
-        foreach (var ppe in dataPlane.Ppes)
-        {
-            rings.Add(new RingDepthView($"rx->{ppe.Name}", ppe.Channel.InPackets.Count, ppe.Channel.InPackets.Capacity));
-            rings.Add(new RingDepthView($"{ppe.Name}->hqf", ppe.Channel.OutPackets.Count, ppe.Channel.OutPackets.Capacity));
-        }
-        var queues = interfaces.OrderBy(i => i.Index).Select(i => new EgressQueueView(i.Name, dataPlane.Hqf.QueueDepth(i.Index))).ToList();
+        var rings = statistics.Rings.Select(r => new RingDepthView(r.Name, r.Count, r.Capacity)).ToList();
+        var queues = interfaces.OrderBy(i => i.Index)
+            .Select(i => new EgressQueueView(i.Name, statistics.Interfaces.FirstOrDefault(c => c.Index == i.Index)?.EgressQueueDepth ?? 0))
+            .ToList();
         return new QfpStatisticsView(threads, drops, gpm.Total, gpm.InPool, owners, rings, queues);
     }
 
     private async Task<object> ShowThreadsAsync()
     {
-        var dataPlane = await DataPlaneAsync();
         var health = (await _supervisor.Ask<DataPlaneHealth>(GetDataPlaneHealth.Instance, AnswerTimeout)).Workers;
-        return new ThreadsView(dataPlane.Workers.Select(w =>
-        {
-            var h = health.FirstOrDefault(x => x.Name == w.Name);
-            // The worker reports Pinned also when no core was asked for; "pinned" here means bound to a core.
-            return new ThreadView(w.Name, w.Core, w.Core >= 0 && w.Pinned, w.State.ToString(), w.Heartbeat, w.Restarts, h?.Hangs ?? 0, w.OsThreadId, h?.LastFault);
-        }).ToList());
+        return new ThreadsView(health.Select(h =>
+            new ThreadView(h.Name, h.Core, h.PinnedToCore, h.State, h.Heartbeat, h.Restarts, h.Hangs, h.OsThreadId, h.LastFault)).ToList());
     }
 
     private async Task<object> ShowActorsAsync()

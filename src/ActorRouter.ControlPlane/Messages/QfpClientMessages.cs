@@ -1,4 +1,5 @@
 using ActorRouter.DataPlane.Forwarding;
+using ActorRouter.DataPlane.Ports;
 
 namespace ActorRouter.ControlPlane.Messages;
 
@@ -41,3 +42,18 @@ public sealed record ReadUidbTable
 public sealed record UidbEntry(int Index, string Name, string OsName, int Mtu, ulong Mac, bool AdminUp, uint Ipv4Address, int Ipv4PrefixLength, bool Registered);
 
 public sealed record UidbTableSnapshot(IReadOnlyList<UidbEntry> Entries);
+
+/// <summary>The punt service asks the QFP client for the data plane's punt/inject port; answered with <see cref="PuntPortLent"/>.</summary>
+public sealed record LendPuntPort
+{
+    public static readonly LendPuntPort Instance = new();
+}
+
+/// <summary>The punt/inject port, lent by the QFP client: all the punt service may touch of the data plane.</summary>
+public sealed record PuntPortLent(IPuntPort Port);
+
+/// <summary>Asks the QFP client for a statistics snapshot of the data plane; answered with a <see cref="DataPlaneStatistics"/>.</summary>
+public sealed record ReadDataPlaneStatistics
+{
+    public static readonly ReadDataPlaneStatistics Instance = new();
+}

@@ -21,20 +21,22 @@ public sealed record GetDataPlaneHealth
 }
 
 /// <param name="Hangs">Times the supervisor found the thread running with a heartbeat that had not moved for the hang limit.</param>
-public sealed record WorkerHealth(string Name, string State, long Heartbeat, int Restarts, int Hangs, string? LastFault);
+/// <param name="Core">The core the thread asked for (-1: none).</param>
+/// <param name="PinnedToCore">Bound to that core.</param>
+public sealed record WorkerHealth(string Name, string State, long Heartbeat, int Restarts, int Hangs, string? LastFault, int Core = -1, bool PinnedToCore = false, int OsThreadId = 0);
 
 public sealed record DataPlaneHealth(IReadOnlyList<WorkerHealth> Workers);
 
 /// <summary>
-/// Gives the data-plane object to observers in the same process (tests, the host's simulation).
-/// Only the QFP client commands it; others may only read snapshots and counters.
+/// Gives the raw data-plane object to tests in the same process (internal: no production actor may
+/// ask for it; the QFP client is the data plane's only door).
 /// </summary>
-public sealed record GetDataPlane
+internal sealed record GetDataPlane
 {
     public static readonly GetDataPlane Instance = new();
 }
 
-public sealed record DataPlaneReference(ActorRouter.DataPlane.QfpDataPlane DataPlane);
+internal sealed record DataPlaneReference(ActorRouter.DataPlane.QfpDataPlane DataPlane);
 
 /// <summary>Stops the data-plane threads and returns every buffer to GPM (before the actor system shuts down).</summary>
 public sealed record StopDataPlane

@@ -1,5 +1,6 @@
 using ActorRouter.ControlPlane.Messages;
 using ActorRouter.DataPlane;
+using ActorRouter.DataPlane.Ports;
 using ActorRouter.Packets;
 using Akka.Actor;
 
@@ -14,7 +15,7 @@ namespace ActorRouter.ControlPlane.Punt;
 /// </summary>
 public sealed class ArpActor : ReceiveActor, IWithTimers
 {
-    private readonly QfpDataPlane _dataPlane;
+    private readonly IPuntPort _port;
     private readonly IActorRef _fman;
     private readonly ArpSettings _settings;
     private readonly Dictionary<(int Interface, uint Address), Entry> _entries = new();
@@ -26,10 +27,10 @@ public sealed class ArpActor : ReceiveActor, IWithTimers
     private long _injectFailures;
     private long _reannounced;
 
-    public ArpActor(QfpDataPlane dataPlane, IActorRef fman, ArpSettings settings)
+    public ArpActor(IPuntPort port, IActorRef fman, ArpSettings settings)
     {
         settings.Validate();
-        _dataPlane = dataPlane;
+        _port = port;
         _fman = fman;
         _settings = settings;
         Receive<ResolveNeighbor>(OnResolve);
@@ -46,8 +47,8 @@ public sealed class ArpActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(QfpDataPlane dataPlane, IActorRef fman, ArpSettings? settings = null)
-        => Akka.Actor.Props.Create(() => new ArpActor(dataPlane, fman, settings ?? ArpSettings.Default));
+    public static Props Props(IPuntPort port, IActorRef fman, ArpSettings? settings = null)
+        => Akka.Actor.Props.Create(() => new ArpActor(port, fman, settings ?? ArpSettings.Default));
 
     private TimeSpan Now => Context.System.Scheduler.MonotonicClock;
 
@@ -157,7 +158,7 @@ public sealed class ArpActor : ReceiveActor, IWithTimers
     private void SendRequest(Entry entry, bool unicast)
     {
         entry.RequestsSent++;
-        var uidb = _dataPlane.Interfaces[entry.Interface];
+        var uidb = _port.Interfaces[entry.Interface];
         if (uidb is null || uidb.Ipv4Address == 0)
         {
             _injectFailures++;
@@ -165,7 +166,7 @@ public sealed class ArpActor : ReceiveActor, IWithTimers
         }
         var destination = unicast ? new MacAddress(entry.Mac) : MacAddress.Broadcast;
         var frame = PacketBuilder.Arp(destination, ArpOperation.Request, new MacAddress(uidb.Mac), uidb.Ipv4Address, MacAddress.Zero, entry.Address);
-        if (_dataPlane.Inject(entry.Interface, frame))
+        if (_port.Inject(entry.Interface, frame))
         {
             _requestsSent++;
         }
@@ -178,7 +179,7 @@ public sealed class ArpActor : ReceiveActor, IWithTimers
     private ArpTable BuildTable()
     {
         var now = Now;
-        var interfaces = _dataPlane.Interfaces;
+        var interfaces = _port.Interfaces;
         var rows = new List<ArpEntry>();
         foreach (var uidb in interfaces.All)
         {

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using ActorRouter.DataPlane;
+using ActorRouter.DataPlane.Ports;
 using ActorRouter.Packets;
 using Akka.Actor;
 
@@ -14,7 +15,7 @@ namespace ActorRouter.ControlPlane.Punt;
 public sealed class ArpResponder
 {
     private const int EthernetLength = 14;
-    private readonly QfpDataPlane _dataPlane;
+    private readonly IPuntPort _port;
     private readonly IActorRef _arpActor;
     private readonly byte[] _reply = new byte[EthernetLength + ArpPacket.Length];
     private long _requestsAnswered;
@@ -25,9 +26,9 @@ public sealed class ArpResponder
     private long _gleansOffSubnet;
     private long _injectFailures;
 
-    public ArpResponder(QfpDataPlane dataPlane, IActorRef arpActor)
+    public ArpResponder(IPuntPort port, IActorRef arpActor)
     {
-        _dataPlane = dataPlane;
+        _port = port;
         _arpActor = arpActor;
     }
 
@@ -55,7 +56,7 @@ public sealed class ArpResponder
             Count(ref _malformed);
             return;
         }
-        var uidb = _dataPlane.Interfaces[rxInterface];
+        var uidb = _port.Interfaces[rxInterface];
         var senderMac = arp.SenderHardwareAddress;
         if (uidb is null || uidb.Ipv4Address == 0 || senderMac.IsMulticast || senderMac.IsZero)
         {
@@ -66,7 +67,7 @@ public sealed class ArpResponder
         var targetIsUs = arp.TargetProtocolAddress == uidb.Ipv4Address;
         var operation = arp.Operation;
         var handled = false;
-        if (ConnectedSubnets.IsNeighborOn(_dataPlane.Interfaces, rxInterface, sender))
+        if (ConnectedSubnets.IsNeighborOn(_port.Interfaces, rxInterface, sender))
         {
             _arpActor.Tell(new ArpPacketReceived(rxInterface, sender, senderMac.Value, targetIsUs), ActorRefs.NoSender);
             Count(ref _sendersReported);
@@ -77,7 +78,7 @@ public sealed class ArpResponder
             // Sent to the requester's hardware address; a probe from 0.0.0.0 (RFC 5227) is answered too.
             EthernetHeader.Write(_reply, senderMac, new MacAddress(uidb.Mac), EtherTypes.Arp);
             ArpPacket.Write(_reply.AsSpan(EthernetLength), ArpOperation.Reply, new MacAddress(uidb.Mac), uidb.Ipv4Address, senderMac, sender);
-            if (_dataPlane.Inject(rxInterface, _reply))
+            if (_port.Inject(rxInterface, _reply))
             {
                 Count(ref _requestsAnswered);
             }
@@ -96,7 +97,7 @@ public sealed class ArpResponder
     /// <summary>The data plane could not forward to <paramref name="address"/>: its MAC is unknown.</summary>
     public void HandleGlean(uint address)
     {
-        var egress = ConnectedSubnets.FindInterface(_dataPlane.Interfaces, address);
+        var egress = ConnectedSubnets.FindInterface(_port.Interfaces, address);
         if (egress < 0)
         {
             Count(ref _gleansOffSubnet);

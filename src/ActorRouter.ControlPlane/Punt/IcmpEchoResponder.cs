@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using ActorRouter.DataPlane;
+using ActorRouter.DataPlane.Ports;
 using ActorRouter.Packets;
 
 namespace ActorRouter.ControlPlane.Punt;
@@ -16,17 +17,17 @@ public sealed class IcmpEchoResponder
     public const byte ReplyTtl = 64;
     private const int EthernetLength = 14;
     private const int IpLength = 20;
-    private readonly QfpDataPlane _dataPlane;
+    private readonly IPuntPort _port;
     private readonly byte[] _reply;
     private ushort _nextIdentification;
     private long _repliesSent;
     private long _badRequests;
     private long _injectFailures;
 
-    public IcmpEchoResponder(QfpDataPlane dataPlane)
+    public IcmpEchoResponder(IPuntPort port)
     {
-        _dataPlane = dataPlane;
-        _reply = new byte[dataPlane.Gpm.MaxFrameLength];
+        _port = port;
+        _reply = new byte[port.MaxFrameLength];
     }
 
     public long RepliesSent => Volatile.Read(ref _repliesSent);
@@ -57,7 +58,7 @@ public sealed class IcmpEchoResponder
         {
             return false;
         }
-        var rx = _dataPlane.Interfaces[rxInterface];
+        var rx = _port.Interfaces[rxInterface];
         if (ip.IsFragment || !InternetChecksum.IsValid(icmpMessage) || rx is null)
         {
             // RFC 1122 §3.2.2: a bad checksum is dropped silently; fragments are not reassembled here.
@@ -84,7 +85,7 @@ public sealed class IcmpEchoResponder
         replyIcmp[2] = 0;
         replyIcmp[3] = 0;
         BinaryPrimitives.WriteUInt16BigEndian(replyIcmp[2..], InternetChecksum.Compute(replyIcmp));
-        if (_dataPlane.Inject(rxInterface, reply))
+        if (_port.Inject(rxInterface, reply))
         {
             Count(ref _repliesSent);
         }
@@ -97,7 +98,7 @@ public sealed class IcmpEchoResponder
 
     private bool IsRouterAddress(uint address)
     {
-        foreach (var own in _dataPlane.Interfaces.Addresses)
+        foreach (var own in _port.Interfaces.Addresses)
         {
             if (own != 0 && own == address)
             {

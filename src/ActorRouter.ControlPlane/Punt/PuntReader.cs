@@ -1,4 +1,5 @@
 using ActorRouter.DataPlane;
+using ActorRouter.DataPlane.Ports;
 using ActorRouter.DataPlane.Counters;
 
 namespace ActorRouter.ControlPlane.Punt;
@@ -21,7 +22,7 @@ public sealed record PuntCounterSnapshot(long Taken, long Arp, long Glean, long 
 
 /// <summary>
 /// The control plane's end of the punt path: a dedicated background thread (actors do not read
-/// rings) that sleeps on the data plane's punt signal, takes punted buffers in bursts, hands each
+/// rings) that sleeps on the punt port the QFP client lent it, takes punted buffers in bursts, hands each
 /// to the handler for its reason on this same thread — ARP and glean to the <see cref="ArpResponder"/>,
 /// echo requests to the router to the <see cref="IcmpEchoResponder"/> — and gives every buffer
 /// back to GPM. What no handler wants (UDP to the router, limited broadcasts, …) is counted as
@@ -31,7 +32,7 @@ public sealed class PuntReader : IDisposable
 {
     public const int DefaultBurst = 64;
     private const int IdleSleepMilliseconds = 100;
-    private readonly QfpDataPlane _dataPlane;
+    private readonly IPuntPort _port;
     private readonly ArpResponder _arp;
     private readonly IcmpEchoResponder _icmp;
     private readonly uint[] _buffers;
@@ -45,10 +46,10 @@ public sealed class PuntReader : IDisposable
     private long _unhandled;
     private long _handlerFaults;
 
-    public PuntReader(QfpDataPlane dataPlane, ArpResponder arp, IcmpEchoResponder icmp, int burst = DefaultBurst)
+    public PuntReader(IPuntPort port, ArpResponder arp, IcmpEchoResponder icmp, int burst = DefaultBurst)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
-        _dataPlane = dataPlane;
+        _port = port;
         _arp = arp;
         _icmp = icmp;
         _buffers = new uint[burst];
@@ -83,7 +84,7 @@ public sealed class PuntReader : IDisposable
             return true;
         }
         _stopRequested = true;
-        _dataPlane.PuntSignal.Wake();
+        _port.WakeReader();
         var ended = thread.Join(timeout ?? TimeSpan.FromSeconds(5));
         if (ended)
         {
@@ -96,19 +97,12 @@ public sealed class PuntReader : IDisposable
 
     private void Run()
     {
-        var signal = _dataPlane.PuntSignal;
         while (!_stopRequested)
         {
-            var n = _dataPlane.TakePunted(_buffers);
+            var n = _port.Take(_buffers);
             if (n == 0)
             {
-                signal.PrepareToSleep();
-                if (_dataPlane.HasPunted || _stopRequested)
-                {
-                    signal.CancelSleep();
-                    continue;
-                }
-                signal.Sleep(IdleSleepMilliseconds);
+                _port.WaitForPunted(IdleSleepMilliseconds);
                 continue;
             }
             try
@@ -120,7 +114,7 @@ public sealed class PuntReader : IDisposable
             }
             finally
             {
-                _dataPlane.ReleasePunted(_buffers.AsSpan(0, n));
+                _port.Release(_buffers.AsSpan(0, n));
                 Count(ref _taken, n);
             }
         }
@@ -128,24 +122,23 @@ public sealed class PuntReader : IDisposable
 
     private void Dispatch(uint buffer)
     {
-        var gpm = _dataPlane.Gpm;
-        ref var meta = ref gpm.Meta(buffer);
-        var rx = meta.RxInterface;
         try
         {
-            switch ((PuntReason)meta.PuntReason)
+            var packet = _port.Read(buffer);
+            var rx = packet.RxInterface;
+            switch (packet.Reason)
             {
                 case PuntReason.Arp:
                     Count(ref _arpCount, 1);
-                    _arp.HandleArp(rx, gpm.Frame(buffer));
+                    _arp.HandleArp(rx, packet.Frame);
                     break;
                 case PuntReason.Glean:
                     Count(ref _gleanCount, 1);
-                    _arp.HandleGlean(meta.NextHop);
+                    _arp.HandleGlean(packet.NextHop);
                     break;
                 case PuntReason.ForUs:
                     Count(ref _forUs, 1);
-                    if (_icmp.TryHandle(rx, gpm.Frame(buffer)))
+                    if (_icmp.TryHandle(rx, packet.Frame))
                     {
                         Count(ref _icmpEcho, 1);
                     }

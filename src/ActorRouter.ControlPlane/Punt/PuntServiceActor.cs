@@ -1,44 +1,61 @@
 using ActorRouter.ControlPlane.Supervision;
-using ActorRouter.DataPlane;
+using ActorRouter.ControlPlane.Messages;
 using Akka.Actor;
 
 namespace ActorRouter.ControlPlane.Punt;
 
 /// <summary>
 /// The control plane's punt-path service as a supervised actor: it owns the ARP actor (its child
-/// "neighbors") and the punt reader thread with the ARP and ICMP echo responders. A restart (a fault,
+/// "neighbors") and the punt reader thread with the ARP and ICMP echo responders. It reaches the
+/// data plane only through the punt/inject port the QFP client lends it: at start it asks the QFP
+/// client for the port and holds every other message until the port arrives. A restart (a fault,
 /// or fault injection on "arp") stops the reader, starts a fresh one and a fresh ARP table; the data
 /// plane keeps forwarding with the adjacencies FMAN already published meanwhile.
 /// Queries for the ARP table and its counters are passed to the ARP actor.
 /// </summary>
-public sealed class PuntServiceActor : ReceiveActor
+public sealed class PuntServiceActor : ReceiveActor, IWithStash
 {
     /// <summary>The supervisor child name, which is also the fault-injection target.</summary>
     public const string ChildName = "arp";
 
-    private readonly QfpDataPlane _dataPlane;
+    private readonly IActorRef _qfpClient;
     private readonly IActorRef _fman;
     private readonly ArpSettings _settings;
     private PuntServices? _services;
 
-    public PuntServiceActor(QfpDataPlane dataPlane, IActorRef fman, ArpSettings settings)
+    public PuntServiceActor(IActorRef qfpClient, IActorRef fman, ArpSettings settings)
     {
-        _dataPlane = dataPlane;
+        _qfpClient = qfpClient;
         _fman = fman;
         _settings = settings;
-        Receive<GetPuntCounters>(_ => Sender.Tell(_services?.Reader.Counters ?? new PuntCounterSnapshot(0, 0, 0, 0, 0, 0, 0)));
-        ReceiveAny(message => (_services?.ArpActor ?? ActorRefs.Nobody).Forward(message));
+        Receive<PuntPortLent>(m =>
+        {
+            _services = PuntServices.Start(Context, m.Port, _fman, _settings, "neighbors");
+            Stash.UnstashAll();
+            Become(Serving);
+        });
+        Receive<GetPuntCounters>(_ => Sender.Tell(new PuntCounterSnapshot(0, 0, 0, 0, 0, 0, 0)));
+        ReceiveAny(_ => Stash.Stash());
     }
 
-    public static Props Props(QfpDataPlane dataPlane, IActorRef fman, ArpSettings? settings = null)
-        => Akka.Actor.Props.Create(() => new PuntServiceActor(dataPlane, fman, settings ?? ArpSettings.Default));
+    public IStash Stash { get; set; } = null!;
+
+    private void Serving()
+    {
+        Receive<GetPuntCounters>(_ => Sender.Tell(_services!.Reader.Counters));
+        Receive<PuntPortLent>(_ => { });
+        ReceiveAny(message => _services!.ArpActor.Forward(message));
+    }
+
+    public static Props Props(IActorRef qfpClient, IActorRef fman, ArpSettings? settings = null)
+        => Akka.Actor.Props.Create(() => new PuntServiceActor(qfpClient, fman, settings ?? ArpSettings.Default));
 
     /// <summary>The supervisor child description the host registers; without explicit settings it takes <c>actorrouter.arp</c>.</summary>
     public static ControlPlaneChild Child(ArpSettings? settings = null)
-        => new(ChildName, context => Props(context.DataPlane, context.Fman,
+        => new(ChildName, context => Props(context.QfpClient, context.Fman,
             settings ?? new ArpSettings(context.Config.Arp.Timeout, context.Config.Arp.RetryInterval, context.Config.Arp.MaxRequests)));
 
-    protected override void PreStart() => _services = PuntServices.Start(Context, _dataPlane, _fman, _settings, "neighbors");
+    protected override void PreStart() => _qfpClient.Tell(LendPuntPort.Instance, Self);
 
     protected override void PostStop()
     {

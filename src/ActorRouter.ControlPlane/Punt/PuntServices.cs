@@ -1,4 +1,5 @@
 using ActorRouter.DataPlane;
+using ActorRouter.DataPlane.Ports;
 using Akka.Actor;
 
 namespace ActorRouter.ControlPlane.Punt;
@@ -25,12 +26,12 @@ public sealed class PuntServices : IDisposable
     public IcmpEchoResponder Icmp { get; }
     public PuntReader Reader { get; }
 
-    public static PuntServices Start(IActorRefFactory actors, QfpDataPlane dataPlane, IActorRef fman, ArpSettings? settings = null, string arpActorName = "arp")
+    public static PuntServices Start(IActorRefFactory actors, IPuntPort port, IActorRef fman, ArpSettings? settings = null, string arpActorName = "arp")
     {
-        var arpActor = actors.ActorOf(Punt.ArpActor.Props(dataPlane, fman, settings), arpActorName);
-        var arp = new ArpResponder(dataPlane, arpActor);
-        var icmp = new IcmpEchoResponder(dataPlane);
-        var reader = new PuntReader(dataPlane, arp, icmp);
+        var arpActor = actors.ActorOf(Punt.ArpActor.Props(port, fman, settings), arpActorName);
+        var arp = new ArpResponder(port, arpActor);
+        var icmp = new IcmpEchoResponder(port);
+        var reader = new PuntReader(port, arp, icmp);
         reader.Start();
         return new PuntServices(arpActor, arp, icmp, reader);
     }

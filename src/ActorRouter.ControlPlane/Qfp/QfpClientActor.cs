@@ -36,6 +36,8 @@ public sealed partial class QfpClientActor : ReceiveActor
         Receive<ReadUidbTable>(_ => Sender.Tell(new UidbTableSnapshot(_dataPlane.Interfaces.All
             .Select(u => new UidbEntry(u.Index, u.Name, u.OsName, u.Mtu, u.Mac, u.AdminUp, u.Ipv4Address, u.Ipv4PrefixLength, u.Registered))
             .ToList())));
+        Receive<LendPuntPort>(_ => Sender.Tell(new PuntPortLent(_dataPlane.PuntPort)));
+        Receive<ReadDataPlaneStatistics>(_ => Sender.Tell(_dataPlane.ReadStatistics()));
         ReceiveQos();
     }
 

@@ -1,11 +1,13 @@
 using ActorRouter.ControlPlane.Configuration;
-using ActorRouter.DataPlane;
 using Akka.Actor;
 
 namespace ActorRouter.ControlPlane.Supervision;
 
-/// <summary>What an additional control-plane actor (ARP, punt reader, ICMP responder) is built from.</summary>
-public sealed record ControlPlaneContext(RouterConfig Config, QfpDataPlane DataPlane, IActorRef Fman, IActorRef QfpClient, IActorRef Platform);
+/// <summary>
+/// What an additional control-plane actor (the punt service) is built from. It holds no data-plane
+/// object: whatever such an actor needs of the data plane it asks the QFP client for.
+/// </summary>
+public sealed record ControlPlaneContext(RouterConfig Config, IActorRef Fman, IActorRef QfpClient, IActorRef Platform);
 
 /// <summary>
 /// A further child of the <see cref="DataPlaneSupervisor"/>, created after FMAN, the QFP client

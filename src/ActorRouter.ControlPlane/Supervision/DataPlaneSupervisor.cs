@@ -5,6 +5,7 @@ using ActorRouter.ControlPlane.Platform;
 using ActorRouter.ControlPlane.Qfp;
 using ActorRouter.ControlPlane.Vnic;
 using ActorRouter.DataPlane;
+using ActorRouter.DataPlane.Ports;
 using ActorRouter.DataPlane.Threads;
 using Akka.Actor;
 using Akka.Event;
@@ -53,6 +54,7 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         Receive<InjectFault>(OnInjectFault);
         Receive<GetDataPlaneHealth>(_ => Sender.Tell(Health()));
         Receive<GetControlPlaneActors>(_ => Sender.Tell(_actors));
+        // Tests only (internal): the raw data plane, to look at what the actors made of it.
         Receive<GetDataPlane>(_ => Sender.Tell(new DataPlaneReference(_dataPlane)));
         Receive<StopDataPlane>(_ => Sender.Tell(new DataPlaneStopped(StopNow())));
     }
@@ -67,9 +69,9 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         public static readonly CheckHeartbeats Instance = new();
     }
 
-    private sealed class WorkerWatch(DataPlaneWorker worker)
+    private sealed class WorkerWatch(ISupervisedThread worker)
     {
-        public DataPlaneWorker Worker { get; } = worker;
+        public ISupervisedThread Worker { get; } = worker;
         public long LastHeartbeat { get; set; } = -1;
         public DateTime LastMove { get; set; } = DateTime.UtcNow;
         public bool HangReported { get; set; }
@@ -87,21 +89,21 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
 
     protected override void PreStart()
     {
-        foreach (var worker in _dataPlane.Workers)
+        foreach (var worker in _dataPlane.Threads)
         {
             _watches[worker.Name] = new WorkerWatch(worker);
             worker.Faulted += _onWorkerFault;
         }
         _dataPlane.Start();
         _log.Info("data plane started: rx, {0} PPE thread(s), hqf; GPM {1} x {2} bytes",
-            _dataPlane.Ppes.Count, _dataPlane.Gpm.BufferCount, _dataPlane.Gpm.BufferSize);
+            _dataPlane.Options.PpeThreads, _dataPlane.Options.BufferCount, _dataPlane.Options.BufferSize);
         Timers.StartPeriodicTimer(nameof(CheckHeartbeats), CheckHeartbeats.Instance, _timings.HeartbeatInterval);
 
         var qfpClient = Context.ActorOf(QfpClientActor.Props(_dataPlane, _vnics), QfpClientName);
         var fman = Context.ActorOf(FmanActor.Props(qfpClient, _config, new FmanStateStore(_config)), FmanName);
         var platform = Context.ActorOf(PlatformActor.Props(_config, fman), PlatformName);
         _actors = new ControlPlaneActors(fman, qfpClient, platform);
-        var context = new ControlPlaneContext(_config, _dataPlane, fman, qfpClient, platform);
+        var context = new ControlPlaneContext(_config, fman, qfpClient, platform);
         foreach (var child in _extraChildren)
         {
             Context.ActorOf(child.CreateProps(context), child.Name);
@@ -111,7 +113,7 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
 
     protected override void PostStop()
     {
-        foreach (var worker in _dataPlane.Workers)
+        foreach (var worker in _dataPlane.Threads)
         {
             worker.Faulted -= _onWorkerFault;
         }
@@ -119,12 +121,9 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         {
             StopNow();
         }
-        foreach (var uidb in _dataPlane.Interfaces.All)
+        foreach (var osName in _dataPlane.RegisteredPortNames())
         {
-            if (uidb.Registered)
-            {
-                _vnics.Close(uidb.OsName);
-            }
+            _vnics.Close(osName);
         }
         _dataPlane.Dispose();
     }
@@ -134,7 +133,7 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         _stopped = true;
         Timers.CancelAll();
         _dataPlane.Stop();
-        var accounting = _dataPlane.Gpm.ReadAccounting();
+        var accounting = _dataPlane.ReadGpmAccounting();
         if (accounting.AllFree)
         {
             _log.Info("data plane stopped; GPM accounting whole: {0}", accounting);
@@ -233,11 +232,23 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         }
     }
 
-    private DataPlaneHealth Health() => new(_dataPlane.Workers.Select(w =>
+    private DataPlaneHealth Health() => new(_dataPlane.Threads.Select(w =>
     {
         var watch = _watches[w.Name];
-        return new WorkerHealth(w.Name, w.State.ToString(), w.Heartbeat, w.Restarts, watch.Hangs, watch.LastFault);
+        return new WorkerHealth(w.Name, w.State.ToString(), w.Heartbeat, w.Restarts, watch.Hangs, watch.LastFault, w.Core, w.PinnedToCore, w.OsThreadId);
     }).ToList());
+
+    private ISupervisedThread? FindThread(string name)
+    {
+        foreach (var thread in _dataPlane.Threads)
+        {
+            if (string.Equals(thread.Name, name, StringComparison.OrdinalIgnoreCase))
+            {
+                return thread;
+            }
+        }
+        return null;
+    }
 
     // ---- fault injection ---------------------------------------------------------------------
 
@@ -248,7 +259,7 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
             Sender.Tell(new FaultInjectionRefused(m.Target, "fault injection is disabled (set actorrouter.fault-injection.enabled = true)"));
             return;
         }
-        if (_dataPlane.FindWorker(m.Target) is { } worker)
+        if (FindThread(m.Target) is { } worker)
         {
             _log.Warning("fault injection: crashing data-plane thread {0}", worker.Name);
             worker.InjectFault();
@@ -258,7 +269,7 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         var child = Context.Child(m.Target);
         if (child.IsNobody())
         {
-            var targets = string.Join(", ", _dataPlane.Workers.Select(w => w.Name).Concat(Context.GetChildren().Select(c => c.Path.Name).Order(StringComparer.Ordinal)));
+            var targets = string.Join(", ", _dataPlane.Threads.Select(w => w.Name).Concat(Context.GetChildren().Select(c => c.Path.Name).Order(StringComparer.Ordinal)));
             Sender.Tell(new FaultInjectionRefused(m.Target, $"no thread or actor named '{m.Target}' (targets: {targets})"));
             return;
         }

@@ -22,7 +22,7 @@ public sealed record WorkerFault(string Worker, Exception Exception, DateTime At
 /// may restart the same worker — same rings, same counters — after it has reclaimed the buffers the
 /// dead thread held.
 /// </summary>
-public abstract class DataPlaneWorker
+public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedThread
 {
     /// <summary>How long an idle thread keeps polling before it sleeps: long enough that a steady
     /// flow never pays a wake-up per burst, short enough that an idle router uses next to no CPU.</summary>
@@ -68,6 +68,9 @@ public abstract class DataPlaneWorker
 
     /// <summary>True when the last pinning attempt succeeded (or no pinning was asked for).</summary>
     public bool Pinned { get; private set; }
+
+    /// <summary>Bound to the core it asked for (false when it asked for none).</summary>
+    public bool PinnedToCore => Core >= 0 && Pinned;
 
     /// <summary>Raised on the dying thread when the loop throws.</summary>
     public event Action<WorkerFault>? Faulted;

@@ -69,7 +69,7 @@ internal sealed class TestRouter : IDisposable
 
     public void StartPuntPath(ActorSystem system, IActorRef fman, ArpSettings? settings = null)
     {
-        Services = PuntServices.Start(system, DataPlane, fman, settings);
+        Services = PuntServices.Start(system, DataPlane.PuntPort, fman, settings);
     }
 
     /// <summary>The next frame a far end receives, or null after <paramref name="timeout"/>.</summary>

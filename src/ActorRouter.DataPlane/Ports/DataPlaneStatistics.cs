@@ -1,0 +1,27 @@
+using ActorRouter.DataPlane.Memory;
+
+namespace ActorRouter.DataPlane.Ports;
+
+/// <summary>One thread's totals: packets it handled, bursts, and the times it went to sleep.</summary>
+public sealed record ThreadStatistics(string Name, long Packets, long Bursts, long Sleeps);
+
+/// <summary>Packets dropped for one reason, summed over every thread and interface.</summary>
+public sealed record DropStatistics(string Reason, long Count);
+
+/// <summary>A ring between threads: how many entries it holds now and how many it can.</summary>
+public sealed record RingStatistics(string Name, int Count, int Capacity);
+
+/// <summary>Per interface: what the threads counted for it.</summary>
+public sealed record InterfaceStatistics(int Index, long RxPackets, long RxBytes, long TxPackets, long TxBytes, long Drops, long Punted, int EgressQueueDepth);
+
+/// <summary>
+/// A read-only snapshot of the data plane's counters, taken while it forwards (a reading may be a
+/// few packets behind): what <c>show platform qfp statistics</c> and <c>show interfaces</c> print.
+/// Plain immutable data: holding it holds nothing of the data plane.
+/// </summary>
+public sealed record DataPlaneStatistics(
+    IReadOnlyList<ThreadStatistics> Threads,
+    IReadOnlyList<DropStatistics> Drops,
+    GpmAccounting Gpm,
+    IReadOnlyList<RingStatistics> Rings,
+    IReadOnlyList<InterfaceStatistics> Interfaces);
