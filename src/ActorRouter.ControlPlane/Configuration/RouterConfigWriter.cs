@@ -130,6 +130,16 @@ public static partial class RouterConfigWriter
             w.Raw("timeout", ArpDurationText(config.Arp.Timeout));
             w.Raw("retry-interval", ArpDurationText(config.Arp.RetryInterval));
             w.Value("max-requests", config.Arp.MaxRequests);
+            w.Value("max-entries", config.Arp.MaxEntries);
+            w.Value("max-entries-per-interface", config.Arp.MaxEntriesPerInterface);
+            w.Value("max-incomplete", config.Arp.MaxIncomplete);
+            w.Value("requests-per-second", config.Arp.RequestsPerSecond);
+            w.Raw("mac-change-interval", ArpDurationText(config.Arp.MacChangeInterval));
+            if (config.Arp.Static.Count > 0)
+            {
+                w.Raw("static", "[" + string.Join(", ", config.Arp.Static.Select(e =>
+                    $"{{ address = {HoconTextWriter.Quote(Ipv4Text.Format(e.Address))}, mac = {HoconTextWriter.Quote(MacText.Format(e.Mac))} }}")) + "]");
+            }
             w.Close();
         }
         WriteQos(w, config.Qos);

@@ -69,7 +69,7 @@ public sealed class ArpResponder
         var handled = false;
         if (ConnectedSubnets.IsNeighborOn(_port.Interfaces, rxInterface, sender))
         {
-            _arpActor.Tell(new ArpPacketReceived(rxInterface, sender, senderMac.Value, targetIsUs), ActorRefs.NoSender);
+            _arpActor.Tell(new ArpPacketReceived(rxInterface, sender, senderMac.Value, targetIsUs && operation == ArpOperation.Request), ActorRefs.NoSender);
             Count(ref _sendersReported);
             handled = true;
         }

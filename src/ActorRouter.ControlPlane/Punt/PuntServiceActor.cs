@@ -1,4 +1,5 @@
 using ActorRouter.ControlPlane.Supervision;
+using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.ControlPlane.Messages;
 using Akka.Actor;
 
@@ -21,16 +22,22 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
     private readonly IActorRef _qfpClient;
     private readonly IActorRef _fman;
     private readonly ArpSettings _settings;
+    private readonly IReadOnlyList<StaticArpEntry> _staticEntries;
     private PuntServices? _services;
 
-    public PuntServiceActor(IActorRef qfpClient, IActorRef fman, ArpSettings settings)
+    public PuntServiceActor(IActorRef qfpClient, IActorRef fman, ArpSettings settings, IReadOnlyList<StaticArpEntry>? staticEntries = null)
     {
         _qfpClient = qfpClient;
         _fman = fman;
         _settings = settings;
+        _staticEntries = staticEntries ?? [];
         Receive<PuntPortLent>(m =>
         {
             _services = PuntServices.Start(Context, m.Port, _fman, _settings, "neighbors");
+            foreach (var entry in _staticEntries)
+            {
+                _services.ArpActor.Tell(new SetStaticArpEntry(entry.Address, entry.Mac), ActorRefs.NoSender);
+            }
             Stash.UnstashAll();
             Become(Serving);
         });
@@ -47,13 +54,17 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
         ReceiveAny(message => _services!.ArpActor.Forward(message));
     }
 
-    public static Props Props(IActorRef qfpClient, IActorRef fman, ArpSettings? settings = null)
-        => Akka.Actor.Props.Create(() => new PuntServiceActor(qfpClient, fman, settings ?? ArpSettings.Default));
+    public static Props Props(IActorRef qfpClient, IActorRef fman, ArpSettings? settings = null, IReadOnlyList<StaticArpEntry>? staticEntries = null)
+        => Akka.Actor.Props.Create(() => new PuntServiceActor(qfpClient, fman, settings ?? ArpSettings.Default, staticEntries));
 
-    /// <summary>The supervisor child description the host registers; without explicit settings it takes <c>actorrouter.arp</c>.</summary>
+    /// <summary>
+    /// The supervisor child description the host registers; without explicit settings it takes
+    /// <c>actorrouter.arp</c> (timings and limits); the static entries always come from the configuration.
+    /// </summary>
     public static ControlPlaneChild Child(ArpSettings? settings = null)
         => new(ChildName, context => Props(context.QfpClient, context.Fman,
-            settings ?? new ArpSettings(context.Config.Arp.Timeout, context.Config.Arp.RetryInterval, context.Config.Arp.MaxRequests)));
+            settings ?? new ArpSettings(context.Config.Arp.Timeout, context.Config.Arp.RetryInterval, context.Config.Arp.MaxRequests, context.Config.Arp.Limits),
+            context.Config.Arp.Static));
 
     protected override void PreStart() => _qfpClient.Tell(LendPuntPort.Instance, Self);
 
