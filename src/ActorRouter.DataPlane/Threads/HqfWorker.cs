@@ -4,6 +4,7 @@ using ActorRouter.DataPlane.Counters;
 using ActorRouter.DataPlane.Memory;
 using ActorRouter.DataPlane.Qos;
 using ActorRouter.DataPlane.Rings;
+using ActorRouter.Packets;
 
 namespace ActorRouter.DataPlane.Threads;
 
@@ -23,7 +24,6 @@ public sealed class HqfWorker : DataPlaneWorker
     private readonly GpmCache _cache;
     private readonly EgressQueue[] _queues;
     private readonly uint[] _scratch;
-    private const int EthernetAndIpv4Header = 14 + 20;
     private readonly int _txBurst;
     private readonly HqfScheduler?[] _schedulers;
     private readonly long _clockTicksPerSecond;
@@ -153,12 +153,28 @@ public sealed class HqfWorker : DataPlaneWorker
         }
     }
 
-    /// <summary>The DSCP of a forwarded IPv4 frame (the PPE wrote a plain Ethernet header); 0 for anything else.</summary>
+    /// <summary>The DSCP of a forwarded IPv4 frame; 0 for anything else.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
-    private static unsafe int Dscp(PacketMemory gpm, uint buffer, ref PacketMeta meta)
+    private static int Dscp(PacketMemory gpm, uint buffer, ref PacketMeta meta)
+        => TryReadIpv4(gpm, buffer, ref meta, out var ip) ? ip.Dscp : 0;
+
+    /// <summary>
+    /// The IPv4 header of a frame the PPE or the control plane built: after a plain Ethernet header,
+    /// or after an 802.1Q-tagged one (a subinterface's). False for anything else.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static unsafe bool TryReadIpv4(PacketMemory gpm, uint buffer, ref PacketMeta meta, out Ipv4Header ip)
     {
         var frame = gpm.BufferPointer(buffer) + meta.Offset;
-        return meta.Length >= EthernetAndIpv4Header && frame[12] == 0x08 && frame[13] == 0x00 ? frame[15] >> 2 : 0;
+        int length = meta.Length;
+        var l2 = length >= 18 && frame[12] == 0x81 && frame[13] == 0x00 ? 18 : 14;
+        if (length >= l2 + Ipv4Header.MinimumLength && frame[l2 - 2] == 0x08 && frame[l2 - 1] == 0x00 && frame[l2] >> 4 == 4)
+        {
+            ip = Ipv4Header.Over(frame + l2, length - l2);
+            return true;
+        }
+        ip = default;
+        return false;
     }
 
     /// <summary>
@@ -219,7 +235,7 @@ public sealed class HqfWorker : DataPlaneWorker
         _adoptedQos = table;
     }
 
-    private unsafe void CarryOver(PacketMemory gpm, int index, HqfScheduler? target, int n)
+    private void CarryOver(PacketMemory gpm, int index, HqfScheduler? target, int n)
     {
         for (var i = 0; i < n; i++)
         {
@@ -227,11 +243,8 @@ public sealed class HqfWorker : DataPlaneWorker
             ref var meta = ref gpm.Meta(buffer);
             if (target is not null)
             {
-                // The traffic class the PPE wrote belongs to the old policy: classify (and mark)
-                // again by the new one. Frames here carry a plain Ethernet header (the PPE rewrote it).
-                var frame = gpm.BufferPointer(buffer) + meta.Offset;
-                var isIpv4 = meta.Length >= EthernetAndIpv4Header && frame[12] == 0x08 && frame[13] == 0x00 && frame[14] >> 4 == 4;
-                meta.TrafficClass = isIpv4 ? target.Policy.ClassifyAndMark(frame + 14, meta.Length - 14, meta.RxInterface) : (byte)0;
+                // The traffic class the PPE wrote belongs to the old policy: classify (and mark) again by the new one.
+                meta.TrafficClass = TryReadIpv4(gpm, buffer, ref meta, out var ip) ? target.Policy.ClassifyAndMark(ip, meta.RxInterface) : (byte)0;
             }
             var kept = target is not null ? target.Requeue(buffer, meta.Length, meta.TrafficClass) : _queues[index].TryEnqueue(buffer);
             if (!kept)
@@ -251,55 +264,91 @@ public sealed class HqfWorker : DataPlaneWorker
         var worked = false;
         for (var index = 0; index < _queues.Length; index++)
         {
-            var scheduler = _schedulers[index];
-            if (scheduler is not null)
+            worked |= TransmitInterface(index, _schedulers[index], interfaces, gpm);
+        }
+        return worked;
+    }
+
+    /// <summary>
+    /// The one transmit path, for a plain FIFO and for an interface with a service policy alike: what
+    /// is queued for a gone or down interface (a subinterface's state includes its parent's) is
+    /// dropped and counted; otherwise a batch as large as the port's TX room allows is taken from the
+    /// FIFO or from what the scheduler releases now, sent on the port (a subinterface's is its
+    /// parent's), and counted on the egress interface. A frame the TX slot cannot hold is dropped
+    /// and counted as oversize rather than blocking the queue.
+    /// </summary>
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private bool TransmitInterface(int index, HqfScheduler? scheduler, Interfaces.UidbTable interfaces, PacketMemory gpm)
+    {
+        var queue = _queues[index];
+        if ((scheduler is null ? queue.Count : scheduler.Depth) == 0)
+        {
+            return false;
+        }
+        var port = interfaces.Ports[index];
+        if (port is null || !interfaces.Up[index] || !CarrierUp(index, port))
+        {
+            int flushed;
+            while ((flushed = scheduler is null ? TakeFromFifo(queue, _scratch) : scheduler.DrainAll(_scratch, countAsFlushed: true)) > 0)
             {
-                worked |= TransmitScheduled(index, scheduler, interfaces, gpm);
-                continue;
+                _cache.FreeBurst(_scratch.AsSpan(0, flushed));
+                Counters.Drop(index, DropReason.InterfaceDown, flushed);
             }
-            var queue = _queues[index];
-            if (queue.Count == 0)
-            {
-                continue;
-            }
-            var port = interfaces.Ports[index];
-            if (port is null || !interfaces.Up[index] || !CarrierUp(index, port))
-            {
-                var n = queue.Peek(_scratch);
-                for (var i = 0; i < n; i++)
-                {
-                    _cache.Free(_scratch[i]);
-                }
-                queue.Remove(n);
-                Counters.Drop(index, DropReason.InterfaceDown, n);
-                worked = true;
-                continue;
-            }
-            var room = port.TxRoom;
-            if (room == 0)
-            {
-                continue; // congested: keep the queue, the port signals when slots free up
-            }
-            var batch = queue.Peek(_scratch.AsSpan(0, Math.Min(room, _txBurst)));
-            var taken = port.TransmitBurst(gpm, _scratch.AsSpan(0, batch));
-            long bytes = 0;
+            return true;
+        }
+        var room = port.TxRoom;
+        if (room == 0)
+        {
+            return false; // congested: the port signals when slots free up
+        }
+        var batchSpace = _scratch.AsSpan(0, Math.Min(room, _txBurst));
+        long bytes = 0;
+        var batch = scheduler is null ? TakeFromFifo(queue, batchSpace) : scheduler.Dequeue(batchSpace, out bytes);
+        if (batch == 0)
+        {
+            return false; // shaped: the sleep is cut to the next eligibility time
+        }
+        var taken = port.TransmitBurst(gpm, _scratch.AsSpan(0, batch));
+        if (scheduler is null)
+        {
             for (var i = 0; i < taken; i++)
             {
                 bytes += gpm.Meta(_scratch[i]).Length;
-                _cache.Free(_scratch[i]);
-            }
-            queue.Remove(taken);
-            if (taken > 0)
-            {
-                port.Flush();
-                Counters.Add(index, InterfaceCounter.TxPackets, taken);
-                Counters.Add(index, InterfaceCounter.TxBytes, bytes);
-                Counters.Packets += taken;
-                Counters.Bursts++;
-                worked = true;
             }
         }
-        return worked;
+        else
+        {
+            for (var i = taken; i < batch; i++)
+            {
+                bytes -= gpm.Meta(_scratch[i]).Length;
+            }
+        }
+        if (taken < batch)
+        {
+            // The room was checked, so only a frame the TX slot cannot hold is refused; it has left
+            // its queue already, so it is dropped and counted rather than requeued.
+            Counters.Drop(index, DropReason.Oversize, batch - taken);
+        }
+        _cache.FreeBurst(_scratch.AsSpan(0, batch));
+        if (taken > 0)
+        {
+            port.Flush();
+            Counters.Add(index, InterfaceCounter.TxPackets, taken);
+            Counters.Add(index, InterfaceCounter.TxBytes, bytes);
+            Counters.Packets += taken;
+            Counters.Bursts++;
+        }
+        return true;
+    }
+
+    /// <summary>Takes up to <paramref name="into"/>.Length buffers off the head of a FIFO.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private static int TakeFromFifo(EgressQueue queue, Span<uint> into)
+    {
+        var n = queue.Peek(into);
+        queue.Remove(n);
+        return n;
     }
 
     /// <summary>
@@ -317,65 +366,6 @@ public sealed class HqfWorker : DataPlaneWorker
             _carrierReadAt[index] = now;
         }
         return _carrierUp[index];
-    }
-
-    /// <summary>Transmit for an interface with a service policy: whatever its scheduler releases now, as far as TX room allows.</summary>
-    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private bool TransmitScheduled(int index, HqfScheduler scheduler, Interfaces.UidbTable interfaces, PacketMemory gpm)
-    {
-        if (scheduler.Depth == 0)
-        {
-            return false;
-        }
-        var port = interfaces.Ports[index];
-        if (port is null || !interfaces.Up[index] || !CarrierUp(index, port))
-        {
-            int flushed;
-            while ((flushed = scheduler.DrainAll(_scratch, countAsFlushed: true)) > 0)
-            {
-                for (var i = 0; i < flushed; i++)
-                {
-                    _cache.Free(_scratch[i]);
-                }
-                Counters.Drop(index, DropReason.InterfaceDown, flushed);
-            }
-            return true;
-        }
-        var room = port.TxRoom;
-        if (room == 0)
-        {
-            return false; // congested: the port signals when slots free up
-        }
-        var batch = scheduler.Dequeue(_scratch.AsSpan(0, Math.Min(room, _txBurst)), out var bytes);
-        if (batch == 0)
-        {
-            return false; // shaped: the sleep is cut to the next eligibility time
-        }
-        var taken = port.TransmitBurst(gpm, _scratch.AsSpan(0, batch));
-        if (taken < batch)
-        {
-            // The room was checked, so only a frame the TX slot cannot hold is refused; the scheduler
-            // has already released these, so they are dropped and counted rather than requeued.
-            for (var i = taken; i < batch; i++)
-            {
-                bytes -= gpm.Meta(_scratch[i]).Length;
-            }
-            Counters.Drop(index, DropReason.Oversize, batch - taken);
-        }
-        for (var i = 0; i < batch; i++)
-        {
-            _cache.Free(_scratch[i]);
-        }
-        if (taken > 0)
-        {
-            port.Flush();
-            Counters.Add(index, InterfaceCounter.TxPackets, taken);
-            Counters.Add(index, InterfaceCounter.TxBytes, bytes);
-            Counters.Packets += taken;
-            Counters.Bursts++;
-        }
-        return true;
     }
 
     /// <summary>While shaped packets wait, sleep no longer than until the first of them may go.</summary>

@@ -38,9 +38,12 @@ public class ForwardingTests
     }
 
     [Fact]
-    public void Vlan_tagged_frame_is_forwarded_untagged()
+    public void Frame_tagged_for_a_subinterface_is_forwarded_untagged()
     {
         using var router = new TestRouter();
+        // Only a configured 802.1Q subinterface accepts a tag (any other tagged frame is dropped: no VLAN hopping).
+        var sub = router.DataPlane.CreateSubinterfaceUidb("GigabitEthernet1.100", 0, 100, 1500);
+        router.DataPlane.SetAdminState(sub.Index, true);
         var tagged = PacketBuilder.Udp(HostMacs[0], RouterMacs[0], HostAddresses[0], HostAddresses[1], 1000, 2000, new byte[18],
             new Ipv4Fields { Identification = 1 }, new VlanTci(100));
         var untagged = PacketBuilder.Udp(HostMacs[0], RouterMacs[0], HostAddresses[0], HostAddresses[1], 1000, 2000, new byte[18],
