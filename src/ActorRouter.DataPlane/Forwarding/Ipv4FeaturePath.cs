@@ -239,7 +239,7 @@ public sealed unsafe class Ipv4FeaturePath
                 Drop(buffer, rx, DropReason.NoRoute);
                 continue;
             }
-            ref readonly var adjacency = ref adjacencies[nextHop];
+            var adjacency = adjacencies[nextHop];
             if (adjacency.Kind == AdjacencyKind.Receive)
             {
                 Punt(buffer, rx, PuntReason.ForUs, nextHop);
@@ -396,7 +396,7 @@ public sealed unsafe class Ipv4FeaturePath
             _counters.IcmpErrorsSuppressed++;
             return;
         }
-        ref readonly var adjacency = ref adjacencies[back];
+        var adjacency = adjacencies[back];
         var egress = adjacency.Interface;
         var routerAddress = interfaces.Addresses[egress];
         if (routerAddress == 0)
