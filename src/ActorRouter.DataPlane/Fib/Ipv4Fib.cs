@@ -94,6 +94,10 @@ public sealed unsafe class Ipv4Fib : IDisposable
         catch
         {
             if (_tbl24 != null) NativeMemory.AlignedFree(_tbl24);
+            // The finalizer of a half-built table must not free again what was just freed.
+            _tbl24 = null;
+            _freed = 1;
+            GC.SuppressFinalize(this);
             throw;
         }
         _nativeBytes = Tbl24Bytes + DirectoryBytes;
