@@ -35,6 +35,9 @@ public sealed partial class QfpDataPlane : IDisposable
     private readonly List<ThreadCounters> _allCounters = new();
     private volatile UidbTable _interfaces;
     private volatile ForwardingTables _forwarding;
+    private readonly GracePeriod _grace;
+    private readonly Ipv4ForwardingProgrammer _routes;
+    private readonly ForwardingTables _programmed;
     private volatile QosPolicyTable _qos;
     private long _generation;
     private int _nextPuntRing;
@@ -47,7 +50,14 @@ public sealed partial class QfpDataPlane : IDisposable
         Options = options;
         Gpm = new PacketMemory(options.BufferCount, options.BufferSize, options.Headroom);
         _interfaces = new UidbTable(Array.Empty<Uidb?>(), 0, options.MaxInterfaces);
-        _forwarding = new ForwardingTables(Ipv4Fib.Build(new Ipv4RouteTable()), new Adjacency[1], 0);
+        // One FIB and one adjacency table for the data plane's life, changed in place; unlinked tbl8 groups and
+        // adjacency ids are reused only once every PPE has left the bursts that might still read them.
+        _grace = new GracePeriod(new PpeEpochs(this));
+        var fib = Ipv4Fib.CreateEmpty();
+        fib.Grace = _grace;
+        _routes = new Ipv4ForwardingProgrammer(fib, new AdjacencyTable(_grace));
+        _programmed = new ForwardingTables(fib, _routes.Adjacencies, 0);
+        _forwarding = _programmed;
         _qos = QosPolicyTable.Empty(options.MaxInterfaces);
         PuntSignal = new WakeSignal();
         _injectRing = new SpscRing(options.InjectRingSize);
@@ -396,44 +406,136 @@ public sealed partial class QfpDataPlane : IDisposable
 
     // ---- forwarding ----------------------------------------------------------------------
 
+    /// <summary>The PPE threads' burst epochs, for the grace period of the tables they read.</summary>
+    private sealed class PpeEpochs(QfpDataPlane dataPlane) : IReaderEpochs
+    {
+        public long[] Capture()
+        {
+            var ppes = dataPlane.Ppes;
+            var epochs = new long[ppes.Count];
+            for (var i = 0; i < epochs.Length; i++)
+            {
+                epochs[i] = ppes[i].Epoch;
+            }
+            return epochs;
+        }
+
+        public bool AllQuiescentSince(long[] captured)
+        {
+            if (!dataPlane._started)
+            {
+                return true;
+            }
+            var ppes = dataPlane.Ppes;
+            for (var i = 0; i < captured.Length; i++)
+            {
+                if (!ppes[i].IsQuiescentSince(captured[i]))
+                {
+                    return false;
+                }
+            }
+            return true;
+        }
+    }
+
     /// <summary>
-    /// Publishes a new forwarding snapshot with one reference swap. The previous snapshot's FIB is
-    /// freed once every PPE has finished the bursts that might still read it.
+    /// Publishes a wholly new forwarding pair (a bulk load) with one reference swap. The previous pair's FIB is
+    /// freed once every PPE has finished the bursts that might still read it (the data plane's own, changed in
+    /// place by the route commands, is kept; the next route command puts it back in force).
     /// </summary>
     public void PublishForwarding(ForwardingTables tables)
     {
         lock (_commandLock)
         {
-            var old = _forwarding;
-            _forwarding = tables;
-            if (!ReferenceEquals(old.Fib, tables.Fib))
+            SwapForwarding(tables);
+        }
+    }
+
+    private void SwapForwarding(ForwardingTables tables)
+    {
+        var old = _forwarding;
+        _forwarding = tables;
+        if (!ReferenceEquals(old.Fib, tables.Fib) && !ReferenceEquals(old.Fib, _programmed.Fib))
+        {
+            var epochs = new long[Ppes.Count];
+            for (var i = 0; i < epochs.Length; i++)
             {
-                var epochs = new long[Ppes.Count];
-                for (var i = 0; i < epochs.Length; i++)
-                {
-                    epochs[i] = Ppes[i].Epoch;
-                }
-                _retired.Add((old, epochs));
+                epochs[i] = Ppes[i].Epoch;
             }
+            _retired.Add((old, epochs));
+        }
+        ReclaimRetiredTables();
+    }
+
+    /// <summary>
+    /// Makes the forwarding state match the uIDBs, these static routes and neighbors, changing only what differs:
+    /// routes added or removed one by one in the FIB, neighbor adjacencies rewritten in place.
+    /// </summary>
+    public ForwardingUpdate PublishRoutes(IReadOnlyList<StaticRoute> staticRoutes, IReadOnlyList<Neighbor> neighbors)
+    {
+        lock (_commandLock)
+        {
+            var interfaces = new List<ConnectedInterface>();
+            foreach (var u in _interfaces.All)
+            {
+                interfaces.Add(new ConnectedInterface(u.Index, u.Ipv4Address, u.Ipv4PrefixLength, u.AdminUp && u.Registered));
+            }
+            var update = _routes.Replace(interfaces, staticRoutes, neighbors);
+            AfterRouteChange();
+            return update;
+        }
+    }
+
+    /// <summary>A neighbor learned or changed: one adjacency rewritten in place, plus its /32 when it is new.</summary>
+    public ForwardingUpdate PublishNeighbor(Neighbor neighbor)
+    {
+        lock (_commandLock)
+        {
+            var update = _routes.SetNeighbor(neighbor);
+            AfterRouteChange();
+            return update;
+        }
+    }
+
+    /// <summary>A neighbor lost: its adjacency turns incomplete in place and its /32 is deleted.</summary>
+    public ForwardingUpdate WithdrawNeighbor(int interfaceIndex, uint address)
+    {
+        lock (_commandLock)
+        {
+            var update = _routes.RemoveNeighbor(interfaceIndex, address);
+            AfterRouteChange();
+            return update;
+        }
+    }
+
+    /// <summary>FIB route writes and adjacency rewrites the route commands have made (what a change cost).</summary>
+    public (long RouteWrites, long AdjacencyRewrites) ForwardingChangeCounts
+    {
+        get
+        {
+            lock (_commandLock)
+            {
+                return (_routes.RouteWrites, _routes.AdjacencyRewrites);
+            }
+        }
+    }
+
+    private void AfterRouteChange()
+    {
+        if (!ReferenceEquals(_forwarding, _programmed))
+        {
+            SwapForwarding(_programmed);
+        }
+        else
+        {
             ReclaimRetiredTables();
         }
     }
 
-    /// <summary>Builds and publishes the forwarding state from interfaces, static routes and neighbors.</summary>
-    public Ipv4ForwardingBuilder.Result PublishRoutes(IReadOnlyList<StaticRoute> staticRoutes, IReadOnlyList<Neighbor> neighbors)
-    {
-        var interfaces = new List<ConnectedInterface>();
-        foreach (var u in _interfaces.All)
-        {
-            interfaces.Add(new ConnectedInterface(u.Index, u.Ipv4Address, u.Ipv4PrefixLength, u.AdminUp && u.Registered));
-        }
-        var result = Ipv4ForwardingBuilder.Build(interfaces, staticRoutes, neighbors);
-        var fib = Ipv4Fib.Build(result.Routes);
-        PublishForwarding(new ForwardingTables(fib, result.Adjacencies, Interlocked.Increment(ref _generation)));
-        return result;
-    }
-
-    /// <summary>Frees retired FIBs no PPE can still be reading. Returns how many remain retired.</summary>
+    /// <summary>
+    /// Frees retired FIBs, and makes reusable the tbl8 groups and adjacency ids, that no PPE can still be reading.
+    /// Returns how many remain retired (tables, groups and ids together).
+    /// </summary>
     public int ReclaimRetiredTables()
     {
         lock (_commandLock)
@@ -460,7 +562,7 @@ public sealed partial class QfpDataPlane : IDisposable
                     _retired.RemoveAt(r);
                 }
             }
-            return _retired.Count;
+            return _retired.Count + _programmed.Fib.ReclaimRetired() + _programmed.Adjacencies.Reclaim();
         }
     }
 
@@ -686,13 +788,17 @@ public sealed partial class QfpDataPlane : IDisposable
             _disposed = true;
             foreach (var (tables, _) in _retired)
             {
-                if (!ReferenceEquals(tables.Fib, _forwarding.Fib))
+                if (!ReferenceEquals(tables.Fib, _forwarding.Fib) && !ReferenceEquals(tables.Fib, _programmed.Fib))
                 {
                     tables.Fib.Dispose();
                 }
             }
             _retired.Clear();
-            _forwarding.Fib.Dispose();
+            if (!ReferenceEquals(_forwarding.Fib, _programmed.Fib))
+            {
+                _forwarding.Fib.Dispose();
+            }
+            _programmed.Fib.Dispose();
             foreach (var channel in _channels)
             {
                 channel.Dispose();

@@ -11,7 +11,8 @@ namespace ActorRouter.ControlPlane.Fman;
 /// <summary>
 /// The forwarding manager: owns the interface objects, drives each interface's handshake with the
 /// QFP client, keeps static routes and ARP neighbors, and republishes the forwarding state on every
-/// change. Changes are applied one at a time (later requests wait in the stash) so that each is
+/// configuration change (the data plane applies only what differs); a neighbor change is sent as that one
+/// neighbor. Changes are applied one at a time (later requests wait in the stash) so that each is
 /// validated against the state the previous one left. After a restart it resyncs from the state
 /// store and the data plane's uIDB table; the data plane forwards on meanwhile.
 /// </summary>
@@ -233,7 +234,8 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         }
         State = State with { Neighbors = State.Neighbors.SetItem(key, m.Mac) };
         _log.Debug("neighbor {0} on uIDB {1} is {2}", Ipv4Text.Format(m.Address), m.InterfaceIndex, MacText.Format(m.Mac));
-        Publish();
+        // One adjacency rewrite (and the neighbor's /32 when it is new) in the data plane, not a republish.
+        _qfpClient.Tell(new PublishNeighbor(++_publishGeneration, new Neighbor(m.InterfaceIndex, m.Address, m.Mac)));
     }
 
     private void OnNeighborExpired(NeighborExpired m)
@@ -245,7 +247,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         }
         State = State with { Neighbors = State.Neighbors.Remove(key) };
         _log.Debug("neighbor {0} on uIDB {1} expired", Ipv4Text.Format(m.Address), m.InterfaceIndex);
-        Publish();
+        _qfpClient.Tell(new WithdrawNeighbor(++_publishGeneration, m.InterfaceIndex, m.Address));
     }
 
     // ---- changes ---------------------------------------------------------------------------

@@ -23,9 +23,21 @@ public sealed record DataPlaneCommandApplied
 
 public sealed record DataPlaneCommandRefused(string Reason);
 
-/// <summary>Builds and publishes the forwarding snapshot from the uIDBs, these static routes and neighbors.</summary>
+/// <summary>
+/// Makes the forwarding state match the uIDBs, these static routes and neighbors; the data plane applies only the
+/// routes that differ from what it has installed. Answered with <see cref="RoutesPublished"/>.
+/// </summary>
 /// <param name="Generation">Echoed in <see cref="RoutesPublished"/> so FMAN knows which publish was answered.</param>
 public sealed record PublishRoutes(long Generation, IReadOnlyList<StaticRoute> StaticRoutes, IReadOnlyList<Neighbor> Neighbors);
+
+/// <summary>
+/// A neighbor learned or changed (ARP): the data plane rewrites its one adjacency in place and adds its /32 when
+/// it is new, without touching other routes. Answered with <see cref="RoutesPublished"/>.
+/// </summary>
+public sealed record PublishNeighbor(long Generation, Neighbor Neighbor);
+
+/// <summary>A neighbor expired: its adjacency turns incomplete and its /32 goes. Answered with <see cref="RoutesPublished"/>.</summary>
+public sealed record WithdrawNeighbor(long Generation, int Interface, uint Address);
 
 public sealed record RoutesPublished(long Generation, int RouteCount, IReadOnlyList<StaticRoute> UnresolvedStaticRoutes);
 

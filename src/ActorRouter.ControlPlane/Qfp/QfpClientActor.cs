@@ -3,6 +3,7 @@ using ActorRouter.ControlPlane.Messages;
 using ActorRouter.ControlPlane.Vnic;
 using ActorRouter.DataPlane;
 using ActorRouter.DataPlane.Counters;
+using ActorRouter.DataPlane.Forwarding;
 using Akka.Actor;
 using Akka.Event;
 
@@ -32,6 +33,8 @@ public sealed partial class QfpClientActor : ReceiveActor
         Receive<ApplyAddress>(m => Apply(() => _dataPlane.SetIpv4Address(m.Index, m.Address, m.PrefixLength)));
         Receive<ClearDataPlaneCounters>(m => Apply(() => _dataPlane.ClearCounters(m.Index)));
         Receive<PublishRoutes>(OnPublishRoutes);
+        Receive<PublishNeighbor>(m => Answer(m.Generation, _dataPlane.PublishNeighbor(m.Neighbor)));
+        Receive<WithdrawNeighbor>(m => Answer(m.Generation, _dataPlane.WithdrawNeighbor(m.Interface, m.Address)));
         Receive<ReadInterfaceStatus>(OnReadInterfaceStatus);
         Receive<ReadUidbTable>(_ => Sender.Tell(new UidbTableSnapshot(_dataPlane.Interfaces.All
             .Select(u => new UidbEntry(u.Index, u.Name, u.OsName, u.Mtu, u.Mac, u.AdminUp, u.Ipv4Address, u.Ipv4PrefixLength, u.Registered))
@@ -148,11 +151,10 @@ public sealed partial class QfpClientActor : ReceiveActor
         }
     }
 
-    private void OnPublishRoutes(PublishRoutes m)
-    {
-        var result = _dataPlane.PublishRoutes(m.StaticRoutes, m.Neighbors);
-        Sender.Tell(new RoutesPublished(m.Generation, result.Routes.Count, result.UnresolvedStaticRoutes));
-    }
+    private void OnPublishRoutes(PublishRoutes m) => Answer(m.Generation, _dataPlane.PublishRoutes(m.StaticRoutes, m.Neighbors));
+
+    private void Answer(long generation, ForwardingUpdate update) =>
+        Sender.Tell(new RoutesPublished(generation, update.RouteCount, update.UnresolvedStaticRoutes));
 
     private void OnReadInterfaceStatus(ReadInterfaceStatus m)
     {

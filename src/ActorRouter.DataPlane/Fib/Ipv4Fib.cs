@@ -6,7 +6,8 @@ using System.Runtime.Intrinsics.X86;
 namespace ActorRouter.DataPlane.Fib;
 
 /// <summary>
-/// An immutable IPv4 longest-prefix-match snapshot in the DIR-24-8 layout of DPDK's rte_lpm; the PPE threads read it.
+/// The IPv4 longest-prefix-match table in the DIR-24-8 layout of DPDK's rte_lpm; the PPE threads read it while the
+/// control plane changes it route by route.
 /// </summary>
 /// <remarks>
 /// <para>
@@ -17,20 +18,28 @@ namespace ActorRouter.DataPlane.Fib;
 /// </para>
 /// <para>
 /// Entry (32 bits, tbl24 and tbl8 alike): bit 31 valid, bit 30 extended (tbl24 only: the low 24 bits are a tbl8
-/// group index instead of a next hop), bits 0..23 the next-hop id. A missing route is the all-zero entry, so a
-/// lookup returns the low 24 bits without testing the valid bit, and next-hop id 0 means "no route".
+/// group index instead of a next hop), bits 24..29 the length of the route that wrote the entry, bits 0..23 the
+/// next-hop id. A missing route is the all-zero entry, so a lookup returns the low 24 bits without testing the
+/// valid bit, and next-hop id 0 means "no route". The length is what lets a change touch only its own range: an
+/// add overwrites the entries written by shorter routes and a delete rewrites the entries its own length wrote.
 /// </para>
 /// <para>
 /// Memory budget: tbl24 is 2^24 × 4 B = 64 MiB, fixed; each tbl8 group is 256 × 4 B = 1 KiB, one per distinct
 /// /24 that holds a route longer than /24. <see cref="MemoryBytes"/> = 64 MiB + <see cref="Tbl8GroupsUsed"/> × 1 KiB.
-/// Both tables live in native memory (2 MiB aligned, transparent huge pages requested) so the GC never scans or
-/// moves them and a random lookup costs few TLB misses.
+/// tbl8 groups come from segments of <see cref="Tbl8SegmentGroups"/> groups that never move once allocated (a
+/// fixed directory points at them), so the pool grows without copying and a reader never follows a stale pointer;
+/// <see cref="NativeBytes"/> is what is really allocated. All of it is native memory (tbl24 2 MiB aligned with
+/// transparent huge pages requested) so the GC never scans or moves it and a random lookup costs few TLB misses.
 /// </para>
 /// <para>
-/// Updates: a snapshot is never modified. The control plane builds a new one from scratch off the packet path
-/// (a million routes take about half a second) and publishes it by swapping one volatile reference. Lookups only
-/// read, so any number of threads may use one snapshot at once without a lock. Dispose the old snapshot only after
-/// every reader has moved on to the new one (a grace period): a lookup on a disposed snapshot reads freed memory.
+/// Updates (<see cref="Add"/>, <see cref="Remove"/>), as rte_lpm's: the rules are kept per prefix length, an add
+/// rewrites only the tbl24/tbl8 range its prefix covers, a delete rewrites that range with the longest shorter
+/// rule that covers it. One writer at a time (the control plane); any number of readers at once, without a lock:
+/// every entry write is one aligned 32-bit store, a new tbl8 group is filled before the tbl24 entry that points to
+/// it is written (release order), and a group no /25+ route needs any more is unlinked first and reused only after
+/// <see cref="Grace"/> says every reader has been quiescent since. A reader may see a change a moment late, never a
+/// mix of two ranges' halves in one entry. <see cref="Build(Ipv4RouteTable)"/> fills the same structure in one go
+/// for bulk loads. Dispose only once no reader can still be using the table.
 /// </para>
 /// </remarks>
 public sealed unsafe class Ipv4Fib : IDisposable
@@ -38,6 +47,8 @@ public sealed unsafe class Ipv4Fib : IDisposable
     public const uint ValidFlag = 0x8000_0000;
     public const uint ExtendedFlag = 0x4000_0000;
     public const uint PayloadMask = 0x00FF_FFFF;
+    private const int LengthShift = 24;
+    private const uint LengthMask = 0x3F;
 
     /// <summary>Entries in tbl24: one per /24.</summary>
     public const int Tbl24Entries = 1 << 24;
@@ -45,41 +56,88 @@ public sealed unsafe class Ipv4Fib : IDisposable
     /// <summary>Entries in one tbl8 group: one per address of a /24.</summary>
     public const int Tbl8GroupEntries = 256;
 
+    /// <summary>tbl8 groups per segment, the unit the group pool grows by.</summary>
+    public const int Tbl8SegmentGroups = 256;
+
+    private const int Tbl8SegmentShift = 8;
+    private const int MaxTbl8Segments = Tbl24Entries / Tbl8SegmentGroups;
+
     private const long Tbl24Bytes = (long)Tbl24Entries * sizeof(uint);
     private const long Tbl8GroupBytes = Tbl8GroupEntries * sizeof(uint);
+    private const long Tbl8SegmentBytes = Tbl8SegmentGroups * Tbl8GroupBytes;
+    private const long DirectoryBytes = MaxTbl8Segments * sizeof(ulong);
     private const nuint HugePageAlignment = 2 * 1024 * 1024;
     private const nuint CacheLine = 64;
 
     private uint* _tbl24;
-    private uint* _tbl8;
-    private readonly long _memoryBytes;
+    private uint** _tbl8Segments;
+    private int _segmentCount;
+    private long _nativeBytes;
     private int _freed;
 
-    private Ipv4Fib(uint* tbl24, uint* tbl8, int tbl8Groups, int routeCount, long memoryBytes)
+    // Writer-side state (the control plane, one thread at a time).
+    private readonly Dictionary<uint, uint>?[] _rules = new Dictionary<uint, uint>?[33];
+    private readonly Stack<uint> _freeGroups = new();
+    private readonly Queue<(long Stamp, uint Group)> _retiredGroups = new();
+    private uint _groupsEverUsed;
+    private int _groupsInUse;
+    private int _routeCount;
+    private GracePeriod _grace = new();
+
+    private Ipv4Fib()
     {
-        _tbl24 = tbl24;
-        _tbl8 = tbl8;
-        Tbl8GroupsUsed = tbl8Groups;
-        RouteCount = routeCount;
-        _memoryBytes = memoryBytes;
-        GC.AddMemoryPressure(memoryBytes);
+        try
+        {
+            _tbl24 = (uint*)AllocateTable((nuint)Tbl24Bytes);
+            _tbl8Segments = (uint**)NativeMemory.AllocZeroed((nuint)DirectoryBytes);
+        }
+        catch
+        {
+            if (_tbl24 != null) NativeMemory.AlignedFree(_tbl24);
+            // The finalizer of a half-built table must not free again what was just freed.
+            _tbl24 = null;
+            _freed = 1;
+            GC.SuppressFinalize(this);
+            throw;
+        }
+        _nativeBytes = Tbl24Bytes + DirectoryBytes;
+        GC.AddMemoryPressure(_nativeBytes);
     }
 
     ~Ipv4Fib() => Free();
 
-    /// <summary>Native bytes held: 64 MiB of tbl24 plus 1 KiB per tbl8 group.</summary>
-    public long MemoryBytes => _memoryBytes;
+    /// <summary>Bytes of table in use: 64 MiB of tbl24 plus 1 KiB per tbl8 group in use.</summary>
+    public long MemoryBytes => MemoryBudget(Volatile.Read(ref _groupsInUse));
 
-    /// <summary>Number of routes the snapshot was built from.</summary>
-    public int RouteCount { get; }
+    /// <summary>Native bytes allocated: tbl24, the segment directory and every tbl8 segment (never shrinks).</summary>
+    public long NativeBytes => Interlocked.Read(ref _nativeBytes);
 
-    /// <summary>Number of 256-entry tbl8 groups, one per /24 that holds a route longer than /24.</summary>
-    public int Tbl8GroupsUsed { get; }
+    /// <summary>Number of routes in the table.</summary>
+    public int RouteCount => Volatile.Read(ref _routeCount);
 
-    /// <summary>The memory a snapshot with <paramref name="tbl8Groups"/> groups holds: 64 MiB + groups × 1 KiB.</summary>
+    /// <summary>Number of 256-entry tbl8 groups in use, one per /24 that holds a route longer than /24.</summary>
+    public int Tbl8GroupsUsed => Volatile.Read(ref _groupsInUse);
+
+    /// <summary>Groups unlinked but not yet reusable because a reader may still be reading them.</summary>
+    public int Tbl8GroupsRetired => _retiredGroups.Count;
+
+    /// <summary>
+    /// When an unlinked tbl8 group may be reused. The default has no readers (reuse at once); the data plane sets
+    /// one driven by its PPE threads' epochs before it lets the threads read this table.
+    /// </summary>
+    public GracePeriod Grace
+    {
+        get => _grace;
+        set => _grace = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>The memory a table with <paramref name="tbl8Groups"/> groups in use holds: 64 MiB + groups × 1 KiB.</summary>
     public static long MemoryBudget(int tbl8Groups) => Tbl24Bytes + tbl8Groups * Tbl8GroupBytes;
 
-    /// <summary>Builds a snapshot of the routes in <paramref name="routes"/>.</summary>
+    /// <summary>An empty table to fill with <see cref="Add"/>.</summary>
+    public static Ipv4Fib CreateEmpty() => new();
+
+    /// <summary>Builds a table of the routes in <paramref name="routes"/>.</summary>
     public static Ipv4Fib Build(Ipv4RouteTable routes)
     {
         ArgumentNullException.ThrowIfNull(routes);
@@ -87,7 +145,7 @@ public sealed unsafe class Ipv4Fib : IDisposable
         return BuildCore(routes.ToArray(), validate: false);
     }
 
-    /// <summary>Builds a snapshot of <paramref name="routes"/>, which must be valid and distinct by (prefix, length).</summary>
+    /// <summary>Builds a table of <paramref name="routes"/>, which must be valid and distinct by (prefix, length).</summary>
     /// <exception cref="ArgumentException">A route is invalid, or two routes have the same prefix and length.</exception>
     public static Ipv4Fib Build(ReadOnlySpan<Ipv4Route> routes) => BuildCore(routes.ToArray(), validate: true);
 
@@ -95,14 +153,10 @@ public sealed unsafe class Ipv4Fib : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public uint Lookup(uint address)
     {
-        uint entry = _tbl24[address >> 8];
-        if ((entry & ExtendedFlag) != 0)
-        {
-            entry = _tbl8[((nuint)(entry & PayloadMask) << 8) | (address & 0xFF)];
-        }
-        // The finalizer frees the tables; keep this snapshot reachable until the last load.
+        uint entry = Resolve(_tbl24[address >> 8], address);
+        // The finalizer frees the tables; keep this table reachable until the last load.
         GC.KeepAlive(this);
-        return entry & PayloadMask;
+        return entry;
     }
 
     /// <summary>
@@ -138,7 +192,7 @@ public sealed unsafe class Ipv4Fib : IDisposable
             int done = Avx2.IsSupported ? GatherBlocks(src, dst, addresses.Length) : 0;
             ScalarBlocks(src, dst, done, addresses.Length);
         }
-        // The finalizer frees the tables; keep this snapshot reachable until the last load.
+        // The finalizer frees the tables; keep this table reachable until the last load.
         GC.KeepAlive(this);
     }
 
@@ -253,12 +307,17 @@ public sealed unsafe class Ipv4Fib : IDisposable
     {
         if ((entry & ExtendedFlag) != 0)
         {
-            entry = _tbl8[((nuint)(entry & PayloadMask) << 8) | (address & 0xFF)];
+            entry = Tbl8Group(entry & PayloadMask)[address & 0xFF];
         }
         return entry & PayloadMask;
     }
 
-    /// <summary>Frees the native tables. Call only once no reader can still be using this snapshot.</summary>
+    /// <summary>The first entry of tbl8 group <paramref name="group"/>: its segment's base plus the group's offset.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private uint* Tbl8Group(uint group) =>
+        _tbl8Segments[group >> Tbl8SegmentShift] + ((nuint)(group & (Tbl8SegmentGroups - 1)) << 8);
+
+    /// <summary>Frees the native tables. Call only once no reader can still be using this table.</summary>
     public void Dispose()
     {
         Free();
@@ -272,15 +331,268 @@ public sealed unsafe class Ipv4Fib : IDisposable
         {
             return;
         }
-        NativeMemory.AlignedFree(_tbl24);
-        if (_tbl8 != null)
+        if (_tbl24 != null)
         {
-            NativeMemory.AlignedFree(_tbl8);
+            NativeMemory.AlignedFree(_tbl24);
+        }
+        if (_tbl8Segments != null)
+        {
+            for (int i = 0; i < _segmentCount; i++)
+            {
+                NativeMemory.AlignedFree(_tbl8Segments[i]);
+            }
+            NativeMemory.Free(_tbl8Segments);
         }
         _tbl24 = null;
-        _tbl8 = null;
-        GC.RemoveMemoryPressure(_memoryBytes);
+        _tbl8Segments = null;
+        GC.RemoveMemoryPressure(_nativeBytes);
     }
+
+    // ---- changes (one writer at a time) ------------------------------------------------------
+
+    /// <summary>
+    /// Adds a route, or replaces the next hop of the route with this prefix and length. Rewrites only the entries
+    /// the prefix covers that no longer route wrote; a /25../32 route in a /24 without one allocates its tbl8 group.
+    /// </summary>
+    /// <returns>true when the route is new, false when it replaced an existing next hop.</returns>
+    /// <exception cref="ArgumentException">The length, prefix or next-hop id is invalid.</exception>
+    /// <exception cref="InvalidOperationException">Every one of the 2^24 tbl8 groups is in use.</exception>
+    public bool Add(uint prefix, int length, uint nextHopId)
+    {
+        Ipv4Route.Validate(prefix, length, nextHopId);
+        ThrowIfDisposed();
+        var rules = _rules[length] ??= new Dictionary<uint, uint>();
+        ref uint slot = ref CollectionsMarshal.GetValueRefOrAddDefault(rules, prefix, out bool exists);
+        if (exists && slot == nextHopId)
+        {
+            return false;
+        }
+        if (length > 24 && (_tbl24[prefix >> 8] & ExtendedFlag) == 0 && !TryPrepareGroup())
+        {
+            rules.Remove(prefix);
+            throw new InvalidOperationException($"No tbl8 group is left for {Ipv4Route.Format(prefix)}/{length}.");
+        }
+        slot = nextHopId;
+        if (!exists)
+        {
+            Volatile.Write(ref _routeCount, _routeCount + 1);
+        }
+        WriteRange(prefix, length, Entry(nextHopId, length));
+        _grace.Seal();
+        return !exists;
+    }
+
+    /// <summary>Adds or replaces <paramref name="route"/>; see <see cref="Add(uint, int, uint)"/>.</summary>
+    public bool Add(Ipv4Route route) => Add(route.Prefix, route.Length, route.NextHopId);
+
+    /// <summary>
+    /// Removes the route for exactly this prefix and length: the entries it wrote fall back to the longest shorter
+    /// route covering them, and a tbl8 group left without a /25../32 route is unlinked and freed after the grace period.
+    /// </summary>
+    /// <returns>false when there was no such route.</returns>
+    /// <exception cref="ArgumentException">The length is outside 0..32 or the prefix has host bits set.</exception>
+    public bool Remove(uint prefix, int length)
+    {
+        Ipv4Route.Validate(prefix, length, 1);
+        ThrowIfDisposed();
+        if (_rules[length] is not { } rules || !rules.Remove(prefix))
+        {
+            return false;
+        }
+        Volatile.Write(ref _routeCount, _routeCount - 1);
+        uint replacement = CoveringEntry(prefix, length);
+        uint written = Entry(0, length) & ~PayloadMask;
+        if (length <= 24)
+        {
+            uint first = prefix >> 8;
+            uint count = 1u << (24 - length);
+            for (uint i = first; i < first + count; i++)
+            {
+                uint entry = _tbl24[i];
+                if ((entry & ExtendedFlag) != 0)
+                {
+                    ReplaceOwned(Tbl8Group(entry & PayloadMask), 0, Tbl8GroupEntries, written, replacement);
+                }
+                else if ((entry & ~PayloadMask) == written)
+                {
+                    Volatile.Write(ref _tbl24[i], replacement);
+                }
+            }
+        }
+        else
+        {
+            uint index = prefix >> 8;
+            uint group = _tbl24[index] & PayloadMask;
+            uint* entries = Tbl8Group(group);
+            ReplaceOwned(entries, (int)(prefix & 0xFF), 1 << (32 - length), written, replacement);
+            RecycleGroupIfShort(index, group, entries);
+        }
+        _grace.Seal();
+        return true;
+    }
+
+    /// <summary>The next hop of the route for exactly this prefix and length (not a longest-prefix match).</summary>
+    public bool TryGetRoute(uint prefix, int length, out uint nextHopId)
+    {
+        Ipv4Route.Validate(prefix, length, 1);
+        nextHopId = 0;
+        return _rules[length] is { } rules && rules.TryGetValue(prefix, out nextHopId);
+    }
+
+    private static uint Entry(uint nextHopId, int length) => ValidFlag | ((uint)length << LengthShift) | nextHopId;
+
+    private static int EntryLength(uint entry) => (int)((entry >> LengthShift) & LengthMask);
+
+    /// <summary>Writes <paramref name="entry"/> over every entry of the range that no longer route wrote.</summary>
+    private void WriteRange(uint prefix, int length, uint entry)
+    {
+        if (length <= 24)
+        {
+            uint first = prefix >> 8;
+            uint count = 1u << (24 - length);
+            for (uint i = first; i < first + count; i++)
+            {
+                uint current = _tbl24[i];
+                if ((current & ExtendedFlag) != 0)
+                {
+                    WriteOwned(Tbl8Group(current & PayloadMask), 0, Tbl8GroupEntries, length, entry);
+                }
+                else if ((current & ValidFlag) == 0 || EntryLength(current) <= length)
+                {
+                    Volatile.Write(ref _tbl24[i], entry);
+                }
+            }
+            return;
+        }
+
+        uint index = prefix >> 8;
+        uint top = _tbl24[index];
+        if ((top & ExtendedFlag) != 0)
+        {
+            WriteOwned(Tbl8Group(top & PayloadMask), (int)(prefix & 0xFF), 1 << (32 - length), length, entry);
+            return;
+        }
+        // A fresh group starts as the /24's own answer, so addresses not under the new route keep it; it is complete
+        // before the tbl24 entry points to it, so a reader never sees it half filled.
+        uint group = AllocateGroup();
+        uint* entries = Tbl8Group(group);
+        new Span<uint>(entries, Tbl8GroupEntries).Fill(top);
+        new Span<uint>(entries + (prefix & 0xFF), 1 << (32 - length)).Fill(entry);
+        Volatile.Write(ref _tbl24[index], ValidFlag | ExtendedFlag | group);
+    }
+
+    private static void WriteOwned(uint* entries, int start, int count, int length, uint entry)
+    {
+        for (int j = start; j < start + count; j++)
+        {
+            uint current = entries[j];
+            if ((current & ValidFlag) == 0 || EntryLength(current) <= length)
+            {
+                Volatile.Write(ref entries[j], entry);
+            }
+        }
+    }
+
+    /// <summary>Rewrites the entries written by the removed route (same valid flag and length) with <paramref name="replacement"/>.</summary>
+    private static void ReplaceOwned(uint* entries, int start, int count, uint written, uint replacement)
+    {
+        for (int j = start; j < start + count; j++)
+        {
+            if ((entries[j] & ~PayloadMask) == written)
+            {
+                Volatile.Write(ref entries[j], replacement);
+            }
+        }
+    }
+
+    /// <summary>The entry of the longest route shorter than <paramref name="length"/> covering the prefix, or 0.</summary>
+    private uint CoveringEntry(uint prefix, int length)
+    {
+        for (int l = length - 1; l >= 0; l--)
+        {
+            if (_rules[l] is { Count: > 0 } rules && rules.TryGetValue(prefix & Ipv4Route.Mask(l), out uint nextHop))
+            {
+                return Entry(nextHop, l);
+            }
+        }
+        return 0;
+    }
+
+    /// <summary>
+    /// When no /25../32 route is left under the group, every entry holds the /24's own answer: the tbl24 entry takes
+    /// that answer back and the group waits out the grace period before it can be reused.
+    /// </summary>
+    private void RecycleGroupIfShort(uint index, uint group, uint* entries)
+    {
+        uint first = entries[0];
+        if ((first & ValidFlag) != 0 && EntryLength(first) > 24)
+        {
+            return;
+        }
+        for (int j = 1; j < Tbl8GroupEntries; j++)
+        {
+            if (entries[j] != first)
+            {
+                return;
+            }
+        }
+        Volatile.Write(ref _tbl24[index], first);
+        _retiredGroups.Enqueue((_grace.Retire(), group));
+        Volatile.Write(ref _groupsInUse, _groupsInUse - 1);
+    }
+
+    /// <summary>Makes sure <see cref="AllocateGroup"/> will succeed, without changing what readers see.</summary>
+    private bool TryPrepareGroup()
+    {
+        ReclaimRetiredGroups();
+        return _freeGroups.Count > 0 || _groupsEverUsed < Tbl24Entries;
+    }
+
+    private void ReclaimRetiredGroups()
+    {
+        if (_retiredGroups.Count == 0)
+        {
+            return;
+        }
+        long safe = _grace.Poll();
+        while (_retiredGroups.TryPeek(out var retired) && retired.Stamp <= safe)
+        {
+            _freeGroups.Push(retired.Group);
+            _retiredGroups.Dequeue();
+        }
+    }
+
+    /// <summary>A group no reader can be reading: a reclaimed one, else the next never used (growing by a segment).</summary>
+    private uint AllocateGroup()
+    {
+        ReclaimRetiredGroups();
+        if (!_freeGroups.TryPop(out uint group))
+        {
+            group = _groupsEverUsed;
+            int segment = (int)(group >> Tbl8SegmentShift);
+            if (segment == _segmentCount)
+            {
+                // A segment is published before any tbl24 entry can name a group in it, and never moves.
+                var memory = (uint*)NativeMemory.AlignedAlloc((nuint)Tbl8SegmentBytes, CacheLine);
+                _tbl8Segments[segment] = memory;
+                _segmentCount++;
+                Interlocked.Add(ref _nativeBytes, Tbl8SegmentBytes);
+                GC.AddMemoryPressure(Tbl8SegmentBytes);
+            }
+            _groupsEverUsed++;
+        }
+        Volatile.Write(ref _groupsInUse, _groupsInUse + 1);
+        return group;
+    }
+
+    /// <summary>Frees retired groups whose grace period has passed; returns how many still wait.</summary>
+    public int ReclaimRetired()
+    {
+        ReclaimRetiredGroups();
+        return _retiredGroups.Count;
+    }
+
+    private void ThrowIfDisposed() => ObjectDisposedException.ThrowIf(Volatile.Read(ref _freed) != 0, this);
 
     private static Ipv4Fib BuildCore(Ipv4Route[] routes, bool validate)
     {
@@ -300,81 +612,56 @@ public sealed unsafe class Ipv4Fib : IDisposable
             keys[i] = ((ulong)routes[i].Length << 32) | routes[i].Prefix;
         }
         Array.Sort(keys, routes);
-
-        int tbl8Groups = 0;
-        uint lastGroupBase = uint.MaxValue;
-        int firstLong = routes.Length;
-        for (int i = 0; i < routes.Length; i++)
+        for (int i = 1; i < routes.Length; i++)
         {
-            if (i > 0 && keys[i] == keys[i - 1])
+            if (keys[i] == keys[i - 1])
             {
                 throw new ArgumentException(
                     $"Route {Ipv4Route.Format(routes[i].Prefix)}/{routes[i].Length} is given twice.", nameof(routes));
             }
-            if (routes[i].Length > 24)
-            {
-                firstLong = Math.Min(firstLong, i);
-            }
-        }
-        // Long routes are sorted by length, not by /24, so count distinct /24s through a sorted copy.
-        if (firstLong < routes.Length)
-        {
-            var bases = new uint[routes.Length - firstLong];
-            for (int i = firstLong; i < routes.Length; i++)
-            {
-                bases[i - firstLong] = routes[i].Prefix >> 8;
-            }
-            Array.Sort(bases);
-            foreach (uint b in bases)
-            {
-                if (b != lastGroupBase)
-                {
-                    tbl8Groups++;
-                    lastGroupBase = b;
-                }
-            }
         }
 
-        uint* tbl24 = null;
-        uint* tbl8 = null;
+        var fib = new Ipv4Fib();
         try
         {
-            tbl24 = AllocateTable((nuint)Tbl24Bytes);
-            if (tbl8Groups > 0)
+            var counts = new int[33];
+            foreach (var r in routes)
             {
-                tbl8 = AllocateTable((nuint)(tbl8Groups * Tbl8GroupBytes));
+                counts[r.Length]++;
             }
-
-            for (int i = 0; i < firstLong; i++)
+            for (int l = 0; l <= 32; l++)
             {
-                var r = routes[i];
-                int count = 1 << (24 - r.Length);
-                new Span<uint>(tbl24 + (r.Prefix >> 8), count).Fill(ValidFlag | r.NextHopId);
+                if (counts[l] > 0)
+                {
+                    fib._rules[l] = new Dictionary<uint, uint>(counts[l]);
+                }
             }
-
-            uint groupsAssigned = 0;
-            for (int i = firstLong; i < routes.Length; i++)
+            uint* tbl24 = fib._tbl24;
+            foreach (var r in routes)
             {
-                var r = routes[i];
+                fib._rules[r.Length]!.Add(r.Prefix, r.NextHopId);
+                uint entry = Entry(r.NextHopId, r.Length);
+                if (r.Length <= 24)
+                {
+                    // No longer route has been written yet, so the whole range is this route's.
+                    new Span<uint>(tbl24 + (r.Prefix >> 8), 1 << (24 - r.Length)).Fill(entry);
+                    continue;
+                }
                 uint* slot = tbl24 + (r.Prefix >> 8);
                 if ((*slot & ExtendedFlag) == 0)
                 {
-                    // The new group starts as the /24's own answer, so addresses not under a longer route keep it.
-                    new Span<uint>(tbl8 + ((nuint)groupsAssigned << 8), Tbl8GroupEntries).Fill(*slot);
-                    *slot = ValidFlag | ExtendedFlag | groupsAssigned;
-                    groupsAssigned++;
+                    uint group = fib.AllocateGroup();
+                    new Span<uint>(fib.Tbl8Group(group), Tbl8GroupEntries).Fill(*slot);
+                    *slot = ValidFlag | ExtendedFlag | group;
                 }
-                uint* group = tbl8 + ((nuint)(*slot & PayloadMask) << 8);
-                int count = 1 << (32 - r.Length);
-                new Span<uint>(group + (r.Prefix & 0xFF), count).Fill(ValidFlag | r.NextHopId);
+                new Span<uint>(fib.Tbl8Group(*slot & PayloadMask) + (r.Prefix & 0xFF), 1 << (32 - r.Length)).Fill(entry);
             }
-
-            return new Ipv4Fib(tbl24, tbl8, tbl8Groups, routes.Length, MemoryBudget(tbl8Groups));
+            fib._routeCount = routes.Length;
+            return fib;
         }
         catch
         {
-            if (tbl24 != null) NativeMemory.AlignedFree(tbl24);
-            if (tbl8 != null) NativeMemory.AlignedFree(tbl8);
+            fib.Dispose();
             throw;
         }
     }

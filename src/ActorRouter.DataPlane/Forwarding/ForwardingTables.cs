@@ -3,23 +3,30 @@ using ActorRouter.DataPlane.Fib;
 namespace ActorRouter.DataPlane.Forwarding;
 
 /// <summary>
-/// The immutable forwarding state a PPE reads for a whole burst: the FIB (prefix → next-hop id)
-/// and the adjacency array (next-hop id → what to do). The control plane builds a new instance off
-/// the hot path and publishes it with one reference swap, so no packet sees a half-applied change.
+/// The forwarding state a PPE reads for a whole burst: the FIB (prefix → next-hop id) and the adjacency table
+/// (next-hop id → what to do). The control plane changes both in place, route by route and adjacency by
+/// adjacency (each safe against concurrent readers); a wholly new pair (a bulk load) is published with one
+/// reference swap.
 /// </summary>
 public sealed class ForwardingTables
 {
-    public ForwardingTables(Ipv4Fib fib, Adjacency[] adjacencies, long generation)
+    public ForwardingTables(Ipv4Fib fib, AdjacencyTable adjacencies, long generation)
     {
         Fib = fib;
         Adjacencies = adjacencies;
         Generation = generation;
     }
 
+    /// <summary>A pair over a fixed adjacency list (index = next-hop id, index 0 = no route), as tests and benchmarks build it.</summary>
+    public ForwardingTables(Ipv4Fib fib, Adjacency[] adjacencies, long generation)
+        : this(fib, AdjacencyTable.From(adjacencies), generation)
+    {
+    }
+
     public Ipv4Fib Fib { get; }
 
     /// <summary>Indexed by next-hop id; id 0 is "no route".</summary>
-    public Adjacency[] Adjacencies { get; }
+    public AdjacencyTable Adjacencies { get; }
 
     public long Generation { get; }
 }

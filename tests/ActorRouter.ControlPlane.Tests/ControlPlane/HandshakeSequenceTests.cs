@@ -154,16 +154,24 @@ public sealed class HandshakeSequenceTests(ITestOutputHelper output) : ControlPl
     }
 
     [Fact]
-    public void Neighbor_changes_republish_routes_with_the_neighbor_set()
+    public void Neighbor_changes_are_sent_as_that_neighbor_alone()
     {
         var qfp = CreateTestProbe();
         var fman = StartFman(qfp.Ref);
 
         fman.Tell(new NeighborResolved(1, TestConfigs.HostB, TestConfigs.HostBMac));
-        Assert.Equal([new DataPlane.Forwarding.Neighbor(1, TestConfigs.HostB, TestConfigs.HostBMac)], qfp.ExpectMsg<PublishRoutes>().Neighbors);
+        var learned = qfp.ExpectMsg<PublishNeighbor>();
+        Assert.Equal(new DataPlane.Forwarding.Neighbor(1, TestConfigs.HostB, TestConfigs.HostBMac), learned.Neighbor);
         fman.Tell(new NeighborResolved(1, TestConfigs.HostB, TestConfigs.HostBMac));
         qfp.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // unchanged: nothing to publish
+        fman.Tell(new NeighborResolved(1, TestConfigs.HostB, TestConfigs.HostBMac + 1));
+        var moved = qfp.ExpectMsg<PublishNeighbor>();
+        Assert.Equal(new DataPlane.Forwarding.Neighbor(1, TestConfigs.HostB, TestConfigs.HostBMac + 1), moved.Neighbor);
+        Assert.True(moved.Generation > learned.Generation);
         fman.Tell(new NeighborExpired(1, TestConfigs.HostB));
-        Assert.Empty(qfp.ExpectMsg<PublishRoutes>().Neighbors);
+        var expired = qfp.ExpectMsg<WithdrawNeighbor>();
+        Assert.Equal((1, TestConfigs.HostB), (expired.Interface, expired.Address));
+        Assert.True(expired.Generation > moved.Generation);
+        qfp.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
 }
