@@ -20,6 +20,8 @@ public unsafe class ClassifierTests
     private static byte[] Udp(byte dscp = 0, ushort sourcePort = 1000, ushort destinationPort = 2000, uint? source = null, uint? destination = null, byte ecn = 0) =>
         PacketBuilder.Udp(Mac, Mac, source ?? Source, destination ?? Destination, sourcePort, destinationPort, new byte[20], new Ipv4Fields { Dscp = dscp, Ecn = ecn });
 
+    // Fully optimized from the first call, as on the PPE: no tier-up or on-stack replacement while allocations are measured.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static byte Classify(CompiledPolicy policy, byte[] frame, int rx = 0)
     {
         fixed (byte* p = frame)
@@ -132,12 +134,19 @@ public unsafe class ClassifierTests
             new PolicyClassDefinition(Map("b", destinationPorts: new PortRange(1, 1000))),
             new PolicyClassDefinition(Map("c", source: "10.0.0.0/8"), SetDscp: 10));
         var frame = Udp();
-        Classify(policy, frame);
+        ClassifyMany(policy, frame, 100);
+        Assert.Equal(0, ClassifyMany(policy, frame, 10_000));
+    }
+
+    /// <summary>Classifies <paramref name="count"/> times and returns the bytes this thread allocated meanwhile.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static long ClassifyMany(CompiledPolicy policy, byte[] frame, int count)
+    {
         var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 10_000; i++)
+        for (var i = 0; i < count; i++)
         {
             Classify(policy, frame);
         }
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        return GC.GetAllocatedBytesForCurrentThread() - before;
     }
 }

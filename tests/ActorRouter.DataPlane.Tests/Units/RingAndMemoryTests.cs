@@ -62,7 +62,13 @@ public class RingAndMemoryTests
                 var done = 0;
                 while (done < n)
                 {
-                    done += ring.EnqueueBurst(batch.AsSpan(done, n - done));
+                    var put = ring.EnqueueBurst(batch.AsSpan(done, n - done));
+                    done += put;
+                    if (put == 0)
+                    {
+                        // Full: let the consumer run (on a loaded machine both threads may share one core).
+                        Thread.Yield();
+                    }
                 }
                 next += (uint)n;
             }
@@ -70,10 +76,14 @@ public class RingAndMemoryTests
         producer.Start();
         var output = new uint[13];
         uint expected = 0;
-        var deadline = Environment.TickCount64 + 30000;
+        var deadline = Environment.TickCount64 + 120_000;
         while (expected < total && Environment.TickCount64 < deadline)
         {
             var n = ring.DequeueBurst(output);
+            if (n == 0)
+            {
+                Thread.Yield();
+            }
             for (var i = 0; i < n; i++)
             {
                 Assert.Equal(expected++, output[i]);
