@@ -1,3 +1,4 @@
+using ActorRouter.Control.Contracts.Rules;
 using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.ControlPlane.Messages;
 using ActorRouter.ControlPlane.Vnic;
@@ -26,6 +27,8 @@ public sealed partial class QfpClientActor : ReceiveActor
         Receive<CreateUidb>(OnCreateUidb);
         Receive<BindUidb>(OnBindUidb);
         Receive<RegisterInterface>(OnRegisterInterface);
+        Receive<CreateSubinterfaceUidb>(OnCreateSubinterfaceUidb);
+        Receive<ConfigureSubinterface>(OnConfigureSubinterface);
         Receive<DeleteUidb>(OnDeleteUidb);
         Receive<ApplyAdminState>(m => Apply(() => _dataPlane.SetAdminState(m.Index, m.Up)));
         Receive<ApplyMtu>(m => Apply(() => _dataPlane.SetMtu(m.Index, m.Mtu)));
@@ -124,7 +127,8 @@ public sealed partial class QfpClientActor : ReceiveActor
             {
                 _log.Warning("{0}: deleting uIDB {1} failed: {2}", m.Name, m.Index, e.Message);
             }
-            if (uidb.Registered)
+            // A subinterface's uIDB uses its parent's port, which stays open for the parent.
+            if (uidb.Registered && !InterfaceRules.IsSubinterfaceName(uidb.Name, out _))
             {
                 _vnics.Close(uidb.OsName);
             }
@@ -159,7 +163,9 @@ public sealed partial class QfpClientActor : ReceiveActor
         foreach (var s in m.Interfaces)
         {
             var uidb = table[s.Index];
-            var operUp = uidb is not null && uidb.AdminUp && uidb.Port is { LinkUp: true };
+            // A subinterface is up when it and its parent are administratively up and the parent's port has its link.
+            var carrier = s.ParentIndex >= 0 ? table[s.ParentIndex] : uidb;
+            var operUp = uidb is not null && uidb.AdminUp && carrier is not null && carrier.AdminUp && carrier.Port is { LinkUp: true };
             filled.Add(s with
             {
                 OperUp = operUp,
