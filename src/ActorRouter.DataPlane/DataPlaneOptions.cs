@@ -44,6 +44,8 @@ public sealed record DataPlaneOptions
         Require(PowerOfTwo(InjectRingSize), $"inject ring-size must be a power of two, got {InjectRingSize}");
         Require(MaxInterfaces is >= 1 and <= 4096, $"max interfaces must be 1..4096, got {MaxInterfaces}");
         Require(EgressQueueLimit >= 1, $"egress queue limit must be ≥ 1, got {EgressQueueLimit}");
+        // A frame received untagged may leave on a subinterface: its rewrite pushes a 4-byte 802.1Q tag in front.
+        Require(Headroom >= 4 && Headroom < BufferSize, $"GPM headroom must be at least 4 bytes (room for an 802.1Q tag) and below the buffer size, got {Headroom}");
         Require(BufferCount >= 4 * RingSize, $"GPM buffer count ({BufferCount}) must be at least 4 × ring-size ({RingSize})");
     }
 }

@@ -1,6 +1,7 @@
 using ActorRouter.DataPlane.Counters;
 using ActorRouter.DataPlane.Fib;
 using ActorRouter.DataPlane.Forwarding;
+using ActorRouter.DataPlane.Graph;
 using ActorRouter.DataPlane.Interfaces;
 using ActorRouter.DataPlane.Memory;
 using ActorRouter.DataPlane.Qos;
@@ -66,11 +67,11 @@ public sealed class QfpDataPlane : IDisposable
             _puntRings[i] = new SpscRing(options.PuntRingSize);
             var counters = new ThreadCounters($"ppe{i}", options.MaxInterfaces);
             var cache = new GpmCache(Gpm, Math.Max(256, options.BurstSize * 4));
-            var features = new Ipv4FeaturePath(Gpm, cache, counters, _puntRings[i], PuntSignal, options.BurstSize,
+            var graph = PpeGraph.CreateIpv4(Gpm, cache, counters, _puntRings[i], PuntSignal, options.BurstSize,
                 options.PuntRatePerSecond / options.PpeThreads, Math.Max(1, options.PuntBurst / options.PpeThreads),
                 options.IcmpErrorRatePerSecond / options.PpeThreads, Math.Max(1, options.IcmpErrorBurst / options.PpeThreads));
             var core = i < options.PpeCores.Count ? options.PpeCores[i] : -1;
-            ppes[i] = new PpeWorker($"ppe{i}", core, this, _channels[i], features, cache);
+            ppes[i] = new PpeWorker($"ppe{i}", core, this, _channels[i], graph);
             _allCounters.Add(counters);
         }
         Ppes = ppes;
@@ -216,6 +217,61 @@ public sealed class QfpDataPlane : IDisposable
     }
 
     /// <summary>
+    /// Creates the uIDB of an 802.1Q subinterface (<c>GigabitEthernet1.100</c>) of the physical
+    /// interface <paramref name="parentIndex"/>: frames tagged <paramref name="vlan"/> on the parent's
+    /// port are received on it (untagged from then on) and what leaves by it is tagged. It shares the
+    /// parent's port and MAC; it has its own admin state (created down), address, MTU and counters,
+    /// and is up only while it is admin up and its parent is up and registered.
+    /// </summary>
+    /// <exception cref="DataPlaneCommandException">The name is taken, the parent is missing or itself a
+    /// subinterface, the VLAN is outside 1..4094 or already used on that parent, or the MTU is invalid.</exception>
+    public Uidb CreateSubinterfaceUidb(string name, int parentIndex, ushort vlan, int mtu)
+    {
+        lock (_commandLock)
+        {
+            var current = _interfaces;
+            if (current.FindByName(name) is not null)
+            {
+                throw new DataPlaneCommandException($"uIDB for {name} already exists");
+            }
+            if (current[parentIndex] is not { } parent)
+            {
+                throw new DataPlaneCommandException($"subinterface {name}: no parent uIDB with index {parentIndex}");
+            }
+            if (parent.IsSubinterface)
+            {
+                throw new DataPlaneCommandException($"subinterface {name}: parent {parent.Name} is itself a subinterface (no QinQ)");
+            }
+            if (vlan is < 1 or > Uidb.MaxVlan)
+            {
+                throw new DataPlaneCommandException($"subinterface {name}: VLAN {vlan} is outside 1..{Uidb.MaxVlan}");
+            }
+            foreach (var other in current.All)
+            {
+                if (other.ParentIndex == parentIndex && other.Vlan == vlan)
+                {
+                    throw new DataPlaneCommandException($"subinterface {name}: VLAN {vlan} on {parent.Name} is already {other.Name}");
+                }
+            }
+            ValidateMtu(name, mtu);
+            var entries = current.CopyEntries();
+            var index = Array.IndexOf(entries, null);
+            if (index < 0)
+            {
+                throw new DataPlaneCommandException($"no free uIDB for {name}: all {entries.Length} are in use");
+            }
+            var uidb = new Uidb(index, name, parent.OsName, mtu, parent.Mac, AdminUp: false, 0, 0, parent.Port)
+            {
+                ParentIndex = parentIndex,
+                Vlan = vlan,
+            };
+            entries[index] = uidb;
+            PublishInterfaces(entries);
+            return uidb;
+        }
+    }
+
+    /// <summary>
     /// Registers the interface with the I/O layer (step 5): the opened vNIC port is attached to the
     /// Rx and HQF threads' signals and the Rx thread starts polling it with the next snapshot.
     /// </summary>
@@ -224,22 +280,48 @@ public sealed class QfpDataPlane : IDisposable
         lock (_commandLock)
         {
             var uidb = Require(index);
+            if (uidb.IsSubinterface)
+            {
+                throw new DataPlaneCommandException($"{uidb.Name} is a subinterface: it uses its parent's port");
+            }
             if (uidb.Port is not null)
             {
                 throw new DataPlaneCommandException($"{uidb.Name} is already registered with port {uidb.Port.OsName}");
             }
             port.AttachRxSignal(Rx.Signal);
             port.AttachTxSignal(Hqf.Signal);
-            return Replace(uidb with { Port = port, Mac = port.Mac });
+            var registered = uidb with { Port = port, Mac = port.Mac };
+            var entries = _interfaces.CopyEntries();
+            entries[index] = registered;
+            // Subinterfaces share the parent's port and MAC.
+            for (var i = 0; i < entries.Length; i++)
+            {
+                if (entries[i] is { } sub && sub.ParentIndex == index)
+                {
+                    entries[i] = sub with { Port = port, Mac = port.Mac };
+                }
+            }
+            PublishInterfaces(entries);
+            return registered;
         }
     }
 
-    /// <summary>Removes a uIDB (handshake rollback or interface removal); its port is detached, not disposed.</summary>
+    /// <summary>
+    /// Removes a uIDB (handshake rollback or interface removal); its port is detached, not disposed.
+    /// A physical interface's uIDB cannot be removed while it has subinterfaces: remove those first.
+    /// </summary>
     public void DeleteUidb(int index)
     {
         lock (_commandLock)
         {
             var uidb = Require(index);
+            foreach (var other in _interfaces.All)
+            {
+                if (other.ParentIndex == index)
+                {
+                    throw new DataPlaneCommandException($"{uidb.Name} has subinterface {other.Name}: remove its subinterfaces first");
+                }
+            }
             var entries = _interfaces.CopyEntries();
             entries[index] = null;
             PublishInterfaces(entries);
@@ -247,8 +329,11 @@ public sealed class QfpDataPlane : IDisposable
             {
                 PublishQos(index, null);
             }
-            uidb.Port?.AttachRxSignal(null);
-            uidb.Port?.AttachTxSignal(null);
+            if (!uidb.IsSubinterface)
+            {
+                uidb.Port?.AttachRxSignal(null);
+                uidb.Port?.AttachTxSignal(null);
+            }
         }
     }
 
@@ -490,16 +575,25 @@ public sealed class QfpDataPlane : IDisposable
 
     /// <summary>
     /// Sends a frame the control plane built (ARP, ICMP echo reply) out of an interface through the
-    /// inject ring and the HQF. False, counted, when the interface is unknown, the frame invalid, or
-    /// GPM or the ring is full.
+    /// inject ring and the HQF. For a subinterface the frame is given untagged and leaves with its
+    /// 802.1Q tag inserted. False, counted, when the interface is unknown or not up, the frame
+    /// invalid, or GPM or the ring is full.
     /// </summary>
     public bool Inject(int interfaceIndex, ReadOnlySpan<byte> frame)
     {
         lock (_injectLock)
         {
-            if (_interfaces[interfaceIndex] is null || frame.Length < 14 || frame.Length > Gpm.MaxFrameLength)
+            var interfaces = _interfaces;
+            var vlan = interfaces[interfaceIndex]?.Vlan ?? 0;
+            var length = frame.Length + (vlan == 0 ? 0 : 4);
+            if (interfaces[interfaceIndex] is null || frame.Length < 14 || length > Gpm.MaxFrameLength)
             {
                 _controlCounters.Drop(Math.Clamp(interfaceIndex, 0, Options.MaxInterfaces - 1), DropReason.InjectInvalid);
+                return false;
+            }
+            if (!interfaces.Up[interfaceIndex])
+            {
+                _controlCounters.Drop(interfaceIndex, DropReason.InterfaceDown);
                 return false;
             }
             if (!_controlCache.TryAllocate(out var buffer))
@@ -507,8 +601,20 @@ public sealed class QfpDataPlane : IDisposable
                 _controlCounters.Drop(interfaceIndex, DropReason.NoBuffer);
                 return false;
             }
-            Gpm.ResetMeta(buffer, frame.Length, BufferOwner.Inject);
-            frame.CopyTo(Gpm.Frame(buffer));
+            Gpm.ResetMeta(buffer, length, BufferOwner.Inject);
+            var destination = Gpm.Frame(buffer);
+            if (vlan == 0)
+            {
+                frame.CopyTo(destination);
+            }
+            else
+            {
+                // MACs, then the tag (PCP 0), then the frame's own EtherType and payload.
+                frame[..12].CopyTo(destination);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination[12..], Packets.EtherTypes.Vlan);
+                System.Buffers.Binary.BinaryPrimitives.WriteUInt16BigEndian(destination[14..], vlan);
+                frame[12..].CopyTo(destination[16..]);
+            }
             Gpm.Meta(buffer).TxInterface = (ushort)interfaceIndex;
             if (!_injectRing.TryEnqueue(buffer))
             {
@@ -552,6 +658,9 @@ public sealed class QfpDataPlane : IDisposable
             c.Clear(interfaceIndex);
         }
     }
+
+    /// <summary>The graph nodes' counters of PPE <paramref name="ppe"/> (racy reading; for <c>show platform runtime</c>).</summary>
+    public IReadOnlyList<NodeRuntimeCounters> ReadNodeCounters(int ppe) => Ppes[ppe].ReadNodeCounters();
 
     public DataPlaneWorker? FindWorker(string name)
     {

@@ -6,6 +6,10 @@ public static class EtherTypes
     public const ushort Ipv4 = 0x0800;
     public const ushort Arp = 0x0806;
     public const ushort Vlan = 0x8100;
+    /// <summary>802.1ad service tag (QinQ outer tag).</summary>
+    public const ushort ServiceVlan = 0x88A8;
+    /// <summary>Pre-standard QinQ outer tag some switches use.</summary>
+    public const ushort LegacyQinQ = 0x9100;
     public const ushort Ipv6 = 0x86DD;
 }
 

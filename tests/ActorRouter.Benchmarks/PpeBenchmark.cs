@@ -3,6 +3,7 @@ using System.Diagnostics;
 using ActorRouter.DataPlane.Counters;
 using ActorRouter.DataPlane.Fib;
 using ActorRouter.DataPlane.Forwarding;
+using ActorRouter.DataPlane.Graph;
 using ActorRouter.DataPlane.Interfaces;
 using ActorRouter.DataPlane.Memory;
 using ActorRouter.DataPlane.Rings;
@@ -12,7 +13,7 @@ using ActorRouter.Packets;
 namespace ActorRouter.Benchmarks;
 
 /// <summary>
-/// The PPE feature path on one core — parse, validate, lookup, TTL/checksum, rewrite, enqueue — on
+/// The PPE graph of nodes on one core — parse, validate, lookup, TTL/checksum, rewrite, enqueue — on
 /// exactly the "Forwarding workload" of ../shared/bench/README.md: 8192 buffers of 2048 bytes, 64-byte
 /// frames at offset 128, destinations from the shared key stream, 2048 passes in bursts of 32 per
 /// repetition, adjacency (nh−1)&amp;63 on port ((nh−1)&amp;63)%4. Before each burst the harness restores
@@ -34,7 +35,7 @@ public sealed class PpeBenchmark : IBenchmarkCase
 
     public string Name => "ppe";
 
-    public string Description => "PPE feature path, packets/s on one core, shared forwarding workload (64-byte frames, 1M routes)";
+    public string Description => "PPE graph of nodes, packets/s on one core, shared forwarding workload (64-byte frames, 1M routes)";
 
     public int Run(string[] args)
     {
@@ -82,11 +83,11 @@ public sealed class PpeBenchmark : IBenchmarkCase
         var counters = new ThreadCounters("bench-ppe", 64);
         var cache = new GpmCache(gpm, 512);
         using var puntRing = new SpscRing(1024);
-        var features = new Ipv4FeaturePath(gpm, cache, counters, puntRing, null, Burst, 0, 1, 0, 1);
+        var graph = PpeGraph.CreateIpv4(gpm, cache, counters, puntRing, null, Burst, 0, 1, 0, 1);
         using var b4q = new SpscRing(1024);
-        var output = new uint[Burst * features.MaxOutputPerPacket];
+        var output = new uint[Burst * graph.MaxOutputPerPacket];
         var refill = new uint[Burst];
-        var drained = new uint[Burst * features.MaxOutputPerPacket];
+        var drained = new uint[Burst * graph.MaxOutputPerPacket];
 
         var ok = true;
         var best = 0.0;
@@ -102,7 +103,7 @@ public sealed class PpeBenchmark : IBenchmarkCase
                 {
                     var burst = workload.AsSpan(start, Burst);
                     Restore(gpm, burst, keys.AsSpan(keyBase + start, Burst), partialSum, routerMac.Value);
-                    var n = features.ProcessBurst(burst, output, tables, interfaces);
+                    var n = graph.ProcessBurst(burst, output, tables, interfaces);
                     b4q.EnqueueBurst(output.AsSpan(0, n));
                     b4q.DequeueBurst(drained.AsSpan(0, n));
                     for (var i = 0; i < n; i++)

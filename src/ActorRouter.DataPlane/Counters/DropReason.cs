@@ -57,6 +57,12 @@ public enum DropReason
     QosRandomDrop,
     /// <summary>Over the rate of a priority class's policer in an output service policy.</summary>
     QosPolicer,
+    /// <summary>Received on an interface (or subinterface) that is shut or not up: dropped before any feature, never punted.</summary>
+    RxInterfaceDown,
+    /// <summary>802.1Q-tagged with a VLAN that is no subinterface of the receiving interface, or QinQ-tagged.</summary>
+    UnknownVlan,
+    /// <summary>Fragmenting would need a fragment offset beyond the 13-bit field (RFC 791).</summary>
+    FragmentOffsetOverflow,
 }
 
 /// <summary>Why a packet was punted to the control plane.</summary>

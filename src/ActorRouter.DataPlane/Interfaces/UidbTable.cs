@@ -17,7 +17,21 @@ public sealed record Uidb(
     int Ipv4PrefixLength,
     IVnicPort? Port)
 {
-    /// <summary>Registered with the I/O layer (a vNIC port is open for it).</summary>
+    /// <summary>Highest 802.1Q VLAN id a subinterface can use (4095 is reserved).</summary>
+    public const ushort MaxVlan = 4094;
+
+    /// <summary>The physical interface an 802.1Q subinterface belongs to; -1 for a physical interface.</summary>
+    public int ParentIndex { get; init; } = -1;
+
+    /// <summary>The subinterface's 802.1Q VLAN id (1..4094); 0 for a physical interface.</summary>
+    public ushort Vlan { get; init; }
+
+    public bool IsSubinterface => ParentIndex >= 0;
+
+    /// <summary>
+    /// Registered with the I/O layer (a vNIC port is open for it). A subinterface shares its parent's
+    /// port; the table's <see cref="UidbTable.Ports"/> gives it the parent's.
+    /// </summary>
     public bool Registered => Port is not null;
 
     public uint Ipv4Mask => Ipv4PrefixLength == 0 ? 0u : uint.MaxValue << (32 - Ipv4PrefixLength);
@@ -45,11 +59,13 @@ public sealed class UidbTable
         Up = new bool[maxInterfaces];
         Addresses = new uint[maxInterfaces];
         Ports = new IVnicPort?[maxInterfaces];
+        Vlans = new ushort[maxInterfaces];
+        SubinterfacesByVlan = new ushort[]?[maxInterfaces];
         var active = new List<int>();
         for (var i = 0; i < maxInterfaces; i++)
         {
             var u = _byIndex[i];
-            if (u is null)
+            if (u is null || u.IsSubinterface)
             {
                 continue;
             }
@@ -62,6 +78,24 @@ public sealed class UidbTable
             {
                 active.Add(i);
             }
+        }
+        // Subinterfaces after their parents: they take the parent's port and MAC, and are up only
+        // while they and their parent are.
+        for (var i = 0; i < maxInterfaces; i++)
+        {
+            var u = _byIndex[i];
+            if (u is null || !u.IsSubinterface || (uint)u.ParentIndex >= (uint)maxInterfaces || _byIndex[u.ParentIndex] is not { } parent)
+            {
+                continue;
+            }
+            Macs[i] = parent.Mac;
+            Mtus[i] = u.Mtu;
+            Up[i] = u.AdminUp && Up[u.ParentIndex];
+            Addresses[i] = u.Ipv4Address;
+            Ports[i] = parent.Port;
+            Vlans[i] = u.Vlan;
+            var byVlan = SubinterfacesByVlan[u.ParentIndex] ??= new ushort[Uidb.MaxVlan + 2];
+            byVlan[u.Vlan] = (ushort)(i + 1);
         }
         RegisteredIndices = active.ToArray();
     }
@@ -77,9 +111,24 @@ public sealed class UidbTable
     public bool[] Up { get; }
     /// <summary>Per index: primary IPv4 address (0 when none).</summary>
     public uint[] Addresses { get; }
-    /// <summary>Per index: the vNIC port, once registered.</summary>
+    /// <summary>Per index: the vNIC port, once registered (a subinterface's is its parent's).</summary>
     public IVnicPort?[] Ports { get; }
-    /// <summary>Indices with a registered port (what the Rx and HQF threads walk).</summary>
+    /// <summary>Per index: the 802.1Q VLAN id frames leaving it are tagged with (0: untagged, a physical interface).</summary>
+    public ushort[] Vlans { get; }
+    /// <summary>
+    /// Per physical index: VLAN id → subinterface index + 1 (0: no such subinterface); null for an
+    /// interface without subinterfaces. Flat arrays, so the VLAN demultiplexing is two loads per frame.
+    /// </summary>
+    public ushort[]?[] SubinterfacesByVlan { get; }
+
+    /// <summary>The subinterface of physical interface <paramref name="physicalIndex"/> for <paramref name="vlan"/>, or -1.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public int FindSubinterface(int physicalIndex, int vlan)
+    {
+        var byVlan = SubinterfacesByVlan[physicalIndex];
+        return byVlan is null ? -1 : byVlan[vlan & 0xFFF] - 1;
+    }
+    /// <summary>Physical indices with a registered port (what the Rx thread polls).</summary>
     public int[] RegisteredIndices { get; }
 
     public Uidb? this[int index] => (uint)index < (uint)_byIndex.Length ? _byIndex[index] : null;

@@ -36,7 +36,11 @@ public struct PacketMeta
     public BufferOwner Owner;
     /// <summary>Traffic class chosen by the PPE (reserved for HQF classes).</summary>
     public byte TrafficClass;
-    public byte Reserved;
+    /// <summary>
+    /// An argument a PPE graph node leaves for the next node along with the packet (which ICMP error
+    /// ip4-icmp-error builds, which drop reason the drop node counts); meaningless between threads.
+    /// </summary>
+    public byte NodeArgument;
     /// <summary>Next-hop id the FIB returned (for glean punts the control plane needs it).</summary>
     public uint NextHop;
 }

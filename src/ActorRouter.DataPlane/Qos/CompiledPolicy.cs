@@ -215,27 +215,33 @@ public sealed unsafe class CompiledPolicy
 
     /// <summary>
     /// Classifies an IPv4 packet (header at <paramref name="ip"/>, <paramref name="available"/>
-    /// bytes of it readable) that arrived on <paramref name="rxInterface"/>; applies the matching
+    /// bytes of it readable, at least a header's 20) that arrived on <paramref name="rxInterface"/>;
+    /// see <see cref="ClassifyAndMark(Ipv4Header, int)"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte ClassifyAndMark(byte* ip, int available, int rxInterface) => ClassifyAndMark(Ipv4Header.Over(ip, available), rxInterface);
+
+    /// <summary>
+    /// Classifies an IPv4 packet that arrived on <paramref name="rxInterface"/>; applies the matching
     /// class's DSCP marking with an RFC 1624 incremental checksum update; returns the traffic class
     /// (1-based). Ports are read only from the first fragment of TCP and UDP packets.
     /// </summary>
     // Fully optimized from the first call: runs on the PPE's per-packet path.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public byte ClassifyAndMark(byte* ip, int available, int rxInterface)
+    public byte ClassifyAndMark(Ipv4Header ip, int rxInterface)
     {
-        var tos = ip[1];
-        var dscp = tos >> 2;
-        var protocol = ip[9];
-        var source = BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(ip + 12, 4));
-        var destination = BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(ip + 16, 4));
-        var headerLength = (ip[0] & 0xF) << 2;
-        var firstFragment = (BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(ip + 6, 2)) & 0x1FFF) == 0;
-        var hasPorts = firstFragment && (protocol == 6 || protocol == 17) && available >= headerLength + 4;
+        var dscp = ip.Dscp;
+        var protocol = ip.Protocol;
+        var source = ip.Source;
+        var destination = ip.Destination;
+        var headerLength = ip.HeaderLength;
+        var hasPorts = ip.FragmentOffset == 0 && (protocol == IpProtocols.Tcp || protocol == IpProtocols.Udp) && ip.Available >= headerLength + 4;
         int sourcePort = -1, destinationPort = -1;
         if (hasPorts)
         {
-            sourcePort = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(ip + headerLength, 2));
-            destinationPort = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(ip + headerLength + 2, 2));
+            var ports = ip.Buffer.Slice(headerLength, 4);
+            sourcePort = BinaryPrimitives.ReadUInt16BigEndian(ports);
+            destinationPort = BinaryPrimitives.ReadUInt16BigEndian(ports[2..]);
         }
         var rules = _rules;
         for (var i = 0; i < rules.Length; i++)
@@ -253,32 +259,18 @@ public sealed unsafe class CompiledPolicy
             if ((criteria & ClassRule.InputInterface) != 0 && r.InputInterfaceIndex == rxInterface) matched |= ClassRule.InputInterface;
             if (r.MatchAll ? matched == criteria : matched != 0)
             {
-                Mark(ip, r.SetDscp);
+                if (r.SetDscp >= 0)
+                {
+                    ip.SetDscpUpdatingChecksum((byte)r.SetDscp);
+                }
                 return (byte)(i + 1);
             }
         }
-        Mark(ip, _defaultSetDscp);
+        if (_defaultSetDscp >= 0)
+        {
+            ip.SetDscpUpdatingChecksum((byte)_defaultSetDscp);
+        }
         return (byte)(rules.Length + 1);
-    }
-
-    /// <summary>Rewrites the DSCP bits (keeping ECN) and updates the header checksum incrementally (RFC 1624).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Mark(byte* ip, int setDscp)
-    {
-        if (setDscp < 0)
-        {
-            return;
-        }
-        var oldWord = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(ip, 2));
-        var newTos = (byte)((setDscp << 2) | (ip[1] & 3));
-        if (newTos == ip[1])
-        {
-            return;
-        }
-        ip[1] = newTos;
-        var newWord = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(ip, 2));
-        var checksum = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(ip + 10, 2));
-        BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(ip + 10, 2), InternetChecksum.IncrementalUpdate(checksum, oldWord, newWord));
     }
 
     /// <summary>Class index (0-based, into <see cref="Classes"/>) for a traffic class the PPE wrote.</summary>

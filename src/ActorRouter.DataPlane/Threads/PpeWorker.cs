@@ -1,19 +1,19 @@
 using ActorRouter.DataPlane.Counters;
-using ActorRouter.DataPlane.Forwarding;
+using ActorRouter.DataPlane.Graph;
 using ActorRouter.DataPlane.Memory;
 
 namespace ActorRouter.DataPlane.Threads;
 
 /// <summary>
 /// A packet processing engine thread: takes the bursts the dispatcher assigned to it, runs the
-/// feature path on each with the forwarding snapshot current at that burst, and gathers the
+/// graph of nodes on each with the forwarding snapshot current at that burst, and gathers the
 /// result into its B4Q ring for the HQF, followed by the burst's output count.
 /// </summary>
 public sealed class PpeWorker : DataPlaneWorker
 {
     private readonly QfpDataPlane _dataPlane;
     private readonly PpeChannel _channel;
-    private readonly Ipv4FeaturePath _features;
+    private readonly PpeGraph _graph;
     private readonly GpmCache _cache;
     private readonly uint[] _input;
     private readonly uint[] _output;
@@ -21,18 +21,24 @@ public sealed class PpeWorker : DataPlaneWorker
     private int _outputHeld;
     private int _outputPending;
 
-    internal PpeWorker(string name, int core, QfpDataPlane dataPlane, PpeChannel channel, Ipv4FeaturePath features, GpmCache cache)
-        : base(name, core, features.Counters)
+    internal PpeWorker(string name, int core, QfpDataPlane dataPlane, PpeChannel channel, PpeGraph graph)
+        : base(name, core, graph.Counters)
     {
         _dataPlane = dataPlane;
         _channel = channel;
-        _features = features;
-        _cache = cache;
-        _input = new uint[features.MaxBurst];
-        _output = new uint[features.MaxBurst * features.MaxOutputPerPacket];
+        _graph = graph;
+        _cache = graph.Context.Cache;
+        _input = new uint[graph.MaxBurst];
+        _output = new uint[graph.MaxBurst * graph.MaxOutputPerPacket];
     }
 
     public PpeChannel Channel => _channel;
+
+    /// <summary>
+    /// This PPE's graph nodes with their counters (calls, packets, per next node), read while the
+    /// thread runs (a reading may be a few bursts behind): what <c>show platform runtime</c> shows.
+    /// </summary>
+    public IReadOnlyList<NodeRuntimeCounters> ReadNodeCounters() => _graph.ReadCounters();
 
     // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
@@ -55,7 +61,7 @@ public sealed class PpeWorker : DataPlaneWorker
             _dataPlane.Gpm.SetOwner(_input[i], BufferOwner.Ppe);
         }
         FailIfFaultInjected();
-        _outputHeld = _features.ProcessBurst(_input.AsSpan(0, got), _output, _dataPlane.Forwarding, _dataPlane.Interfaces, _dataPlane.Qos);
+        _outputHeld = _graph.ProcessBurst(_input.AsSpan(0, got), _output, _dataPlane.Forwarding, _dataPlane.Interfaces, _dataPlane.Qos);
         _inputHeld = 0;
         _outputPending = 0;
         FlushOutput();
@@ -100,7 +106,7 @@ public sealed class PpeWorker : DataPlaneWorker
         var gpm = _dataPlane.Gpm;
         for (var i = 0; i < _inputHeld; i++)
         {
-            // A fault inside the feature path may already have released or punted some of the burst.
+            // A fault inside the graph may already have released or punted some of the burst.
             if (gpm.Meta(_input[i]).Owner == BufferOwner.Ppe)
             {
                 Counters.Drop(gpm.Meta(_input[i]).RxInterface, DropReason.ThreadFault);

@@ -1,0 +1,141 @@
+using System.Runtime.CompilerServices;
+
+namespace ActorRouter.DataPlane.Graph;
+
+/// <summary>
+/// A vector of buffer indices waiting for one node (VPP's vlib frame): preallocated once per node
+/// and thread, filled by the nodes that point at it, emptied when its node runs.
+/// </summary>
+public sealed class NodeFrame
+{
+    internal NodeFrame(int capacity) => Buffers = new uint[capacity];
+
+    internal readonly uint[] Buffers;
+    internal int Count;
+
+    public int Capacity => Buffers.Length;
+}
+
+/// <summary>
+/// One stage of PPE work, in the style of a VPP graph node or a Click element: it is handed a vector
+/// of buffers, loops over it, and sends each buffer to one of its next nodes, named when the node is
+/// registered and resolved to frames when the graph is wired. A feature is new nodes and arcs.
+/// Counters are plain fields written by the owning PPE thread only; observers read them racily
+/// through <see cref="PpeGraph.ReadCounters"/>.
+/// </summary>
+public abstract class GraphNode
+{
+    private readonly string[] _nextNodes;
+    private NodeFrame[] _next = [];
+    internal long Calls;
+    internal long Packets;
+    internal long[] NextCounts;
+
+    protected GraphNode(string name, params string[] nextNodes)
+    {
+        Name = name;
+        _nextNodes = nextNodes;
+        NextCounts = new long[nextNodes.Length];
+    }
+
+    public string Name { get; }
+
+    /// <summary>The node's next nodes by slot: the slot a node passes to <see cref="Enqueue"/> names the arc.</summary>
+    public IReadOnlyList<string> NextNodes => _nextNodes;
+
+    /// <summary>Position in the graph's dispatch order; set on registration.</summary>
+    public int Index { get; internal set; } = -1;
+
+    internal NodeFrame Input { get; set; } = null!;
+
+    /// <summary>
+    /// Per packet of the current call, the slot of its next node: the hot nodes note it here in
+    /// their loop and move the whole vector with <see cref="EnqueueNoted"/> afterwards, a copy per
+    /// run of packets going the same way instead of a frame update per packet.
+    /// </summary>
+    protected internal byte[] Nexts { get; internal set; } = [];
+
+    internal void Bind(NodeFrame[] next) => _next = next;
+
+    /// <summary>Runs the node over <paramref name="count"/> buffers of <paramref name="buffers"/>.</summary>
+    protected internal abstract void Process(uint[] buffers, int count);
+
+    /// <summary>Sends <paramref name="buffer"/> along the arc in slot <paramref name="next"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected void Enqueue(int next, uint buffer)
+    {
+        var frame = _next[next];
+        frame.Buffers[frame.Count++] = buffer;
+        NextCounts[next]++;
+    }
+
+    /// <summary>
+    /// Sends buffer <c>i</c> of <paramref name="buffers"/> along slot <c>Nexts[i]</c>, for the first
+    /// <paramref name="count"/>, in order.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected void EnqueueNoted(uint[] buffers, int count)
+    {
+        var nexts = Nexts;
+        var start = 0;
+        while (start < count)
+        {
+            var slot = nexts[start];
+            var end = start + 1;
+            while (end < count && nexts[end] == slot)
+            {
+                end++;
+            }
+            var run = end - start;
+            var frame = _next[slot];
+            var target = frame.Buffers;
+            var at = frame.Count;
+            if (run <= 4)
+            {
+                for (var i = 0; i < run; i++)
+                {
+                    target[at + i] = buffers[start + i];
+                }
+            }
+            else
+            {
+                new ReadOnlySpan<uint>(buffers, start, run).CopyTo(new Span<uint>(target, at, run));
+            }
+            frame.Count = at + run;
+            NextCounts[slot] += run;
+            start = end;
+        }
+    }
+
+    /// <summary>
+    /// Takes back the last <paramref name="count"/> buffers this node sent along slot
+    /// <paramref name="next"/> in this call and frees them (a node that gives up half way through
+    /// making several buffers of one packet).
+    /// </summary>
+    protected void Retract(int next, int count, Memory.GpmCache cache)
+    {
+        var frame = _next[next];
+        for (var i = frame.Count - count; i < frame.Count; i++)
+        {
+            cache.Free(frame.Buffers[i]);
+        }
+        frame.Count -= count;
+        NextCounts[next] -= count;
+    }
+
+    /// <summary>Room left in the frame behind slot <paramref name="next"/> (for nodes that make several buffers of one).</summary>
+    protected int RoomIn(int next) => _next[next].Buffers.Length - _next[next].Count;
+}
+
+/// <summary>Packets a node sent along one of its arcs.</summary>
+public readonly record struct NodeArcCount(string NextNode, long Packets);
+
+/// <summary>
+/// A node's runtime counters as read from outside its thread (a reading may be a few bursts behind):
+/// how often it ran, how many packets it handled, and where they went.
+/// </summary>
+public sealed record NodeRuntimeCounters(string Node, long Calls, long Packets, IReadOnlyList<NodeArcCount> Next)
+{
+    /// <summary>Average vector size: packets per call (0 before the first call).</summary>
+    public double VectorsPerCall => Calls == 0 ? 0 : (double)Packets / Calls;
+}

@@ -1,0 +1,121 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using ActorRouter.DataPlane.Counters;
+using ActorRouter.Packets;
+
+namespace ActorRouter.DataPlane.Graph.Nodes;
+
+/// <summary>
+/// ethernet-input: the layer-2 gate. Drops, first, whatever arrives on an interface that is not up
+/// (shut, or its port gone); then runts and unicast frames for another MAC. Demultiplexes 802.1Q:
+/// an untagged frame belongs to the physical interface; a frame tagged with the VLAN of one of its
+/// subinterfaces continues as received on that subinterface, with the tag removed (so every later
+/// node, and the control plane for punted frames, sees a plain Ethernet header); any other tag
+/// (unknown VLAN, an interface without subinterfaces, QinQ) is dropped. Then dispatches on the
+/// EtherType: IPv4 on, ARP punted, the rest dropped.
+/// </summary>
+public sealed unsafe class EthernetInputNode : GraphNode
+{
+    public const int NextIp4Input = 0, NextPunt = 1, NextDrop = 2;
+    private readonly PpeContext _context;
+
+    public EthernetInputNode(PpeContext context)
+        : base(NodeNames.EthernetInput, NodeNames.Ip4Input, NodeNames.Punt, NodeNames.Drop)
+        => _context = context;
+
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected internal override void Process(uint[] buffers, int count)
+    {
+        var nexts = Nexts;
+        var context = _context;
+        var gpm = context.Gpm;
+        var interfaces = context.Interfaces;
+        var up = interfaces.Up;
+        var macs = interfaces.Macs;
+        for (var i = 0; i < count; i++)
+        {
+            var buffer = buffers[i];
+            ref var meta = ref gpm.Meta(buffer);
+            int rx = meta.RxInterface;
+            if (!up[rx])
+            {
+                Drop(i, ref meta, DropReason.RxInterfaceDown);
+                continue;
+            }
+            int length = meta.Length;
+            if (length < PpeContext.EthernetHeaderLength)
+            {
+                Drop(i, ref meta, DropReason.RuntFrame);
+                continue;
+            }
+            var frame = gpm.BufferPointer(buffer) + meta.Offset;
+            if ((frame[0] & 1) == 0 && PpeContext.ReadMac(frame) != macs[rx])
+            {
+                Drop(i, ref meta, DropReason.NotForUs);
+                continue;
+            }
+            var etherType = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(frame + 12, 2));
+            if (etherType == EtherTypes.Vlan)
+            {
+                if (length < PpeContext.EthernetHeaderLength + PpeContext.VlanTagLength)
+                {
+                    Drop(i, ref meta, DropReason.RuntFrame);
+                    continue;
+                }
+                var sub = interfaces.FindSubinterface(rx, BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(frame + 14, 2)));
+                if (sub < 0)
+                {
+                    Drop(i, ref meta, DropReason.UnknownVlan);
+                    continue;
+                }
+                // Counted on the subinterface as received before its own state is judged, as the parent counted it.
+                context.Counters.Add(sub, InterfaceCounter.RxPackets, 1);
+                context.Counters.Add(sub, InterfaceCounter.RxBytes, length);
+                meta.RxInterface = (ushort)sub;
+                if (!up[sub])
+                {
+                    Drop(i, ref meta, DropReason.RxInterfaceDown);
+                    continue;
+                }
+                // Pop the tag: slide the two MAC addresses over it.
+                Buffer.MemoryCopy(frame, frame + PpeContext.VlanTagLength, 12, 12);
+                frame += PpeContext.VlanTagLength;
+                meta.Offset += PpeContext.VlanTagLength;
+                meta.Length = (ushort)(length - PpeContext.VlanTagLength);
+                etherType = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(frame + 12, 2));
+                if (etherType is EtherTypes.Vlan or EtherTypes.ServiceVlan or EtherTypes.LegacyQinQ)
+                {
+                    Drop(i, ref meta, DropReason.UnknownVlan);
+                    continue;
+                }
+            }
+            if (etherType == EtherTypes.Ipv4)
+            {
+                nexts[i] = NextIp4Input;
+                continue;
+            }
+            if (etherType == EtherTypes.Arp)
+            {
+                meta.PuntReason = (byte)PuntReason.Arp;
+                meta.NextHop = 0;
+                nexts[i] = NextPunt;
+                continue;
+            }
+            Drop(i, ref meta, etherType switch
+            {
+                EtherTypes.Ipv6 => DropReason.Ipv6Unsupported,
+                EtherTypes.ServiceVlan or EtherTypes.LegacyQinQ => DropReason.UnknownVlan,
+                _ => DropReason.UnknownEtherType,
+            });
+        }
+        EnqueueNoted(buffers, count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Drop(int i, ref Memory.PacketMeta meta, DropReason reason)
+    {
+        meta.NodeArgument = (byte)reason;
+        Nexts[i] = NextDrop;
+    }
+}

@@ -1,0 +1,113 @@
+using System.Runtime.CompilerServices;
+using ActorRouter.DataPlane.Counters;
+using ActorRouter.Packets;
+
+namespace ActorRouter.DataPlane.Graph.Nodes;
+
+/// <summary>
+/// ip4-input: RFC 1812 §5.2.2 header validation (length, version, IHL, checksum, total length),
+/// trimming of Ethernet padding, and §5.3.7 martian filtering; the limited broadcast is punted.
+/// For each survivor it starts loading the FIB line ip4-lookup will need, so that line's cache miss
+/// overlaps the rest of the burst's validation.
+/// </summary>
+public sealed unsafe class Ip4InputNode : GraphNode
+{
+    public const int NextIp4Lookup = 0, NextPunt = 1, NextDrop = 2;
+    private readonly PpeContext _context;
+
+    public Ip4InputNode(PpeContext context)
+        : base(NodeNames.Ip4Input, NodeNames.Ip4Lookup, NodeNames.Punt, NodeNames.Drop)
+        => _context = context;
+
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected internal override void Process(uint[] buffers, int count)
+    {
+        var nexts = Nexts;
+        var gpm = _context.Gpm;
+        var fib = _context.Tables.Fib;
+        for (var i = 0; i < count; i++)
+        {
+            var buffer = buffers[i];
+            ref var meta = ref gpm.Meta(buffer);
+            var l3Length = meta.Length - PpeContext.EthernetHeaderLength;
+            if (l3Length < Ipv4Header.MinimumLength)
+            {
+                Drop(i, ref meta, DropReason.Ipv4Truncated);
+                continue;
+            }
+            var ip = Ipv4Header.Over(gpm.BufferPointer(buffer) + meta.Offset + PpeContext.EthernetHeaderLength, l3Length);
+            if (ip.Version != 4)
+            {
+                Drop(i, ref meta, DropReason.Ipv4BadVersion);
+                continue;
+            }
+            var headerLength = ip.HeaderLength;
+            if (headerLength < Ipv4Header.MinimumLength)
+            {
+                Drop(i, ref meta, DropReason.Ipv4BadHeaderLength);
+                continue;
+            }
+            if (headerLength > l3Length)
+            {
+                Drop(i, ref meta, DropReason.Ipv4Truncated);
+                continue;
+            }
+            if (!ip.IsChecksumValid)
+            {
+                Drop(i, ref meta, DropReason.Ipv4BadChecksum);
+                continue;
+            }
+            int totalLength = ip.TotalLength;
+            if (totalLength < headerLength)
+            {
+                Drop(i, ref meta, DropReason.Ipv4BadTotalLength);
+                continue;
+            }
+            if (totalLength > l3Length)
+            {
+                Drop(i, ref meta, DropReason.Ipv4Truncated);
+                continue;
+            }
+            // Ethernet pads short frames; the IP total length is the truth from here on.
+            meta.Length = (ushort)(PpeContext.EthernetHeaderLength + totalLength);
+
+            // RFC 1812 §5.3.7 martian filtering.
+            var sourceTop = ip.Source >> 24;
+            if (sourceTop == 0 || sourceTop == 127 || sourceTop >= 224)
+            {
+                Drop(i, ref meta, DropReason.MartianSource);
+                continue;
+            }
+            var destination = ip.Destination;
+            var destinationTop = destination >> 24;
+            if (destination == 0xFFFFFFFFu)
+            {
+                meta.PuntReason = (byte)PuntReason.ForUs;
+                meta.NextHop = 0;
+                nexts[i] = NextPunt;
+                continue;
+            }
+            if (destinationTop >= 224)
+            {
+                Drop(i, ref meta, destinationTop < 240 ? DropReason.MulticastUnsupported : DropReason.MartianDestination);
+                continue;
+            }
+            if (destinationTop == 0 || destinationTop == 127)
+            {
+                Drop(i, ref meta, DropReason.MartianDestination);
+                continue;
+            }
+            fib.Prefetch(destination);
+            nexts[i] = NextIp4Lookup;
+        }
+        EnqueueNoted(buffers, count);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Drop(int i, ref Memory.PacketMeta meta, DropReason reason)
+    {
+        meta.NodeArgument = (byte)reason;
+        Nexts[i] = NextDrop;
+    }
+}

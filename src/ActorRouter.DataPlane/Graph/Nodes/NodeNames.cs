@@ -1,0 +1,16 @@
+namespace ActorRouter.DataPlane.Graph.Nodes;
+
+/// <summary>The names nodes are registered and wired by.</summary>
+public static class NodeNames
+{
+    public const string EthernetInput = "ethernet-input";
+    public const string Ip4Input = "ip4-input";
+    public const string Ip4Lookup = "ip4-lookup";
+    public const string Classify = "classify";
+    public const string Ip4Rewrite = "ip4-rewrite";
+    public const string Ip4Frag = "ip4-frag";
+    public const string Ip4IcmpError = "ip4-icmp-error";
+    public const string Punt = "punt";
+    public const string Drop = "drop";
+    public const string InterfaceOutput = "interface-output";
+}

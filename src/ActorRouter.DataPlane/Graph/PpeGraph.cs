@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using ActorRouter.DataPlane.Counters;
+using ActorRouter.DataPlane.Forwarding;
+using ActorRouter.DataPlane.Graph.Nodes;
+using ActorRouter.DataPlane.Interfaces;
+using ActorRouter.DataPlane.Memory;
+using ActorRouter.DataPlane.Qos;
+using ActorRouter.DataPlane.Rings;
+using ActorRouter.DataPlane.Vnic;
+
+namespace ActorRouter.DataPlane.Graph;
+
+/// <summary>
+/// One PPE thread's graph of nodes (FD.io VPP's vlib graph): nodes are registered by name in
+/// dispatch order, their arcs are resolved by name to the next nodes' preallocated frames, and a
+/// burst runs by handing the input to the first node and then running, in order, every node whose
+/// frame has packets. Arcs point forward only (checked when wiring), so one pass over the nodes
+/// finishes a burst. Nothing in a burst allocates: frames and scratch are sized once, at build.
+/// The buffers reaching the last node (interface-output) are the burst's output.
+/// </summary>
+public sealed class PpeGraph
+{
+    private readonly List<GraphNode> _nodes = new();
+    private readonly Dictionary<string, GraphNode> _byName = new(StringComparer.Ordinal);
+    private GraphNode[] _dispatch = [];
+    private GraphNode? _entry;
+    private InterfaceOutputNode? _output;
+    private bool _wired;
+
+    public PpeGraph(PpeContext context, int maxBurst, int maxOutputPerPacket)
+    {
+        Context = context;
+        MaxBurst = maxBurst;
+        MaxOutputPerPacket = maxOutputPerPacket;
+        FrameCapacity = maxBurst * maxOutputPerPacket;
+    }
+
+    public PpeContext Context { get; }
+
+    /// <summary>Most buffers one burst hands to the graph.</summary>
+    public int MaxBurst { get; }
+
+    /// <summary>Most output buffers one input packet can become (fragments of the smallest MTU).</summary>
+    public int MaxOutputPerPacket { get; }
+
+    /// <summary>Capacity of every node's frame: enough for a burst in which every packet became the most buffers it can.</summary>
+    public int FrameCapacity { get; }
+
+    public ThreadCounters Counters => Context.Counters;
+
+    public IReadOnlyList<GraphNode> Nodes => _nodes;
+
+    /// <summary>Adds a node; nodes run in the order they are registered, the first one taking the input.</summary>
+    public T Register<T>(T node) where T : GraphNode
+    {
+        if (_wired)
+        {
+            throw new InvalidOperationException($"the graph is already wired; cannot add {node.Name}");
+        }
+        if (!_byName.TryAdd(node.Name, node))
+        {
+            throw new ArgumentException($"a node named {node.Name} is already registered", nameof(node));
+        }
+        node.Index = _nodes.Count;
+        node.Input = new NodeFrame(FrameCapacity);
+        node.Nexts = new byte[FrameCapacity];
+        _nodes.Add(node);
+        return node;
+    }
+
+    public GraphNode? Find(string name) => _byName.GetValueOrDefault(name);
+
+    /// <summary>
+    /// Resolves every node's next-node names to frames. The first node is the entry; the output is
+    /// the <see cref="InterfaceOutputNode"/>, which must be last. An unknown name or an arc that
+    /// points back is refused.
+    /// </summary>
+    public void Wire()
+    {
+        if (_nodes.Count == 0 || _nodes[^1] is not InterfaceOutputNode output)
+        {
+            throw new InvalidOperationException("the last node of a PPE graph must be interface-output");
+        }
+        foreach (var node in _nodes)
+        {
+            var next = new NodeFrame[node.NextNodes.Count];
+            for (var slot = 0; slot < next.Length; slot++)
+            {
+                var name = node.NextNodes[slot];
+                if (!_byName.TryGetValue(name, out var target))
+                {
+                    throw new InvalidOperationException($"node {node.Name}: next node {name} is not registered");
+                }
+                if (target.Index <= node.Index)
+                {
+                    throw new InvalidOperationException($"node {node.Name}: arc to {name} points back; register {name} after {node.Name}");
+                }
+                next[slot] = target.Input;
+            }
+            node.Bind(next);
+        }
+        _entry = _nodes[0];
+        _output = output;
+        _dispatch = _nodes.ToArray();
+        _wired = true;
+    }
+
+    /// <summary>
+    /// Runs the graph on <paramref name="input"/> (at most <see cref="MaxBurst"/> buffers) and writes
+    /// the buffers to transmit to <paramref name="output"/> (room for <see cref="MaxOutputPerPacket"/>
+    /// per input). Dropped buffers go back to the thread's cache, punted ones to the punt ring.
+    /// Within one flow and one path, packets leave in arrival order; what a burst turns into on
+    /// different paths (forwarded, fragmented, ICMP errors) leaves grouped by the node that made it.
+    /// <paramref name="qos"/>: the service policies to classify by (null or none: every packet is unclassified).
+    /// </summary>
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public int ProcessBurst(ReadOnlySpan<uint> input, Span<uint> output, ForwardingTables tables, UidbTable interfaces, QosPolicyTable? qos = null)
+    {
+        var context = Context;
+        context.Tables = tables;
+        context.Interfaces = interfaces;
+        context.Policies = qos is { Any: true } ? qos.Policies : null;
+        var entry = _entry!.Input;
+        input.CopyTo(entry.Buffers);
+        entry.Count = input.Length;
+        var nodes = _dispatch;
+        for (var n = 0; n < nodes.Length; n++)
+        {
+            var node = nodes[n];
+            var frame = node.Input;
+            var count = frame.Count;
+            if (count == 0)
+            {
+                continue;
+            }
+            node.Calls++;
+            node.Packets += count;
+            node.Process(frame.Buffers, count);
+            frame.Count = 0;
+        }
+        var written = _output!.TakeOutput(output);
+        context.Counters.Packets += input.Length;
+        context.Counters.Bursts++;
+        return written;
+    }
+
+    /// <summary>A racy reading of every node's counters, in dispatch order (for <c>show platform runtime</c>).</summary>
+    public IReadOnlyList<NodeRuntimeCounters> ReadCounters()
+    {
+        var result = new NodeRuntimeCounters[_nodes.Count];
+        for (var i = 0; i < result.Length; i++)
+        {
+            var node = _nodes[i];
+            var arcs = new NodeArcCount[node.NextNodes.Count];
+            for (var slot = 0; slot < arcs.Length; slot++)
+            {
+                arcs[slot] = new NodeArcCount(node.NextNodes[slot], Volatile.Read(ref node.NextCounts[slot]));
+            }
+            result[i] = new NodeRuntimeCounters(node.Name, Volatile.Read(ref node.Calls), Volatile.Read(ref node.Packets), arcs);
+        }
+        return result;
+    }
+
+    /// <summary>Zeroes the node counters (the owning thread may be counting meanwhile: a reset, not a transaction).</summary>
+    public void ClearCounters()
+    {
+        foreach (var node in _nodes)
+        {
+            node.Calls = 0;
+            node.Packets = 0;
+            Array.Clear(node.NextCounts);
+        }
+    }
+
+    /// <summary>
+    /// The IPv4 unicast graph (RFC 1812):
+    /// ethernet-input → ip4-input → ip4-lookup → [classify →] ip4-rewrite → interface-output,
+    /// with ip4-frag and ip4-icmp-error off ip4-rewrite and ip4-lookup, and punt and drop as sinks.
+    /// </summary>
+    public static PpeGraph CreateIpv4(PacketMemory gpm, GpmCache cache, ThreadCounters counters, SpscRing puntRing, WakeSignal? puntSignal,
+        int maxBurst, double puntRatePerSecond, double puntBurst, double icmpRatePerSecond, double icmpBurst)
+    {
+        var context = new PpeContext(gpm, cache, counters);
+        var graph = new PpeGraph(context, maxBurst, gpm.BufferSize / 8 + 2);
+        graph.Register(new EthernetInputNode(context));
+        graph.Register(new Ip4InputNode(context));
+        graph.Register(new Ip4LookupNode(context, maxBurst));
+        graph.Register(new ClassifyNode(context));
+        graph.Register(new Ip4RewriteNode(context));
+        graph.Register(new Ip4FragNode(context));
+        graph.Register(new Ip4IcmpErrorNode(context, new TokenBucket(icmpRatePerSecond, icmpBurst)));
+        graph.Register(new PuntNode(context, puntRing, puntSignal, new TokenBucket(puntRatePerSecond, puntBurst)));
+        graph.Register(new DropNode(context));
+        graph.Register(new InterfaceOutputNode(context, graph.FrameCapacity));
+        graph.Wire();
+        return graph;
+    }
+
+    internal static long Now() => Stopwatch.GetTimestamp();
+}
