@@ -490,7 +490,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
     private List<InterfaceStatus> InterfaceStatuses() =>
         State.Interfaces.Values.OrderBy(i => i.Index).Select(i => new InterfaceStatus(
             i.Config.Name, i.Config.OsName, i.Index, AdminUp: !i.Config.Shutdown, OperUp: false, i.Config.Mtu,
-            i.Config.Mac ?? 0, i.Config.Ipv4, 0, 0, 0, 0, 0) { ParentIndex = ParentOf(i)?.Index ?? -1 }).ToList();
+            i.Config.Mac ?? 0, i.Config.Ipv4, 0, 0, 0, 0, 0)).ToList();
 
     private List<RouteStatus> Routes()
     {

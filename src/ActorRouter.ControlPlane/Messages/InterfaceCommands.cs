@@ -54,11 +54,7 @@ public sealed record InterfaceStatus(
     long RxBytes,
     long TxPackets,
     long TxBytes,
-    long Drops)
-{
-    /// <summary>The parent's uIDB index for a subinterface (its operational state follows the parent's); -1 for a physical interface.</summary>
-    public int ParentIndex { get; init; } = -1;
-}
+    long Drops);
 
 public sealed record InterfaceList(IReadOnlyList<InterfaceStatus> Interfaces);
 

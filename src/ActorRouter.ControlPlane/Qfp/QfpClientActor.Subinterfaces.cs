@@ -14,7 +14,7 @@ public sealed partial class QfpClientActor
     {
         try
         {
-            var index = CreateSubinterfaceUidbInDataPlane(m);
+            var index = _dataPlane.CreateSubinterfaceUidb(m.Name, m.ParentIndex, m.Vlan, m.Mtu).Index;
             _log.Info("{0}: uIDB {1} created on uIDB {2}, vlan {3}", m.Name, index, m.ParentIndex, m.Vlan);
             Sender.Tell(new UidbCreated(m.Name, index));
         }
@@ -23,13 +23,6 @@ public sealed partial class QfpClientActor
             Sender.Tell(new InterfaceInitFailed(m.Name, HandshakeStep.CreateUidb, e.Message));
         }
     }
-
-    /// <summary>
-    /// The data plane's <c>CreateSubinterfaceUidb(name, parentIndex, vlan, mtu)</c> arrives with the data
-    /// plane's VLAN support; until then the data plane cannot hold a subinterface and the request is refused.
-    /// </summary>
-    private static int CreateSubinterfaceUidbInDataPlane(CreateSubinterfaceUidb m) =>
-        throw new DataPlaneCommandException($"this data plane has no 802.1Q subinterface support (cannot create {m.Name})");
 
     private void OnConfigureSubinterface(ConfigureSubinterface m)
     {

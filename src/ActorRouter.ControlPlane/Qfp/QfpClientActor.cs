@@ -1,4 +1,3 @@
-using ActorRouter.Control.Contracts.Rules;
 using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.ControlPlane.Messages;
 using ActorRouter.ControlPlane.Vnic;
@@ -128,7 +127,7 @@ public sealed partial class QfpClientActor : ReceiveActor
                 _log.Warning("{0}: deleting uIDB {1} failed: {2}", m.Name, m.Index, e.Message);
             }
             // A subinterface's uIDB uses its parent's port, which stays open for the parent.
-            if (uidb.Registered && !InterfaceRules.IsSubinterfaceName(uidb.Name, out _))
+            if (uidb.Registered && !uidb.IsSubinterface)
             {
                 _vnics.Close(uidb.OsName);
             }
@@ -164,7 +163,7 @@ public sealed partial class QfpClientActor : ReceiveActor
         {
             var uidb = table[s.Index];
             // A subinterface is up when it and its parent are administratively up and the parent's port has its link.
-            var carrier = s.ParentIndex >= 0 ? table[s.ParentIndex] : uidb;
+            var carrier = uidb?.IsSubinterface == true ? table[uidb.ParentIndex] : uidb;
             var operUp = uidb is not null && uidb.AdminUp && carrier is not null && carrier.AdminUp && carrier.Port is { LinkUp: true };
             filled.Add(s with
             {
