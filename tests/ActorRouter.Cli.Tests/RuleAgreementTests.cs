@@ -28,7 +28,7 @@ public sealed class RuleAgreementTests(RuleAgreementTests.RouterFixture fixture)
             { os-name = "mem0", name = "GigabitEthernet1", ipv4 = "192.0.2.1/24" },
             { os-name = "mem1", name = "GigabitEthernet2", ipv4 = "198.51.100.1/24" {{gi2Extra}} }
           ]
-          static-routes = [ {{routes}} ]
+          {{(routes.Length == 0 ? "" : $"static-routes = [ {routes} ]")}}
         }
         """;
 
