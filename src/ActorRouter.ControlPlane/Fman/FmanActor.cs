@@ -574,7 +574,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
             }
             known.TryGetValue(entry.Name, out var before);
             var config = before?.Config ?? new InterfaceConfig(entry.OsName, entry.Name, InterfaceConfig.DefaultDriver, null,
-                entry.Mtu, InterfaceConfig.DefaultRingSize, entry.Mac, false);
+                entry.Mtu, InterfaceConfig.DefaultRingSize, entry.Vlan != 0 ? null : entry.Mac, false) { Vlan = entry.Vlan };
             config = config with
             {
                 Mtu = entry.Mtu,

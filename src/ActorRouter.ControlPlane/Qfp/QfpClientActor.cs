@@ -36,7 +36,7 @@ public sealed partial class QfpClientActor : ReceiveActor
         Receive<PublishRoutes>(OnPublishRoutes);
         Receive<ReadInterfaceStatus>(OnReadInterfaceStatus);
         Receive<ReadUidbTable>(_ => Sender.Tell(new UidbTableSnapshot(_dataPlane.Interfaces.All
-            .Select(u => new UidbEntry(u.Index, u.Name, u.OsName, u.Mtu, u.Mac, u.AdminUp, u.Ipv4Address, u.Ipv4PrefixLength, u.Registered))
+            .Select(u => new UidbEntry(u.Index, u.Name, u.OsName, u.Mtu, u.Mac, u.AdminUp, u.Ipv4Address, u.Ipv4PrefixLength, u.Registered) { Vlan = u.Vlan })
             .ToList())));
         ReceiveQos();
     }
