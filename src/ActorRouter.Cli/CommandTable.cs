@@ -1,5 +1,6 @@
 using System.Globalization;
 using ActorRouter.Control.Contracts;
+using ActorRouter.Control.Contracts.Rules;
 
 namespace ActorRouter.Cli;
 
@@ -40,17 +41,19 @@ public static class CommandTable
         new("show running-config", "the configuration as it is now (HOCON)", _ => new ShowRunningConfigRequest()),
         new("interface NAME shutdown", "take an interface administratively down", a => new SetShutdownRequest(a[0], true)),
         new("interface NAME no shutdown", "bring an interface administratively up", a => new SetShutdownRequest(a[0], false)),
-        new("interface NAME ip address PREFIX", "set an interface's address (A.B.C.D/LEN)", a => new SetIpAddressRequest(a[0], a[1])),
-        new("interface NAME ip address ADDRESS MASK", "set an interface's address (A.B.C.D MASK)", a => new SetIpAddressRequest(a[0], a[1] + " " + a[2])),
+        new("interface NAME ip address PREFIX", "set an interface's address (A.B.C.D/LEN)", a => new SetIpAddressRequest(a[0], Prefix(a[1]))),
+        new("interface NAME ip address ADDRESS MASK", "set an interface's address (A.B.C.D M.M.M.M)", a => new SetIpAddressRequest(a[0], Prefix(a[1] + " " + a[2]))),
         new("interface NAME no ip address", "remove an interface's address", a => new SetIpAddressRequest(a[0], null)),
-        new("interface NAME mtu N", "set an interface's IP MTU (68..9000)", a => new SetMtuRequest(a[0], Number(a[1], "mtu"))),
+        new("interface NAME mtu N", $"set an interface's IP MTU ({InterfaceRules.MinMtu}..{InterfaceRules.MaxMtu}, and what a packet buffer holds)", a => new SetMtuRequest(a[0], Mtu(a[1]))),
+        new("interface NAME encapsulation dot1q VLAN", $"create 802.1Q subinterface NAME (PARENT.NUMBER, e.g. gi1.100) for VLAN {InterfaceRules.MinVlan}..{InterfaceRules.MaxVlan}", a => new CreateSubinterfaceRequest(a[0], Vlan(a[1]))),
         new("interface NAME service-policy output POLICY", "attach a configured policy map to an interface's output (QoS)", a => new SetServicePolicyRequest(a[0], a[1])),
         new("interface NAME no service-policy output", "remove an interface's output policy (back to one FIFO)", a => new SetServicePolicyRequest(a[0], null)),
         new("qos define FILE", "define or replace class maps and policy maps from a HOCON file (the body of actorrouter.qos)", a => new DefineQosRequest(a[0], ReadFile(a[0]))),
-        new("ip route PREFIX NEXT-HOP", "add a static route (A.B.C.D/LEN A.B.C.D)", a => new AddRouteRequest(a[0], a[1])),
-        new("ip route ADDRESS MASK NEXT-HOP", "add a static route (A.B.C.D MASK A.B.C.D)", a => new AddRouteRequest(a[0] + " " + a[1], a[2])),
-        new("no ip route PREFIX NEXT-HOP", "remove a static route", a => new RemoveRouteRequest(a[0], a[1])),
-        new("no ip route ADDRESS MASK NEXT-HOP", "remove a static route (mask form)", a => new RemoveRouteRequest(a[0] + " " + a[1], a[2])),
+        new("ip route PREFIX NEXT-HOP", "add a static route (A.B.C.D/LEN A.B.C.D)", a => new AddRouteRequest(RoutePrefix(a[0]), NextHop(a[1]))),
+        new("ip route ADDRESS MASK NEXT-HOP", "add a static route (A.B.C.D M.M.M.M A.B.C.D)", a => new AddRouteRequest(RoutePrefix(a[0] + " " + a[1]), NextHop(a[2]))),
+        new("no ip route PREFIX NEXT-HOP", "remove a static route", a => new RemoveRouteRequest(RoutePrefix(a[0]), NextHop(a[1]))),
+        new("no ip route ADDRESS MASK NEXT-HOP", "remove a static route (mask form)", a => new RemoveRouteRequest(RoutePrefix(a[0] + " " + a[1]), NextHop(a[2]))),
+        new("no interface NAME", "remove a subinterface", a => new RemoveSubinterfaceRequest(a[0])),
         new("clear counters [NAME]", "zero the counters of one interface, or of all interfaces and threads", a => new ClearCountersRequest(a.Count > 0 ? a[0] : null)),
         new("write memory [PATH]", "save the running configuration to the file the router started from (or PATH)", a => new WriteMemoryRequest(a.Count > 0 ? a[0] : null)),
         new("debug fault TARGET", "crash a data-plane thread (rx, ppe0, hqf) or actor (fman, ...); needs fault-injection.enabled", a => new DebugFaultRequest(a[0])),
@@ -72,6 +75,52 @@ public static class CommandTable
         int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
             ? n
             : throw new UsageException($"{what} needs a whole number, not '{text}'");
+
+    // The same rules the router applies to the configuration file and to every change (Control.Contracts.Rules),
+    // checked here too so that a mistyped value is named before a connection is made. What depends on the
+    // router's state or its buffer size (an overlapping subnet, an MTU a buffer cannot hold) only the router knows.
+
+    private static int Mtu(string text)
+    {
+        var mtu = Number(text, "mtu");
+        return mtu is < InterfaceRules.MinMtu or > InterfaceRules.MaxMtu
+            ? throw new UsageException($"mtu {mtu} is out of range {InterfaceRules.MinMtu}..{InterfaceRules.MaxMtu}")
+            : mtu;
+    }
+
+    private static int Vlan(string text)
+    {
+        var vlan = Number(text, "vlan");
+        return InterfaceRules.WhyNotVlan(vlan) is { } problem ? throw new UsageException(problem) : vlan;
+    }
+
+    /// <summary>An interface address: the text is sent as typed, once it has the form and passes the shared rule.</summary>
+    private static string Prefix(string text)
+    {
+        if (!Ipv4Rules.TryParsePrefix(text, out var address, out var length))
+        {
+            throw new UsageException($"'{text}' is not an address and prefix length ({Ipv4Rules.PrefixForms})");
+        }
+        return Ipv4Rules.WhyNotInterfaceAddress(address, length) is { } problem ? throw new UsageException(problem) : text;
+    }
+
+    private static string RoutePrefix(string text)
+    {
+        if (!Ipv4Rules.TryParsePrefix(text, out var address, out var length))
+        {
+            throw new UsageException($"'{text}' is not a prefix ({Ipv4Rules.PrefixForms})");
+        }
+        return Ipv4Rules.WhyNotRoutePrefix(address, length) is { } problem ? throw new UsageException(problem) : text;
+    }
+
+    private static string NextHop(string text)
+    {
+        if (!Ipv4Rules.TryParseAddress(text, out var address))
+        {
+            throw new UsageException($"'{text}' is not an IPv4 next hop (A.B.C.D)");
+        }
+        return Ipv4Rules.WhyNotNextHop(address) is { } problem ? throw new UsageException(problem) : text;
+    }
 
     /// <summary>The request the words stand for; <see cref="UsageException"/> when they stand for none.</summary>
     public static IArctlRequest Parse(IReadOnlyList<string> words)

@@ -46,6 +46,12 @@ public sealed record SetIpAddressRequest(string Interface, string? Address) : IA
 
 public sealed record SetMtuRequest(string Interface, int Mtu) : IArctlRequest;
 
+/// <summary><c>interface PARENT.NUMBER encapsulation dot1q VLAN</c>: creates an 802.1Q subinterface of PARENT.</summary>
+public sealed record CreateSubinterfaceRequest(string Interface, int Vlan) : IArctlRequest;
+
+/// <summary><c>no interface PARENT.NUMBER</c>: removes a subinterface (physical interfaces cannot be removed).</summary>
+public sealed record RemoveSubinterfaceRequest(string Interface) : IArctlRequest;
+
 /// <summary><c>ip route PREFIX NEXTHOP</c>.</summary>
 public sealed record AddRouteRequest(string Prefix, string NextHop) : IArctlRequest;
 

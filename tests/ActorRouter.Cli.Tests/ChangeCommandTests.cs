@@ -72,19 +72,17 @@ public sealed class ChangeCommandTests
         await using var router = await InProcessRouter.StartAsync();
         var before = (await router.ArctlAsync("show", "running-config")).Stdout;
 
-        var hostBits = await router.ArctlAsync("ip", "route", "10.99.0.1/16", "198.51.100.10");
-        var notPrefix = await router.ArctlAsync("ip", "route", "10.99.0.300/16", "198.51.100.10");
+        // Values that break the shared rules are refused by arctl itself (exit 2, see ErrorTests) with the same
+        // reasons; these reach the router, whose state decides.
         var unknownInterface = await router.ArctlAsync("interface", "gi9", "shutdown");
-        var badMtu = await router.ArctlAsync("interface", "gi1", "mtu", "50");
+        var badMtu = await router.ArctlAsync("interface", "gi1", "mtu", "1903");
         var overlap = await router.ArctlAsync("interface", "gi1", "ip", "address", "198.51.100.7/24");
         var ownNextHop = await router.ArctlAsync("ip", "route", "10.99.0.0/16", "192.0.2.1");
         var missingRoute = await router.ArctlAsync("no", "ip", "route", "10.98.0.0/16", "192.0.2.10");
 
-        Assert.All(new[] { hostBits, notPrefix, unknownInterface, badMtu, overlap, ownNextHop, missingRoute }, r => Assert.Equal(1, r.ExitCode));
-        Assert.Equal("% 10.99.0.1/16 has host bits set (did you mean 10.99.0.0/16?)", hostBits.Stderr.TrimEnd());
-        Assert.Equal("% '10.99.0.300/16' is not a prefix (A.B.C.D/LEN or A.B.C.D MASK)", notPrefix.Stderr.TrimEnd());
+        Assert.All(new[] { unknownInterface, badMtu, overlap, ownNextHop, missingRoute }, r => Assert.Equal(1, r.ExitCode));
         Assert.Equal("% no interface gi9 (interfaces: GigabitEthernet1, GigabitEthernet2)", unknownInterface.Stderr.TrimEnd());
-        Assert.Equal("% GigabitEthernet1: MTU 50 is out of range 68..9000", badMtu.Stderr.TrimEnd());
+        Assert.Equal("% GigabitEthernet1: mtu 1903 does not fit a packet buffer: headroom 128 + frame 1921 (mtu + Ethernet header 14 + 802.1Q tag 4) = 2049 bytes > buffer-size 2048", badMtu.Stderr.TrimEnd());
         Assert.Equal("% GigabitEthernet1: 198.51.100.7/24 overlaps GigabitEthernet2's subnet 198.51.100.1/24", overlap.Stderr.TrimEnd());
         Assert.Equal("% next hop 192.0.2.1 is GigabitEthernet1's own address", ownNextHop.Stderr.TrimEnd());
         Assert.Equal("% no static route 10.98.0.0/16 via 192.0.2.10", missingRoute.Stderr.TrimEnd());

@@ -20,10 +20,17 @@ public sealed class ErrorTests
     [InlineData(new[] { "show", "ip", "rotue" }, "arctl: unknown command 'show ip rotue'; did you mean 'show ip route'?")]
     [InlineData(new[] { "show", "platfrom", "threads" }, "arctl: unknown command 'show platfrom threads'; did you mean 'show platform threads'?")]
     [InlineData(new[] { "interface", "gi1", "mtu", "abc" }, "arctl: mtu needs a whole number, not 'abc'")]
-    [InlineData(new[] { "interface", "gi1" }, "arctl: incomplete command 'interface gi1'; usage: interface NAME shutdown | interface NAME no shutdown | interface NAME ip address PREFIX | interface NAME ip address ADDRESS MASK | interface NAME no ip address | interface NAME mtu N | interface NAME service-policy output POLICY | interface NAME no service-policy output")]
+    [InlineData(new[] { "interface", "gi1" }, "arctl: incomplete command 'interface gi1'; usage: interface NAME shutdown | interface NAME no shutdown | interface NAME ip address PREFIX | interface NAME ip address ADDRESS MASK | interface NAME no ip address | interface NAME mtu N | interface NAME encapsulation dot1q VLAN | interface NAME service-policy output POLICY | interface NAME no service-policy output")]
     [InlineData(new[] { "ip", "route", "10.0.0.0/8" }, "arctl: incomplete command 'ip route 10.0.0.0/8'; usage: ip route PREFIX NEXT-HOP | ip route ADDRESS MASK NEXT-HOP")]
     [InlineData(new[] { "show", "i" }, "arctl: ambiguous word 'i' in 'show i': interfaces, ip")]
     [InlineData(new[] { "show", "actors", "now" }, "arctl: too many words in 'show actors now'; usage: show actors")]
+    [InlineData(new[] { "interface", "gi1", "mtu", "50" }, "arctl: mtu 50 is out of range 68..9000")]
+    [InlineData(new[] { "ip", "route", "10.99.0.1/16", "198.51.100.10" }, "arctl: 10.99.0.1/16 has host bits set (did you mean 10.99.0.0/16?)")]
+    [InlineData(new[] { "ip", "route", "10.99.0.300/16", "198.51.100.10" }, "arctl: '10.99.0.300/16' is not a prefix (A.B.C.D/LEN or A.B.C.D M.M.M.M)")]
+    [InlineData(new[] { "ip", "route", "10.0.0.0", "255.0.255.0", "198.51.100.10" }, "arctl: '10.0.0.0 255.0.255.0' is not a prefix (A.B.C.D/LEN or A.B.C.D M.M.M.M)")]
+    [InlineData(new[] { "ip", "route", "10.0.0.0/8", "224.0.0.1" }, "arctl: next hop 224.0.0.1 is a multicast address (224.0.0.0/4)")]
+    [InlineData(new[] { "interface", "gi1", "ip", "address", "192.0.2.0/24" }, "arctl: 192.0.2.0/24 is the network address of its subnet")]
+    [InlineData(new[] { "interface", "gi1.5", "encapsulation", "dot1q", "0" }, "arctl: vlan 0 is out of range 1..4094")]
     [InlineData(new[] { "reload" }, "arctl: unknown command 'reload'; expected 'show', 'interface', 'qos', 'ip', 'no', 'clear', 'write', 'debug'")]
     public async Task Bad_command_lines_exit_2_with_a_precise_message(string[] words, string message)
     {

@@ -1,5 +1,6 @@
 using ActorRouter.ControlPlane.Qos;
 using ActorRouter.Control.Contracts;
+using ActorRouter.Control.Contracts.Rules;
 using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.ControlPlane.Messages;
 using ActorRouter.ControlPlane.Punt;
@@ -80,6 +81,8 @@ public sealed class CommandGatewayActor : ReceiveActor
         SetShutdownRequest m => SetShutdownAsync(m),
         SetIpAddressRequest m => SetAddressAsync(m),
         SetMtuRequest m => SetMtuAsync(m),
+        CreateSubinterfaceRequest m => CreateSubinterfaceAsync(m),
+        RemoveSubinterfaceRequest m => RemoveSubinterfaceAsync(m),
         SetServicePolicyRequest m => SetServicePolicyAsync(m),
         DefineQosRequest m => DefineQosAsync(m),
         AddRouteRequest m => AddRouteAsync(m),
@@ -260,9 +263,9 @@ public sealed class CommandGatewayActor : ReceiveActor
         Ipv4Cidr? address = null;
         if (m.Address is not null)
         {
-            if (!TryParsePrefix(m.Address, out var parsed))
+            if (!Ipv4Cidr.TryParse(m.Address, out var parsed))
             {
-                return new CommandRefused($"'{m.Address}' is not an address and prefix length (A.B.C.D/LEN or A.B.C.D MASK)");
+                return new CommandRefused($"'{m.Address}' is not an address and prefix length ({Ipv4Rules.PrefixForms})");
             }
             address = parsed;
         }
@@ -274,6 +277,39 @@ public sealed class CommandGatewayActor : ReceiveActor
         var fman = (await ActorsAsync()).Fman;
         var (itf, refusal) = await FindInterfaceAsync(fman, m.Interface);
         return itf is null ? refusal! : await ChangeAsync(fman, new SetInterfaceMtu(itf.Name, m.Mtu));
+    }
+
+    /// <summary>
+    /// <c>interface gi1.100 encapsulation dot1q 100</c>: the parent part of the name is resolved like any
+    /// interface name (abbreviations), the number is kept as typed; FMAN runs the subinterface's handshake.
+    /// </summary>
+    private async Task<object> CreateSubinterfaceAsync(CreateSubinterfaceRequest m)
+    {
+        if (!InterfaceRules.IsSubinterfaceName(m.Interface, out var typedParent))
+        {
+            return new CommandRefused($"'{m.Interface}' is not a subinterface name (PARENT.NUMBER, such as GigabitEthernet1.100)");
+        }
+        var fman = (await ActorsAsync()).Fman;
+        var (parent, refusal) = await FindInterfaceAsync(fman, typedParent);
+        if (parent is null)
+        {
+            return refusal!;
+        }
+        var name = parent.Name + m.Interface[typedParent.Length..];
+        var answer = await fman.Ask<object>(new CreateSubinterface(name, m.Vlan), ChangeTimeout);
+        return answer switch
+        {
+            InterfaceUp up => new CommandDone($"{up.Name}: encapsulation dot1q {m.Vlan} (uIDB {up.Index})"),
+            InterfaceInitFailed failed => new CommandRefused($"{failed.Name}: {failed.Reason}"),
+            _ => FromFman(answer),
+        };
+    }
+
+    private async Task<object> RemoveSubinterfaceAsync(RemoveSubinterfaceRequest m)
+    {
+        var fman = (await ActorsAsync()).Fman;
+        var (itf, refusal) = await FindInterfaceAsync(fman, m.Interface);
+        return itf is null ? refusal! : await ChangeAsync(fman, new RemoveSubinterface(itf.Name));
     }
 
     private async Task<object> SetServicePolicyAsync(SetServicePolicyRequest m)
@@ -354,36 +390,15 @@ public sealed class CommandGatewayActor : ReceiveActor
     private static CommandRefused? ParseRoute(string prefixText, string nextHopText, out Ipv4Cidr prefix, out uint nextHop)
     {
         nextHop = 0;
-        if (!TryParsePrefix(prefixText, out prefix))
+        if (!Ipv4Cidr.TryParse(prefixText, out prefix))
         {
-            return new CommandRefused($"'{prefixText}' is not a prefix (A.B.C.D/LEN or A.B.C.D MASK)");
+            return new CommandRefused($"'{prefixText}' is not a prefix ({Ipv4Rules.PrefixForms})");
         }
         if (!Ipv4Text.TryParse(nextHopText, out nextHop))
         {
             return new CommandRefused($"'{nextHopText}' is not an IPv4 next hop (A.B.C.D)");
         }
         return null;
-    }
-
-    /// <summary>"A.B.C.D/LEN", or the IOS form "A.B.C.D MASK" with a contiguous mask.</summary>
-    private static bool TryParsePrefix(string text, out Ipv4Cidr prefix)
-    {
-        if (Ipv4Cidr.TryParse(text, out prefix))
-        {
-            return true;
-        }
-        var parts = text.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-        if (parts.Length == 2 && Ipv4Text.TryParse(parts[0], out var address) && Ipv4Text.TryParse(parts[1], out var mask))
-        {
-            var length = System.Numerics.BitOperations.PopCount(mask);
-            var contiguous = length == 0 ? mask == 0 : mask == uint.MaxValue << (32 - length);
-            if (contiguous)
-            {
-                prefix = new Ipv4Cidr(address, length);
-                return true;
-            }
-        }
-        return false;
     }
 
     private async Task<object> ClearCountersAsync(ClearCountersRequest m)

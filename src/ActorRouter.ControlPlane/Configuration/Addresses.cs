@@ -1,37 +1,15 @@
 using System.Globalization;
+using ActorRouter.Control.Contracts.Rules;
 
 namespace ActorRouter.ControlPlane.Configuration;
 
-/// <summary>Dotted-quad text for IPv4 addresses held as <see cref="uint"/> in host order (0x0A000001 = 10.0.0.1).</summary>
+/// <summary>Dotted-quad text for IPv4 addresses held as <see cref="uint"/> in host order (0x0A000001 = 10.0.0.1); the rules are <see cref="Ipv4Rules"/>'s.</summary>
 public static class Ipv4Text
 {
-    public static string Format(uint address) =>
-        $"{address >> 24}.{(address >> 16) & 0xFF}.{(address >> 8) & 0xFF}.{address & 0xFF}";
+    public static string Format(uint address) => Ipv4Rules.Format(address);
 
     /// <summary>Parses exactly four decimal octets 0..255; no leading sign, no shorthand forms like 10.1.</summary>
-    public static bool TryParse(string text, out uint address)
-    {
-        address = 0;
-        var parts = text.Split('.');
-        if (parts.Length != 4)
-        {
-            return false;
-        }
-        foreach (var part in parts)
-        {
-            if (part.Length is 0 or > 3 || !part.All(char.IsAsciiDigit))
-            {
-                return false;
-            }
-            var octet = int.Parse(part, CultureInfo.InvariantCulture);
-            if (octet > 255)
-            {
-                return false;
-            }
-            address = (address << 8) | (uint)octet;
-        }
-        return true;
-    }
+    public static bool TryParse(string text, out uint address) => Ipv4Rules.TryParseAddress(text, out address);
 
     public static uint Parse(string text) =>
         TryParse(text, out var address) ? address : throw new FormatException($"'{text}' is not an IPv4 address");
@@ -39,20 +17,13 @@ public static class Ipv4Text
     public static bool IsMulticast(uint address) => (address >> 28) == 0xE;
 
     /// <summary>0.0.0.0/8 ("this network"), 127.0.0.0/8 (loopback), 224.0.0.0/4 (multicast) and 240.0.0.0/4 (reserved).</summary>
-    public static string? WhyNotUnicast(uint address) => (address >> 24) switch
-    {
-        0 => "is in 0.0.0.0/8",
-        127 => "is a loopback address (127.0.0.0/8)",
-        >= 224 and < 240 => "is a multicast address (224.0.0.0/4)",
-        >= 240 => "is a reserved address (240.0.0.0/4)",
-        _ => null,
-    };
+    public static string? WhyNotUnicast(uint address) => Ipv4Rules.WhyNotUnicast(address);
 }
 
 /// <summary>An IPv4 address with a prefix length: a route prefix, or an interface address with its subnet.</summary>
 public readonly record struct Ipv4Cidr(uint Address, int PrefixLength)
 {
-    public uint Mask => PrefixLength == 0 ? 0u : uint.MaxValue << (32 - PrefixLength);
+    public uint Mask => Ipv4Rules.MaskOf(PrefixLength);
 
     public uint Network => Address & Mask;
 
@@ -71,31 +42,19 @@ public readonly record struct Ipv4Cidr(uint Address, int PrefixLength)
 
     public override string ToString() => $"{Ipv4Text.Format(Address)}/{PrefixLength}";
 
-    /// <summary>Parses <c>A.B.C.D/L</c> with L in 0..32; host bits are kept, callers decide whether they are allowed.</summary>
+    /// <summary>
+    /// Parses <c>A.B.C.D/L</c> or <c>A.B.C.D M.M.M.M</c> (<see cref="Ipv4Rules.TryParsePrefix"/>); host bits
+    /// are kept, callers decide whether they are allowed.
+    /// </summary>
     public static bool TryParse(string text, out Ipv4Cidr cidr)
     {
-        cidr = default;
-        var slash = text.IndexOf('/');
-        if (slash < 0)
-        {
-            return false;
-        }
-        var lengthText = text[(slash + 1)..];
-        if (lengthText.Length is 0 or > 2 || !lengthText.All(char.IsAsciiDigit))
-        {
-            return false;
-        }
-        var length = int.Parse(lengthText, CultureInfo.InvariantCulture);
-        if (length > 32 || !Ipv4Text.TryParse(text[..slash], out var address))
-        {
-            return false;
-        }
-        cidr = new Ipv4Cidr(address, length);
-        return true;
+        var ok = Ipv4Rules.TryParsePrefix(text, out var address, out var length);
+        cidr = ok ? new Ipv4Cidr(address, length) : default;
+        return ok;
     }
 
     public static Ipv4Cidr Parse(string text) =>
-        TryParse(text, out var cidr) ? cidr : throw new FormatException($"'{text}' is not of the form A.B.C.D/L");
+        TryParse(text, out var cidr) ? cidr : throw new FormatException($"'{text}' is not of the form {Ipv4Rules.PrefixForms}");
 }
 
 /// <summary>MAC addresses held in the low 48 bits of a <see cref="ulong"/>, first octet most significant.</summary>

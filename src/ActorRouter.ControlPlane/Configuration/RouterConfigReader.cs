@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
+using ActorRouter.Control.Contracts.Rules;
 using Akka.Configuration.Hocon;
 
 namespace ActorRouter.ControlPlane.Configuration;
@@ -11,16 +11,10 @@ namespace ActorRouter.ControlPlane.Configuration;
 /// </summary>
 internal static partial class RouterConfigReader
 {
-    /// <summary>Ethernet header plus one 802.1Q tag: the frame a buffer must hold beyond the MTU.</summary>
-    private const int MaxL2Overhead = 18;
-
     /// <summary>IPv4 header plus an 8-byte transport header (UDP or ICMP echo) in a simulated host's packets.</summary>
     private const int SimulatedPacketOverhead = 28;
 
     private const int MaxLinuxInterfaceNameLength = 15;
-
-    [GeneratedRegex(@"^[A-Za-z][A-Za-z-]*\d+(/\d+)*$")]
-    private static partial Regex RouterInterfaceName();
 
     public static RouterConfig? Read(HoconObject root, ErrorSink errors)
     {
@@ -78,6 +72,11 @@ internal static partial class RouterConfigReader
             BufferSize: gpmSection.PowerOfTwo("buffer-size", defaults.Gpm.BufferSize, 1024, 16384),
             BufferCount: gpmSection.Int("buffer-count", defaults.Gpm.BufferCount, 256, 4 * 1024 * 1024),
             Headroom: gpmSection.Int("headroom", defaults.Gpm.Headroom, 0, 512));
+        if (!gpmSection.HasErrorAt("buffer-size") && !gpmSection.HasErrorAt("headroom")
+            && InterfaceRules.WhyNotBufferLayout(gpm.BufferSize, gpm.Headroom) is { } layoutProblem)
+        {
+            gpmSection.Error("headroom", layoutProblem);
+        }
         gpmSection.ReportUnknownKeys();
 
         var ppeThreads = section.Int("ppe-threads", defaults.PpeThreads, 1, 64);
@@ -183,10 +182,17 @@ internal static partial class RouterConfigReader
 
         public string? ServicePolicyOutput { get; set; }
 
+        /// <summary>0 for a physical interface.</summary>
+        public int Vlan { get; set; }
+
+        /// <summary>A subinterface's parent name as written (PARENT of PARENT.NUMBER); null for a physical interface.</summary>
+        public string? ParentName { get; set; }
+
         public InterfaceConfig ToConfig() => new(OsName ?? "", Name ?? "", Driver, Ipv4, Mtu, RingSize, Mac, Shutdown)
         {
             AfPacketMode = AfPacketMode,
             ServicePolicyOutput = ServicePolicyOutput,
+            Vlan = Vlan,
         };
     }
 
@@ -196,23 +202,39 @@ internal static partial class RouterConfigReader
         foreach (var (section, _) in top.ObjectList("interfaces"))
         {
             var draft = new InterfaceDraft { Path = section.Path };
-            draft.OsName = ReadOsName(section);
-            draft.Name = ReadRouterInterfaceName(section);
-            draft.Driver = ReadDriver(section);
+            draft.Name = ReadRouterInterfaceName(section, out var written);
+            if (written is not null && written.Contains('.', StringComparison.Ordinal))
+            {
+                // Read as a subinterface even when its number is wrong, so that one mistake is reported once.
+                ReadSubinterfaceOwnKeys(section, draft, InterfaceRules.IsSubinterfaceName(written, out var parentName) ? parentName : written[..written.IndexOf('.', StringComparison.Ordinal)]);
+                if (draft.Name is null)
+                {
+                    draft.ParentName = null;
+                }
+            }
+            else
+            {
+                draft.OsName = ReadOsName(section);
+                draft.Driver = ReadDriver(section);
+                draft.RingSize = section.PowerOfTwo("ring-size", InterfaceConfig.DefaultRingSize, 64, 4096);
+                draft.Mac = ReadUnicastMac(section, "mac");
+                draft.AfPacketMode = ReadAfPacketMode(section, draft.Driver);
+                if (section.Has("vlan"))
+                {
+                    section.Error("vlan", $"only a subinterface (PARENT.NUMBER, such as {draft.Name ?? "GigabitEthernet1"}.100) has a vlan");
+                }
+            }
             (draft.Ipv4, draft.Ipv4Invalid) = ReadInterfaceAddress(section);
-            draft.Mtu = section.Int("mtu", InterfaceConfig.DefaultMtu, 68, 9000);
-            draft.RingSize = section.PowerOfTwo("ring-size", InterfaceConfig.DefaultRingSize, 64, 4096);
-            draft.Mac = ReadUnicastMac(section, "mac");
+            draft.Mtu = section.Int("mtu", InterfaceConfig.DefaultMtu, InterfaceRules.MinMtu, InterfaceRules.MaxMtu);
             draft.Shutdown = section.Bool("shutdown", false);
-            draft.AfPacketMode = ReadAfPacketMode(section, draft.Driver);
             draft.ServicePolicyOutput = section.OptionalString("service-policy-output");
             section.ReportUnknownKeys();
 
             var gpmIsValid = !errors.Errors.Any(e => e.Key.StartsWith($"{RouterConfigLoader.RootKey}.data-plane.gpm", StringComparison.Ordinal));
-            var bufferNeeded = dataPlane.Gpm.Headroom + draft.Mtu + MaxL2Overhead;
-            if (gpmIsValid && bufferNeeded > dataPlane.Gpm.BufferSize)
+            if (gpmIsValid && !section.HasErrorAt("mtu")
+                && InterfaceRules.WhyNotMtu(draft.Mtu, dataPlane.Gpm.BufferSize, dataPlane.Gpm.Headroom) is { } mtuProblem)
             {
-                section.Error("mtu", $"mtu {draft.Mtu} does not fit a packet buffer: headroom {dataPlane.Gpm.Headroom} + frame {draft.Mtu + MaxL2Overhead} = {bufferNeeded} bytes > data-plane.gpm.buffer-size {dataPlane.Gpm.BufferSize}");
+                section.Error("mtu", mtuProblem.Replace("buffer-size", "data-plane.gpm.buffer-size", StringComparison.Ordinal));
             }
             drafts.Add(draft);
         }
@@ -226,7 +248,7 @@ internal static partial class RouterConfigReader
                 {
                     errors.Add($"{later.Path}.name", $"duplicate interface name '{later.Name}' (also at {earlier.Path})");
                 }
-                if (earlier.OsName is not null && earlier.OsName == later.OsName)
+                if (earlier.OsName is not null && earlier.OsName == later.OsName && later.ParentName is null && earlier.ParentName is null)
                 {
                     errors.Add($"{later.Path}.os-name", $"duplicate os-name '{later.OsName}' (also at {earlier.Path})");
                 }
@@ -236,7 +258,63 @@ internal static partial class RouterConfigReader
                 }
             }
         }
+        CheckSubinterfaces(drafts, errors);
         return drafts;
+    }
+
+    /// <summary>The keys of a subinterface's own: a vlan, and none of what it shares with its parent.</summary>
+    private static void ReadSubinterfaceOwnKeys(HoconSection section, InterfaceDraft draft, string parentName)
+    {
+        draft.ParentName = parentName;
+        if (!section.Has("vlan"))
+        {
+            section.Error("vlan", $"missing: subinterface {draft.Name} needs its 802.1Q vlan ({InterfaceRules.MinVlan}..{InterfaceRules.MaxVlan})");
+        }
+        else
+        {
+            draft.Vlan = section.Int("vlan", 0, InterfaceRules.MinVlan, InterfaceRules.MaxVlan);
+        }
+        foreach (var shared in (string[])["os-name", "driver", "ring-size", "mac", "af-packet-mode"])
+        {
+            if (section.Has(shared))
+            {
+                section.Error(shared, $"a subinterface uses its parent's {shared}; set it on {parentName}");
+            }
+        }
+    }
+
+    /// <summary>Each subinterface's parent is a physical interface of the list; a VLAN is used once per parent; the MTU fits the parent's.</summary>
+    private static void CheckSubinterfaces(List<InterfaceDraft> drafts, ErrorSink errors)
+    {
+        for (var j = 0; j < drafts.Count; j++)
+        {
+            var sub = drafts[j];
+            if (sub.ParentName is not { } parentName)
+            {
+                continue;
+            }
+            var parent = drafts.FirstOrDefault(d => d.ParentName is null && string.Equals(d.Name, parentName, StringComparison.OrdinalIgnoreCase));
+            if (parent is null)
+            {
+                errors.Add($"{sub.Path}.name", $"subinterface {sub.Name} has no parent: {NoSuchInterface(parentName, drafts.Where(d => d.ParentName is null).ToList())}");
+                continue;
+            }
+            sub.ParentName = parent.Name;
+            sub.Name = parent.Name + sub.Name![parentName.Length..];
+            sub.OsName = parent.OsName;
+            sub.Driver = parent.Driver;
+            sub.RingSize = parent.RingSize;
+            if (sub.Mtu > parent.Mtu)
+            {
+                errors.Add($"{sub.Path}.mtu", $"{sub.Mtu} is more than the mtu {parent.Mtu} of its parent {parent.Name}");
+            }
+            var earlier = drafts.Take(j).FirstOrDefault(d => d.Vlan != 0 && d.Vlan == sub.Vlan
+                && string.Equals(d.ParentName, parent.Name, StringComparison.OrdinalIgnoreCase));
+            if (earlier is not null)
+            {
+                errors.Add($"{sub.Path}.vlan", $"vlan {sub.Vlan} is already used on {parent.Name} by {earlier.Name} (at {earlier.Path})");
+            }
+        }
     }
 
     private static string? ReadOsName(HoconSection section)
@@ -254,16 +332,16 @@ internal static partial class RouterConfigReader
         return osName;
     }
 
-    private static string? ReadRouterInterfaceName(HoconSection section)
+    private static string? ReadRouterInterfaceName(HoconSection section, out string? written)
     {
-        var name = section.RequiredText("name", "a string");
+        var name = written = section.RequiredText("name", "a string");
         if (name is null)
         {
             return null;
         }
-        if (!RouterInterfaceName().IsMatch(name))
+        if (InterfaceRules.WhyNotName(name) is { } problem)
         {
-            section.Error("name", $"'{name}' is not a valid interface name (a type and a number, such as GigabitEthernet1 or GigabitEthernet0/0/1)");
+            section.Error("name", problem);
             return null;
         }
         return name;
@@ -286,26 +364,17 @@ internal static partial class RouterConfigReader
 
     private static (Ipv4Cidr? Address, bool Invalid) ReadInterfaceAddress(HoconSection section)
     {
-        var text = section.Text("ipv4", "an IPv4 address with prefix length (A.B.C.D/L)");
+        var text = section.Text("ipv4", $"an IPv4 address with its subnet ({Ipv4Rules.PrefixForms})");
         if (text is null)
         {
             return (null, section.HasErrorAt("ipv4"));
         }
         if (!Ipv4Cidr.TryParse(text, out var cidr))
         {
-            section.Error("ipv4", $"'{text}' is not an IPv4 address with prefix length (A.B.C.D/L)");
+            section.Error("ipv4", $"'{text}' is not an IPv4 address with its subnet ({Ipv4Rules.PrefixForms})");
             return (null, true);
         }
-        var problem = cidr.PrefixLength == 0
-            ? $"prefix length 0 is not usable on an interface"
-            : Ipv4Text.WhyNotUnicast(cidr.Address) is { } why
-                ? $"{cidr} {why}"
-                : cidr.PrefixLength < 31 && cidr.Address == cidr.Network
-                    ? $"{cidr} is the network address of its subnet"
-                    : cidr.PrefixLength < 31 && cidr.Address == cidr.Broadcast
-                        ? $"{cidr} is the broadcast address of its subnet"
-                        : null;
-        if (problem is not null)
+        if (Ipv4Rules.WhyNotInterfaceAddress(cidr.Address, cidr.PrefixLength) is { } problem)
         {
             section.Error("ipv4", problem);
             return (null, true);
@@ -363,9 +432,9 @@ internal static partial class RouterConfigReader
             if (nextHop is { } hop)
             {
                 var owner = interfaces.FirstOrDefault(i => i.Ipv4?.Address == hop);
-                if (Ipv4Text.WhyNotUnicast(hop) is { } why)
+                if (Ipv4Rules.WhyNotNextHop(hop) is { } why)
                 {
-                    section.Error("next-hop", $"{Ipv4Text.Format(hop)} {why}");
+                    section.Error("next-hop", why);
                     nextHop = null;
                 }
                 else if (owner is not null)
@@ -398,19 +467,19 @@ internal static partial class RouterConfigReader
 
     private static Ipv4Cidr? ReadRoutePrefix(HoconSection section)
     {
-        var text = section.RequiredText("prefix", "a prefix (A.B.C.D/L)");
+        var text = section.RequiredText("prefix", $"a prefix ({Ipv4Rules.PrefixForms})");
         if (text is null)
         {
             return null;
         }
         if (!Ipv4Cidr.TryParse(text, out var prefix))
         {
-            section.Error("prefix", $"'{text}' is not a prefix (A.B.C.D/L)");
+            section.Error("prefix", $"'{text}' is not a prefix ({Ipv4Rules.PrefixForms})");
             return null;
         }
-        if (prefix.HasHostBits)
+        if (Ipv4Rules.WhyNotRoutePrefix(prefix.Address, prefix.PrefixLength) is { } problem)
         {
-            section.Error("prefix", $"{prefix} has host bits set (did you mean {new Ipv4Cidr(prefix.Network, prefix.PrefixLength)}?)");
+            section.Error("prefix", problem);
             return null;
         }
         return prefix;

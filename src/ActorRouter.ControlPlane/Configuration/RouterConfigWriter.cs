@@ -45,6 +45,23 @@ public static partial class RouterConfigWriter
 
         w.OpenList("interfaces", config.Interfaces, (w, i) =>
         {
+            if (i.IsSubinterface)
+            {
+                // What a subinterface shares with its parent (os-name, driver, ring, MAC) is written on the parent only.
+                w.Value("name", i.Name);
+                w.Value("vlan", i.Vlan);
+                if (i.Ipv4 is { } subnet)
+                {
+                    w.Value("ipv4", subnet.ToString());
+                }
+                w.Value("mtu", i.Mtu);
+                w.Value("shutdown", i.Shutdown);
+                if (i.ServicePolicyOutput is { } subPolicy)
+                {
+                    w.Value("service-policy-output", subPolicy);
+                }
+                return;
+            }
             w.Value("os-name", i.OsName);
             w.Value("name", i.Name);
             w.Raw("driver", i.Driver == InterfaceDriver.AfPacket ? "af-packet" : "memory");

@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using ActorRouter.Control.Contracts.Rules;
 using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.ControlPlane.Messages;
 using ActorRouter.ControlPlane.Platform;
@@ -89,6 +90,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         Receive<AddStaticRoute>(OnAddStaticRoute);
         Receive<RemoveStaticRoute>(OnRemoveStaticRoute);
         ReceiveQos();
+        ReceiveSubinterfaces();
 
         // Queries.
         Receive<GetInterfaces>(_ => _qfpClient.Tell(new ReadInterfaceStatus(InterfaceStatuses(), Sender)));
@@ -111,6 +113,11 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         if (_pending.ContainsKey(config.Name))
         {
             Fail(Sender, new InterfaceInitFailed(config.Name, HandshakeStep.Discover, $"a handshake for {config.Name} is already in progress"));
+            return;
+        }
+        if (config.IsSubinterface)
+        {
+            StartSubinterface(config, Sender);
             return;
         }
         _pending[config.Name] = new PendingHandshake(config, Sender);
@@ -140,6 +147,12 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
             _qfpClient.Tell(new DeleteUidb(m.Name, m.Index));
             return;
         }
+        if (pending.Config.IsSubinterface)
+        {
+            _log.Info("{0}: uIDB {1} bound; configuring the subinterface", m.Name, m.Index);
+            _qfpClient.Tell(new ConfigureSubinterface(m.Name, m.Index, pending.Config));
+            return;
+        }
         _log.Info("{0}: uIDB {1} bound; registering the interface", m.Name, m.Index);
         _qfpClient.Tell(new RegisterInterface(m.Name, m.Index, pending.Config));
     }
@@ -158,6 +171,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         _unannounced[config.Name] = pending.Reporter;
         _log.Info("{0}: ready at uIDB {1}; republishing routes", m.Name, m.Index);
         Publish();
+        StartWaitingSubinterfaces(config.Name);
     }
 
     private void OnInterfaceInitFailed(InterfaceInitFailed m)
@@ -193,6 +207,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         _log.Warning("{0}: handshake failed at step {1}: {2}", failure.Name, failure.Step, failure.Reason);
         reporter.Tell(failure);
         Context.System.EventStream.Publish(failure);
+        FailWaitingSubinterfaces(failure.Name, failure);
     }
 
     private void OnRoutesPublished(RoutesPublished m)
@@ -306,9 +321,10 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         {
             return;
         }
-        if (m.Mtu is < 68 or > 9000)
+        var gpm = _baseConfig.DataPlane.Gpm;
+        if (InterfaceRules.WhyNotMtu(m.Mtu, gpm.BufferSize, gpm.Headroom) is { } problem)
         {
-            Sender.Tell(new CommandFailed($"{itf.Config.Name}: MTU {m.Mtu} is out of range 68..9000"));
+            Sender.Tell(new CommandFailed($"{itf.Config.Name}: {problem}"));
             return;
         }
         var config = itf.Config with { Mtu = m.Mtu };
@@ -334,21 +350,9 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
 
     private string? WhyBadAddress(string name, Ipv4Cidr address)
     {
-        if (address.PrefixLength is < 1 or > 32)
+        if (Ipv4Rules.WhyNotInterfaceAddress(address.Address, address.PrefixLength) is { } problem)
         {
-            return $"prefix length {address.PrefixLength} is out of range 1..32";
-        }
-        if (Ipv4Text.WhyNotUnicast(address.Address) is string notUnicast)
-        {
-            return $"{Ipv4Text.Format(address.Address)} {notUnicast}";
-        }
-        if (address.PrefixLength < 31 && address.Address == address.Network)
-        {
-            return $"{address} is the network address of its subnet";
-        }
-        if (address.PrefixLength < 31 && address.Address == address.Broadcast)
-        {
-            return $"{address} is the broadcast address of its subnet";
+            return problem;
         }
         foreach (var other in State.Interfaces.Values)
         {
@@ -364,38 +368,33 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
     private void OnAddStaticRoute(AddStaticRoute m)
     {
         var route = m.Route;
-        string? reason = null;
-        if (route.Prefix.PrefixLength is < 0 or > 32)
-        {
-            reason = $"prefix length {route.Prefix.PrefixLength} is out of range 0..32";
-        }
-        else if (route.Prefix.HasHostBits)
-        {
-            reason = $"{route.Prefix} has host bits set (did you mean {Ipv4Text.Format(route.Prefix.Network)}/{route.Prefix.PrefixLength}?)";
-        }
-        else if (Ipv4Text.WhyNotUnicast(route.NextHop) is string notUnicast)
-        {
-            reason = $"next hop {Ipv4Text.Format(route.NextHop)} {notUnicast}";
-        }
-        else if (State.Interfaces.Values.FirstOrDefault(i => i.Config.Ipv4?.Address == route.NextHop) is { } own)
-        {
-            reason = $"next hop {Ipv4Text.Format(route.NextHop)} is {own.Config.Name}'s own address";
-        }
-        else if (route.Interface is string pinned && !State.Interfaces.ContainsKey(pinned))
-        {
-            reason = $"no interface {pinned}";
-        }
-        else if (State.StaticRoutes.Any(r => r.Prefix == route.Prefix && r.NextHop == route.NextHop))
-        {
-            reason = $"static route {route.Prefix} via {Ipv4Text.Format(route.NextHop)} already exists";
-        }
-        if (reason is not null)
+        if (WhyRouteRefused(route) is { } reason)
         {
             Sender.Tell(new CommandFailed(reason));
             return;
         }
         Change(null, () => State = State with { StaticRoutes = State.StaticRoutes.Add(route) },
             $"ip route {route.Prefix} {Ipv4Text.Format(route.NextHop)}");
+    }
+
+    /// <summary>The shared route rules first, then the checks against FMAN's state.</summary>
+    private string? WhyRouteRefused(StaticRouteConfig route)
+    {
+        if ((Ipv4Rules.WhyNotRoutePrefix(route.Prefix.Address, route.Prefix.PrefixLength) ?? Ipv4Rules.WhyNotNextHop(route.NextHop)) is { } problem)
+        {
+            return problem;
+        }
+        if (State.Interfaces.Values.FirstOrDefault(i => i.Config.Ipv4?.Address == route.NextHop) is { } own)
+        {
+            return $"next hop {Ipv4Text.Format(route.NextHop)} is {own.Config.Name}'s own address";
+        }
+        if (route.Interface is string pinned && !State.Interfaces.ContainsKey(pinned))
+        {
+            return $"no interface {pinned}";
+        }
+        return State.StaticRoutes.Any(r => r.Prefix == route.Prefix && r.NextHop == route.NextHop)
+            ? $"static route {route.Prefix} via {Ipv4Text.Format(route.NextHop)} already exists"
+            : null;
     }
 
     private void OnRemoveStaticRoute(RemoveStaticRoute m)
@@ -503,13 +502,13 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         {
             if (i.Config.Ipv4 is Ipv4Cidr address)
             {
-                routes.Add(new RouteStatus(RouteKind.Connected, new Ipv4Cidr(address.Network, address.PrefixLength), 0, i.Config.Name, !i.Config.Shutdown && LinkUp(i)));
+                routes.Add(new RouteStatus(RouteKind.Connected, new Ipv4Cidr(address.Network, address.PrefixLength), 0, i.Config.Name, OperationallyUp(i)));
             }
         }
         foreach (var r in State.StaticRoutes)
         {
             var via = interfaces
-                .Where(i => !i.Config.Shutdown && LinkUp(i) && i.Config.Ipv4 is Ipv4Cidr a && a.Contains(r.NextHop) && a.Address != r.NextHop)
+                .Where(i => OperationallyUp(i) && i.Config.Ipv4 is Ipv4Cidr a && a.Contains(r.NextHop) && a.Address != r.NextHop)
                 .OrderByDescending(i => i.Config.Ipv4!.Value.PrefixLength)
                 .FirstOrDefault();
             var active = via is not null && !_unresolved.Contains(ToDataPlane(r));
@@ -577,7 +576,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
             }
             known.TryGetValue(entry.Name, out var before);
             var config = before?.Config ?? new InterfaceConfig(entry.OsName, entry.Name, InterfaceConfig.DefaultDriver, null,
-                entry.Mtu, InterfaceConfig.DefaultRingSize, entry.Mac, false);
+                entry.Mtu, InterfaceConfig.DefaultRingSize, entry.Vlan != 0 ? null : entry.Mac, false) { Vlan = entry.Vlan };
             config = config with
             {
                 Mtu = entry.Mtu,

@@ -31,6 +31,18 @@ public sealed record UidbBound(string Name, int Index);
 /// <summary>FMAN → QFP client: open the vNIC, register it with the I/O layer, apply admin state and address.</summary>
 public sealed record RegisterInterface(string Name, int Index, InterfaceConfig Interface);
 
+/// <summary>
+/// FMAN → QFP client, in place of <see cref="CreateUidb"/> for an 802.1Q subinterface, once its parent is
+/// registered: the subinterface's uIDB shares the parent's port and MAC. Answered with <see cref="UidbCreated"/>.
+/// </summary>
+public sealed record CreateSubinterfaceUidb(string Name, int ParentIndex, ushort Vlan, int Mtu);
+
+/// <summary>
+/// FMAN → QFP client, in place of <see cref="RegisterInterface"/> for a subinterface (it has no port of its
+/// own to register): apply admin state and address. Answered with <see cref="InterfaceReady"/>.
+/// </summary>
+public sealed record ConfigureSubinterface(string Name, int Index, InterfaceConfig Interface);
+
 /// <summary>QFP client → FMAN: the interface is registered and configured in the data plane.</summary>
 public sealed record InterfaceReady(string Name, int Index);
 

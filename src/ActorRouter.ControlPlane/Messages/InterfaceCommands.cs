@@ -14,6 +14,17 @@ public sealed record SetInterfaceMtu(string Name, int Mtu);
 /// <summary>Sets (or with null removes) the interface's IPv4 address and subnet.</summary>
 public sealed record SetInterfaceAddress(string Name, Ipv4Cidr? Address);
 
+/// <summary>
+/// Creates an 802.1Q subinterface (<c>interface PARENT.N encapsulation dot1q VLAN</c>). FMAN answers as the
+/// handshake does: <see cref="InterfaceUp"/> once it is up, <see cref="InterfaceInitFailed"/> (or
+/// <see cref="CommandFailed"/> for a request that breaks a rule) otherwise; an existing subinterface with
+/// the same VLAN is answered with <see cref="CommandSucceeded"/>.
+/// </summary>
+public sealed record CreateSubinterface(string Name, int Vlan);
+
+/// <summary>Removes a subinterface: its uIDB, its connected route and its neighbours.</summary>
+public sealed record RemoveSubinterface(string Name);
+
 public sealed record AddStaticRoute(StaticRouteConfig Route);
 
 public sealed record RemoveStaticRoute(Ipv4Cidr Prefix, uint NextHop);

@@ -51,7 +51,11 @@ public sealed record ReadUidbTable
 }
 
 /// <summary>One uIDB as the data plane holds it.</summary>
-public sealed record UidbEntry(int Index, string Name, string OsName, int Mtu, ulong Mac, bool AdminUp, uint Ipv4Address, int Ipv4PrefixLength, bool Registered);
+public sealed record UidbEntry(int Index, string Name, string OsName, int Mtu, ulong Mac, bool AdminUp, uint Ipv4Address, int Ipv4PrefixLength, bool Registered)
+{
+    /// <summary>The 802.1Q VLAN of a subinterface's uIDB; 0 for a physical interface.</summary>
+    public int Vlan { get; init; }
+}
 
 public sealed record UidbTableSnapshot(IReadOnlyList<UidbEntry> Entries);
 

@@ -1,3 +1,4 @@
+using ActorRouter.Control.Contracts.Rules;
 using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.ControlPlane.Messages;
 
@@ -19,8 +20,6 @@ namespace ActorRouter.ControlPlane.Platform;
 /// </summary>
 public static class DiscoveryPlan
 {
-    private const int MaxL2Overhead = 18;
-
     public sealed record Result(IReadOnlyList<InterfaceConfig> Interfaces, IReadOnlyList<InterfaceInitFailed> Failures, IReadOnlyList<string> Notes);
 
     public static Result Resolve(RouterConfig config, IReadOnlyList<NetDevice> devices)
@@ -33,12 +32,12 @@ public static class DiscoveryPlan
         var interfaces = new List<InterfaceConfig>();
         var failures = new List<InterfaceInitFailed>();
         var notes = new List<string>();
-        var overrides = config.Interfaces.ToDictionary(i => i.OsName, StringComparer.Ordinal);
+        var overrides = config.Interfaces.Where(i => !i.IsSubinterface).ToDictionary(i => i.OsName, StringComparer.Ordinal);
         var candidates = devices
             .Where(d => !d.Loopback && d.Ethernet && !platform.Exclude.Contains(d.Name, StringComparer.Ordinal))
             .OrderBy(d => d.Name, NaturalNameComparer.Instance)
             .ToList();
-        var maxMtu = Math.Min(9000, config.DataPlane.Gpm.BufferSize - config.DataPlane.Gpm.Headroom - MaxL2Overhead);
+        var maxMtu = InterfaceRules.MaxMtuFor(config.DataPlane.Gpm.BufferSize, config.DataPlane.Gpm.Headroom);
 
         for (var position = 1; position <= candidates.Count; position++)
         {
@@ -56,7 +55,7 @@ public static class DiscoveryPlan
                     $"{device.Name} would be {name}, but actorrouter.interfaces gives that name to {owner.OsName}; list {device.Name} there with a name of its own, or exclude it"));
                 continue;
             }
-            var mtu = Math.Clamp(device.Mtu, 68, maxMtu);
+            var mtu = Math.Clamp(device.Mtu, InterfaceRules.MinMtu, maxMtu);
             if (mtu != device.Mtu)
             {
                 notes.Add($"{device.Name}: OS MTU {device.Mtu} taken as {mtu} (what a {config.DataPlane.Gpm.BufferSize}-byte packet buffer holds)");
@@ -77,6 +76,16 @@ public static class DiscoveryPlan
                     ? $"{listed.OsName} is not an Ethernet interface"
                     : $"no interface {listed.OsName} in this network namespace";
             failures.Add(new InterfaceInitFailed(listed.Name, HandshakeStep.Discover, why));
+        }
+        // Subinterfaces come after every physical interface; one whose parent did not make it fails with it.
+        foreach (var sub in config.Interfaces.Where(i => i.IsSubinterface))
+        {
+            if (interfaces.FirstOrDefault(i => string.Equals(i.Name, sub.ParentName, StringComparison.OrdinalIgnoreCase)) is { } parent)
+            {
+                interfaces.Add(sub with { OsName = parent.OsName, Driver = parent.Driver });
+                continue;
+            }
+            failures.Add(new InterfaceInitFailed(sub.Name, HandshakeStep.Discover, $"its parent {sub.ParentName} was not discovered"));
         }
         return new Result(interfaces, failures, notes);
     }

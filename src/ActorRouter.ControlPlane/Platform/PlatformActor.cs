@@ -84,7 +84,7 @@ public sealed class PlatformActor : ReceiveActor, IWithTimers
         }
         foreach (var config in plan.Interfaces)
         {
-            if (config.Driver == InterfaceDriver.AfPacket)
+            if (config.Driver == InterfaceDriver.AfPacket && !config.IsSubinterface)
             {
                 MatchOsMtu(config);
             }
@@ -120,8 +120,9 @@ public sealed class PlatformActor : ReceiveActor, IWithTimers
     private void OnInterfaceUp(InterfaceUp m)
     {
         _log.Info("{0} ({1}) is up at uIDB {2}", m.Name, m.OsName, m.Index);
-        if (!_discovered.TryGetValue(m.Name, out var config) || config.Driver != InterfaceDriver.AfPacket)
+        if (!_discovered.TryGetValue(m.Name, out var config) || config.Driver != InterfaceDriver.AfPacket || config.IsSubinterface)
         {
+            // A subinterface has no link of its own: it follows its parent's.
             return;
         }
         // Watched from its first state on: a link that is down already is reported at once.

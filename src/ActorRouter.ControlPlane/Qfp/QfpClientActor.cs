@@ -27,6 +27,8 @@ public sealed partial class QfpClientActor : ReceiveActor
         Receive<CreateUidb>(OnCreateUidb);
         Receive<BindUidb>(OnBindUidb);
         Receive<RegisterInterface>(OnRegisterInterface);
+        Receive<CreateSubinterfaceUidb>(OnCreateSubinterfaceUidb);
+        Receive<ConfigureSubinterface>(OnConfigureSubinterface);
         Receive<DeleteUidb>(OnDeleteUidb);
         Receive<ApplyAdminState>(m => Apply(() => _dataPlane.SetAdminState(m.Index, m.Up)));
         Receive<ApplyMtu>(m => Apply(() => _dataPlane.SetMtu(m.Index, m.Mtu)));
@@ -37,7 +39,7 @@ public sealed partial class QfpClientActor : ReceiveActor
         Receive<WithdrawNeighbor>(m => Answer(m.Generation, _dataPlane.WithdrawNeighbor(m.Interface, m.Address)));
         Receive<ReadInterfaceStatus>(OnReadInterfaceStatus);
         Receive<ReadUidbTable>(_ => Sender.Tell(new UidbTableSnapshot(_dataPlane.Interfaces.All
-            .Select(u => new UidbEntry(u.Index, u.Name, u.OsName, u.Mtu, u.Mac, u.AdminUp, u.Ipv4Address, u.Ipv4PrefixLength, u.Registered))
+            .Select(u => new UidbEntry(u.Index, u.Name, u.OsName, u.Mtu, u.Mac, u.AdminUp, u.Ipv4Address, u.Ipv4PrefixLength, u.Registered) { Vlan = u.Vlan })
             .ToList())));
         Receive<LendPuntPort>(_ => Sender.Tell(new PuntPortLent(_dataPlane.PuntPort)));
         Receive<ReadDataPlaneStatistics>(_ => Sender.Tell(_dataPlane.ReadStatistics()));
@@ -129,7 +131,8 @@ public sealed partial class QfpClientActor : ReceiveActor
             {
                 _log.Warning("{0}: deleting uIDB {1} failed: {2}", m.Name, m.Index, e.Message);
             }
-            if (uidb.Registered)
+            // A subinterface's uIDB uses its parent's port, which stays open for the parent.
+            if (uidb.Registered && !uidb.IsSubinterface)
             {
                 _vnics.Close(uidb.OsName);
             }
@@ -163,7 +166,9 @@ public sealed partial class QfpClientActor : ReceiveActor
         foreach (var s in m.Interfaces)
         {
             var uidb = table[s.Index];
-            var operUp = uidb is not null && uidb.AdminUp && uidb.Port is { LinkUp: true };
+            // A subinterface is up when it and its parent are administratively up and the parent's port has its link.
+            var carrier = uidb?.IsSubinterface == true ? table[uidb.ParentIndex] : uidb;
+            var operUp = uidb is not null && uidb.AdminUp && carrier is not null && carrier.AdminUp && carrier.Port is { LinkUp: true };
             filled.Add(s with
             {
                 OperUp = operUp,

@@ -16,13 +16,14 @@ public class RoundTripTests
     public void Every_optional_value_survives_writing_and_loading()
     {
         var config = new RouterConfig(
-            new DataPlaneConfig(new GpmConfig(4096, 512, 0), 1, 256, 64, new CoreAssignment(0, EquatableList.Of(0), 0)),
+            new DataPlaneConfig(new GpmConfig(4096, 512, 4), 1, 256, 64, new CoreAssignment(0, EquatableList.Of(0), 0)),
             new PuntConfig(5, 1, 64),
             new IcmpConfig(0, 1),
             EquatableList.Of(
                 new InterfaceConfig("eth0", "GigabitEthernet0/0/0", InterfaceDriver.AfPacket, new Ipv4Cidr(0x0A000001, 31), 4000, 4096, 0x0200_0000_00FFUL, true),
                 new InterfaceConfig("mem7", "Loopback7", InterfaceDriver.Memory, null, 68, 64, null, false),
-                new InterfaceConfig("mem8", "TenGigabitEthernet8", InterfaceDriver.Memory, new Ipv4Cidr(0xAC100001, 16), 1500, 512, null, false)),
+                new InterfaceConfig("mem8", "TenGigabitEthernet8", InterfaceDriver.Memory, new Ipv4Cidr(0xAC100001, 16), 1500, 512, null, false),
+                new InterfaceConfig("mem8", "TenGigabitEthernet8.200", InterfaceDriver.Memory, new Ipv4Cidr(0xC0000281, 25), 1400, 512, null, true) { Vlan = 200 }),
             EquatableList.Of(
                 new StaticRouteConfig(new Ipv4Cidr(0, 0), 0x0A000000, "GigabitEthernet0/0/0"),
                 new StaticRouteConfig(new Ipv4Cidr(0xC0A80000, 16), 0xAC100002, null)),

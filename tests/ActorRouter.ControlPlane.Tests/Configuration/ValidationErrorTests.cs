@@ -47,7 +47,7 @@ public class ValidationErrorTests
         AssertSingleError(
             TwoInterfaces(more: """static-routes = [ { prefix = "203.0.113.0/33", next-hop = "198.51.100.2" } ]"""),
             "actorrouter.static-routes[0].prefix",
-            "'203.0.113.0/33' is not a prefix (A.B.C.D/L)");
+            "'203.0.113.0/33' is not a prefix (A.B.C.D/LEN or A.B.C.D M.M.M.M)");
 
     [Fact]
     public void Route_prefix_with_host_bits_is_reported_with_the_network_it_probably_meant() =>
@@ -172,7 +172,7 @@ public class ValidationErrorTests
     [InlineData("mtu = 9001", "actorrouter.interfaces[0].mtu", "9001 is out of range 68..9000")]
     [InlineData("ring-size = 32", "actorrouter.interfaces[0].ring-size", "32 is out of range 64..4096")]
     [InlineData("ring-size = 768", "actorrouter.interfaces[0].ring-size", "768 is not a power of two (64..4096)")]
-    [InlineData("mtu = 2000", "actorrouter.interfaces[0].mtu", "mtu 2000 does not fit a packet buffer: headroom 128 + frame 2018 = 2146 bytes > data-plane.gpm.buffer-size 2048")]
+    [InlineData("mtu = 2000", "actorrouter.interfaces[0].mtu", "mtu 2000 does not fit a packet buffer: headroom 128 + frame 2018 (mtu + Ethernet header 14 + 802.1Q tag 4) = 2146 bytes > data-plane.gpm.buffer-size 2048")]
     public void Out_of_range_interface_value_is_reported(string setting, string key, string reason) =>
         AssertSingleError(TwoInterfaces(interfaceExtra0: ", " + setting), key, reason);
 
@@ -204,9 +204,9 @@ public class ValidationErrorTests
     }
 
     [Theory]
-    [InlineData("GigabitEthernet", "'GigabitEthernet' is not a valid interface name (a type and a number, such as GigabitEthernet1 or GigabitEthernet0/0/1)")]
-    [InlineData("1GigabitEthernet1", "'1GigabitEthernet1' is not a valid interface name (a type and a number, such as GigabitEthernet1 or GigabitEthernet0/0/1)")]
-    [InlineData("Gi 1", "'Gi 1' is not a valid interface name (a type and a number, such as GigabitEthernet1 or GigabitEthernet0/0/1)")]
+    [InlineData("GigabitEthernet", "'GigabitEthernet' is not a valid interface name (a type and a number, such as GigabitEthernet1 or GigabitEthernet0/0/1, or a subinterface such as GigabitEthernet1.100)")]
+    [InlineData("1GigabitEthernet1", "'1GigabitEthernet1' is not a valid interface name (a type and a number, such as GigabitEthernet1 or GigabitEthernet0/0/1, or a subinterface such as GigabitEthernet1.100)")]
+    [InlineData("Gi 1", "'Gi 1' is not a valid interface name (a type and a number, such as GigabitEthernet1 or GigabitEthernet0/0/1, or a subinterface such as GigabitEthernet1.100)")]
     public void Malformed_router_interface_name_is_reported(string name, string reason) =>
         AssertSingleError(
             $$"""actorrouter.interfaces = [ { os-name = "mem0", name = "{{name}}" } ]""",
@@ -221,14 +221,14 @@ public class ValidationErrorTests
             "'a-very-long-ifname' is not a valid OS interface name (1..15 characters, no '/' or whitespace)");
 
     [Theory]
-    [InlineData("192.0.2.1", "'192.0.2.1' is not an IPv4 address with prefix length (A.B.C.D/L)")]
-    [InlineData("192.0.2.256/24", "'192.0.2.256/24' is not an IPv4 address with prefix length (A.B.C.D/L)")]
+    [InlineData("192.0.2.1", "'192.0.2.1' is not an IPv4 address with its subnet (A.B.C.D/LEN or A.B.C.D M.M.M.M)")]
+    [InlineData("192.0.2.256/24", "'192.0.2.256/24' is not an IPv4 address with its subnet (A.B.C.D/LEN or A.B.C.D M.M.M.M)")]
     [InlineData("192.0.2.0/24", "192.0.2.0/24 is the network address of its subnet")]
     [InlineData("192.0.2.255/24", "192.0.2.255/24 is the broadcast address of its subnet")]
     [InlineData("127.0.0.1/8", "127.0.0.1/8 is a loopback address (127.0.0.0/8)")]
     [InlineData("0.1.2.3/8", "0.1.2.3/8 is in 0.0.0.0/8")]
     [InlineData("224.0.0.5/24", "224.0.0.5/24 is a multicast address (224.0.0.0/4)")]
-    [InlineData("10.0.0.1/0", "prefix length 0 is not usable on an interface")]
+    [InlineData("10.0.0.1/0", "prefix length 0 is not usable on an interface (1..32)")]
     public void Unusable_interface_address_is_reported(string ipv4, string reason) =>
         AssertSingleError(
             $$"""actorrouter.interfaces = [ { os-name = "mem0", name = "GigabitEthernet1", ipv4 = "{{ipv4}}" } ]""",
