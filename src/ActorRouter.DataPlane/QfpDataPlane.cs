@@ -111,7 +111,7 @@ public sealed partial class QfpDataPlane : IDisposable
     /// <summary>The current uIDB snapshot (what the threads see).</summary>
     public UidbTable Interfaces => _interfaces;
 
-    /// <summary>The current forwarding snapshot (what the PPEs see).</summary>
+    /// <summary>The forwarding tables in force (what the PPEs read); the route commands change them in place.</summary>
     public ForwardingTables Forwarding => _forwarding;
 
     /// <summary>The output service policies in force (what the PPEs classify with and the HQF schedules by).</summary>

@@ -77,6 +77,10 @@ public sealed unsafe class Ipv4Fib : IDisposable
 
     // Writer-side state (the control plane, one thread at a time).
     private readonly Dictionary<uint, uint>?[] _rules = new Dictionary<uint, uint>?[33];
+    // For lengths 0..24, one bit per possible prefix: "a rule of this length exists". A delete's search for the
+    // covering rule tests these bits (the short lengths' maps stay in cache) and reads one dictionary, instead of
+    // probing a large dictionary per length. 4 MiB in all, allocated on first use of each length.
+    private readonly ulong[]?[] _present = new ulong[]?[25];
     private readonly Stack<uint> _freeGroups = new();
     private readonly Queue<(long Stamp, uint Group)> _retiredGroups = new();
     private uint _groupsEverUsed;
@@ -376,6 +380,7 @@ public sealed unsafe class Ipv4Fib : IDisposable
         if (!exists)
         {
             Volatile.Write(ref _routeCount, _routeCount + 1);
+            MarkPresent(prefix, length, true);
         }
         WriteRange(prefix, length, Entry(nextHopId, length));
         _grace.Seal();
@@ -400,6 +405,7 @@ public sealed unsafe class Ipv4Fib : IDisposable
             return false;
         }
         Volatile.Write(ref _routeCount, _routeCount - 1);
+        MarkPresent(prefix, length, false);
         uint replacement = CoveringEntry(prefix, length);
         uint written = Entry(0, length) & ~PayloadMask;
         if (length <= 24)
@@ -510,12 +516,42 @@ public sealed unsafe class Ipv4Fib : IDisposable
     {
         for (int l = length - 1; l >= 0; l--)
         {
+            if (l <= 24)
+            {
+                if (_present[l] is not { } bits)
+                {
+                    continue;
+                }
+                uint index = l == 0 ? 0 : prefix >> (32 - l);
+                if ((bits[index >> 6] & (1UL << (int)(index & 63))) == 0)
+                {
+                    continue;
+                }
+            }
             if (_rules[l] is { Count: > 0 } rules && rules.TryGetValue(prefix & Ipv4Route.Mask(l), out uint nextHop))
             {
                 return Entry(nextHop, l);
             }
         }
         return 0;
+    }
+
+    private void MarkPresent(uint prefix, int length, bool present)
+    {
+        if (length > 24)
+        {
+            return;
+        }
+        var bits = _present[length] ??= new ulong[Math.Max(1, (1 << length) / 64)];
+        uint index = length == 0 ? 0 : prefix >> (32 - length);
+        if (present)
+        {
+            bits[index >> 6] |= 1UL << (int)(index & 63);
+        }
+        else
+        {
+            bits[index >> 6] &= ~(1UL << (int)(index & 63));
+        }
     }
 
     /// <summary>
@@ -640,6 +676,7 @@ public sealed unsafe class Ipv4Fib : IDisposable
             foreach (var r in routes)
             {
                 fib._rules[r.Length]!.Add(r.Prefix, r.NextHopId);
+                fib.MarkPresent(r.Prefix, r.Length, true);
                 uint entry = Entry(r.NextHopId, r.Length);
                 if (r.Length <= 24)
                 {

@@ -2,11 +2,12 @@ using System.Diagnostics;
 using ActorRouter.DataPlane.Fib;
 using ActorRouter.DataPlane.Forwarding;
 using ActorRouter.DataPlane.Tests.Pipeline;
+using Xunit.Abstractions;
 
 namespace ActorRouter.DataPlane.Tests.Fib;
 
 /// <summary>The adjacency table and the incremental route programming on top of the FIB.</summary>
-public sealed class AdjacencyAndForwardingProgrammerTests
+public sealed class AdjacencyAndForwardingProgrammerTests(ITestOutputHelper output)
 {
     private static uint Ip(int a, int b, int c, int d) => (uint)(a << 24 | b << 16 | c << 8 | d);
 
@@ -266,7 +267,7 @@ public sealed class AdjacencyAndForwardingProgrammerTests
         var cpuUsed = Process.GetCurrentProcess().TotalProcessorTime - cpu;
         long allocated = GC.GetAllocatedBytesForCurrentThread() - allocatedBefore;
         var (routeWritesAfter, rewritesAfter) = dataPlane.ForwardingChangeCounts;
-        Console.WriteLine($"ARP storm: {Changes} neighbour changes in {clock.Elapsed.TotalMilliseconds:F1} ms wall, " +
+        output.WriteLine($"ARP storm: {Changes} neighbour changes in {clock.Elapsed.TotalMilliseconds:F1} ms wall, " +
                           $"{cpuUsed.TotalMilliseconds:F1} ms process CPU, {allocated} managed bytes allocated");
 
         Assert.Equal(nativeBytes, fib.NativeBytes);
