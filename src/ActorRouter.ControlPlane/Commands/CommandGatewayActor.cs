@@ -8,7 +8,7 @@ namespace ActorRouter.ControlPlane.Commands;
 /// The endpoint arctl talks to over Akka.Remote. It admits each request (<see cref="Admit"/>, the one
 /// place where that is decided) and hands it to its own <see cref="CommandRequestActor"/>, so requests
 /// are served concurrently: a slow change does not delay a <c>show</c>. Each client (one arctl
-/// process: one remote address) has a bounded queue: at most <see cref="RunningPerClient"/> of its
+/// process: one remote address; see <see cref="ClientOf"/>) has a bounded queue: at most <see cref="RunningPerClient"/> of its
 /// requests run at once, further ones wait, and once running plus waiting reach the queue capacity
 /// further requests are refused at once with a clear error, while other clients are served as usual.
 /// </summary>
@@ -26,8 +26,8 @@ public sealed class CommandGatewayActor : ReceiveActor
     private readonly int _queueCapacity;
     private readonly ControlEndpointStatistics _endpoint;
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<Address, ClientQueue> _clients = new();
-    private readonly Dictionary<IActorRef, Address> _running = new();
+    private readonly Dictionary<string, ClientQueue> _clients = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, string> _running = new();
     private long _admitted;
     private long _throttled;
 
@@ -62,7 +62,7 @@ public sealed class CommandGatewayActor : ReceiveActor
     /// Whether <paramref name="client"/> may have <paramref name="request"/> served: null to admit it,
     /// or the refusal to answer. Every request passes here before anything acts on it.
     /// </summary>
-    private CommandRefused? Admit(IArctlRequest request, Address client)
+    private CommandRefused? Admit(IArctlRequest request, string client)
     {
         if (_clients.TryGetValue(client, out var queue) && queue.Outstanding >= _queueCapacity)
         {
@@ -78,9 +78,16 @@ public sealed class CommandGatewayActor : ReceiveActor
         return null;
     }
 
+    /// <summary>
+    /// A remote client is its actor system (one arctl process, whichever temporary actor asks); a
+    /// local sender (a test, an in-process tool) is its own client.
+    /// </summary>
+    private static string ClientOf(IActorRef sender) =>
+        sender.Path.Address.HasGlobalScope ? sender.Path.Address.ToString() : sender.Path.ToString();
+
     private void OnRequest(IArctlRequest request, IActorRef replyTo)
     {
-        var client = replyTo.Path.Address;
+        var client = ClientOf(replyTo);
         if (Admit(request, client) is { } refusal)
         {
             replyTo.Tell(refusal);
@@ -103,7 +110,7 @@ public sealed class CommandGatewayActor : ReceiveActor
         }
     }
 
-    private void Start(Address client, ClientQueue queue, CommandRequestActor.Run run)
+    private void Start(string client, ClientQueue queue, CommandRequestActor.Run run)
     {
         var worker = Context.ActorOf(_requestProps);
         Context.Watch(worker);
