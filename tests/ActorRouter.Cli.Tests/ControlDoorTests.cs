@@ -177,7 +177,7 @@ public sealed class ControlDoorTests
     }
 
     [Fact]
-    public void Every_request_type_has_a_fixed_manifest_and_round_trips()
+    public async Task Every_request_type_has_a_fixed_manifest_and_round_trips()
     {
         var requests = typeof(IArctlRequest).Assembly.GetTypes()
             .Where(t => t.IsClass && !t.IsAbstract && typeof(IArctlRequest).IsAssignableFrom(t)).ToList();
@@ -197,7 +197,7 @@ public sealed class ControlDoorTests
         }
         finally
         {
-            system.Terminate().Wait(TimeSpan.FromSeconds(10));
+            await system.Terminate();
         }
     }
 }
