@@ -20,28 +20,26 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
 
     public const string Name = "actorrouter-contracts";
 
-    private static readonly Dictionary<Type, (string Manifest, JsonTypeInfo Info)> ByType = new();
-    private static readonly Dictionary<string, JsonTypeInfo> ByManifest = new(StringComparer.Ordinal);
+    /// <summary>
+    /// The fixed table: manifest (the type's name) for each contract type. The JSON metadata of a type
+    /// is created on its first use, so that arctl, which uses two or three types, does not build all.
+    /// </summary>
+    private static readonly Type[] Table =
+    [
+        typeof(ShowInterfacesRequest), typeof(ShowIpInterfaceBriefRequest), typeof(ShowIpRouteRequest), typeof(ShowIpArpRequest),
+        typeof(SetServicePolicyRequest), typeof(DefineQosRequest), typeof(ShowPolicyMapRequest), typeof(ShowQfpStatisticsRequest),
+        typeof(ShowThreadsRequest), typeof(ShowActorsRequest), typeof(ShowRunningConfigRequest), typeof(SetShutdownRequest),
+        typeof(SetIpAddressRequest), typeof(SetMtuRequest), typeof(AddRouteRequest), typeof(RemoveRouteRequest), typeof(ClearCountersRequest),
+        typeof(WriteMemoryRequest), typeof(DebugFaultRequest), typeof(ShowControlEndpointRequest),
+        typeof(CommandDone), typeof(CommandRefused), typeof(InterfacesView), typeof(RoutesView), typeof(ArpView), typeof(QfpStatisticsView),
+        typeof(ThreadsView), typeof(ActorsView), typeof(RunningConfigView), typeof(PolicyMapView), typeof(ControlEndpointView),
+    ];
 
-    static ContractSerializer()
-    {
-        var c = ContractJsonContext.Default;
-        JsonTypeInfo[] table =
-        [
-            c.ShowInterfacesRequest, c.ShowIpInterfaceBriefRequest, c.ShowIpRouteRequest, c.ShowIpArpRequest,
-            c.SetServicePolicyRequest, c.DefineQosRequest, c.ShowPolicyMapRequest, c.ShowQfpStatisticsRequest,
-            c.ShowThreadsRequest, c.ShowActorsRequest, c.ShowRunningConfigRequest, c.SetShutdownRequest,
-            c.SetIpAddressRequest, c.SetMtuRequest, c.AddRouteRequest, c.RemoveRouteRequest, c.ClearCountersRequest,
-            c.WriteMemoryRequest, c.DebugFaultRequest, c.ShowControlEndpointRequest,
-            c.CommandDone, c.CommandRefused, c.InterfacesView, c.RoutesView, c.ArpView, c.QfpStatisticsView,
-            c.ThreadsView, c.ActorsView, c.RunningConfigView, c.PolicyMapView, c.ControlEndpointView,
-        ];
-        foreach (var info in table)
-        {
-            ByType.Add(info.Type, (info.Type.Name, info));
-            ByManifest.Add(info.Type.Name, info);
-        }
-    }
+    private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(t => t, t => t.Name);
+    private static readonly Dictionary<string, Type> ByManifest = Table.ToDictionary(t => t.Name, t => t, StringComparer.Ordinal);
+
+    private static JsonTypeInfo Info(Type type) =>
+        ContractJsonContext.Default.GetTypeInfo(type) ?? throw new SerializationException($"{type.Name} has no JSON metadata");
 
     /// <summary>Every type this serializer carries, requests and replies.</summary>
     public static IReadOnlyCollection<Type> Types => ByType.Keys;
@@ -51,13 +49,13 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
     public override int Identifier => Id;
 
     public override string Manifest(object o) =>
-        ByType.TryGetValue(o.GetType(), out var entry)
-            ? entry.Manifest
+        ByType.TryGetValue(o.GetType(), out var manifest)
+            ? manifest
             : throw new SerializationException($"{o.GetType().Name} is not a control contract type");
 
     public override byte[] ToBinary(object obj) =>
-        ByType.TryGetValue(obj.GetType(), out var entry)
-            ? JsonSerializer.SerializeToUtf8Bytes(obj, entry.Info)
+        ByType.ContainsKey(obj.GetType())
+            ? JsonSerializer.SerializeToUtf8Bytes(obj, Info(obj.GetType()))
             : throw new SerializationException($"{obj.GetType().Name} is not a control contract type");
 
     public override object FromBinary(byte[] bytes, string manifest) => Decode(bytes, manifest);
@@ -65,13 +63,13 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
     /// <summary>The contract object <paramref name="bytes"/> encode under <paramref name="manifest"/>; <see cref="SerializationException"/> for anything else.</summary>
     public static object Decode(ReadOnlySpan<byte> bytes, string manifest)
     {
-        if (!ByManifest.TryGetValue(manifest, out var info))
+        if (!ByManifest.TryGetValue(manifest, out var type))
         {
             throw new SerializationException($"'{manifest}' is not a control contract type");
         }
         try
         {
-            return JsonSerializer.Deserialize(bytes, info)
+            return JsonSerializer.Deserialize(bytes, Info(type))
                 ?? throw new SerializationException($"{manifest}: null payload");
         }
         catch (JsonException e)

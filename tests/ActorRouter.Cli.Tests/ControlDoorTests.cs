@@ -135,8 +135,8 @@ public sealed class ControlDoorTests
         {
             await client.ConnectAsync("127.0.0.1", router.Port);
             var stream = client.GetStream();
-            // A length prefix of 64 MiB, then some of the promised bytes.
-            await stream.WriteAsync(new byte[] { 0x04, 0x00, 0x00, 0x00 });
+            // A length prefix (little-endian, as Akka.Remote frames) of 64 MiB, then some of the promised bytes.
+            await stream.WriteAsync(new byte[] { 0x00, 0x00, 0x00, 0x04 });
             await stream.WriteAsync(new byte[64 * 1024]);
             // The router closes the connection: the read ends (0 bytes, or a reset).
             var buffer = new byte[16];
