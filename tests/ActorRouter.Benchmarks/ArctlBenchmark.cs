@@ -9,7 +9,9 @@ namespace ActorRouter.Benchmarks;
 /// arctl's one-shot round trip as a user sees it: the built router runs as a separate process, and
 /// the built arctl is started N times for <c>show ip interface brief</c>; each run's wall time from
 /// process start to exit is measured. The figure is the median in ms (p90 printed too).
-/// Arguments: [--runs N] [--arctl PATH] [--host PATH] (defaults: 20 runs, the Release builds in this tree).
+/// Arguments: [--runs N] [--arctl PATH] [--host PATH] (defaults: 20 runs, the Release builds in this tree);
+/// with TLS: --host-config FILE (a configuration whose control block has tls and a port) --port N
+/// --cert FILE [--cert-password PASSWORD] (the certificate arctl presents).
 /// </summary>
 public sealed class ArctlBenchmark : IBenchmarkCase
 {
@@ -25,6 +27,9 @@ public sealed class ArctlBenchmark : IBenchmarkCase
         var root = RepoRoot();
         var arctl = Path.Combine(root, "src/ActorRouter.Cli/bin/Release/net10.0/arctl");
         var host = Path.Combine(root, "src/ActorRouter.Host/bin/Release/net10.0/ActorRouter.Host");
+        string? hostConfig = null;
+        int? configuredPort = null;
+        var tlsArguments = new List<string>();
         for (var i = 0; i + 1 < args.Length; i += 2)
         {
             switch (args[i])
@@ -32,6 +37,10 @@ public sealed class ArctlBenchmark : IBenchmarkCase
                 case "--runs": runs = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
                 case "--arctl": arctl = args[i + 1]; break;
                 case "--host": host = args[i + 1]; break;
+                case "--host-config": hostConfig = args[i + 1]; break;
+                case "--port": configuredPort = int.Parse(args[i + 1], CultureInfo.InvariantCulture); break;
+                case "--cert": tlsArguments.AddRange(["--cert", args[i + 1]]); break;
+                case "--cert-password": tlsArguments.AddRange(["--cert-password", args[i + 1]]); break;
                 default:
                     Console.Error.WriteLine($"unknown argument {args[i]}");
                     return 2;
@@ -45,8 +54,13 @@ public sealed class ArctlBenchmark : IBenchmarkCase
                 return 2;
             }
         }
-        var port = FreePort();
-        using var router = Process.Start(new ProcessStartInfo(host, ["--control-port", port.ToString(CultureInfo.InvariantCulture)])
+        var port = configuredPort ?? FreePort();
+        List<string> hostArguments = ["--control-port", port.ToString(CultureInfo.InvariantCulture)];
+        if (hostConfig is not null)
+        {
+            hostArguments.AddRange(["--config", hostConfig]);
+        }
+        using var router = Process.Start(new ProcessStartInfo(host, hostArguments)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -59,7 +73,7 @@ public sealed class ArctlBenchmark : IBenchmarkCase
         {
             var routerAddress = $"127.0.0.1:{port}";
             var deadline = DateTime.UtcNow + ReadyLimit;
-            while (RunArctl(arctl, routerAddress).ExitCode != 0)
+            while (RunArctl(arctl, routerAddress, tlsArguments).ExitCode != 0)
             {
                 if (DateTime.UtcNow > deadline || router.HasExited)
                 {
@@ -71,7 +85,7 @@ public sealed class ArctlBenchmark : IBenchmarkCase
             var times = new List<double>(runs);
             for (var i = 0; i < runs; i++)
             {
-                var (code, elapsed) = RunArctl(arctl, routerAddress);
+                var (code, elapsed) = RunArctl(arctl, routerAddress, tlsArguments);
                 if (code != 0)
                 {
                     Console.Error.WriteLine($"arctl exited {code} on run {i + 1}");
@@ -82,7 +96,7 @@ public sealed class ArctlBenchmark : IBenchmarkCase
             times.Sort();
             var median = Percentile(times, 0.5);
             var p90 = Percentile(times, 0.9);
-            Console.WriteLine($"{runs} runs of 'arctl show ip interface brief': min {times[0]:0} ms, median {median:0} ms, p90 {p90:0} ms, max {times[^1]:0} ms");
+            Console.WriteLine($"{runs} runs of 'arctl show ip interface brief'{(tlsArguments.Count > 0 ? " over TLS" : "")}: min {times[0]:0} ms, median {median:0} ms, p90 {p90:0} ms, max {times[^1]:0} ms");
             Console.WriteLine($"arctl: {median:0} ms");
             return 0;
         }
@@ -93,10 +107,10 @@ public sealed class ArctlBenchmark : IBenchmarkCase
         }
     }
 
-    private static (int ExitCode, TimeSpan Elapsed) RunArctl(string arctl, string router)
+    private static (int ExitCode, TimeSpan Elapsed) RunArctl(string arctl, string router, List<string> tlsArguments)
     {
         var clock = Stopwatch.StartNew();
-        using var process = Process.Start(new ProcessStartInfo(arctl, ["show", "ip", "interface", "brief", "--router", router])
+        using var process = Process.Start(new ProcessStartInfo(arctl, ["show", "ip", "interface", "brief", "--router", router, .. tlsArguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
