@@ -30,13 +30,8 @@ public static class ArctlApp
 
     private sealed record Options(RouterAddress Router, bool Json, TimeSpan ConnectTimeout, ClientCertificate? Certificate, List<string> Words);
 
-    /// <param name="processExits">
-    /// True when the process ends right after (the arctl executable): the connection is then left to
-    /// the operating system to close instead of tearing the actor system down, which would only add
-    /// to every command's time.
-    /// </param>
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader? stdin = null,
-        Func<string, string?>? environment = null, bool processExits = false)
+        Func<string, string?>? environment = null)
     {
         environment ??= Environment.GetEnvironmentVariable;
         Options options;
@@ -59,7 +54,7 @@ public static class ArctlApp
             }
             return ExitOk;
         }
-        await using var session = new Session(options.Router, options.ConnectTimeout, options.Certificate, teardown: !processExits);
+        await using var session = new Session(options.Router, options.ConnectTimeout, options.Certificate);
         if (options.Words.Count > 0)
         {
             return await session.RunOneAsync(options.Words, options.Json, stdout, stderr);
@@ -209,7 +204,7 @@ public static class ArctlApp
     }
 
     /// <summary>One connection for the life of the process, opened on the first command that needs the router.</summary>
-    private sealed class Session(RouterAddress router, TimeSpan connectTimeout, ClientCertificate? certificate, bool teardown) : IAsyncDisposable
+    private sealed class Session(RouterAddress router, TimeSpan connectTimeout, ClientCertificate? certificate) : IAsyncDisposable
     {
         private RouterConnection? _connection;
 
@@ -259,7 +254,7 @@ public static class ArctlApp
 
         public async ValueTask DisposeAsync()
         {
-            if (_connection is not null && teardown)
+            if (_connection is not null)
             {
                 await _connection.DisposeAsync();
             }

@@ -8,21 +8,19 @@ using Akka.Serialization;
 namespace ActorRouter.Control.Contracts;
 
 /// <summary>
-/// The only serializer the control endpoint accepts from the wire. Each contract type has a fixed
-/// manifest (its name) in a table built at compile time; a manifest not in the table is refused, so
-/// no type name read from the wire is ever resolved. The encoding is System.Text.Json with
-/// source-generated metadata (no reflection over the payload's claims).
+/// The control contracts' encoding: a fixed table of contract types, each with a fixed manifest (its
+/// name), encoded as System.Text.Json with source-generated metadata. A manifest not in the table is
+/// refused, so no type name read from the wire is ever resolved. No Akka here: arctl speaks the
+/// wire protocol itself and uses only this.
 /// </summary>
-public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+public static class ContractCodec
 {
     /// <summary>The serializer id on the wire (Akka reserves 0..100 for its own serializers).</summary>
-    public const int Id = 4053;
-
-    public const string Name = "actorrouter-contracts";
+    public const int SerializerId = 4053;
 
     /// <summary>
-    /// The fixed table: manifest (the type's name) for each contract type. The JSON metadata of a type
-    /// is created on its first use, so that arctl, which uses two or three types, does not build all.
+    /// The fixed table. The JSON metadata of a type is created on its first use, so that arctl, which
+    /// uses two or three types, does not build all.
     /// </summary>
     private static readonly Type[] Table =
     [
@@ -38,27 +36,20 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
     private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(t => t, t => t.Name);
     private static readonly Dictionary<string, Type> ByManifest = Table.ToDictionary(t => t.Name, t => t, StringComparer.Ordinal);
 
-    private static JsonTypeInfo Info(Type type) =>
-        ContractJsonContext.Default.GetTypeInfo(type) ?? throw new SerializationException($"{type.Name} has no JSON metadata");
-
-    /// <summary>Every type this serializer carries, requests and replies.</summary>
+    /// <summary>Every type the codec carries, requests and replies.</summary>
     public static IReadOnlyCollection<Type> Types => ByType.Keys;
 
     public static bool IsKnownManifest(string manifest) => ByManifest.ContainsKey(manifest);
 
-    public override int Identifier => Id;
-
-    public override string Manifest(object o) =>
+    public static string Manifest(object o) =>
         ByType.TryGetValue(o.GetType(), out var manifest)
             ? manifest
             : throw new SerializationException($"{o.GetType().Name} is not a control contract type");
 
-    public override byte[] ToBinary(object obj) =>
-        ByType.ContainsKey(obj.GetType())
-            ? JsonSerializer.SerializeToUtf8Bytes(obj, Info(obj.GetType()))
-            : throw new SerializationException($"{obj.GetType().Name} is not a control contract type");
-
-    public override object FromBinary(byte[] bytes, string manifest) => Decode(bytes, manifest);
+    public static byte[] Encode(object o) =>
+        ByType.ContainsKey(o.GetType())
+            ? JsonSerializer.SerializeToUtf8Bytes(o, Info(o.GetType()))
+            : throw new SerializationException($"{o.GetType().Name} is not a control contract type");
 
     /// <summary>The contract object <paramref name="bytes"/> encode under <paramref name="manifest"/>; <see cref="SerializationException"/> for anything else.</summary>
     public static object Decode(ReadOnlySpan<byte> bytes, string manifest)
@@ -78,15 +69,43 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
         }
     }
 
+    private static JsonTypeInfo Info(Type type) =>
+        ContractJsonContext.Default.GetTypeInfo(type) ?? throw new SerializationException($"{type.Name} has no JSON metadata");
+}
+
+/// <summary>
+/// The only serializer the router's control endpoint accepts from the wire: the
+/// <see cref="ContractCodec"/> as an Akka serializer, bound to exactly the contract types.
+/// </summary>
+public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    public const int Id = ContractCodec.SerializerId;
+
+    public const string Name = "actorrouter-contracts";
+
+    public static IReadOnlyCollection<Type> Types => ContractCodec.Types;
+
+    public static bool IsKnownManifest(string manifest) => ContractCodec.IsKnownManifest(manifest);
+
+    public override int Identifier => Id;
+
+    public override string Manifest(object o) => ContractCodec.Manifest(o);
+
+    public override byte[] ToBinary(object obj) => ContractCodec.Encode(obj);
+
+    public override object FromBinary(byte[] bytes, string manifest) => ContractCodec.Decode(bytes, manifest);
+
+    public static object Decode(ReadOnlySpan<byte> bytes, string manifest) => ContractCodec.Decode(bytes, manifest);
+
     /// <summary>
     /// HOCON registering this serializer and binding each contract type (exact types, no base type or
-    /// interface) to it. Both the router and arctl include it.
+    /// interface) to it.
     /// </summary>
     public static string Hocon
     {
         get
         {
-            var bindings = string.Join("\n", ByType.Keys.Select(t => $"      \"{t.FullName}, {t.Assembly.GetName().Name}\" = {Name}"));
+            var bindings = string.Join("\n", ContractCodec.Types.Select(t => $"      \"{t.FullName}, {t.Assembly.GetName().Name}\" = {Name}"));
             return $$"""
                 akka.actor {
                   serializers.{{Name}} = "{{typeof(ContractSerializer).FullName}}, {{typeof(ContractSerializer).Assembly.GetName().Name}}"

@@ -129,7 +129,7 @@ internal sealed class ControlDoorFilter(ControlEndpointStatistics statistics, IL
     {
         detail = "";
         // AkkaProtocolMessage { bytes payload = 1; AkkaControlMessage instruction = 2; }
-        if (!Protobuf.TryFindBytes(frame, 1, out var payload, out var present))
+        if (!ProtobufWire.TryFindBytes(frame, 1, out var payload, out var present))
         {
             detail = "unreadable protocol frame";
             return ControlDropReason.Frame;
@@ -139,7 +139,7 @@ internal sealed class ControlDoorFilter(ControlEndpointStatistics statistics, IL
             return null; // association control: handshake, heartbeat, disassociate
         }
         // AckAndEnvelopeContainer { AcknowledgementInfo ack = 1; RemoteEnvelope envelope = 2; }
-        if (!Protobuf.TryFindBytes(payload, 2, out var envelope, out present))
+        if (!ProtobufWire.TryFindBytes(payload, 2, out var envelope, out present))
         {
             detail = "unreadable envelope container";
             return ControlDropReason.Frame;
@@ -149,10 +149,10 @@ internal sealed class ControlDoorFilter(ControlEndpointStatistics statistics, IL
             return null; // a bare acknowledgement of the router's own system messages
         }
         // RemoteEnvelope { ActorRefData recipient = 1; Payload message = 2; ActorRefData sender = 4; fixed64 seq = 5; }
-        if (!Protobuf.TryFindBytes(envelope, 1, out var recipientData, out _)
-            || !Protobuf.TryFindBytes(recipientData, 1, out var recipientPath, out _)
-            || !Protobuf.TryFindBytes(envelope, 2, out var message, out var hasMessage) || !hasMessage
-            || !Protobuf.TryFindBytes(envelope, 4, out var senderData, out var hasSender))
+        if (!ProtobufWire.TryFindBytes(envelope, 1, out var recipientData, out _)
+            || !ProtobufWire.TryFindBytes(recipientData, 1, out var recipientPath, out _)
+            || !ProtobufWire.TryFindBytes(envelope, 2, out var message, out var hasMessage) || !hasMessage
+            || !ProtobufWire.TryFindBytes(envelope, 4, out var senderData, out var hasSender))
         {
             detail = "unreadable envelope";
             return ControlDropReason.Frame;
@@ -165,7 +165,7 @@ internal sealed class ControlDoorFilter(ControlEndpointStatistics statistics, IL
         }
         if (hasSender)
         {
-            if (!Protobuf.TryFindBytes(senderData, 1, out var senderPath, out _))
+            if (!ProtobufWire.TryFindBytes(senderData, 1, out var senderPath, out _))
             {
                 detail = "unreadable sender";
                 return ControlDropReason.Frame;
@@ -178,9 +178,9 @@ internal sealed class ControlDoorFilter(ControlEndpointStatistics statistics, IL
             }
         }
         // Payload { bytes message = 1; int32 serializerId = 2; bytes messageManifest = 3; }
-        if (!Protobuf.TryFindVarint(message, 2, out var serializerId)
-            || !Protobuf.TryFindBytes(message, 3, out var manifestBytes, out _)
-            || !Protobuf.TryFindBytes(message, 1, out var body, out _))
+        if (!ProtobufWire.TryFindVarint(message, 2, out var serializerId)
+            || !ProtobufWire.TryFindBytes(message, 3, out var manifestBytes, out _)
+            || !ProtobufWire.TryFindBytes(message, 1, out var body, out _))
         {
             detail = "unreadable payload";
             return ControlDropReason.Frame;
@@ -243,117 +243,4 @@ internal sealed class ControlDoorFilter(ControlEndpointStatistics statistics, IL
         && !(address.Port == local.Port && string.Equals(address.System, CommandGatewayAddress.SystemName, StringComparison.Ordinal));
 
     private static string Shorten(string text) => text.Length <= 120 ? text : text[..120] + "…";
-}
-
-/// <summary>The little of the protobuf wire format the door needs: find a field in a message, no allocation.</summary>
-internal static class Protobuf
-{
-    /// <summary>The last occurrence of length-delimited field <paramref name="field"/>; false when the message is malformed.</summary>
-    public static bool TryFindBytes(ReadOnlySpan<byte> message, int field, out ReadOnlySpan<byte> value, out bool present)
-    {
-        value = default;
-        present = false;
-        var position = 0;
-        while (position < message.Length)
-        {
-            if (!TryReadVarint(message, ref position, out var key))
-            {
-                return false;
-            }
-            var number = (int)(key >> 3);
-            var wireType = (int)(key & 7);
-            if (wireType == 2)
-            {
-                if (!TryReadVarint(message, ref position, out var length) || length > (ulong)(message.Length - position))
-                {
-                    return false;
-                }
-                if (number == field)
-                {
-                    value = message.Slice(position, (int)length);
-                    present = true;
-                }
-                position += (int)length;
-            }
-            else if (!TrySkip(message, ref position, wireType))
-            {
-                return false;
-            }
-        }
-        return true;
-    }
-
-    /// <summary>A varint field; false when absent or when the message is malformed.</summary>
-    public static bool TryFindVarint(ReadOnlySpan<byte> message, int field, out long value)
-    {
-        value = 0;
-        var found = false;
-        var position = 0;
-        while (position < message.Length)
-        {
-            if (!TryReadVarint(message, ref position, out var key))
-            {
-                return false;
-            }
-            var number = (int)(key >> 3);
-            var wireType = (int)(key & 7);
-            if (wireType == 0 && number == field)
-            {
-                if (!TryReadVarint(message, ref position, out var raw))
-                {
-                    return false;
-                }
-                value = (long)raw;
-                found = true;
-            }
-            else if (!TrySkip(message, ref position, wireType))
-            {
-                return false;
-            }
-        }
-        return found;
-    }
-
-    private static bool TrySkip(ReadOnlySpan<byte> message, ref int position, int wireType)
-    {
-        switch (wireType)
-        {
-            case 0:
-                return TryReadVarint(message, ref position, out _);
-            case 1:
-                position += 8;
-                return position <= message.Length;
-            case 2:
-                if (!TryReadVarint(message, ref position, out var length) || length > (ulong)(message.Length - position))
-                {
-                    return false;
-                }
-                position += (int)length;
-                return true;
-            case 5:
-                position += 4;
-                return position <= message.Length;
-            default:
-                return false;
-        }
-    }
-
-    private static bool TryReadVarint(ReadOnlySpan<byte> message, ref int position, out ulong value)
-    {
-        value = 0;
-        for (var shift = 0; shift < 64; shift += 7)
-        {
-            if (position >= message.Length)
-            {
-                return false;
-            }
-            var b = message[position++];
-            value |= (ulong)(b & 0x7f) << shift;
-            if ((b & 0x80) == 0)
-            {
-                return true;
-            }
-        }
-        return false;
-    }
 }
