@@ -177,6 +177,21 @@ public sealed class ControlDoorTests
     }
 
     [Fact]
+    public async Task One_connection_serves_requests_before_and_after_an_idle_spell_longer_than_the_heartbeat_interval()
+    {
+        await using var router = await InProcessRouter.StartAsync();
+        await using var connection = await RouterConnection.ConnectAsync(RouterAddress.Parse(router.Router), TimeSpan.FromSeconds(10), null);
+        var address = RouterAddress.Parse(router.Router);
+        var first = await connection.AskAsync(new ShowIpInterfaceBriefRequest(), TimeSpan.FromSeconds(15), address);
+        Assert.Equal(2, Assert.IsType<InterfacesView>(first).Interfaces.Count);
+        await Task.Delay(TimeSpan.FromSeconds(9));
+        var second = await connection.AskAsync(new ShowActorsRequest(), TimeSpan.FromSeconds(15), address);
+        Assert.Contains("/user/control/cli-gateway", Assert.IsType<ActorsView>(second).Paths);
+        var endpoint = Assert.IsType<ControlEndpointView>(await connection.AskAsync(new ShowControlEndpointRequest(), TimeSpan.FromSeconds(15), address));
+        Assert.Equal(0, endpoint.Dropped.Sum(d => d.Count));
+    }
+
+    [Fact]
     public async Task Every_request_type_has_a_fixed_manifest_and_round_trips()
     {
         var requests = typeof(IArctlRequest).Assembly.GetTypes()
