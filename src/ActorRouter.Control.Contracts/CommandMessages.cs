@@ -63,8 +63,9 @@ public sealed record DebugFaultRequest(string Target) : IArctlRequest;
 
 // ---- replies ----------------------------------------------------------------------------------
 //
-// Every list is copied into a List<T> on construction: Akka's JSON serializer writes the runtime type
-// of a list, and the compiler's types behind a collection expression cannot be read back.
+// Every list is copied into a List<T> on construction, so that a reply holds its own copy whatever
+// collection it was built from. Each type here must also be listed in ContractCodec's table and
+// JSON context (ContractSerializer.cs): the wire carries only those.
 
 /// <summary>A change was applied; <paramref name="Message"/> says what.</summary>
 public sealed record CommandDone(string Message);
