@@ -105,7 +105,7 @@ internal sealed class DoorHandle : AssociationHandle
 }
 
 /// <summary>The door's decision for one inbound frame (an AkkaProtocolMessage), read with a minimal protobuf reader.</summary>
-internal sealed class ControlDoorFilter(ControlEndpointStatistics statistics, ILoggingAdapter log)
+public sealed class ControlDoorFilter(ControlEndpointStatistics statistics, ILoggingAdapter log)
 {
     /// <returns>True to pass the frame on; false when it was dropped (and counted).</returns>
     public bool Admit(ReadOnlySpan<byte> frame, Address local, Address remote)
@@ -125,7 +125,9 @@ internal sealed class ControlDoorFilter(ControlEndpointStatistics statistics, IL
         return false;
     }
 
-    internal static ControlDropReason? Judge(ReadOnlySpan<byte> frame, Address local, out string detail)
+    /// <summary>Null when <paramref name="frame"/> may pass; otherwise why it is dropped, with a detail for the log.</summary>
+    /// <param name="local">The router's endpoint address (a sender there would make the reply go to one of its actors).</param>
+    public static ControlDropReason? Judge(ReadOnlySpan<byte> frame, Address local, out string detail)
     {
         detail = "";
         // AkkaProtocolMessage { bytes payload = 1; AkkaControlMessage instruction = 2; }
