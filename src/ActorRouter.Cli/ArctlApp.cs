@@ -22,8 +22,11 @@ public static class ArctlApp
         "       the router defaults to $ARCTL_ROUTER, else 127.0.0.1:4053; the certificate to $ARCTL_CERT ($ARCTL_CERT_PASSWORD);\n" +
         "       with no COMMAND, arctl reads commands interactively ('?' lists them)";
 
-    /// <summary>How long arctl waits for the router to be found.</summary>
-    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(3);
+    /// <summary>
+    /// How long arctl waits for the router's endpoint to accept and associate. A refused connection
+    /// fails at once; only a silent address, or a TLS handshake on a loaded machine, takes long.
+    /// </summary>
+    public static readonly TimeSpan DefaultConnectTimeout = TimeSpan.FromSeconds(10);
 
     /// <summary>How long arctl waits for an answer: a change waits for the data plane, which FMAN gives 10 s.</summary>
     public static readonly TimeSpan DefaultAnswerTimeout = TimeSpan.FromSeconds(15);

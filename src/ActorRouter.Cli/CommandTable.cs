@@ -38,6 +38,7 @@ public static class CommandTable
         new("show platform qfp statistics", "data-plane threads, drops by reason, GPM use, ring and queue depths", _ => new ShowQfpStatisticsRequest()),
         new("show platform threads", "data-plane threads: core, pinning, state, heartbeat, restarts", _ => new ShowThreadsRequest()),
         new("show actors", "the control plane's actor hierarchy", _ => new ShowActorsRequest()),
+        new("show control endpoint", "the control endpoint: requests admitted and throttled, remote messages dropped by reason", _ => new ShowControlEndpointRequest()),
         new("show running-config", "the configuration as it is now (HOCON)", _ => new ShowRunningConfigRequest()),
         new("interface NAME shutdown", "take an interface administratively down", a => new SetShutdownRequest(a[0], true)),
         new("interface NAME no shutdown", "bring an interface administratively up", a => new SetShutdownRequest(a[0], false)),

@@ -33,6 +33,7 @@ public static class ReplyFormatter
         QfpStatisticsView v => QfpStatistics(v),
         ThreadsView v => Threads(v),
         ActorsView v => Actors(v),
+        ControlEndpointView v => ControlEndpoint(v),
         RunningConfigView v => $"# running configuration; the router was started from {v.Source}\n{v.Text.TrimEnd('\n')}",
         _ => $"(unexpected reply {reply.GetType().Name})",
     };
@@ -155,6 +156,20 @@ public static class ReplyFormatter
         foreach (var t in v.Threads)
         {
             s.AppendLine($"{t.Name,-8} {N(t.Core),4} {(t.Pinned ? "yes" : "no"),-6} {t.State,-8} {N(t.Heartbeat),14} {N(t.Restarts),8} {N(t.Hangs),5} {N(t.OsThreadId),8}  {t.LastFault ?? "-"}");
+        }
+        return s.ToString().TrimEnd('\n');
+    }
+
+    private static string ControlEndpoint(ControlEndpointView v)
+    {
+        var s = new StringBuilder();
+        s.AppendLine($"Control endpoint {v.Listen}, maximum frame {N(v.MaximumFrameSize)} bytes");
+        s.AppendLine($"  Requests: {N(v.RequestsAdmitted)} admitted, {N(v.RequestsThrottled)} refused (client queue full, capacity {N(v.QueueCapacityPerClient)})");
+        s.AppendLine($"  Clients with requests in flight: {N(v.ClientsWithRequestsInFlight)}");
+        s.AppendLine($"  Dropped before reaching any actor: {N(v.Dropped.Sum(d => d.Count))}");
+        foreach (var d in v.Dropped)
+        {
+            s.AppendLine($"    {d.Reason,-12} {N(d.Count)}");
         }
         return s.ToString().TrimEnd('\n');
     }

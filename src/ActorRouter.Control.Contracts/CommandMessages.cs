@@ -69,8 +69,9 @@ public sealed record DebugFaultRequest(string Target) : IArctlRequest;
 
 // ---- replies ----------------------------------------------------------------------------------
 //
-// Every list is copied into a List<T> on construction: Akka's JSON serializer writes the runtime type
-// of a list, and the compiler's types behind a collection expression cannot be read back.
+// Every list is copied into a List<T> on construction, so that a reply holds its own copy whatever
+// collection it was built from. Each type here must also be listed in ContractCodec's table and
+// JSON context (ContractSerializer.cs): the wire carries only those.
 
 /// <summary>A change was applied; <paramref name="Message"/> says what.</summary>
 public sealed record CommandDone(string Message);
@@ -179,6 +180,9 @@ public static class CommandGatewayAddress
     public const string ActorPath = "/user/control/" + ActorName;
     public const int DefaultPort = 4053;
 
+    /// <summary>The largest remoting frame either side accepts, in bytes; a larger one closes the connection that sent it.</summary>
+    public const int MaximumFrameSize = 1024 * 1024;
+
     /// <param name="tls">Akka.Remote names a TLS endpoint's protocol akka.ssl.tcp; both ends must agree.</param>
     public static string PathFor(string host, int port, bool tls) =>
         $"{(tls ? "akka.ssl.tcp" : "akka.tcp")}://{SystemName}@{host}:{port}{ActorPath}";
@@ -205,4 +209,23 @@ public sealed record PolicyClassView(
 public sealed record PolicyMapView(string Interface, string? PolicyName, string Text, IReadOnlyList<PolicyClassView> Classes)
 {
     public IReadOnlyList<PolicyClassView> Classes { get; } = Classes.ToList();
+}
+
+/// <summary><c>show control endpoint</c>: what the control endpoint admitted, throttled and dropped.</summary>
+public sealed record ShowControlEndpointRequest : IArctlRequest;
+
+/// <param name="Listen">"akka.tcp://actorrouter@127.0.0.1:4053".</param>
+/// <param name="MaximumFrameSize">Bytes; a larger frame closes the connection that sent it.</param>
+/// <param name="Dropped">Remote messages dropped before reaching any actor, by reason (zero counts included).</param>
+/// <param name="Requests">Requests admitted to the gateway, answered, and refused because the client's queue was full.</param>
+public sealed record ControlEndpointView(
+    string Listen,
+    long MaximumFrameSize,
+    int QueueCapacityPerClient,
+    long RequestsAdmitted,
+    long RequestsThrottled,
+    int ClientsWithRequestsInFlight,
+    IReadOnlyList<DropCountView> Dropped)
+{
+    public IReadOnlyList<DropCountView> Dropped { get; } = Dropped.ToList();
 }

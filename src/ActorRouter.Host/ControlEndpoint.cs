@@ -63,10 +63,18 @@ public static class ControlEndpoint
         }
         # arctl connects, asks one thing and leaves; its going away is not worth a warning each time.
         akka.remote.log-remote-lifecycle-events = off
-        # A remote peer may only select the command gateway and send it ordinary messages: no
-        # PoisonPill or Kill to other actors, no remote deployment, no selection of other paths.
+        # The one door (ControlDoor): every inbound frame is checked before Akka decodes it; only
+        # contract messages to the command gateway pass. A frame larger than the limit closes the
+        # connection that sent it.
+        akka.remote.dot-netty.tcp.applied-adapters = ["{{ControlDoorProvider.AdapterName}}"]
+        # Akka reads this value with its quotes kept, so it is written unquoted; the quoted comma
+        # joins the two halves into "Type,Assembly" (an unquoted comma would end the value).
+        akka.remote.adapters.{{ControlDoorProvider.AdapterName}} = {{typeof(ControlDoorProvider).FullName}}","{{typeof(ControlDoorProvider).Assembly.GetName().Name}}
+        akka.remote.dot-netty.tcp.maximum-frame-size = {{CommandGatewayAddress.MaximumFrameSize}}b
+        # Behind the door, untrusted mode stays on as a second line.
         akka.remote.untrusted-mode = on
         akka.remote.trusted-selection-paths = ["{{CommandGatewayAddress.ActorPath}}"]
+        {{ContractSerializer.Hocon}}
         """;
 
     /// <summary>

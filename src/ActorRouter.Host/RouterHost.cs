@@ -134,6 +134,10 @@ public static class RouterHost
             {
                 akka.AddSetup(ControlEndpoint.SslSetup(tls));
             }
+            // An arctl that goes away without saying goodbye (Ctrl-C, a killed process) is ordinary;
+            // Akka would log each as a failed association, with stack traces. Those endpoints' logs are
+            // left out (the door logs its drops under its own source).
+            akka.AddSetup(new Akka.Event.LogFilterBuilder().ExcludeSourceContaining("%2F%2Farctl%40").Build());
             akka.ConfigureLoggers(loggers =>
             {
                 loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;

@@ -35,36 +35,4 @@ public sealed class HostEndpointTests
         Assert.Null(RouterHostOptions.Parse(["--control-port", "70000"], out var error));
         Assert.Equal("--control-port needs a TCP port 0..65535 (0: any free port)", error);
     }
-
-    [Fact]
-    public async Task A_remote_peer_can_neither_select_other_actors_nor_stop_the_gateway()
-    {
-        await using var router = await InProcessRouter.StartAsync();
-        var probe = Akka.Actor.ActorSystem.Create("probe", """
-            akka.loglevel = OFF
-            akka.stdout-loglevel = OFF
-            akka.actor.provider = remote
-            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
-            """);
-        try
-        {
-            var root = $"akka.tcp://actorrouter@127.0.0.1:{router.Port}/user";
-            await Assert.ThrowsAsync<Akka.Actor.ActorNotFoundException>(() => probe.ActorSelection(root + "/router").ResolveOne(TimeSpan.FromSeconds(2)));
-            await Assert.ThrowsAsync<Akka.Actor.ActorNotFoundException>(() => probe.ActorSelection(root + "/control").ResolveOne(TimeSpan.FromSeconds(2)));
-            probe.ActorSelection(root + "/router").Tell(Akka.Actor.PoisonPill.Instance);
-            var gateway = await probe.ActorSelection(root + "/control/cli-gateway").ResolveOne(TimeSpan.FromSeconds(3));
-            gateway.Tell(Akka.Actor.PoisonPill.Instance, Akka.Actor.ActorRefs.NoSender);
-            gateway.Tell(Akka.Actor.Kill.Instance, Akka.Actor.ActorRefs.NoSender);
-            await Task.Delay(500);
-        }
-        finally
-        {
-            await probe.Terminate();
-        }
-
-        var after = await router.ArctlAsync("show", "actors");
-        Assert.True(after.ExitCode == 0, after + "\n" + router.HostOutput);
-        Assert.Contains("  router", after.Lines);
-        Assert.Contains("    cli-gateway", after.Lines);
-    }
 }

@@ -144,15 +144,17 @@ public sealed class TlsTests : IDisposable
             akka.stdout-loglevel = OFF
             akka.actor.provider = remote
             akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0, enable-ssl = true }
-            """));
+            """ + ActorRouter.Control.Contracts.ContractSerializer.Hocon));
         var system = Akka.Actor.ActorSystem.Create("tls-probe", Akka.Actor.Setup.ActorSystemSetup.Create(bootstrap, ssl));
         try
         {
-            var gateway = await system.ActorSelection(ActorRouter.Control.Contracts.CommandGatewayAddress.PathFor("127.0.0.1", router.Port, tls: true))
-                .ResolveOne(TimeSpan.FromSeconds(wait));
-            return gateway is not null;
+            // The door admits contract requests to the gateway only (no Identify): ask it one.
+            var gateway = ((Akka.Actor.ExtendedActorSystem)system).Provider.ResolveActorRef(
+                ActorRouter.Control.Contracts.CommandGatewayAddress.PathFor("127.0.0.1", router.Port, tls: true));
+            var answer = await Akka.Actor.Futures.Ask<object>(gateway, new ActorRouter.Control.Contracts.ShowActorsRequest(), TimeSpan.FromSeconds(wait));
+            return answer is ActorRouter.Control.Contracts.ActorsView;
         }
-        catch (Akka.Actor.ActorNotFoundException)
+        catch (Akka.Actor.AskTimeoutException)
         {
             return false;
         }

@@ -1,451 +1,150 @@
-using ActorRouter.ControlPlane.Qos;
 using ActorRouter.Control.Contracts;
-using ActorRouter.Control.Contracts.Rules;
-using ActorRouter.ControlPlane.Configuration;
-using ActorRouter.ControlPlane.Messages;
-using ActorRouter.ControlPlane.Punt;
-using ActorRouter.DataPlane;
-using ActorRouter.DataPlane.Ports;
-using ActorRouter.DataPlane.Memory;
 using Akka.Actor;
 using Akka.Event;
 
 namespace ActorRouter.ControlPlane.Commands;
 
 /// <summary>
-/// The endpoint arctl talks to over Akka.Remote. It turns each request into the messages the
-/// control plane already understands — changes go to FMAN, which validates them exactly as it does
-/// the configuration at start and applies them atomically; fault injection goes to the supervisor —
-/// and answers with one plain record. Observations read the data plane's counters directly, which
-/// the data plane allows any observer to do. Requests are handled one at a time.
+/// The endpoint arctl talks to over Akka.Remote. It admits each request (<see cref="Admit"/>, the one
+/// place where that is decided) and hands it to its own <see cref="CommandRequestActor"/>, so requests
+/// are served concurrently: a slow change does not delay a <c>show</c>. Each client (one arctl
+/// process: one remote address; see <see cref="ClientOf"/>) has a bounded queue: at most <see cref="RunningPerClient"/> of its
+/// requests run at once, further ones wait, and once running plus waiting reach the queue capacity
+/// further requests are refused at once with a clear error, while other clients are served as usual.
 /// </summary>
 public sealed class CommandGatewayActor : ReceiveActor
 {
-    public static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(5);
+    public const int DefaultQueueCapacityPerClient = 32;
 
-    /// <summary>FMAN itself waits up to 10 s for the data plane; a change may take that long.</summary>
-    public static readonly TimeSpan ChangeTimeout = Fman.FmanActor.DataPlaneAnswerTimeout + TimeSpan.FromSeconds(2);
+    /// <summary>Requests of one client that run at the same time; the rest of its queue waits.</summary>
+    public const int RunningPerClient = 4;
 
-    private readonly IActorRef _supervisor;
-    private readonly string? _configPath;
-    private readonly ConfigFileWriter _writer;
+    public static readonly TimeSpan AnswerTimeout = CommandRequestActor.AnswerTimeout;
+    public static readonly TimeSpan ChangeTimeout = CommandRequestActor.ChangeTimeout;
+
+    private readonly Props _requestProps;
+    private readonly int _queueCapacity;
+    private readonly ControlEndpointStatistics _endpoint;
     private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly Dictionary<string, ClientQueue> _clients = new(StringComparer.Ordinal);
+    private readonly Dictionary<IActorRef, string> _running = new();
+    private long _admitted;
+    private long _throttled;
 
     /// <param name="supervisor">The <see cref="Supervision.DataPlaneSupervisor"/>.</param>
     /// <param name="configPath">The file the router was started from; null on the embedded default.</param>
-    public CommandGatewayActor(IActorRef supervisor, string? configPath, ConfigFileWriter writer)
+    public CommandGatewayActor(IActorRef supervisor, string? configPath, ConfigFileWriter writer, int queueCapacityPerClient)
     {
-        _supervisor = supervisor;
-        _configPath = configPath;
-        _writer = writer;
-        ReceiveAsync<IArctlRequest>(HandleAsync);
-    }
-
-    public static Props Props(IActorRef supervisor, string? configPath, ConfigFileWriter? writer = null) =>
-        Akka.Actor.Props.Create(() => new CommandGatewayActor(supervisor, configPath, writer ?? new ConfigFileWriter(null)));
-
-    private async Task HandleAsync(IArctlRequest request)
-    {
-        var replyTo = Sender;
-        object reply;
-        try
+        if (queueCapacityPerClient < 1)
         {
-            reply = await AnswerAsync(request);
+            throw new ArgumentOutOfRangeException(nameof(queueCapacityPerClient), queueCapacityPerClient, "at least 1");
         }
-        catch (AskTimeoutException)
-        {
-            reply = new CommandRefused("the router's control plane did not answer in time; nothing is known to have changed");
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            reply = new CommandRefused(e.Message);
-        }
-        if (reply is CommandDone done)
-        {
-            _log.Info("arctl: {0}", done.Message);
-        }
-        replyTo.Tell(reply);
+        _requestProps = CommandRequestActor.Props(supervisor, configPath, writer);
+        _queueCapacity = queueCapacityPerClient;
+        _endpoint = ControlEndpointStatistics.For(Context.System);
+        Receive<ShowControlEndpointRequest>(_ => Sender.Tell(EndpointView()));
+        Receive<IArctlRequest>(request => OnRequest(request, Sender));
+        Receive<Terminated>(t => OnFinished(t.ActorRef));
     }
 
-    private Task<object> AnswerAsync(IArctlRequest request) => request switch
+    public static Props Props(IActorRef supervisor, string? configPath, ConfigFileWriter? writer = null,
+        int queueCapacityPerClient = DefaultQueueCapacityPerClient) =>
+        Akka.Actor.Props.Create(() => new CommandGatewayActor(supervisor, configPath, writer ?? new ConfigFileWriter(null), queueCapacityPerClient));
+
+    private sealed class ClientQueue
     {
-        ShowInterfacesRequest m => ShowInterfacesAsync(m.Interface),
-        ShowIpInterfaceBriefRequest => ShowInterfacesAsync(null),
-        ShowIpRouteRequest => ShowRoutesAsync(),
-        ShowIpArpRequest => ShowArpAsync(),
-        ShowPolicyMapRequest m => ShowPolicyMapAsync(m.Interface),
-        ShowQfpStatisticsRequest => ShowQfpStatisticsAsync(),
-        ShowThreadsRequest => ShowThreadsAsync(),
-        ShowActorsRequest => ShowActorsAsync(),
-        ShowRunningConfigRequest => ShowRunningConfigAsync(),
-        SetShutdownRequest m => SetShutdownAsync(m),
-        SetIpAddressRequest m => SetAddressAsync(m),
-        SetMtuRequest m => SetMtuAsync(m),
-        CreateSubinterfaceRequest m => CreateSubinterfaceAsync(m),
-        RemoveSubinterfaceRequest m => RemoveSubinterfaceAsync(m),
-        SetServicePolicyRequest m => SetServicePolicyAsync(m),
-        DefineQosRequest m => DefineQosAsync(m),
-        AddRouteRequest m => AddRouteAsync(m),
-        RemoveRouteRequest m => RemoveRouteAsync(m),
-        ClearCountersRequest m => ClearCountersAsync(m),
-        WriteMemoryRequest m => WriteMemoryAsync(m),
-        DebugFaultRequest m => DebugFaultAsync(m),
-        _ => Task.FromResult<object>(new CommandRefused($"this router does not know the request {request.GetType().Name}")),
-    };
-
-    // ---- helpers -------------------------------------------------------------------------------
-
-    private async Task<ControlPlaneActors> ActorsAsync() =>
-        await _supervisor.Ask<ControlPlaneActors>(GetControlPlaneActors.Instance, AnswerTimeout);
-
-    /// <summary>A statistics snapshot from the QFP client, the data plane's only door.</summary>
-    private async Task<DataPlaneStatistics> StatisticsAsync(IActorRef qfpClient) =>
-        await qfpClient.Ask<DataPlaneStatistics>(ReadDataPlaneStatistics.Instance, AnswerTimeout);
-
-    private async Task<IReadOnlyList<InterfaceStatus>> InterfacesAsync(IActorRef fman) =>
-        (await fman.Ask<InterfaceList>(GetInterfaces.Instance, AnswerTimeout)).Interfaces;
-
-    /// <summary>The interface a typed name stands for, or a refusal naming the interfaces there are.</summary>
-    private async Task<(InterfaceStatus? Interface, CommandRefused? Refusal)> FindInterfaceAsync(IActorRef fman, string typed)
-    {
-        var interfaces = await InterfacesAsync(fman);
-        var name = InterfaceNames.Resolve(typed, interfaces.Select(i => i.Name).ToList(), out var error);
-        return name is null ? (null, new CommandRefused(error!)) : (interfaces.First(i => i.Name == name), null);
-    }
-
-    private static object FromFman(object answer) => answer switch
-    {
-        CommandSucceeded s => new CommandDone(s.Description),
-        CommandFailed f => new CommandRefused(f.Reason),
-        _ => new CommandRefused($"unexpected answer {answer.GetType().Name}"),
-    };
-
-    private static async Task<object> ChangeAsync(IActorRef fman, object change) =>
-        FromFman(await fman.Ask<object>(change, ChangeTimeout));
-
-    // ---- show ----------------------------------------------------------------------------------
-
-    private async Task<object> ShowInterfacesAsync(string? typed)
-    {
-        var actors = await ActorsAsync();
-        var fman = actors.Fman;
-        var statistics = await StatisticsAsync(actors.QfpClient);
-        var interfaces = await InterfacesAsync(fman);
-        if (typed is not null)
-        {
-            var name = InterfaceNames.Resolve(typed, interfaces.Select(i => i.Name).ToList(), out var error);
-            if (name is null)
-            {
-                return new CommandRefused(error!);
-            }
-            interfaces = interfaces.Where(i => i.Name == name).ToList();
-        }
-        return new InterfacesView(interfaces.OrderBy(i => i.Index).Select(i => new InterfaceView(
-            i.Name, i.OsName, i.Index, i.AdminUp, i.OperUp, i.Mtu, MacText.Format(i.Mac), i.Address?.ToString(),
-            i.RxPackets, i.RxBytes, i.TxPackets, i.TxBytes, i.Drops,
-            statistics.Interfaces.FirstOrDefault(c => c.Index == i.Index)?.Punted ?? 0)).ToList());
-    }
-
-    private async Task<object> ShowRoutesAsync()
-    {
-        var fman = (await ActorsAsync()).Fman;
-        var routes = (await fman.Ask<RouteList>(GetRoutes.Instance, AnswerTimeout)).Routes;
-        var interfaces = await InterfacesAsync(fman);
-        var views = new List<RouteView>();
-        foreach (var r in routes)
-        {
-            if (r.Kind == RouteKind.Static)
-            {
-                views.Add(new RouteView("S", r.Prefix.ToString(), Ipv4Text.Format(r.NextHop), r.Interface, r.Active));
-                continue;
-            }
-            views.Add(new RouteView("C", r.Prefix.ToString(), null, r.Interface, r.Active));
-            // IOS lists the interface's own address as a local /32 right after its connected subnet.
-            if (interfaces.FirstOrDefault(i => i.Name == r.Interface)?.Address is Ipv4Cidr own)
-            {
-                views.Add(new RouteView("L", $"{Ipv4Text.Format(own.Address)}/32", null, r.Interface, r.Active));
-            }
-        }
-        return new RoutesView(views);
-    }
-
-    private async Task<object> ShowPolicyMapAsync(string typed)
-    {
-        var fman = (await ActorsAsync()).Fman;
-        var (found, refusal) = await FindInterfaceAsync(fman, typed);
-        if (found is null)
-        {
-            return refusal!;
-        }
-        var answer = await fman.Ask<object>(new GetPolicyMapStatus(found.Name), AnswerTimeout);
-        if (answer is not PolicyMapStatus status)
-        {
-            return FromFman(answer);
-        }
-        return new PolicyMapView(status.Interface, status.PolicyName, PolicyMapText.Format(status), status.Classes.Select(c => new PolicyClassView(
-            c.Class, c.OfferedPackets, c.EnqueuedPackets, c.EnqueuedBytes, c.TransmittedPackets, c.TransmittedBytes,
-            c.TailDropPackets, c.RandomDropPackets, c.PolicerDropPackets, c.Depth, c.PeakDepth)).ToList());
-    }
-
-    private async Task<object> ShowArpAsync()
-    {
-        var arp = Context.ActorSelection(_supervisor.Path / PuntServiceActor.ChildName);
-        var table = await arp.Ask<ArpTable>(GetArpTable.Instance, AnswerTimeout);
-        return new ArpView(table.Entries
-            .OrderBy(e => e.Address)
-            .Select(e => new ArpEntryView(
-                Ipv4Text.Format(e.Address),
-                e.State == ArpEntryState.Interface ? null : (int)e.Age.TotalMinutes,
-                e.Mac == 0 ? null : MacText.Format(e.Mac),
-                e.Interface,
-                e.State.ToString()))
-            .ToList());
-    }
-
-    private async Task<object> ShowQfpStatisticsAsync()
-    {
-        var actors = await ActorsAsync();
-        var statistics = await StatisticsAsync(actors.QfpClient);
-        var interfaces = await InterfacesAsync(actors.Fman);
-        var threads = statistics.Threads.Select(t => new ThreadStatisticsView(t.Name, t.Packets, t.Bursts, t.Sleeps)).ToList();
-        var drops = statistics.Drops.Select(d => new DropCountView(d.Reason, d.Count)).ToList();
-        var gpm = statistics.Gpm;
-        var owners = Enum.GetValues<BufferOwner>()
-            .Select(owner => new GpmOwnerView(owner.ToString(), gpm.Held(owner)))
-            .Where(o => o.Buffers != 0)
-            .ToList();
-        var rings = statistics.Rings.Select(r => new RingDepthView(r.Name, r.Count, r.Capacity)).ToList();
-        var queues = interfaces.OrderBy(i => i.Index)
-            .Select(i => new EgressQueueView(i.Name, statistics.Interfaces.FirstOrDefault(c => c.Index == i.Index)?.EgressQueueDepth ?? 0))
-            .ToList();
-        return new QfpStatisticsView(threads, drops, gpm.Total, gpm.InPool, owners, rings, queues);
-    }
-
-    private async Task<object> ShowThreadsAsync()
-    {
-        var health = (await _supervisor.Ask<DataPlaneHealth>(GetDataPlaneHealth.Instance, AnswerTimeout)).Workers;
-        return new ThreadsView(health.Select(h =>
-            new ThreadView(h.Name, h.Core, h.PinnedToCore, h.State, h.Heartbeat, h.Restarts, h.Hangs, h.OsThreadId, h.LastFault)).ToList());
-    }
-
-    private async Task<object> ShowActorsAsync()
-    {
-        var walker = Context.ActorOf(Akka.Actor.Props.Create(() => new ActorTreeWalker()));
-        var found = await walker.Ask<ActorsView>(ActorTreeWalker.Walk.Instance, AnswerTimeout);
-        // The gateway cannot answer Identify while it is busy with this very request; it lists itself.
-        return new ActorsView(found.Paths.Append(Self.Path.ToStringWithoutAddress()).Distinct().Order(StringComparer.Ordinal).ToList());
-    }
-
-    private async Task<object> ShowRunningConfigAsync()
-    {
-        var fman = (await ActorsAsync()).Fman;
-        var running = await fman.Ask<RunningConfig>(GetRunningConfig.Instance, AnswerTimeout);
-        return new RunningConfigView(_configPath is null ? "(embedded default)" : Path.GetFullPath(_configPath), running.Text);
-    }
-
-    // ---- changes -------------------------------------------------------------------------------
-
-    private async Task<object> SetShutdownAsync(SetShutdownRequest m)
-    {
-        var fman = (await ActorsAsync()).Fman;
-        var (itf, refusal) = await FindInterfaceAsync(fman, m.Interface);
-        return itf is null ? refusal! : await ChangeAsync(fman, new SetInterfaceAdminState(itf.Name, !m.Shutdown));
-    }
-
-    private async Task<object> SetAddressAsync(SetIpAddressRequest m)
-    {
-        var fman = (await ActorsAsync()).Fman;
-        var (itf, refusal) = await FindInterfaceAsync(fman, m.Interface);
-        if (itf is null)
-        {
-            return refusal!;
-        }
-        Ipv4Cidr? address = null;
-        if (m.Address is not null)
-        {
-            if (!Ipv4Cidr.TryParse(m.Address, out var parsed))
-            {
-                return new CommandRefused($"'{m.Address}' is not an address and prefix length ({Ipv4Rules.PrefixForms})");
-            }
-            address = parsed;
-        }
-        return await ChangeAsync(fman, new SetInterfaceAddress(itf.Name, address));
-    }
-
-    private async Task<object> SetMtuAsync(SetMtuRequest m)
-    {
-        var fman = (await ActorsAsync()).Fman;
-        var (itf, refusal) = await FindInterfaceAsync(fman, m.Interface);
-        return itf is null ? refusal! : await ChangeAsync(fman, new SetInterfaceMtu(itf.Name, m.Mtu));
+        public int Running;
+        public readonly Queue<CommandRequestActor.Run> Waiting = new();
+        public int Outstanding => Running + Waiting.Count;
     }
 
     /// <summary>
-    /// <c>interface gi1.100 encapsulation dot1q 100</c>: the parent part of the name is resolved like any
-    /// interface name (abbreviations), the number is kept as typed; FMAN runs the subinterface's handshake.
+    /// Whether <paramref name="client"/> may have <paramref name="request"/> served: null to admit it,
+    /// or the refusal to answer. Every request passes here before anything acts on it.
     /// </summary>
-    private async Task<object> CreateSubinterfaceAsync(CreateSubinterfaceRequest m)
+    private CommandRefused? Admit(IArctlRequest request, string client)
     {
-        if (!InterfaceRules.IsSubinterfaceName(m.Interface, out var typedParent))
+        if (_clients.TryGetValue(client, out var queue) && queue.Outstanding >= _queueCapacity)
         {
-            return new CommandRefused($"'{m.Interface}' is not a subinterface name (PARENT.NUMBER, such as GigabitEthernet1.100)");
-        }
-        var fman = (await ActorsAsync()).Fman;
-        var (parent, refusal) = await FindInterfaceAsync(fman, typedParent);
-        if (parent is null)
-        {
-            return refusal!;
-        }
-        var name = parent.Name + m.Interface[typedParent.Length..];
-        var answer = await fman.Ask<object>(new CreateSubinterface(name, m.Vlan), ChangeTimeout);
-        return answer switch
-        {
-            InterfaceUp up => new CommandDone($"{up.Name}: encapsulation dot1q {m.Vlan} (uIDB {up.Index})"),
-            InterfaceInitFailed failed => new CommandRefused($"{failed.Name}: {failed.Reason}"),
-            _ => FromFman(answer),
-        };
-    }
-
-    private async Task<object> RemoveSubinterfaceAsync(RemoveSubinterfaceRequest m)
-    {
-        var fman = (await ActorsAsync()).Fman;
-        var (itf, refusal) = await FindInterfaceAsync(fman, m.Interface);
-        return itf is null ? refusal! : await ChangeAsync(fman, new RemoveSubinterface(itf.Name));
-    }
-
-    private async Task<object> SetServicePolicyAsync(SetServicePolicyRequest m)
-    {
-        var fman = (await ActorsAsync()).Fman;
-        var (itf, refusal) = await FindInterfaceAsync(fman, m.Interface);
-        if (itf is null)
-        {
-            return refusal!;
-        }
-        return await ChangeAsync(fman, m.PolicyName is null
-            ? new DetachServicePolicy(itf.Name)
-            : new AttachServicePolicy(itf.Name, m.PolicyName));
-    }
-
-    /// <summary>
-    /// Validates the maps exactly as the loader would, by loading the running configuration with the
-    /// given maps in place of its own; then has FMAN define the class maps before the policy maps that
-    /// use them. A file with any error changes nothing.
-    /// </summary>
-    private async Task<object> DefineQosAsync(DefineQosRequest m)
-    {
-        var fman = (await ActorsAsync()).Fman;
-        var running = await fman.Ask<RunningConfig>(GetRunningConfig.Instance, AnswerTimeout);
-        var merged = running.Text + "\nactorrouter.qos {\n" + m.Hocon + "\n}\n";
-        if (!RouterConfigLoader.TryLoadString(merged, m.Source, out var config, out var errors))
-        {
-            return new CommandRefused(string.Join("\n", errors.Select(e => e.ToString())));
-        }
-        var defined = 0;
-        foreach (var classMap in config!.Qos.ClassMaps)
-        {
-            if (running.Config.Qos.ClassMaps.Contains(classMap))
+            _throttled++;
+            if (_throttled <= 8 || (_throttled & (_throttled - 1)) == 0)
             {
-                continue;
+                _log.Warning("arctl client {0}: {1} requests outstanding, refused {2} ({3} refused so far)",
+                    client, queue.Outstanding, request.GetType().Name, _throttled);
             }
-            if (await ChangeAsync(fman, new DefineClassMap(classMap)) is CommandRefused refused)
-            {
-                return refused;
-            }
-            defined++;
-        }
-        foreach (var policyMap in config.Qos.PolicyMaps)
-        {
-            if (running.Config.Qos.PolicyMaps.Contains(policyMap))
-            {
-                continue;
-            }
-            if (await ChangeAsync(fman, new DefinePolicyMap(policyMap)) is CommandRefused refused)
-            {
-                return refused;
-            }
-            defined++;
-        }
-        return new CommandDone(defined == 0 ? "no class map or policy map changed" : $"{defined} map(s) defined from {m.Source}");
-    }
-
-    private async Task<object> AddRouteAsync(AddRouteRequest m)
-    {
-        if (ParseRoute(m.Prefix, m.NextHop, out var prefix, out var nextHop) is CommandRefused refused)
-        {
-            return refused;
-        }
-        var fman = (await ActorsAsync()).Fman;
-        return await ChangeAsync(fman, new AddStaticRoute(new StaticRouteConfig(prefix, nextHop, null)));
-    }
-
-    private async Task<object> RemoveRouteAsync(RemoveRouteRequest m)
-    {
-        if (ParseRoute(m.Prefix, m.NextHop, out var prefix, out var nextHop) is CommandRefused refused)
-        {
-            return refused;
-        }
-        var fman = (await ActorsAsync()).Fman;
-        return await ChangeAsync(fman, new RemoveStaticRoute(prefix, nextHop));
-    }
-
-    private static CommandRefused? ParseRoute(string prefixText, string nextHopText, out Ipv4Cidr prefix, out uint nextHop)
-    {
-        nextHop = 0;
-        if (!Ipv4Cidr.TryParse(prefixText, out prefix))
-        {
-            return new CommandRefused($"'{prefixText}' is not a prefix ({Ipv4Rules.PrefixForms})");
-        }
-        if (!Ipv4Text.TryParse(nextHopText, out nextHop))
-        {
-            return new CommandRefused($"'{nextHopText}' is not an IPv4 next hop (A.B.C.D)");
+            return new CommandRefused(
+                $"too many requests from this client: {_queueCapacity} are already running or queued; wait for their answers and try again");
         }
         return null;
     }
 
-    private async Task<object> ClearCountersAsync(ClearCountersRequest m)
+    /// <summary>
+    /// A remote client is its actor system (one arctl process, whichever temporary actor asks); a
+    /// local sender (a test, an in-process tool) is its own client.
+    /// </summary>
+    private static string ClientOf(IActorRef sender) =>
+        sender.Path.Address.HasGlobalScope ? sender.Path.Address.ToString() : sender.Path.ToString();
+
+    private void OnRequest(IArctlRequest request, IActorRef replyTo)
     {
-        // A change to the data plane: it goes through the QFP client, the only actor that changes it.
-        var actors = await ActorsAsync();
-        if (m.Interface is null)
+        var client = ClientOf(replyTo);
+        if (Admit(request, client) is { } refusal)
         {
-            await actors.QfpClient.Ask<DataPlaneCommandApplied>(new ClearDataPlaneCounters(null), AnswerTimeout);
-            return new CommandDone("cleared the counters of every interface and thread");
+            replyTo.Tell(refusal);
+            return;
         }
-        var (itf, refusal) = await FindInterfaceAsync(actors.Fman, m.Interface);
-        if (itf is null)
+        _admitted++;
+        if (!_clients.TryGetValue(client, out var queue))
         {
-            return refusal!;
+            queue = new ClientQueue();
+            _clients[client] = queue;
         }
-        await actors.QfpClient.Ask<DataPlaneCommandApplied>(new ClearDataPlaneCounters(itf.Index), AnswerTimeout);
-        return new CommandDone($"cleared the counters of {itf.Name}");
+        var run = new CommandRequestActor.Run(request, replyTo);
+        if (queue.Running < RunningPerClient)
+        {
+            Start(client, queue, run);
+        }
+        else
+        {
+            queue.Waiting.Enqueue(run);
+        }
     }
 
-    private async Task<object> WriteMemoryAsync(WriteMemoryRequest m)
+    private void Start(string client, ClientQueue queue, CommandRequestActor.Run run)
     {
-        var target = m.Path ?? _configPath;
-        if (target is null)
-        {
-            return new CommandRefused("the router was started on its embedded default configuration, which cannot be overwritten; give a file: write memory PATH");
-        }
-        if (m.Path is not null && !m.Path.EndsWith(".conf", StringComparison.Ordinal))
-        {
-            // A guard against overwriting an unrelated file of the router's user by a slip of the keyboard.
-            return new CommandRefused($"'{m.Path}' does not end in .conf; write memory only writes configuration files");
-        }
-        var fman = (await ActorsAsync()).Fman;
-        var running = await fman.Ask<RunningConfig>(GetRunningConfig.Instance, AnswerTimeout);
-        var full = Path.GetFullPath(target);
-        var bytes = _writer.Write(full, running.Text);
-        return new CommandDone($"wrote the running configuration to {full} ({bytes} bytes)");
+        var worker = Context.ActorOf(_requestProps);
+        Context.Watch(worker);
+        _running[worker] = client;
+        queue.Running++;
+        worker.Tell(run);
     }
 
-    private async Task<object> DebugFaultAsync(DebugFaultRequest m)
+    /// <summary>A request actor stopped (answered, or failed): its client may start the next one.</summary>
+    private void OnFinished(IActorRef worker)
     {
-        var answer = await _supervisor.Ask<object>(new InjectFault(m.Target), AnswerTimeout);
-        return answer switch
+        if (!_running.Remove(worker, out var client) || !_clients.TryGetValue(client, out var queue))
         {
-            FaultInjected f => new CommandDone($"fault injected into {f.Target}"),
-            FaultInjectionRefused r => new CommandRefused(r.Reason),
-            _ => new CommandRefused($"unexpected answer {answer.GetType().Name}"),
-        };
+            return;
+        }
+        queue.Running--;
+        if (queue.Waiting.TryDequeue(out var next))
+        {
+            Start(client, queue, next);
+        }
+        else if (queue.Running == 0)
+        {
+            _clients.Remove(client);
+        }
+    }
+
+    private ControlEndpointView EndpointView()
+    {
+        var dropped = Enum.GetValues<ControlDropReason>()
+            .Select(reason => new DropCountView(reason.ToString(), _endpoint.Dropped(reason)))
+            .ToList();
+        var system = (ExtendedActorSystem)Context.System;
+        var listen = system.Provider.DefaultAddress.ToString();
+        var frame = system.Settings.Config.GetByteSize("akka.remote.dot-netty.tcp.maximum-frame-size", 0) ?? 0;
+        return new ControlEndpointView(listen, frame, _queueCapacity, _admitted, _throttled, _clients.Count, dropped);
     }
 }

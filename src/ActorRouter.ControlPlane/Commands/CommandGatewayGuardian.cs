@@ -3,10 +3,9 @@ using Akka.Actor;
 namespace ActorRouter.ControlPlane.Commands;
 
 /// <summary>
-/// Parent of the command gateway. A remote peer can send the gateway a Kill (untrusted mode drops
-/// PoisonPill and system messages, but not Kill), which under the user guardian's default strategy
-/// would stop it for good; here it is restarted instead, and the CLI keeps working. The peer never
-/// learns this actor's reference, and untrusted mode refuses its selection.
+/// Parent of the command gateway: whatever happens to the gateway, it is restarted and the CLI keeps
+/// working. (Remote peers cannot send it Kill or any system message: the control endpoint's door
+/// drops those before they reach an actor.)
 /// </summary>
 public sealed class CommandGatewayGuardian : ReceiveActor
 {

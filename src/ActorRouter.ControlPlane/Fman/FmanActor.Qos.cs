@@ -20,13 +20,14 @@ public sealed partial class FmanActor
         Receive<RemovePolicyMap>(OnRemovePolicyMap);
         Receive<AttachServicePolicy>(OnAttachServicePolicy);
         Receive<DetachServicePolicy>(OnDetachServicePolicy);
-        Receive<GetPolicyMapStatus>(m =>
+    }
+
+    private void OnGetPolicyMapStatus(GetPolicyMapStatus m)
+    {
+        if (TryFind(m.Interface, out var itf))
         {
-            if (TryFind(m.Interface, out var itf))
-            {
-                _qfpClient.Tell(new ReadServicePolicy(itf.Index, itf.Config.Name, Sender));
-            }
-        });
+            _qfpClient.Tell(new ReadServicePolicy(itf.Index, itf.Config.Name, Sender));
+        }
     }
 
     private int? InterfaceIndex(string name) => State.Interfaces.TryGetValue(name, out var itf) ? itf.Index : null;

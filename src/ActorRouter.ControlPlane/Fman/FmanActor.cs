@@ -31,13 +31,20 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
     private readonly Dictionary<string, PendingHandshake> _pending = new(StringComparer.OrdinalIgnoreCase);
     private readonly Dictionary<string, IActorRef> _unannounced = new(StringComparer.OrdinalIgnoreCase);
     private HashSet<StaticRoute> _unresolved = new();
+    private readonly TimeSpan _answerTimeout;
+    private readonly Dictionary<long, string> _timedOut = new();
+    private readonly Dictionary<long, string> _reconciling = new();
     private long _publishGeneration;
     private long _ticket;
+    private long _correlation;
+    private long _lateAnswers;
     private int _nextOrder;
 
-    public FmanActor(IActorRef qfpClient, RouterConfig baseConfig, FmanStateStore store)
+    /// <param name="dataPlaneAnswerTimeout">How long a change waits for the QFP client; <see cref="DataPlaneAnswerTimeout"/> unless a test shortens it.</param>
+    public FmanActor(IActorRef qfpClient, RouterConfig baseConfig, FmanStateStore store, TimeSpan? dataPlaneAnswerTimeout = null)
     {
         _qfpClient = qfpClient;
+        _answerTimeout = dataPlaneAnswerTimeout ?? DataPlaneAnswerTimeout;
         _baseConfig = baseConfig;
         _store = store;
         _nextOrder = store.State.Interfaces.Count == 0 ? 0 : store.State.Interfaces.Values.Max(i => i.Order) + 1;
@@ -46,8 +53,8 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
 
     public IStash Stash { get; set; } = null!;
 
-    public static Props Props(IActorRef qfpClient, RouterConfig baseConfig, FmanStateStore store) =>
-        Akka.Actor.Props.Create(() => new FmanActor(qfpClient, baseConfig, store));
+    public static Props Props(IActorRef qfpClient, RouterConfig baseConfig, FmanStateStore store, TimeSpan? dataPlaneAnswerTimeout = null) =>
+        Akka.Actor.Props.Create(() => new FmanActor(qfpClient, baseConfig, store, dataPlaneAnswerTimeout));
 
     private FmanState State
     {
@@ -92,17 +99,25 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         ReceiveQos();
         ReceiveSubinterfaces();
 
-        // Queries.
+        ReceiveQueries();
+
+        // Answers that arrive after their request timed out, or for an earlier incarnation.
+        ReceiveLateAnswers();
+        Receive<AnswerTimedOut>(_ => { });
+        Receive<ResyncTimedOut>(_ => { });
+        Receive<UidbTableSnapshot>(Reconcile);
+    }
+
+    /// <summary>
+    /// Queries read the committed state, so they are answered also while a change is in flight
+    /// (a slow change does not delay a <c>show</c>); the change's effect shows once it is committed.
+    /// </summary>
+    private void ReceiveQueries()
+    {
         Receive<GetInterfaces>(_ => _qfpClient.Tell(new ReadInterfaceStatus(InterfaceStatuses(), Sender)));
         Receive<GetRoutes>(_ => Sender.Tell(new RouteList(Routes())));
         Receive<GetRunningConfig>(_ => Sender.Tell(BuildRunningConfig()));
-
-        // Answers that arrive after their request timed out, or for an earlier incarnation.
-        Receive<DataPlaneCommandApplied>(_ => _log.Warning("late data-plane answer ignored: applied"));
-        Receive<DataPlaneCommandRefused>(m => _log.Warning("late data-plane answer ignored: refused ({0})", m.Reason));
-        Receive<AnswerTimedOut>(_ => { });
-        Receive<ResyncTimedOut>(_ => { });
-        Receive<UidbTableSnapshot>(_ => { });
+        Receive<GetPolicyMapStatus>(OnGetPolicyMapStatus);
     }
 
     // ---- handshake -------------------------------------------------------------------------
@@ -414,7 +429,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
     /// then a route republish; the requester hears back once the new routes are published.
     /// Everything else waits in the stash meanwhile.
     /// </summary>
-    private void Change(object? dataPlaneCommand, Action commit, string description)
+    private void Change(IDataPlaneCommand? dataPlaneCommand, Action commit, string description)
     {
         var replyTo = Sender;
         if (dataPlaneCommand is null)
@@ -424,18 +439,19 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
             return;
         }
         var ticket = ++_ticket;
-        _qfpClient.Tell(dataPlaneCommand);
+        var correlation = ++_correlation;
+        _qfpClient.Tell(dataPlaneCommand.WithCorrelationId(correlation));
         var timeout = ScheduleTimeout(new AnswerTimedOut(ticket));
         BecomeStacked(() =>
         {
-            Receive<DataPlaneCommandApplied>(_ =>
+            Receive<DataPlaneCommandApplied>(a => a.CorrelationId == correlation, _ =>
             {
                 timeout.Cancel();
                 commit();
                 UnbecomeStacked();
                 AwaitPublish(replyTo, description);
             });
-            Receive<DataPlaneCommandRefused>(r =>
+            Receive<DataPlaneCommandRefused>(r => r.CorrelationId == correlation, r =>
             {
                 timeout.Cancel();
                 _log.Warning("{0} refused: {1}", description, r.Reason);
@@ -445,12 +461,91 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
             });
             Receive<AnswerTimedOut>(t => t.Ticket == ticket, _ =>
             {
-                replyTo.Tell(new CommandFailed($"{description}: the data plane did not answer within {DataPlaneAnswerTimeout.TotalSeconds:0} s"));
+                // Its answer may still come; then it is recognised by its id and the data plane reconciled.
+                _timedOut[correlation] = description;
+                replyTo.Tell(new CommandFailed($"{description}: the data plane did not answer within {_answerTimeout.TotalSeconds:0.#} s"));
                 UnbecomeStacked();
                 Stash.UnstashAll();
             });
+            ReceiveLateAnswers();
+            ReceiveQueries();
             ReceiveAny(_ => Stash.Stash());
         });
+    }
+
+    // ---- late answers ----------------------------------------------------------------------
+
+    /// <summary>
+    /// An answer whose correlation id is not the command FMAN waits for: the answer to a command
+    /// that timed out (the requester was told it failed), or to a reconciliation command. A late
+    /// "applied" means the data plane now differs from the running state; FMAN re-reads the uIDB
+    /// table and sets back whatever differs (<see cref="Reconcile"/>), and re-sends the output
+    /// policies, so that the data plane and the running configuration agree again.
+    /// </summary>
+    private void ReceiveLateAnswers()
+    {
+        Receive<DataPlaneCommandApplied>(a => OnLateAnswer(a.CorrelationId, applied: true, reason: null));
+        Receive<DataPlaneCommandRefused>(r => OnLateAnswer(r.CorrelationId, applied: false, r.Reason));
+    }
+
+    private void OnLateAnswer(long correlation, bool applied, string? reason)
+    {
+        if (_reconciling.Remove(correlation, out var what))
+        {
+            if (!applied)
+            {
+                _log.Warning("reconciliation of {0} refused by the data plane: {1}", what, reason);
+            }
+            return;
+        }
+        _lateAnswers++;
+        var description = _timedOut.Remove(correlation, out var d) ? d : $"unknown command {correlation}";
+        _log.Warning("late data-plane answer to {0} (correlation {1}), which had timed out: {2}; {3}",
+            description, correlation, applied ? "applied" : $"refused ({reason})",
+            applied ? "reconciling the data plane with the running configuration" : "nothing changed");
+        Context.System.EventStream.Publish(new LateDataPlaneAnswer(correlation, description, applied, _lateAnswers));
+        if (applied)
+        {
+            _qfpClient.Tell(ReadUidbTable.Instance);
+            foreach (var itf in State.Interfaces.Values.OrderBy(i => i.Index))
+            {
+                ApplyServicePoliciesFor(itf);
+            }
+        }
+    }
+
+    /// <summary>Sets back, in the data plane, each interface setting that differs from the running state.</summary>
+    private void Reconcile(UidbTableSnapshot snapshot)
+    {
+        foreach (var entry in snapshot.Entries)
+        {
+            if (!entry.Registered || !State.Interfaces.TryGetValue(entry.Name, out var itf) || itf.Index != entry.Index)
+            {
+                continue;
+            }
+            var up = !itf.Config.Shutdown && LinkUp(itf);
+            if (entry.AdminUp != up)
+            {
+                SendReconciliation(new ApplyAdminState(itf.Index, up), $"{itf.Config.Name} admin state");
+            }
+            if (entry.Mtu != itf.Config.Mtu)
+            {
+                SendReconciliation(new ApplyMtu(itf.Index, itf.Config.Mtu), $"{itf.Config.Name} mtu");
+            }
+            var address = itf.Config.Ipv4 is Ipv4Cidr a ? (a.Address, a.PrefixLength) : (0u, 0);
+            if (entry.Ipv4Address != address.Item1 || (address.Item1 != 0 && entry.Ipv4PrefixLength != address.Item2))
+            {
+                SendReconciliation(new ApplyAddress(itf.Index, address.Item1, address.Item2), $"{itf.Config.Name} address");
+            }
+        }
+    }
+
+    private void SendReconciliation(IDataPlaneCommand command, string what)
+    {
+        var correlation = ++_correlation;
+        _reconciling[correlation] = what;
+        _log.Warning("reconciling {0}: the data plane differs from the running configuration", what);
+        _qfpClient.Tell(command.WithCorrelationId(correlation));
     }
 
     private void AwaitPublish(IActorRef replyTo, string description)
@@ -480,12 +575,14 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
                 UnbecomeStacked();
                 Stash.UnstashAll();
             });
+            ReceiveLateAnswers();
+            ReceiveQueries();
             ReceiveAny(_ => Stash.Stash());
         });
     }
 
     private ICancelable ScheduleTimeout(object message) =>
-        Context.System.Scheduler.ScheduleTellOnceCancelable(DataPlaneAnswerTimeout, Self, message, Self);
+        Context.System.Scheduler.ScheduleTellOnceCancelable(_answerTimeout, Self, message, Self);
 
     // ---- queries ---------------------------------------------------------------------------
 

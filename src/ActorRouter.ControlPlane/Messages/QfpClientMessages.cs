@@ -6,22 +6,50 @@ namespace ActorRouter.ControlPlane.Messages;
 // What FMAN asks of the QFP client besides the handshake. The QFP client is the only actor that
 // calls the data plane; it keeps no state of its own.
 
-public sealed record ApplyAdminState(int Index, bool Up);
-
-public sealed record ApplyMtu(int Index, int Mtu);
-
-/// <summary>"clear counters": zeroes one interface's counters, or (null) every interface's and thread's; answered with <see cref="DataPlaneCommandApplied"/>.</summary>
-public sealed record ClearDataPlaneCounters(int? Index);
-
-/// <summary>Address 0 with prefix length 0 removes the address.</summary>
-public sealed record ApplyAddress(int Index, uint Address, int PrefixLength);
-
-public sealed record DataPlaneCommandApplied
+/// <summary>
+/// A data-plane command FMAN (or the gateway) sends the QFP client. Each carries a correlation id the
+/// answer echoes (<see cref="DataPlaneCommandApplied"/>, <see cref="DataPlaneCommandRefused"/>), so an
+/// answer that arrives after its command timed out is recognised as such instead of being taken as
+/// the answer to the next command.
+/// </summary>
+public interface IDataPlaneCommand
 {
-    public static readonly DataPlaneCommandApplied Instance = new();
+    long CorrelationId { get; }
+
+    IDataPlaneCommand WithCorrelationId(long correlationId);
 }
 
-public sealed record DataPlaneCommandRefused(string Reason);
+public sealed record ApplyAdminState(int Index, bool Up, long CorrelationId = 0) : IDataPlaneCommand
+{
+    public IDataPlaneCommand WithCorrelationId(long correlationId) => this with { CorrelationId = correlationId };
+}
+
+public sealed record ApplyMtu(int Index, int Mtu, long CorrelationId = 0) : IDataPlaneCommand
+{
+    public IDataPlaneCommand WithCorrelationId(long correlationId) => this with { CorrelationId = correlationId };
+}
+
+/// <summary>"clear counters": zeroes one interface's counters, or (null) every interface's and thread's; answered with <see cref="DataPlaneCommandApplied"/>.</summary>
+public sealed record ClearDataPlaneCounters(int? Index, long CorrelationId = 0) : IDataPlaneCommand
+{
+    public IDataPlaneCommand WithCorrelationId(long correlationId) => this with { CorrelationId = correlationId };
+}
+
+/// <summary>Address 0 with prefix length 0 removes the address.</summary>
+public sealed record ApplyAddress(int Index, uint Address, int PrefixLength, long CorrelationId = 0) : IDataPlaneCommand
+{
+    public IDataPlaneCommand WithCorrelationId(long correlationId) => this with { CorrelationId = correlationId };
+}
+
+public sealed record DataPlaneCommandApplied(long CorrelationId);
+
+public sealed record DataPlaneCommandRefused(long CorrelationId, string Reason);
+
+/// <summary>
+/// Published on the event stream (and counted by FMAN) when a data-plane answer arrives for a command
+/// that had already timed out; FMAN then reconciles the data plane with its running state.
+/// </summary>
+public sealed record LateDataPlaneAnswer(long CorrelationId, string Description, bool Applied, long LateAnswersSoFar);
 
 /// <summary>
 /// Makes the forwarding state match the uIDBs, these static routes and neighbors; the data plane applies only the

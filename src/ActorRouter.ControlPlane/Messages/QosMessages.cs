@@ -75,7 +75,10 @@ public sealed record PolicyMapStatus(string Interface, string? PolicyName, long?
 
 /// <summary>Attaches (or with a null policy detaches) output policies; all are compiled before any is published.</summary>
 /// <param name="Acknowledge">False: the QFP client logs the outcome instead of answering (interface bring-up).</param>
-public sealed record ApplyServicePolicies(IReadOnlyList<ServicePolicyAssignment> Assignments, bool Acknowledge = true);
+public sealed record ApplyServicePolicies(IReadOnlyList<ServicePolicyAssignment> Assignments, bool Acknowledge = true, long CorrelationId = 0) : IDataPlaneCommand
+{
+    public IDataPlaneCommand WithCorrelationId(long correlationId) => this with { CorrelationId = correlationId };
+}
 
 public sealed record ServicePolicyAssignment(int Index, PolicyMapDefinition? Policy);
 

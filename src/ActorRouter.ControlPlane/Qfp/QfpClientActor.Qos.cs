@@ -47,7 +47,7 @@ public sealed partial class QfpClientActor
         }
         if (m.Acknowledge)
         {
-            Sender.Tell(refusal is null ? DataPlaneCommandApplied.Instance : new DataPlaneCommandRefused(refusal));
+            Sender.Tell(refusal is null ? new DataPlaneCommandApplied(m.CorrelationId) : new DataPlaneCommandRefused(m.CorrelationId, refusal));
         }
         else if (refusal is not null)
         {

@@ -30,10 +30,10 @@ public sealed partial class QfpClientActor : ReceiveActor
         Receive<CreateSubinterfaceUidb>(OnCreateSubinterfaceUidb);
         Receive<ConfigureSubinterface>(OnConfigureSubinterface);
         Receive<DeleteUidb>(OnDeleteUidb);
-        Receive<ApplyAdminState>(m => Apply(() => _dataPlane.SetAdminState(m.Index, m.Up)));
-        Receive<ApplyMtu>(m => Apply(() => _dataPlane.SetMtu(m.Index, m.Mtu)));
-        Receive<ApplyAddress>(m => Apply(() => _dataPlane.SetIpv4Address(m.Index, m.Address, m.PrefixLength)));
-        Receive<ClearDataPlaneCounters>(m => Apply(() => _dataPlane.ClearCounters(m.Index)));
+        Receive<ApplyAdminState>(m => Apply(m.CorrelationId, () => _dataPlane.SetAdminState(m.Index, m.Up)));
+        Receive<ApplyMtu>(m => Apply(m.CorrelationId, () => _dataPlane.SetMtu(m.Index, m.Mtu)));
+        Receive<ApplyAddress>(m => Apply(m.CorrelationId, () => _dataPlane.SetIpv4Address(m.Index, m.Address, m.PrefixLength)));
+        Receive<ClearDataPlaneCounters>(m => Apply(m.CorrelationId, () => _dataPlane.ClearCounters(m.Index)));
         Receive<PublishRoutes>(OnPublishRoutes);
         Receive<PublishNeighbor>(m => Answer(m.Generation, _dataPlane.PublishNeighbor(m.Neighbor)));
         Receive<WithdrawNeighbor>(m => Answer(m.Generation, _dataPlane.WithdrawNeighbor(m.Interface, m.Address)));
@@ -141,16 +141,16 @@ public sealed partial class QfpClientActor : ReceiveActor
         Sender.Tell(new UidbDeleted(m.Name, m.Index));
     }
 
-    private void Apply(Action command)
+    private void Apply(long correlationId, Action command)
     {
         try
         {
             command();
-            Sender.Tell(DataPlaneCommandApplied.Instance);
+            Sender.Tell(new DataPlaneCommandApplied(correlationId));
         }
         catch (DataPlaneCommandException e)
         {
-            Sender.Tell(new DataPlaneCommandRefused(e.Message));
+            Sender.Tell(new DataPlaneCommandRefused(correlationId, e.Message));
         }
     }
 

@@ -159,8 +159,9 @@ public sealed class SubinterfaceHandshakeTests(ITestOutputHelper output) : Contr
         platform.ExpectMsg<InterfaceUp>();
 
         fman.Tell(new SetInterfaceAdminState("GigabitEthernet1", Up: false), cli.Ref);
-        Assert.Equal(new ApplyAdminState(0, false), qfp.ExpectMsg<ApplyAdminState>());
-        qfp.Reply(DataPlaneCommandApplied.Instance);
+        var shutdown = qfp.ExpectMsg<ApplyAdminState>();
+        Assert.Equal((0, false), (shutdown.Index, shutdown.Up));
+        qfp.Reply(new DataPlaneCommandApplied(shutdown.CorrelationId));
         var afterShutdown = qfp.ExpectMsg<PublishRoutes>();
         qfp.Reply(new RoutesPublished(afterShutdown.Generation, 0, []));
         cli.ExpectMsg<CommandSucceeded>();

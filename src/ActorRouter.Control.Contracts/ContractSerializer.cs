@@ -1,0 +1,159 @@
+using System.Runtime.Serialization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Akka.Actor;
+using Akka.Serialization;
+
+namespace ActorRouter.Control.Contracts;
+
+/// <summary>
+/// The control contracts' encoding: a fixed table of contract types, each with a fixed manifest (its
+/// name), encoded as System.Text.Json with source-generated metadata. A manifest not in the table is
+/// refused, so no type name read from the wire is ever resolved. No Akka here: arctl speaks the
+/// wire protocol itself and uses only this.
+/// </summary>
+public static class ContractCodec
+{
+    /// <summary>The serializer id on the wire (Akka reserves 0..100 for its own serializers).</summary>
+    public const int SerializerId = 4053;
+
+    /// <summary>
+    /// The fixed table. The JSON metadata of a type is created on its first use, so that arctl, which
+    /// uses two or three types, does not build all.
+    /// </summary>
+    private static readonly Type[] Table =
+    [
+        typeof(ShowInterfacesRequest), typeof(ShowIpInterfaceBriefRequest), typeof(ShowIpRouteRequest), typeof(ShowIpArpRequest),
+        typeof(SetServicePolicyRequest), typeof(DefineQosRequest), typeof(ShowPolicyMapRequest), typeof(ShowQfpStatisticsRequest),
+        typeof(ShowThreadsRequest), typeof(ShowActorsRequest), typeof(ShowRunningConfigRequest), typeof(SetShutdownRequest),
+        typeof(SetIpAddressRequest), typeof(SetMtuRequest), typeof(AddRouteRequest), typeof(RemoveRouteRequest), typeof(ClearCountersRequest),
+        typeof(WriteMemoryRequest), typeof(DebugFaultRequest), typeof(ShowControlEndpointRequest),
+        typeof(CreateSubinterfaceRequest), typeof(RemoveSubinterfaceRequest),
+        typeof(CommandDone), typeof(CommandRefused), typeof(InterfacesView), typeof(RoutesView), typeof(ArpView), typeof(QfpStatisticsView),
+        typeof(ThreadsView), typeof(ActorsView), typeof(RunningConfigView), typeof(PolicyMapView), typeof(ControlEndpointView),
+    ];
+
+    private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(t => t, t => t.Name);
+    private static readonly Dictionary<string, Type> ByManifest = Table.ToDictionary(t => t.Name, t => t, StringComparer.Ordinal);
+
+    /// <summary>Every type the codec carries, requests and replies.</summary>
+    public static IReadOnlyCollection<Type> Types => ByType.Keys;
+
+    public static bool IsKnownManifest(string manifest) => ByManifest.ContainsKey(manifest);
+
+    public static string Manifest(object o) =>
+        ByType.TryGetValue(o.GetType(), out var manifest)
+            ? manifest
+            : throw new SerializationException($"{o.GetType().Name} is not a control contract type");
+
+    public static byte[] Encode(object o) =>
+        ByType.ContainsKey(o.GetType())
+            ? JsonSerializer.SerializeToUtf8Bytes(o, Info(o.GetType()))
+            : throw new SerializationException($"{o.GetType().Name} is not a control contract type");
+
+    /// <summary>The contract object <paramref name="bytes"/> encode under <paramref name="manifest"/>; <see cref="SerializationException"/> for anything else.</summary>
+    public static object Decode(ReadOnlySpan<byte> bytes, string manifest)
+    {
+        if (!ByManifest.TryGetValue(manifest, out var type))
+        {
+            throw new SerializationException($"'{manifest}' is not a control contract type");
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(bytes, Info(type))
+                ?? throw new SerializationException($"{manifest}: null payload");
+        }
+        catch (JsonException e)
+        {
+            throw new SerializationException($"{manifest}: malformed payload: {e.Message}");
+        }
+    }
+
+    private static JsonTypeInfo Info(Type type) =>
+        ContractJsonContext.Default.GetTypeInfo(type) ?? throw new SerializationException($"{type.Name} has no JSON metadata");
+}
+
+/// <summary>
+/// The only serializer the router's control endpoint accepts from the wire: the
+/// <see cref="ContractCodec"/> as an Akka serializer, bound to exactly the contract types.
+/// </summary>
+public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerWithStringManifest(system)
+{
+    public const int Id = ContractCodec.SerializerId;
+
+    public const string Name = "actorrouter-contracts";
+
+    public static IReadOnlyCollection<Type> Types => ContractCodec.Types;
+
+    public static bool IsKnownManifest(string manifest) => ContractCodec.IsKnownManifest(manifest);
+
+    public override int Identifier => Id;
+
+    public override string Manifest(object o) => ContractCodec.Manifest(o);
+
+    public override byte[] ToBinary(object obj) => ContractCodec.Encode(obj);
+
+    public override object FromBinary(byte[] bytes, string manifest) => ContractCodec.Decode(bytes, manifest);
+
+    public static object Decode(ReadOnlySpan<byte> bytes, string manifest) => ContractCodec.Decode(bytes, manifest);
+
+    /// <summary>
+    /// HOCON registering this serializer and binding each contract type (exact types, no base type or
+    /// interface) to it.
+    /// </summary>
+    public static string Hocon
+    {
+        get
+        {
+            var bindings = string.Join("\n", ContractCodec.Types.Select(t => $"      \"{t.FullName}, {t.Assembly.GetName().Name}\" = {Name}"));
+            return $$"""
+                akka.actor {
+                  serializers.{{Name}} = "{{typeof(ContractSerializer).FullName}}, {{typeof(ContractSerializer).Assembly.GetName().Name}}"
+                  serialization-bindings {
+                {{bindings}}
+                  }
+                  serialization-identifiers."{{typeof(ContractSerializer).FullName}}, {{typeof(ContractSerializer).Assembly.GetName().Name}}" = {{Id}}
+                  # Local messages are never serialized: serializing them would only exercise the
+                  # polymorphic default serializer this endpoint refuses from the wire.
+                  serialize-messages = off
+                }
+                """;
+        }
+    }
+}
+
+[JsonSerializable(typeof(ShowInterfacesRequest))]
+[JsonSerializable(typeof(ShowIpInterfaceBriefRequest))]
+[JsonSerializable(typeof(ShowIpRouteRequest))]
+[JsonSerializable(typeof(ShowIpArpRequest))]
+[JsonSerializable(typeof(SetServicePolicyRequest))]
+[JsonSerializable(typeof(DefineQosRequest))]
+[JsonSerializable(typeof(ShowPolicyMapRequest))]
+[JsonSerializable(typeof(ShowQfpStatisticsRequest))]
+[JsonSerializable(typeof(ShowThreadsRequest))]
+[JsonSerializable(typeof(ShowActorsRequest))]
+[JsonSerializable(typeof(ShowRunningConfigRequest))]
+[JsonSerializable(typeof(SetShutdownRequest))]
+[JsonSerializable(typeof(SetIpAddressRequest))]
+[JsonSerializable(typeof(SetMtuRequest))]
+[JsonSerializable(typeof(AddRouteRequest))]
+[JsonSerializable(typeof(RemoveRouteRequest))]
+[JsonSerializable(typeof(ClearCountersRequest))]
+[JsonSerializable(typeof(WriteMemoryRequest))]
+[JsonSerializable(typeof(DebugFaultRequest))]
+[JsonSerializable(typeof(ShowControlEndpointRequest))]
+[JsonSerializable(typeof(CreateSubinterfaceRequest))]
+[JsonSerializable(typeof(RemoveSubinterfaceRequest))]
+[JsonSerializable(typeof(CommandDone))]
+[JsonSerializable(typeof(CommandRefused))]
+[JsonSerializable(typeof(InterfacesView))]
+[JsonSerializable(typeof(RoutesView))]
+[JsonSerializable(typeof(ArpView))]
+[JsonSerializable(typeof(QfpStatisticsView))]
+[JsonSerializable(typeof(ThreadsView))]
+[JsonSerializable(typeof(ActorsView))]
+[JsonSerializable(typeof(RunningConfigView))]
+[JsonSerializable(typeof(PolicyMapView))]
+[JsonSerializable(typeof(ControlEndpointView))]
+internal sealed partial class ContractJsonContext : JsonSerializerContext;
