@@ -64,7 +64,6 @@ public sealed class PpeGraph
         }
         node.Index = _nodes.Count;
         node.Input = new NodeFrame(FrameCapacity);
-        node.Nexts = new byte[FrameCapacity];
         _nodes.Add(node);
         return node;
     }
