@@ -12,8 +12,6 @@ public sealed class NodeFrame
 
     internal readonly uint[] Buffers;
     internal int Count;
-
-    public int Capacity => Buffers.Length;
 }
 
 /// <summary>
@@ -101,8 +99,6 @@ public abstract class GraphNode
         NextCounts[next] -= count;
     }
 
-    /// <summary>Room left in the frame behind slot <paramref name="next"/> (for nodes that make several buffers of one).</summary>
-    protected int RoomIn(int next) => _next[next].Buffers.Length - _next[next].Count;
 }
 
 /// <summary>Packets a node sent along one of its arcs.</summary>

@@ -68,8 +68,6 @@ public sealed class PpeGraph
         return node;
     }
 
-    public GraphNode? Find(string name) => _byName.GetValueOrDefault(name);
-
     /// <summary>
     /// Resolves every node's next-node names to frames. The first node is the entry; the output is
     /// the <see cref="InterfaceOutputNode"/>, which must be last. An unknown name or an arc that
