@@ -20,7 +20,7 @@ public sealed partial class QosLabTests(ITestOutputHelper output)
 
     /// <summary>
     /// What the HQF shaper charges per packet: meta.Length, the Ethernet frame as the PPE rewrote
-    /// it (Ipv4FeaturePath: 14-byte header + IP total length), without preamble, FCS or
+    /// it (ip4-rewrite: 14-byte header + IP total length), without preamble, FCS or
     /// inter-frame gap. For one iperf3 datagram: 14 + 20 (IPv4) + 8 (UDP) + payload.
     /// </summary>
     private const int ShapedBytesPerDatagram = 14 + 20 + 8 + UdpPayloadBytes;

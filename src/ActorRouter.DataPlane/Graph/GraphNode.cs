@@ -12,8 +12,6 @@ public sealed class NodeFrame
 
     internal readonly uint[] Buffers;
     internal int Count;
-
-    public int Capacity => Buffers.Length;
 }
 
 /// <summary>
@@ -48,13 +46,6 @@ public abstract class GraphNode
 
     internal NodeFrame Input { get; set; } = null!;
 
-    /// <summary>
-    /// Per packet of the current call, the slot of its next node: the hot nodes note it here in
-    /// their loop and move the whole vector with <see cref="EnqueueNoted"/> afterwards, a copy per
-    /// run of packets going the same way instead of a frame update per packet.
-    /// </summary>
-    protected internal byte[] Nexts { get; internal set; } = [];
-
     internal void Bind(NodeFrame[] next) => _next = next;
 
     /// <summary>Runs the node over <paramref name="count"/> buffers of <paramref name="buffers"/>.</summary>
@@ -70,41 +61,26 @@ public abstract class GraphNode
     }
 
     /// <summary>
-    /// Sends buffer <c>i</c> of <paramref name="buffers"/> along slot <c>Nexts[i]</c>, for the first
-    /// <paramref name="count"/>, in order.
+    /// Opens the frame behind slot <paramref name="next"/> as the node's main path for this call:
+    /// the node appends buffers to the returned array from <paramref name="count"/> on, in locals,
+    /// and closes it with <see cref="EndMain"/> (a store per packet instead of a frame update; side
+    /// exits meanwhile use <see cref="Enqueue"/> on other slots).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    protected void EnqueueNoted(uint[] buffers, int count)
+    protected uint[] BeginMain(int next, out int count)
     {
-        var nexts = Nexts;
-        var start = 0;
-        while (start < count)
-        {
-            var slot = nexts[start];
-            var end = start + 1;
-            while (end < count && nexts[end] == slot)
-            {
-                end++;
-            }
-            var run = end - start;
-            var frame = _next[slot];
-            var target = frame.Buffers;
-            var at = frame.Count;
-            if (run <= 4)
-            {
-                for (var i = 0; i < run; i++)
-                {
-                    target[at + i] = buffers[start + i];
-                }
-            }
-            else
-            {
-                new ReadOnlySpan<uint>(buffers, start, run).CopyTo(new Span<uint>(target, at, run));
-            }
-            frame.Count = at + run;
-            NextCounts[slot] += run;
-            start = end;
-        }
+        var frame = _next[next];
+        count = frame.Count;
+        return frame.Buffers;
+    }
+
+    /// <summary>Closes the main path opened by <see cref="BeginMain"/> at <paramref name="count"/> buffers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    protected void EndMain(int next, int count)
+    {
+        var frame = _next[next];
+        NextCounts[next] += count - frame.Count;
+        frame.Count = count;
     }
 
     /// <summary>
@@ -123,8 +99,6 @@ public abstract class GraphNode
         NextCounts[next] -= count;
     }
 
-    /// <summary>Room left in the frame behind slot <paramref name="next"/> (for nodes that make several buffers of one).</summary>
-    protected int RoomIn(int next) => _next[next].Buffers.Length - _next[next].Count;
 }
 
 /// <summary>Packets a node sent along one of its arcs.</summary>

@@ -39,10 +39,6 @@ public sealed unsafe class PpeContext
     /// <summary>Per egress interface: its output service policy, or null; null when no interface has one.</summary>
     public CompiledPolicy?[]? Policies { get; internal set; }
 
-    /// <summary>The first byte of the frame in <paramref name="buffer"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public byte* Frame(uint buffer, in PacketMeta meta) => Gpm.BufferPointer(buffer) + meta.Offset;
-
     /// <summary>
     /// Writes an Ethernet header at <paramref name="p"/> for an IPv4 packet leaving by an interface
     /// tagged with <paramref name="vlan"/> (0: untagged; otherwise an 802.1Q tag, PCP 0, is pushed)
@@ -72,8 +68,4 @@ public sealed unsafe class PpeContext
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static ulong ReadMac(byte* p)
         => ((ulong)BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(p, 4)) << 16) | BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(p + 4, 2));
-
-    /// <summary>Leaves the drop reason for the drop node in the packet's metadata.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public void MarkDrop(uint buffer, DropReason reason) => Gpm.Meta(buffer).NodeArgument = (byte)reason;
 }

@@ -64,12 +64,9 @@ public sealed class PpeGraph
         }
         node.Index = _nodes.Count;
         node.Input = new NodeFrame(FrameCapacity);
-        node.Nexts = new byte[FrameCapacity];
         _nodes.Add(node);
         return node;
     }
-
-    public GraphNode? Find(string name) => _byName.GetValueOrDefault(name);
 
     /// <summary>
     /// Resolves every node's next-node names to frames. The first node is the entry; the output is

@@ -21,7 +21,7 @@ public sealed unsafe class ClassifyNode : GraphNode
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected internal override void Process(uint[] buffers, int count)
     {
-        var nexts = Nexts;
+        var main = BeginMain(NextIp4Rewrite, out var mainCount);
         var gpm = _context.Gpm;
         var policies = _context.Policies;
         for (var i = 0; i < count; i++)
@@ -35,8 +35,8 @@ public sealed unsafe class ClassifyNode : GraphNode
                 var ip = Ipv4Header.Over(gpm.BufferPointer(buffer) + meta.Offset + PpeContext.EthernetHeaderLength, l3Length);
                 meta.TrafficClass = policy.ClassifyAndMark(ip, meta.RxInterface);
             }
-            nexts[i] = NextIp4Rewrite;
+            main[mainCount++] = buffer;
         }
-        EnqueueNoted(buffers, count);
+        EndMain(NextIp4Rewrite, mainCount);
     }
 }

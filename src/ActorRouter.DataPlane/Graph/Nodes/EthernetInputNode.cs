@@ -27,12 +27,13 @@ public sealed unsafe class EthernetInputNode : GraphNode
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected internal override void Process(uint[] buffers, int count)
     {
-        var nexts = Nexts;
+        var main = BeginMain(NextIp4Input, out var mainCount);
         var context = _context;
         var gpm = context.Gpm;
         var interfaces = context.Interfaces;
         var up = interfaces.Up;
         var macs = interfaces.Macs;
+        var fib = context.Tables.Fib;
         for (var i = 0; i < count; i++)
         {
             var buffer = buffers[i];
@@ -40,19 +41,19 @@ public sealed unsafe class EthernetInputNode : GraphNode
             int rx = meta.RxInterface;
             if (!up[rx])
             {
-                Drop(i, ref meta, DropReason.RxInterfaceDown);
+                Drop(buffer, ref meta, DropReason.RxInterfaceDown);
                 continue;
             }
             int length = meta.Length;
             if (length < PpeContext.EthernetHeaderLength)
             {
-                Drop(i, ref meta, DropReason.RuntFrame);
+                Drop(buffer, ref meta, DropReason.RuntFrame);
                 continue;
             }
             var frame = gpm.BufferPointer(buffer) + meta.Offset;
             if ((frame[0] & 1) == 0 && PpeContext.ReadMac(frame) != macs[rx])
             {
-                Drop(i, ref meta, DropReason.NotForUs);
+                Drop(buffer, ref meta, DropReason.NotForUs);
                 continue;
             }
             var etherType = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(frame + 12, 2));
@@ -60,13 +61,13 @@ public sealed unsafe class EthernetInputNode : GraphNode
             {
                 if (length < PpeContext.EthernetHeaderLength + PpeContext.VlanTagLength)
                 {
-                    Drop(i, ref meta, DropReason.RuntFrame);
+                    Drop(buffer, ref meta, DropReason.RuntFrame);
                     continue;
                 }
                 var sub = interfaces.FindSubinterface(rx, BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(frame + 14, 2)));
                 if (sub < 0)
                 {
-                    Drop(i, ref meta, DropReason.UnknownVlan);
+                    Drop(buffer, ref meta, DropReason.UnknownVlan);
                     continue;
                 }
                 // Counted on the subinterface as received before its own state is judged, as the parent counted it.
@@ -75,7 +76,7 @@ public sealed unsafe class EthernetInputNode : GraphNode
                 meta.RxInterface = (ushort)sub;
                 if (!up[sub])
                 {
-                    Drop(i, ref meta, DropReason.RxInterfaceDown);
+                    Drop(buffer, ref meta, DropReason.RxInterfaceDown);
                     continue;
                 }
                 // Pop the tag: slide the two MAC addresses over it.
@@ -86,36 +87,42 @@ public sealed unsafe class EthernetInputNode : GraphNode
                 etherType = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(frame + 12, 2));
                 if (etherType is EtherTypes.Vlan or EtherTypes.ServiceVlan or EtherTypes.LegacyQinQ)
                 {
-                    Drop(i, ref meta, DropReason.UnknownVlan);
+                    Drop(buffer, ref meta, DropReason.UnknownVlan);
                     continue;
                 }
             }
             if (etherType == EtherTypes.Ipv4)
             {
-                nexts[i] = NextIp4Input;
+                // Start loading the FIB line ip4-lookup will need (any address is a valid line to
+                // load): two nodes ahead, the miss overlaps the rest of the vector's L2 and L3 work.
+                if (length >= PpeContext.EthernetHeaderLength + Ipv4Header.MinimumLength)
+                {
+                    fib.Prefetch(BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(frame + PpeContext.EthernetHeaderLength + 16, 4)));
+                }
+                main[mainCount++] = buffer;
                 continue;
             }
             if (etherType == EtherTypes.Arp)
             {
                 meta.PuntReason = (byte)PuntReason.Arp;
                 meta.NextHop = 0;
-                nexts[i] = NextPunt;
+                Enqueue(NextPunt, buffer);
                 continue;
             }
-            Drop(i, ref meta, etherType switch
+            Drop(buffer, ref meta, etherType switch
             {
                 EtherTypes.Ipv6 => DropReason.Ipv6Unsupported,
                 EtherTypes.ServiceVlan or EtherTypes.LegacyQinQ => DropReason.UnknownVlan,
                 _ => DropReason.UnknownEtherType,
             });
         }
-        EnqueueNoted(buffers, count);
+        EndMain(NextIp4Input, mainCount);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Drop(int i, ref Memory.PacketMeta meta, DropReason reason)
+    private void Drop(uint buffer, ref Memory.PacketMeta meta, DropReason reason)
     {
         meta.NodeArgument = (byte)reason;
-        Nexts[i] = NextDrop;
+        Enqueue(NextDrop, buffer);
     }
 }

@@ -7,8 +7,7 @@ namespace ActorRouter.DataPlane.Graph.Nodes;
 /// <summary>
 /// ip4-input: RFC 1812 §5.2.2 header validation (length, version, IHL, checksum, total length),
 /// trimming of Ethernet padding, and §5.3.7 martian filtering; the limited broadcast is punted.
-/// For each survivor it starts loading the FIB line ip4-lookup will need, so that line's cache miss
-/// overlaps the rest of the burst's validation.
+/// A packet passed on carries its destination in <c>PacketMeta.NextHop</c> for ip4-lookup.
 /// </summary>
 public sealed unsafe class Ip4InputNode : GraphNode
 {
@@ -23,9 +22,8 @@ public sealed unsafe class Ip4InputNode : GraphNode
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected internal override void Process(uint[] buffers, int count)
     {
-        var nexts = Nexts;
+        var main = BeginMain(NextIp4Lookup, out var mainCount);
         var gpm = _context.Gpm;
-        var fib = _context.Tables.Fib;
         for (var i = 0; i < count; i++)
         {
             var buffer = buffers[i];
@@ -33,40 +31,40 @@ public sealed unsafe class Ip4InputNode : GraphNode
             var l3Length = meta.Length - PpeContext.EthernetHeaderLength;
             if (l3Length < Ipv4Header.MinimumLength)
             {
-                Drop(i, ref meta, DropReason.Ipv4Truncated);
+                Drop(buffer, ref meta, DropReason.Ipv4Truncated);
                 continue;
             }
             var ip = Ipv4Header.Over(gpm.BufferPointer(buffer) + meta.Offset + PpeContext.EthernetHeaderLength, l3Length);
             if (ip.Version != 4)
             {
-                Drop(i, ref meta, DropReason.Ipv4BadVersion);
+                Drop(buffer, ref meta, DropReason.Ipv4BadVersion);
                 continue;
             }
             var headerLength = ip.HeaderLength;
             if (headerLength < Ipv4Header.MinimumLength)
             {
-                Drop(i, ref meta, DropReason.Ipv4BadHeaderLength);
+                Drop(buffer, ref meta, DropReason.Ipv4BadHeaderLength);
                 continue;
             }
             if (headerLength > l3Length)
             {
-                Drop(i, ref meta, DropReason.Ipv4Truncated);
+                Drop(buffer, ref meta, DropReason.Ipv4Truncated);
                 continue;
             }
             if (!ip.IsChecksumValid)
             {
-                Drop(i, ref meta, DropReason.Ipv4BadChecksum);
+                Drop(buffer, ref meta, DropReason.Ipv4BadChecksum);
                 continue;
             }
             int totalLength = ip.TotalLength;
             if (totalLength < headerLength)
             {
-                Drop(i, ref meta, DropReason.Ipv4BadTotalLength);
+                Drop(buffer, ref meta, DropReason.Ipv4BadTotalLength);
                 continue;
             }
             if (totalLength > l3Length)
             {
-                Drop(i, ref meta, DropReason.Ipv4Truncated);
+                Drop(buffer, ref meta, DropReason.Ipv4Truncated);
                 continue;
             }
             // Ethernet pads short frames; the IP total length is the truth from here on.
@@ -76,7 +74,7 @@ public sealed unsafe class Ip4InputNode : GraphNode
             var sourceTop = ip.Source >> 24;
             if (sourceTop == 0 || sourceTop == 127 || sourceTop >= 224)
             {
-                Drop(i, ref meta, DropReason.MartianSource);
+                Drop(buffer, ref meta, DropReason.MartianSource);
                 continue;
             }
             var destination = ip.Destination;
@@ -85,29 +83,30 @@ public sealed unsafe class Ip4InputNode : GraphNode
             {
                 meta.PuntReason = (byte)PuntReason.ForUs;
                 meta.NextHop = 0;
-                nexts[i] = NextPunt;
+                Enqueue(NextPunt, buffer);
                 continue;
             }
             if (destinationTop >= 224)
             {
-                Drop(i, ref meta, destinationTop < 240 ? DropReason.MulticastUnsupported : DropReason.MartianDestination);
+                Drop(buffer, ref meta, destinationTop < 240 ? DropReason.MulticastUnsupported : DropReason.MartianDestination);
                 continue;
             }
             if (destinationTop == 0 || destinationTop == 127)
             {
-                Drop(i, ref meta, DropReason.MartianDestination);
+                Drop(buffer, ref meta, DropReason.MartianDestination);
                 continue;
             }
-            fib.Prefetch(destination);
-            nexts[i] = NextIp4Lookup;
+            // ip4-lookup's key, where it reads it without going back to the header.
+            meta.NextHop = destination;
+            main[mainCount++] = buffer;
         }
-        EnqueueNoted(buffers, count);
+        EndMain(NextIp4Lookup, mainCount);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Drop(int i, ref Memory.PacketMeta meta, DropReason reason)
+    private void Drop(uint buffer, ref Memory.PacketMeta meta, DropReason reason)
     {
         meta.NodeArgument = (byte)reason;
-        Nexts[i] = NextDrop;
+        Enqueue(NextDrop, buffer);
     }
 }

@@ -32,16 +32,15 @@ public sealed unsafe class Ip4LookupNode : GraphNode
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected internal override void Process(uint[] buffers, int count)
     {
-        var nexts = Nexts;
+        var main = BeginMain(NextIp4Rewrite, out var mainCount);
         var context = _context;
         var gpm = context.Gpm;
         var tables = context.Tables;
         var keys = _keys;
-        // ip4-input took at most a burst and passes at most as many on.
+        // ip4-input (the only node leading here) took at most a burst, and left each destination in NextHop.
         for (var i = 0; i < count; i++)
         {
-            var buffer = buffers[i];
-            keys[i] = Ipv4Header.Over(gpm.BufferPointer(buffer) + gpm.Meta(buffer).Offset + PpeContext.EthernetHeaderLength, Ipv4Header.MinimumLength).Destination;
+            keys[i] = gpm.Meta(buffers[i]).NextHop;
         }
         tables.Fib.LookupBurst(new ReadOnlySpan<uint>(keys, 0, count), new Span<uint>(_nextHops, 0, count));
 
@@ -61,30 +60,30 @@ public sealed unsafe class Ip4LookupNode : GraphNode
             {
                 if (linkGroup)
                 {
-                    Drop(i, ref meta, DropReason.NotForUs);
+                    Drop(buffer, ref meta, DropReason.NotForUs);
                     continue;
                 }
                 meta.NodeArgument = (byte)IcmpErrorKind.NetUnreachable;
-                nexts[i] = NextIcmpError;
+                Enqueue(NextIcmpError, buffer);
                 continue;
             }
             if (adjacency.Kind == AdjacencyKind.Receive)
             {
                 meta.PuntReason = (byte)PuntReason.ForUs;
                 meta.NextHop = nextHop;
-                nexts[i] = NextPunt;
+                Enqueue(NextPunt, buffer);
                 continue;
             }
             if (linkGroup)
             {
                 // RFC 1812 §5.3.4: a unicast IP packet received as link-layer broadcast is not forwarded.
-                Drop(i, ref meta, DropReason.NotForUs);
+                Drop(buffer, ref meta, DropReason.NotForUs);
                 continue;
             }
             if (frame[PpeContext.EthernetHeaderLength + 8] <= 1)
             {
                 meta.NodeArgument = (byte)IcmpErrorKind.TimeExceeded;
-                nexts[i] = NextIcmpError;
+                Enqueue(NextIcmpError, buffer);
                 continue;
             }
             switch (adjacency.Kind)
@@ -92,19 +91,19 @@ public sealed unsafe class Ip4LookupNode : GraphNode
                 case AdjacencyKind.Resolved:
                     break;
                 case AdjacencyKind.Drop:
-                    Drop(i, ref meta, DropReason.NullRoute);
+                    Drop(buffer, ref meta, DropReason.NullRoute);
                     continue;
                 default:
                     // Glean or incomplete: ask the control plane to resolve; the packet itself is not forwarded.
                     meta.PuntReason = (byte)PuntReason.Glean;
                     meta.NextHop = adjacency.Kind == AdjacencyKind.Glean ? keys[i] : adjacency.NextHopAddress;
-                    nexts[i] = NextPunt;
+                    Enqueue(NextPunt, buffer);
                     continue;
             }
             var egress = adjacency.Interface;
             if (!up[egress])
             {
-                Drop(i, ref meta, DropReason.InterfaceDown);
+                Drop(buffer, ref meta, DropReason.InterfaceDown);
                 continue;
             }
             meta.TxInterface = egress;
@@ -112,19 +111,19 @@ public sealed unsafe class Ip4LookupNode : GraphNode
             meta.TrafficClass = 0;
             if (policies is not null && policies[egress] is not null)
             {
-                nexts[i] = NextClassify;
+                Enqueue(NextClassify, buffer);
                 continue;
             }
-            nexts[i] = NextIp4Rewrite;
+            main[mainCount++] = buffer;
         }
-        EnqueueNoted(buffers, count);
+        EndMain(NextIp4Rewrite, mainCount);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Drop(int i, ref Memory.PacketMeta meta, DropReason reason)
+    private void Drop(uint buffer, ref Memory.PacketMeta meta, DropReason reason)
     {
         meta.NodeArgument = (byte)reason;
-        Nexts[i] = NextDrop;
+        Enqueue(NextDrop, buffer);
     }
 }
 

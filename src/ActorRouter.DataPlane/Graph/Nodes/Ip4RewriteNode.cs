@@ -23,7 +23,7 @@ public sealed unsafe class Ip4RewriteNode : GraphNode
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected internal override void Process(uint[] buffers, int count)
     {
-        var nexts = Nexts;
+        var main = BeginMain(NextInterfaceOutput, out var mainCount);
         var context = _context;
         var gpm = context.Gpm;
         var adjacencies = context.Tables.Adjacencies;
@@ -44,10 +44,10 @@ public sealed unsafe class Ip4RewriteNode : GraphNode
                 if (ip.DontFragment)
                 {
                     meta.NodeArgument = (byte)Graph.Nodes.IcmpErrorKind.FragmentationNeeded;
-                    nexts[i] = NextIcmpError;
+                    Enqueue(NextIcmpError, buffer);
                     continue;
                 }
-                nexts[i] = NextIp4Frag;
+                Enqueue(NextIp4Frag, buffer);
                 continue;
             }
             ip.DecrementTtl();
@@ -58,8 +58,8 @@ public sealed unsafe class Ip4RewriteNode : GraphNode
             var shift = PpeContext.EthernetHeaderLength - headerLength;
             meta.Offset = (ushort)(meta.Offset + shift);
             meta.Length = (ushort)(meta.Length - shift);
-            nexts[i] = NextInterfaceOutput;
+            main[mainCount++] = buffer;
         }
-        EnqueueNoted(buffers, count);
+        EndMain(NextInterfaceOutput, mainCount);
     }
 }
