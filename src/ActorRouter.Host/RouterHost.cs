@@ -121,6 +121,8 @@ public static class RouterHost
         builder.Services.AddSingleton<IVnicFactory>(new DriverVnicFactory(memory, afPacket));
         // The punt path (ARP, ICMP echo to the router) and the simulated hosts of the embedded default.
         builder.Services.AddSingleton(PuntServiceActor.Child());
+        // The interface rates of show interfaces (a statistics snapshot every sample interval).
+        builder.Services.AddSingleton(ActorRouter.ControlPlane.Observability.InterfaceRateSampler.Child());
         builder.Services.AddSingleton<ISimulationStarter, SimulationStarter>();
 
         builder.Services.AddAkka("actorrouter", (akka, services) =>

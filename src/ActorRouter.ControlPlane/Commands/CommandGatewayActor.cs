@@ -18,7 +18,7 @@ namespace ActorRouter.ControlPlane.Commands;
 /// and answers with one plain record. Observations read the data plane's counters directly, which
 /// the data plane allows any observer to do. Requests are handled one at a time.
 /// </summary>
-public sealed class CommandGatewayActor : ReceiveActor
+public sealed partial class CommandGatewayActor : ReceiveActor
 {
     public static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(5);
 
@@ -46,6 +46,7 @@ public sealed class CommandGatewayActor : ReceiveActor
     private async Task HandleAsync(IArctlRequest request)
     {
         var replyTo = Sender;
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         object reply;
         try
         {
@@ -63,6 +64,8 @@ public sealed class CommandGatewayActor : ReceiveActor
         {
             _log.Info("arctl: {0}", done.Message);
         }
+        Observability.ControlPlaneMeter.ArctlRequestAnswered(RequestName(request), reply is CommandRefused ? "refused" : "done",
+            System.Diagnostics.Stopwatch.GetElapsedTime(started));
         replyTo.Tell(reply);
     }
 
@@ -128,6 +131,7 @@ public sealed class CommandGatewayActor : ReceiveActor
         var fman = actors.Fman;
         var statistics = await StatisticsAsync(actors.QfpClient);
         var interfaces = await InterfacesAsync(fman);
+        var rates = await RatesAsync();
         if (typed is not null)
         {
             var name = InterfaceNames.Resolve(typed, interfaces.Select(i => i.Name).ToList(), out var error);
@@ -140,7 +144,7 @@ public sealed class CommandGatewayActor : ReceiveActor
         return new InterfacesView(interfaces.OrderBy(i => i.Index).Select(i => new InterfaceView(
             i.Name, i.OsName, i.Index, i.AdminUp, i.OperUp, i.Mtu, MacText.Format(i.Mac), i.Address?.ToString(),
             i.RxPackets, i.RxBytes, i.TxPackets, i.TxBytes, i.Drops,
-            statistics.Interfaces.FirstOrDefault(c => c.Index == i.Index)?.Punted ?? 0)).ToList());
+            statistics.Interfaces.FirstOrDefault(c => c.Index == i.Index)?.Punted ?? 0, RateView(rates, i.Index))).ToList());
     }
 
     private async Task<object> ShowRoutesAsync()
