@@ -156,6 +156,7 @@ public static class RouterHost
         });
         // Registered after Akka, so it stops first: the data plane is stopped while the actors still run.
         builder.Services.AddHostedService<RouterConsole>();
+        builder.Services.AddHostedService<Metrics.MetricsExporter>();
         return builder.Build();
     }
 }
