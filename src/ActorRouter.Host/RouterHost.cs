@@ -125,6 +125,8 @@ public static class RouterHost
         builder.Services.AddSingleton(ActorRouter.ControlPlane.Observability.InterfaceRateSampler.Child());
         builder.Services.AddSingleton<ISimulationStarter, SimulationStarter>();
 
+        // Before Akka, so that the meter listens when the handshake's measurements are taken.
+        builder.Services.AddHostedService<Metrics.MetricsExporter>();
         builder.Services.AddAkka("actorrouter", (akka, services) =>
         {
             // The generic host owns shutdown (Ctrl-C, SIGTERM): it stops the data plane first, then the
@@ -150,6 +152,7 @@ public static class RouterHost
             akka.WithActors((system, registry) =>
             {
                 HandshakeListening.Start(system, monitor);
+                Metrics.ActorFailures.Start(system);
                 monitor.CompleteIfNothingExpected();
                 var children = services.GetServices<ControlPlaneChild>().ToList();
                 var supervisor = system.ActorOf(
@@ -161,7 +164,6 @@ public static class RouterHost
         });
         // Registered after Akka, so it stops first: the data plane is stopped while the actors still run.
         builder.Services.AddHostedService<RouterConsole>();
-        builder.Services.AddHostedService<Metrics.MetricsExporter>();
         return builder.Build();
     }
 }

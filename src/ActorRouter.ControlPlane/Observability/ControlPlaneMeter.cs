@@ -4,7 +4,7 @@ namespace ActorRouter.ControlPlane.Observability;
 
 /// <summary>
 /// The control plane's own measurements, recorded where they happen (an arctl request answered, a
-/// handshake step taken). The data plane's counters are not here: the host's exporter reads them
+/// interface handshake ended). The data plane's counters are not here: the host's exporter reads them
 /// from the statistics snapshot when it is scraped. Recording costs nothing while no exporter listens.
 /// </summary>
 public static class ControlPlaneMeter
@@ -13,17 +13,23 @@ public static class ControlPlaneMeter
 
     private static readonly Meter Meter = new(Name);
 
+    /// <summary>Seconds from a millisecond to ten: arctl answers and handshakes take that long, not the default buckets' minutes.</summary>
+    private static readonly InstrumentAdvice<double> SecondsBuckets = new()
+    {
+        HistogramBucketBoundaries = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    };
+
     private static readonly Counter<long> ArctlRequests = Meter.CreateCounter<long>(
         "actorrouter.arctl.requests", unit: "{request}", description: "arctl requests the command gateway answered, by request and outcome");
 
     private static readonly Histogram<double> ArctlDuration = Meter.CreateHistogram<double>(
-        "actorrouter.arctl.request.duration", unit: "s", description: "How long the command gateway took to answer an arctl request");
+        "actorrouter.arctl.request.duration", unit: "s", description: "How long the command gateway took to answer an arctl request", tags: null, advice: SecondsBuckets);
 
-    private static readonly Counter<long> HandshakeSteps = Meter.CreateCounter<long>(
-        "actorrouter.handshake.steps", unit: "{step}", description: "Interface initialization handshake steps taken, by step");
+    private static readonly Counter<long> HandshakeOutcomes = Meter.CreateCounter<long>(
+        "actorrouter.handshake.interfaces", unit: "{interface}", description: "Interface initialization handshakes that ended, by outcome and (for failures) the step that failed");
 
     private static readonly Histogram<double> HandshakeDuration = Meter.CreateHistogram<double>(
-        "actorrouter.handshake.duration", unit: "s", description: "Time from an interface's discovery to its port opening (or failing)");
+        "actorrouter.handshake.duration", unit: "s", description: "Time from the platform's discovery of the interfaces to an interface's handshake ending", tags: null, advice: SecondsBuckets);
 
     /// <param name="request">The request's type name without "Request", e.g. "ShowInterfaces".</param>
     /// <param name="outcome">"done" (a show answered or a change applied) or "refused".</param>
@@ -34,9 +40,12 @@ public static class ControlPlaneMeter
         ArctlDuration.Record(took.TotalSeconds, requestTag);
     }
 
-    public static void HandshakeStep(string step) => HandshakeSteps.Add(1, new KeyValuePair<string, object?>("step", step));
-
     /// <param name="outcome">"up" or "failed".</param>
-    public static void HandshakeFinished(TimeSpan took, string outcome) =>
-        HandshakeDuration.Record(took.TotalSeconds, new KeyValuePair<string, object?>("outcome", outcome));
+    /// <param name="step">The handshake step that failed ("CreateUidb", "OpenPort", ...), or "complete".</param>
+    public static void HandshakeEnded(string outcome, string step, TimeSpan took)
+    {
+        var outcomeTag = new KeyValuePair<string, object?>("outcome", outcome);
+        HandshakeOutcomes.Add(1, outcomeTag, new KeyValuePair<string, object?>("step", step));
+        HandshakeDuration.Record(took.TotalSeconds, outcomeTag);
+    }
 }

@@ -2,7 +2,6 @@ using System.Net;
 using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.ControlPlane.Observability;
 using ActorRouter.ControlPlane.Supervision;
-using Akka.Actor;
 using Akka.Hosting;
 using Microsoft.Extensions.Hosting;
 using OpenTelemetry;
@@ -17,7 +16,7 @@ namespace ActorRouter.Host.Metrics;
 /// at <c>http://LISTEN/metrics</c> (loopback only) and, with <c>otlp-endpoint</c>, pushed by OTLP.
 /// A port that cannot be bound is a warning, not a reason to stop routing.
 /// </summary>
-public sealed class MetricsExporter(RouterConfig config, ConsoleOutput output, ActorSystem system, ActorRegistry registry) : IHostedService, IDisposable
+public sealed class MetricsExporter(RouterConfig config, ConsoleOutput output, ActorRegistry registry) : IHostedService, IDisposable
 {
     public const string ScrapePath = "/metrics";
     private MeterProvider? _provider;
@@ -28,7 +27,6 @@ public sealed class MetricsExporter(RouterConfig config, ConsoleOutput output, A
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
-        ActorFailures.Start(system);
         var metrics = config.Metrics;
         if (!metrics.Enabled)
         {
