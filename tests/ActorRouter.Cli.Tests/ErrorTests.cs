@@ -24,7 +24,7 @@ public sealed class ErrorTests
     [InlineData(new[] { "ip", "route", "10.0.0.0/8" }, "arctl: incomplete command 'ip route 10.0.0.0/8'; usage: ip route PREFIX NEXT-HOP | ip route ADDRESS MASK NEXT-HOP")]
     [InlineData(new[] { "show", "i" }, "arctl: ambiguous word 'i' in 'show i': interfaces, ip")]
     [InlineData(new[] { "show", "actors", "now" }, "arctl: too many words in 'show actors now'; usage: show actors")]
-    [InlineData(new[] { "reload" }, "arctl: unknown command 'reload'; expected 'show', 'interface', 'qos', 'ip', 'no', 'clear', 'write', 'debug'")]
+    [InlineData(new[] { "reload" }, "arctl: unknown command 'reload'; expected 'show', 'monitor', 'interface', 'qos', 'ip', 'no', 'clear', 'write', 'debug'")]
     public async Task Bad_command_lines_exit_2_with_a_precise_message(string[] words, string message)
     {
         var result = await InProcessRouter.ArctlWithoutRouterAsync([.. words, "--router", $"127.0.0.1:{InProcessRouter.FreePort()}"]);
