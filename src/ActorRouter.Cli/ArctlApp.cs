@@ -18,7 +18,7 @@ public static class ArctlApp
     public const int ExitUnreachable = 3;
 
     public const string Usage =
-        "usage: arctl [--router HOST:PORT] [--json] [--timeout SECONDS] [--cert FILE [--cert-password PASSWORD]] [COMMAND...]\n" +
+        "usage: arctl [--router HOST:PORT] [--json] [--timeout SECONDS] [--count N] [--cert FILE [--cert-password PASSWORD]] [COMMAND...]\n" +
         "       the router defaults to $ARCTL_ROUTER, else 127.0.0.1:4053; the certificate to $ARCTL_CERT ($ARCTL_CERT_PASSWORD);\n" +
         "       with no COMMAND, arctl reads commands interactively ('?' lists them)";
 
@@ -31,7 +31,11 @@ public static class ArctlApp
     /// <summary>How long arctl waits for an answer: a change waits for the data plane, which FMAN gives 10 s.</summary>
     public static readonly TimeSpan DefaultAnswerTimeout = TimeSpan.FromSeconds(15);
 
-    private sealed record Options(RouterAddress Router, bool Json, TimeSpan ConnectTimeout, ClientCertificate? Certificate, List<string> Words);
+    private sealed record Options(RouterAddress Router, bool Json, TimeSpan ConnectTimeout, ClientCertificate? Certificate, List<string> Words)
+    {
+        /// <summary><c>--count N</c>: how many refreshes a <c>monitor</c> command prints before it stops.</summary>
+        public int? Count { get; init; }
+    }
 
     public static async Task<int> RunAsync(string[] args, TextWriter stdout, TextWriter stderr, TextReader? stdin = null,
         Func<string, string?>? environment = null)
@@ -57,7 +61,7 @@ public static class ArctlApp
             }
             return ExitOk;
         }
-        await using var session = new Session(options.Router, options.ConnectTimeout, options.Certificate);
+        await using var session = new Session(options.Router, options.ConnectTimeout, options.Certificate) { MonitorCount = options.Count };
         if (options.Words.Count > 0)
         {
             return await session.RunOneAsync(options.Words, options.Json, stdout, stderr);
@@ -73,6 +77,7 @@ public static class ArctlApp
         var certificatePath = environment("ARCTL_CERT");
         var certificatePassword = environment("ARCTL_CERT_PASSWORD");
         var words = new List<string>();
+        int? count = null;
         for (var i = 0; i < args.Length; i++)
         {
             string Value(string option) => i + 1 < args.Length ? args[++i] : throw new UsageException($"{option} needs a value");
@@ -98,6 +103,14 @@ public static class ArctlApp
                 case "--cert-password":
                     certificatePassword = Value("--cert-password");
                     break;
+                case "--count":
+                    var countText = Value("--count");
+                    if (!int.TryParse(countText, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var refreshes) || refreshes < 1)
+                    {
+                        throw new UsageException($"--count needs a whole number of refreshes ≥ 1, not '{countText}'");
+                    }
+                    count = refreshes;
+                    break;
                 default:
                     if (args[i].StartsWith("--", StringComparison.Ordinal))
                     {
@@ -109,7 +122,7 @@ public static class ArctlApp
         }
         var router = string.IsNullOrWhiteSpace(routerText) ? RouterAddress.Default : RouterAddress.Parse(routerText);
         var certificate = string.IsNullOrEmpty(certificatePath) ? null : new ClientCertificate(certificatePath, certificatePassword);
-        return new Options(router, json, timeout, certificate, words);
+        return new Options(router, json, timeout, certificate, words) { Count = count };
     }
 
     private static async Task<int> RunInteractiveAsync(Session session, bool json, TextWriter stdout, TextWriter stderr, TextReader input, bool useConsole)
@@ -206,10 +219,15 @@ public static class ArctlApp
         return words;
     }
 
+    /// <summary>The monitor loop printed its refreshes and stopped; nothing more to print.</summary>
+    private sealed record MonitorEnded;
+
     /// <summary>One connection for the life of the process, opened on the first command that needs the router.</summary>
     private sealed class Session(RouterAddress router, TimeSpan connectTimeout, ClientCertificate? certificate) : IAsyncDisposable
     {
         private RouterConnection? _connection;
+
+        public int? MonitorCount { get; init; }
 
         public async Task<int> RunOneAsync(IReadOnlyList<string> words, bool json, TextWriter stdout, TextWriter stderr)
         {
@@ -227,7 +245,9 @@ public static class ArctlApp
             try
             {
                 _connection ??= await RouterConnection.ConnectAsync(router, connectTimeout, certificate);
-                reply = await _connection.AskAsync(request, DefaultAnswerTimeout, router);
+                reply = request is MonitorInterfacesRequest monitor
+                    ? await MonitorAsync(monitor, json, stdout)
+                    : await _connection.AskAsync(request, DefaultAnswerTimeout, router);
             }
             catch (RouterUnreachableException e)
             {
@@ -248,11 +268,38 @@ public static class ArctlApp
                 await stderr.WriteLineAsync($"% {refused.Reason}");
                 return ExitCommandFailed;
             }
+            if (reply is MonitorEnded)
+            {
+                return ExitOk;
+            }
             var text = json
                 ? ReplyFormatter.Json(reply)
                 : ReplyFormatter.Text(request is ShowIpInterfaceBriefRequest && reply is InterfacesView view ? new ReplyFormatter.IpInterfaceBrief(view) : reply);
             await stdout.WriteLineAsync(text);
             return ExitOk;
+        }
+
+        /// <summary>The monitor loop; Ctrl-C ends it (and only it, in an interactive session).</summary>
+        private async Task<object> MonitorAsync(MonitorInterfacesRequest monitor, bool json, TextWriter stdout)
+        {
+            using var stop = new CancellationTokenSource();
+            ConsoleCancelEventHandler onCtrlC = (_, e) =>
+            {
+                e.Cancel = true;
+                stop.Cancel();
+            };
+            Console.CancelKeyPress += onCtrlC;
+            try
+            {
+                var clearScreen = !json && ReferenceEquals(stdout, Console.Out) && !Console.IsOutputRedirected;
+                var refused = await InterfaceMonitor.RunAsync(monitor, request => _connection!.AskAsync(request, DefaultAnswerTimeout, router),
+                    json, MonitorCount, stdout, clearScreen, stop.Token);
+                return (object?)refused ?? new MonitorEnded();
+            }
+            finally
+            {
+                Console.CancelKeyPress -= onCtrlC;
+            }
         }
 
         public async ValueTask DisposeAsync()

@@ -31,6 +31,7 @@ public static class CommandTable
     public static readonly IReadOnlyList<CommandSpec> Commands =
     [
         new("show interfaces [NAME]", "interface state, MTU, MAC, address and counters", a => new ShowInterfacesRequest(a.Count > 0 ? a[0] : null)),
+        new("monitor interfaces [NAME]", "per-interface rates, refreshed each second until Ctrl-C (--count N: N refreshes)", a => new MonitorInterfacesRequest(a.Count > 0 ? a[0] : null)),
         new("show ip interface brief", "one line per interface: address and state", _ => new ShowIpInterfaceBriefRequest()),
         new("show ip route", "the routing table: local (L), connected (C) and static (S) routes", _ => new ShowIpRouteRequest()),
         new("show ip arp", "the ARP table", _ => new ShowIpArpRequest()),

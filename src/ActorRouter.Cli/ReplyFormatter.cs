@@ -10,7 +10,7 @@ namespace ActorRouter.Cli;
 /// Renders a gateway reply as IOS-style text or as JSON. Both come from the same record, so the
 /// numbers in one are exactly the numbers in the other.
 /// </summary>
-public static class ReplyFormatter
+public static partial class ReplyFormatter
 {
     public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
 
@@ -54,6 +54,10 @@ public static class ReplyFormatter
             s.AppendLine($"  Hardware is {i.OsName}, address is {i.Mac}");
             s.AppendLine(i.Address is null ? "  Internet address is unassigned" : $"  Internet address is {i.Address}");
             s.AppendLine($"  MTU {N(i.Mtu)} bytes");
+            if (i.Rate is { } rate)
+            {
+                s.AppendLine(RateLines(rate));
+            }
             s.AppendLine($"  {N(i.RxPackets)} packets input, {N(i.RxBytes)} bytes");
             s.AppendLine($"  {N(i.TxPackets)} packets output, {N(i.TxBytes)} bytes");
             s.AppendLine($"  {N(i.Drops)} drops, {N(i.Punted)} punted");

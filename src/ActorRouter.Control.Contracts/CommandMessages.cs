@@ -81,6 +81,7 @@ public sealed record CommandRefused(string Reason);
 
 /// <param name="Mac">"02:00:00:00:00:01".</param>
 /// <param name="Address">"192.0.2.1/24", or null when unassigned.</param>
+/// <param name="Rate">The decayed input and output rates; null when the router keeps none (no rate sampler).</param>
 public sealed record InterfaceView(
     string Name,
     string OsName,
@@ -95,7 +96,8 @@ public sealed record InterfaceView(
     long TxPackets,
     long TxBytes,
     long Drops,
-    long Punted);
+    long Punted,
+    InterfaceRateView? Rate = null);
 
 public sealed record InterfacesView(IReadOnlyList<InterfaceView> Interfaces)
 {

@@ -40,7 +40,7 @@ internal sealed class ControlDoorTransport : Akka.Remote.Transport.Transport
         // The same scheme as the transport underneath, so that addresses (akka.tcp, akka.ssl.tcp) stay as they were.
         SchemeIdentifier = wrapped.SchemeIdentifier;
         MaximumPayloadBytes = wrapped.MaximumPayloadBytes;
-        _filter = new ControlDoorFilter(ControlEndpointStatistics.For(system), Logging.GetLogger(system, typeof(ControlDoorTransport)));
+        _filter = new ControlDoorFilter(ControlEndpointStatistics.For(system), Akka.Event.Logging.GetLogger(system, typeof(ControlDoorTransport)));
     }
 
     public override async Task<(Address, TaskCompletionSource<IAssociationEventListener>)> Listen()

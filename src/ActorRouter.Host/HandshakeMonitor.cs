@@ -85,12 +85,30 @@ public sealed class HandshakeMonitor(int? expected)
 /// <summary>Listens on the event stream for handshake outcomes.</summary>
 public sealed class HandshakeListener : ReceiveActor
 {
+    private readonly long _startedAt = System.Diagnostics.Stopwatch.GetTimestamp();
+    private long? _discoveredAt;
+
     public HandshakeListener(HandshakeMonitor monitor)
     {
-        Receive<InterfaceUp>(monitor.Record);
-        Receive<InterfaceInitFailed>(monitor.Record);
-        Receive<InterfacesDiscovered>(monitor.Discover);
+        Receive<InterfaceUp>(up =>
+        {
+            monitor.Record(up);
+            ActorRouter.ControlPlane.Observability.ControlPlaneMeter.HandshakeEnded("up", "complete", SinceDiscovery());
+        });
+        Receive<InterfaceInitFailed>(failed =>
+        {
+            monitor.Record(failed);
+            ActorRouter.ControlPlane.Observability.ControlPlaneMeter.HandshakeEnded("failed", failed.Step.ToString(), SinceDiscovery());
+        });
+        Receive<InterfacesDiscovered>(discovered =>
+        {
+            _discoveredAt ??= System.Diagnostics.Stopwatch.GetTimestamp();
+            monitor.Discover(discovered);
+        });
     }
+
+    /// <summary>Since the platform's discovery (or, for a later link's handshake, since the listener started).</summary>
+    private TimeSpan SinceDiscovery() => System.Diagnostics.Stopwatch.GetElapsedTime(_discoveredAt ?? _startedAt);
 }
 
 public static class HandshakeListening

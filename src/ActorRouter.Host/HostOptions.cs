@@ -1,10 +1,19 @@
+using ActorRouter.Host.Logging;
+using Microsoft.Extensions.Logging;
+
 namespace ActorRouter.Host;
 
 /// <summary>The host's command line: <c>[--config FILE] [--stats-interval SECONDS] [--control-port PORT]</c>.</summary>
 /// <param name="ControlPort">Overrides <c>actorrouter.control.port</c> (0: the OS picks one); null keeps the configured port.</param>
 public sealed record RouterHostOptions(string? ConfigPath, TimeSpan StatsInterval, int? ControlPort = null)
 {
-    public const string Usage = "usage: ActorRouter.Host [--config FILE] [--stats-interval SECONDS] [--control-port PORT]";
+    public const string Usage = "usage: ActorRouter.Host [--config FILE] [--stats-interval SECONDS] [--control-port PORT] [--log-level trace|debug|info|warning|error] [--log-format text|json]";
+
+    /// <summary><c>--log-level</c>: the least severe log line shown (host and actors alike).</summary>
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary><c>--log-format</c>: text lines, or one JSON object per line.</summary>
+    public LogFormat LogFormat { get; init; } = LogFormat.Text;
 
     public static readonly TimeSpan DefaultStatsInterval = TimeSpan.FromSeconds(5);
 
@@ -14,6 +23,8 @@ public sealed record RouterHostOptions(string? ConfigPath, TimeSpan StatsInterva
         string? configPath = null;
         var statsInterval = DefaultStatsInterval;
         int? controlPort = null;
+        var logLevel = LogLevel.Information;
+        var logFormat = LogFormat.Text;
         error = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -52,11 +63,32 @@ public sealed record RouterHostOptions(string? ConfigPath, TimeSpan StatsInterva
                     }
                     controlPort = port;
                     break;
+                case "--log-level":
+                    if (!HostLogging.TryParseLevel(Value(), out logLevel))
+                    {
+                        error = "--log-level needs one of trace, debug, info, warning, error, critical";
+                        return null;
+                    }
+                    break;
+                case "--log-format":
+                    switch (Value())
+                    {
+                        case "text":
+                            logFormat = LogFormat.Text;
+                            break;
+                        case "json":
+                            logFormat = LogFormat.Json;
+                            break;
+                        default:
+                            error = "--log-format needs text or json";
+                            return null;
+                    }
+                    break;
                 default:
                     error = $"unknown argument '{args[i]}'";
                     return null;
             }
         }
-        return new RouterHostOptions(configPath, statsInterval, controlPort);
+        return new RouterHostOptions(configPath, statsInterval, controlPort) { LogLevel = logLevel, LogFormat = logFormat };
     }
 }

@@ -105,9 +105,7 @@ public static class RouterHost
         IVnicFactory? afPacket = null, ConfigFileWriter? configWriter = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
-        builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.AddFilter("Microsoft", Microsoft.Extensions.Logging.LogLevel.Warning);
+        Logging.HostLogging.Configure(builder.Logging, options.LogLevel, options.LogFormat);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
 
         // With linux discovery the platform says how many interfaces there are once it has looked.
@@ -117,12 +115,18 @@ public static class RouterHost
         builder.Services.AddSingleton(memory);
         builder.Services.AddSingleton(monitor);
         builder.Services.AddSingleton(status);
-        builder.Services.AddSingleton(new ConsoleOutput(stdout));
+        builder.Services.AddSingleton(services => new ConsoleOutput(options.LogFormat == Logging.LogFormat.Json
+            ? new Logging.LoggerLineWriter(services.GetRequiredService<ILoggerFactory>().CreateLogger(Logging.HostLogging.ConsoleCategory))
+            : stdout));
         builder.Services.AddSingleton<IVnicFactory>(new DriverVnicFactory(memory, afPacket));
         // The punt path (ARP, ICMP echo to the router) and the simulated hosts of the embedded default.
         builder.Services.AddSingleton(PuntServiceActor.Child());
+        // The interface rates of show interfaces (a statistics snapshot every sample interval).
+        builder.Services.AddSingleton(ActorRouter.ControlPlane.Observability.InterfaceRateSampler.Child());
         builder.Services.AddSingleton<ISimulationStarter, SimulationStarter>();
 
+        // Before Akka, so that the meter listens when the handshake's measurements are taken.
+        builder.Services.AddHostedService<Metrics.MetricsExporter>();
         builder.Services.AddAkka("actorrouter", (akka, services) =>
         {
             // The generic host owns shutdown (Ctrl-C, SIGTERM): it stops the data plane first, then the
@@ -138,15 +142,21 @@ public static class RouterHost
             // Akka would log each as a failed association, with stack traces. Those endpoints' logs are
             // left out (the door logs its drops under its own source).
             akka.AddSetup(new Akka.Event.LogFilterBuilder().ExcludeSourceContaining("%2F%2Farctl%40").Build());
+            // One logger for actors and host: Akka's events go to the host's logger factory (the bridge
+            // keeps each event's class as its category), remoting chatter and dead letters demoted to
+            // debug on the way.
+            akka.AddHocon(Logging.HostLogging.AkkaHocon, HoconAddMode.Prepend);
             akka.ConfigureLoggers(loggers =>
             {
-                loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
+                loggers.LogLevel = Logging.HostLogging.AkkaLevel(options.LogLevel);
                 loggers.ClearLoggers();
-                loggers.AddDefaultLogger();
+                loggers.AddLogger<Logging.AkkaLogBridge>();
             });
+            akka.AddSetup(new Logging.AkkaLogBridgeSetup(new Logging.QuietTransportLoggerFactory(services.GetRequiredService<ILoggerFactory>())));
             akka.WithActors((system, registry) =>
             {
                 HandshakeListening.Start(system, monitor);
+                Metrics.ActorFailures.Start(system);
                 monitor.CompleteIfNothingExpected();
                 var children = services.GetServices<ControlPlaneChild>().ToList();
                 var supervisor = system.ActorOf(

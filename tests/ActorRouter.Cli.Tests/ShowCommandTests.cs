@@ -66,15 +66,18 @@ public sealed class ShowCommandTests(RouterFixture fixture) : IClassFixture<Rout
 
         Assert.Equal(0, result.ExitCode);
         var lines = result.Lines;
-        Assert.Equal(7, lines.Length);
+        Assert.Equal(9, lines.Length);
         Assert.Equal("GigabitEthernet1 is up, line protocol is up", lines[0]);
         Assert.Equal("  Hardware is mem0, address is 02:00:00:00:00:01", lines[1]);
         Assert.Equal("  Internet address is 192.0.2.1/24", lines[2]);
         Assert.Equal("  MTU 1500 bytes", lines[3]);
-        var input = Regex.Match(lines[4], @"^  (\d+) packets input, (\d+) bytes$");
-        var output = Regex.Match(lines[5], @"^  (\d+) packets output, (\d+) bytes$");
+        // IOS's rate lines over the default load interval of 5 minutes.
+        Assert.Matches(@"^  5 minute input rate \d+ bits/sec, \d+ packets/sec$", lines[4]);
+        Assert.Matches(@"^  5 minute output rate \d+ bits/sec, \d+ packets/sec$", lines[5]);
+        var input = Regex.Match(lines[6], @"^  (\d+) packets input, (\d+) bytes$");
+        var output = Regex.Match(lines[7], @"^  (\d+) packets output, (\d+) bytes$");
         Assert.True(input.Success && output.Success, result.ToString());
-        Assert.Matches(@"^  \d+ drops, \d+ punted$", lines[6]);
+        Assert.Matches(@"^  \d+ drops, \d+ punted$", lines[8]);
         // 100 pps each way: the host on Gi1 sends, the host on Gi2's traffic leaves through Gi1.
         Assert.True(long.Parse(input.Groups[1].Value) > 10 && long.Parse(output.Groups[1].Value) > 10, result.ToString());
         // Each frame is at least 64 bytes (header + 64-byte payload).
@@ -95,14 +98,18 @@ public sealed class ShowCommandTests(RouterFixture fixture) : IClassFixture<Rout
         for (var n = 0; n < items.Count; n++)
         {
             var i = items[n];
-            var block = text.Skip(n * 7).Take(7).ToArray();
+            var block = text.Skip(n * 9).Take(9).ToArray();
+            var rate = i.GetProperty("rate");
+            Assert.Equal(300, rate.GetProperty("loadIntervalSeconds").GetInt32());
             Assert.Equal($"{i.GetProperty("name").GetString()} is up, line protocol is up", block[0]);
             Assert.Equal($"  Hardware is {i.GetProperty("osName").GetString()}, address is {i.GetProperty("mac").GetString()}", block[1]);
             Assert.Equal($"  Internet address is {i.GetProperty("address").GetString()}", block[2]);
             Assert.Equal($"  MTU {i.GetProperty("mtu").GetInt32()} bytes", block[3]);
-            Assert.Equal($"  {i.GetProperty("rxPackets").GetInt64()} packets input, {i.GetProperty("rxBytes").GetInt64()} bytes", block[4]);
-            Assert.Equal($"  {i.GetProperty("txPackets").GetInt64()} packets output, {i.GetProperty("txBytes").GetInt64()} bytes", block[5]);
-            Assert.Equal($"  {i.GetProperty("drops").GetInt64()} drops, {i.GetProperty("punted").GetInt64()} punted", block[6]);
+            Assert.Equal($"  5 minute input rate {rate.GetProperty("inputBitsPerSecond").GetInt64()} bits/sec, {rate.GetProperty("inputPacketsPerSecond").GetInt64()} packets/sec", block[4]);
+            Assert.Equal($"  5 minute output rate {rate.GetProperty("outputBitsPerSecond").GetInt64()} bits/sec, {rate.GetProperty("outputPacketsPerSecond").GetInt64()} packets/sec", block[5]);
+            Assert.Equal($"  {i.GetProperty("rxPackets").GetInt64()} packets input, {i.GetProperty("rxBytes").GetInt64()} bytes", block[6]);
+            Assert.Equal($"  {i.GetProperty("txPackets").GetInt64()} packets output, {i.GetProperty("txBytes").GetInt64()} bytes", block[7]);
+            Assert.Equal($"  {i.GetProperty("drops").GetInt64()} drops, {i.GetProperty("punted").GetInt64()} punted", block[8]);
             Assert.True(i.GetProperty("rxPackets").GetInt64() > 0);
         }
     }

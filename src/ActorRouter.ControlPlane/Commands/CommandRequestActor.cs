@@ -20,7 +20,7 @@ namespace ActorRouter.ControlPlane.Commands;
 /// counters directly, which the data plane allows any observer to do. Each request has its own
 /// actor so that a slow change does not hold up anything else.
 /// </summary>
-public sealed class CommandRequestActor : ReceiveActor
+public sealed partial class CommandRequestActor : ReceiveActor
 {
     public static readonly TimeSpan AnswerTimeout = TimeSpan.FromSeconds(5);
 
@@ -50,6 +50,7 @@ public sealed class CommandRequestActor : ReceiveActor
 
     private async Task HandleAsync(IArctlRequest request, IActorRef replyTo)
     {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         object reply;
         try
         {
@@ -74,6 +75,8 @@ public sealed class CommandRequestActor : ReceiveActor
         {
             _log.Info("arctl: {0}", done.Message);
         }
+        Observability.ControlPlaneMeter.ArctlRequestAnswered(RequestName(request), reply is CommandRefused ? "refused" : "done",
+            System.Diagnostics.Stopwatch.GetElapsedTime(started));
         replyTo.Tell(reply);
         Context.Stop(Self);
     }
@@ -142,6 +145,7 @@ public sealed class CommandRequestActor : ReceiveActor
         var fman = actors.Fman;
         var statistics = await StatisticsAsync(actors.QfpClient);
         var interfaces = await InterfacesAsync(fman);
+        var rates = await RatesAsync();
         if (typed is not null)
         {
             var name = InterfaceNames.Resolve(typed, interfaces.Select(i => i.Name).ToList(), out var error);
@@ -154,7 +158,7 @@ public sealed class CommandRequestActor : ReceiveActor
         return new InterfacesView(interfaces.OrderBy(i => i.Index).Select(i => new InterfaceView(
             i.Name, i.OsName, i.Index, i.AdminUp, i.OperUp, i.Mtu, MacText.Format(i.Mac), i.Address?.ToString(),
             i.RxPackets, i.RxBytes, i.TxPackets, i.TxBytes, i.Drops,
-            statistics.Interfaces.FirstOrDefault(c => c.Index == i.Index)?.Punted ?? 0)).ToList());
+            statistics.Interfaces.FirstOrDefault(c => c.Index == i.Index)?.Punted ?? 0, RateView(rates, i.Index))).ToList());
     }
 
     private async Task<object> ShowRoutesAsync()

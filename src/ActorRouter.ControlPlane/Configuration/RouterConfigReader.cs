@@ -46,6 +46,7 @@ internal static partial class RouterConfigReader
         var platform = ReadPlatform(top.Section("platform"), errors);
         var arp = ReadArp(top.Section("arp"), errors);
         var qos = ReadQos(top.Section("qos"), interfaces, errors);
+        var metrics = ReadMetrics(top.Section("metrics"));
         top.ReportUnknownKeys();
 
         return new RouterConfig(
@@ -61,6 +62,7 @@ internal static partial class RouterConfigReader
             Platform = platform,
             Arp = arp,
             Qos = qos,
+            Metrics = metrics,
         };
     }
 

@@ -160,6 +160,7 @@ public static partial class RouterConfigWriter
             w.Close();
         }
         WriteQos(w, config.Qos);
+        WriteMetrics(w, config.Metrics);
 
         w.Close();
         return w.ToString();
