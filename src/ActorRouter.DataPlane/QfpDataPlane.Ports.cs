@@ -43,13 +43,10 @@ public sealed partial class QfpDataPlane
             threads.Add(new ThreadStatistics(c.ThreadName, Volatile.Read(ref c.Packets), Volatile.Read(ref c.Bursts), Volatile.Read(ref c.Sleeps)));
         }
         var drops = new List<DropStatistics>();
+        // Every reason, zero included: an exporter's series exist from the start.
         foreach (var reason in Enum.GetValues<DropReason>())
         {
-            var count = ReadDrops(reason);
-            if (count != 0)
-            {
-                drops.Add(new DropStatistics(reason.ToString(), count));
-            }
+            drops.Add(new DropStatistics(reason.ToString(), ReadDrops(reason)));
         }
         var rings = new List<RingStatistics>();
         foreach (var ppe in Ppes)

@@ -58,9 +58,16 @@ public sealed partial class ObservabilityTests(ITestOutputHelper output)
             Assert.Matches(@"actorrouter_gpm_capacity\{otel_scope_name=""ActorRouter""\} 16384", scrape);
 
             // show interfaces prints the decayed rates; with traffic flowing they are not zero.
+            // The sampler needs two snapshots before a rate moves: ask until it does, within a deadline.
+            var inputRate = new Regex(@"(?m)^  30 second input rate [1-9]\d* bits/sec, [1-9]\d* packets/sec$");
             var text = Arctl(router, "show", "interfaces", "gi1");
+            for (var rateDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(30); !inputRate.IsMatch(text.Stdout) && DateTime.UtcNow < rateDeadline;)
+            {
+                await Task.Delay(500);
+                text = Arctl(router, "show", "interfaces", "gi1");
+            }
             Assert.Equal(0, text.ExitCode);
-            Assert.Matches(@"(?m)^  30 second input rate [1-9]\d* bits/sec, [1-9]\d* packets/sec$", text.Stdout);
+            Assert.Matches(inputRate, text.Stdout);
             Assert.Matches(@"(?m)^  30 second output rate \d+ bits/sec, \d+ packets/sec$", text.Stdout);
 
             // Shut both links: nothing leaves any more, so the output counters (and the punt counters)

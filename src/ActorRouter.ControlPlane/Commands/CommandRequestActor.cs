@@ -223,7 +223,7 @@ public sealed partial class CommandRequestActor : ReceiveActor
         var statistics = await StatisticsAsync(actors.QfpClient);
         var interfaces = await InterfacesAsync(actors.Fman);
         var threads = statistics.Threads.Select(t => new ThreadStatisticsView(t.Name, t.Packets, t.Bursts, t.Sleeps)).ToList();
-        var drops = statistics.Drops.Select(d => new DropCountView(d.Reason, d.Count)).ToList();
+        var drops = statistics.Drops.Where(d => d.Count != 0).Select(d => new DropCountView(d.Reason, d.Count)).ToList();
         var gpm = statistics.Gpm;
         var owners = Enum.GetValues<BufferOwner>()
             .Select(owner => new GpmOwnerView(owner.ToString(), gpm.Held(owner)))

@@ -5,7 +5,7 @@ namespace ActorRouter.DataPlane.Ports;
 /// <summary>One thread's totals: packets it handled, bursts, and the times it went to sleep.</summary>
 public sealed record ThreadStatistics(string Name, long Packets, long Bursts, long Sleeps);
 
-/// <summary>Packets dropped for one reason, summed over every thread and interface.</summary>
+/// <summary>Packets dropped for one reason, summed over every thread and interface (every reason is listed, zero or not).</summary>
 public sealed record DropStatistics(string Reason, long Count);
 
 /// <summary>A ring between threads: how many entries it holds now and how many it can.</summary>
