@@ -90,6 +90,16 @@ public sealed unsafe class PacketMemory : IDisposable
     /// <summary>Largest frame a buffer holds after the headroom.</summary>
     public int MaxFrameLength => BufferSize - Headroom;
 
+    /// <summary>Start of the native block holding every buffer: page aligned (4096), buffer i at
+    /// <c>BlockPointer + i * BufferSize</c>. A zero-copy driver registers it with the kernel (AF_XDP UMEM).</summary>
+    public byte* BlockPointer => _block;
+
+    /// <summary>Bytes in the native block (<see cref="BufferCount"/> × <see cref="BufferSize"/>).</summary>
+    public long BlockLength => (long)BufferCount * BufferSize;
+
+    /// <summary>True once <see cref="Dispose"/> has released the memory (a driver closing late must not free into it).</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
     /// <summary>Buffers in the global pool right now (not counting per-thread caches).</summary>
     public int PoolCount => _pool.Count;
 

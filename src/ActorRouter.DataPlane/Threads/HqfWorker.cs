@@ -281,12 +281,24 @@ public sealed class HqfWorker : DataPlaneWorker
                 continue; // congested: keep the queue, the port signals when slots free up
             }
             var batch = queue.Peek(_scratch.AsSpan(0, Math.Min(room, _txBurst)));
-            var taken = port.TransmitBurst(gpm, _scratch.AsSpan(0, batch));
+            // Count before transmitting: a zero-copy port owns (and may recycle) what it takes.
             long bytes = 0;
-            for (var i = 0; i < taken; i++)
+            for (var i = 0; i < batch; i++)
             {
                 bytes += gpm.Meta(_scratch[i]).Length;
-                _cache.Free(_scratch[i]);
+            }
+            var taken = port.TransmitBurst(gpm, _scratch.AsSpan(0, batch));
+            var ownsTaken = port.OwnsTransmittedBuffers;
+            for (var i = 0; i < taken; i++)
+            {
+                if (!ownsTaken)
+                {
+                    _cache.Free(_scratch[i]);
+                }
+            }
+            for (var i = taken; i < batch; i++)
+            {
+                bytes -= gpm.Meta(_scratch[i]).Length;
             }
             queue.Remove(taken);
             if (taken > 0)
@@ -353,6 +365,7 @@ public sealed class HqfWorker : DataPlaneWorker
             return false; // shaped: the sleep is cut to the next eligibility time
         }
         var taken = port.TransmitBurst(gpm, _scratch.AsSpan(0, batch));
+        var ownsTaken = port.OwnsTransmittedBuffers;
         if (taken < batch)
         {
             // The room was checked, so only a frame the TX slot cannot hold is refused; the scheduler
@@ -363,7 +376,7 @@ public sealed class HqfWorker : DataPlaneWorker
             }
             Counters.Drop(index, DropReason.Oversize, batch - taken);
         }
-        for (var i = 0; i < batch; i++)
+        for (var i = ownsTaken ? taken : 0; i < batch; i++)
         {
             _cache.Free(_scratch[i]);
         }
