@@ -34,6 +34,8 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
+#include <bpf/libbpf.h>
+#include <stdarg.h>
 #include <xdp/libxdp.h>
 #include <xdp/xsk.h>
 
@@ -208,6 +210,19 @@ static int open_queue(arn_xsk *p, uint32_t queue, void *area, uint64_t area_size
     return 0;
 }
 
+/* The shim never prints: libxdp's and libbpf's own messages are silenced. */
+static int silent_libxdp(enum libxdp_print_level level, const char *format, va_list args)
+{
+    (void)level; (void)format; (void)args;
+    return 0;
+}
+
+static int silent_libbpf(enum libbpf_print_level level, const char *format, va_list args)
+{
+    (void)level; (void)format; (void)args;
+    return 0;
+}
+
 int arn_xsk_supported(void) { return 1; }
 
 int arn_xsk_open(const char *ifname, void *area, uint64_t area_size, uint32_t chunk_size, uint32_t ring_size,
@@ -232,6 +247,8 @@ int arn_xsk_open(const char *ifname, void *area, uint64_t area_size, uint32_t ch
         *failed_step = ARN_XSK_STEP_INTERFACE;
         return -ENAMETOOLONG;
     }
+    libxdp_set_print(silent_libxdp);
+    libbpf_set_print(silent_libbpf);
     p = calloc(1, sizeof *p);
     if (p == NULL) {
         return -ENOMEM;
@@ -582,10 +599,46 @@ int arn_xsk_tx_complete(arn_xsk *p, uint32_t *buffers, uint32_t max)
     return (int)got;
 }
 
+/* Descriptors the kernel has not taken from the TX ring yet. */
+static uint32_t tx_unconsumed(const struct arn_xsk_queue *q)
+{
+    return q->tx.cached_prod - __atomic_load_n(q->tx.consumer, __ATOMIC_ACQUIRE);
+}
+
+/* Wakes the kernel until it has taken every submitted descriptor. In copy mode
+ * one sendto() sends at most a small batch (32 frames in current kernels) and
+ * says EAGAIN when more are left, so a larger burst needs several calls; they
+ * stop when a call makes no progress (the kernel is busy: the next flush or
+ * tx_room continues) or the link is down. */
+static int kick_tx(arn_xsk *p)
+{
+    struct arn_xsk_queue *q = &p->q[0];
+    uint32_t rounds;
+    uint32_t left = tx_unconsumed(q);
+    for (rounds = 0; rounds <= p->ring_size && left > 0; rounds++) {
+        uint32_t before = left;
+        if (!xsk_ring_prod__needs_wakeup(&q->tx)) {
+            return 0;
+        }
+        if (sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN && errno != EBUSY &&
+            errno != ENOBUFS && errno != EINTR) {
+            return errno == ENETDOWN || errno == ENXIO ? 0 : neg_errno();
+        }
+        left = tx_unconsumed(q);
+        if (left >= before) {
+            return 0;
+        }
+    }
+    return 0;
+}
+
 int arn_xsk_tx_room(arn_xsk *p)
 {
     if (p == NULL) {
         return -EINVAL;
+    }
+    if (p->tx_unsubmitted == 0 && tx_unconsumed(&p->q[0]) > 0) {
+        (void)kick_tx(p); /* a burst an earlier flush left half sent */
     }
     return (int)(p->ring_size - p->tx_outstanding);
 }
@@ -631,14 +684,9 @@ int arn_xsk_tx_flush(arn_xsk *p)
         xsk_ring_prod__submit(&q->tx, p->tx_unsubmitted);
         p->tx_unsubmitted = 0;
     }
-    /* One kick per batch, and only when the kernel asked for one (copy mode always does). */
-    if (p->tx_outstanding > 0 && xsk_ring_prod__needs_wakeup(&q->tx)) {
-        if (sendto(q->fd, NULL, 0, MSG_DONTWAIT, NULL, 0) < 0 && errno != EAGAIN && errno != EBUSY &&
-            errno != ENOBUFS && errno != ENETDOWN) {
-            return neg_errno();
-        }
-    }
-    return 0;
+    /* Kicks only when the kernel asked for a wake-up (copy mode always does; zero-copy drivers
+     * mostly do not): one sendto() per batch, more only for a batch the kernel sends in parts. */
+    return kick_tx(p);
 }
 
 int arn_xsk_stats(arn_xsk *p, uint64_t *out)

@@ -170,12 +170,20 @@ public sealed unsafe class PacketMemory : IDisposable
         return new GpmAccounting(BufferCount, _pool.Count, byOwner);
     }
 
+    /// <summary>
+    /// Raised once, at the start of <see cref="Dispose"/>, before the memory is released: a driver
+    /// that lent buffers to the kernel (AF_XDP UMEM) closes its sockets here, so the kernel never
+    /// writes into memory that has been given back.
+    /// </summary>
+    public event Action? Disposing;
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
+        Disposing?.Invoke();
         NativeMemory.AlignedFree(_block);
         NativeMemory.AlignedFree(_meta);
         _pool.Dispose();

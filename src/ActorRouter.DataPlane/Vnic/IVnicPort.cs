@@ -93,10 +93,12 @@ public sealed class VnicStatistics
     public long RxRingFull => Volatile.Read(ref _rxRingFull);
     public long TxLinkDown => Volatile.Read(ref _txLinkDown);
 
-    /// <summary>Frames the kernel dropped for want of a free buffer to write them into (AF_XDP: fill ring empty).</summary>
+    /// <summary>Times the kernel found no free buffer to write a frame into (AF_XDP: fill ring empty).
+    /// Not a frame count of its own: the frames it cost are in <see cref="RxKernelDropped"/>.</summary>
     public long RxNoBuffer => Volatile.Read(ref _rxNoBuffer);
 
-    /// <summary>Frames the kernel dropped for any other reason before the driver saw them (AF_XDP rx_dropped: too long, no room).</summary>
+    /// <summary>Frames the kernel dropped before the driver saw them for other reasons than a full
+    /// RX ring (AF_XDP rx_dropped: no free buffer, too long for a buffer).</summary>
     public long RxKernelDropped => Volatile.Read(ref _rxKernelDropped);
 
     /// <summary>Transmit descriptors the kernel refused as invalid (AF_XDP tx_invalid_descs): output drops.</summary>
@@ -106,7 +108,7 @@ public sealed class VnicStatistics
     public long TxOversize => Volatile.Read(ref _txOversize);
 
     /// <summary>Frames dropped on input by the driver or the kernel, all reasons together.</summary>
-    public long InputDrops => RxOversize + RxRingFull + RxNoBuffer + RxKernelDropped;
+    public long InputDrops => RxOversize + RxRingFull + RxKernelDropped;
 
     /// <summary>Frames dropped on output by the driver or the kernel, all reasons together.</summary>
     public long OutputDrops => TxLinkDown + TxInvalid + TxOversize;

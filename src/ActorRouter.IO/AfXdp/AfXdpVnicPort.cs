@@ -108,6 +108,8 @@ public sealed unsafe class AfXdpVnicPort : IVnicPort
         _lastMtu = mtu > 0 ? mtu : 1500;
 
         _held = new byte[gpm.BufferCount];
+        // The kernel writes into GPM until the sockets close: they close before GPM is released.
+        gpm.Disposing += Dispose;
         if (!LendFillBuffers(QueueCount * rings))
         {
             Dispose();
@@ -495,6 +497,7 @@ public sealed unsafe class AfXdpVnicPort : IVnicPort
         {
             return;
         }
+        _gpm.Disposing -= Dispose;
         if (NetworkNamespace is null)
         {
             NativeShim.XskClose(port);
@@ -510,7 +513,7 @@ public sealed unsafe class AfXdpVnicPort : IVnicPort
         }
         if (_held is null || _gpm.IsDisposed)
         {
-            return;
+            return; // GPM is going away (this runs from its Disposing event): nothing to give back to
         }
         var give = new List<uint>();
         for (var i = 0; i < _held.Length; i++)

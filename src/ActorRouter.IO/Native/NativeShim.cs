@@ -160,8 +160,8 @@ public static unsafe partial class NativeShim
     [LibraryImport(LibraryName, EntryPoint = "arn_xsk_tx_complete")]
     public static partial int XskTxComplete(nint port, uint* buffers, uint max);
 
+    // May make a system call (a kick for a half-sent burst): no SuppressGCTransition.
     [LibraryImport(LibraryName, EntryPoint = "arn_xsk_tx_room")]
-    [SuppressGCTransition]
     public static partial int XskTxRoom(nint port);
 
     [LibraryImport(LibraryName, EntryPoint = "arn_xsk_tx_outstanding")]
