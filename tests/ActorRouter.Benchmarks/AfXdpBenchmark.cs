@@ -68,7 +68,7 @@ public sealed class AfXdpBenchmark : IBenchmarkCase
     {
         using var gpm = new PacketMemory(bufferCount: 16384, bufferSize: 2048, headroom: 128);
         using var tx = new AfXdpVnicPort(VethNamespace.EndA, gpm, ringSize: 2048, networkNamespace: netns);
-        using var rx = new AfXdpVnicPort(VethNamespace.EndB, gpm, ringSize: 2048, networkNamespace: netns);
+        using var rx = new AfXdpVnicPort(VethNamespace.EndB, gpm, ringSize: 4096, networkNamespace: netns);
         Console.WriteLine($"af-xdp: {(rx.ZeroCopy ? "zero-copy" : "copy")} mode, {(rx.NativeMode ? "native" : "generic")} XDP, {rx.QueueCount} RX queue(s), rings {rx.RingSize}");
         var template = new byte[FrameLength];
         WriteMac(template, rx.Mac);
@@ -139,6 +139,8 @@ public sealed class AfXdpBenchmark : IBenchmarkCase
         var lost = sent - received;
         Console.WriteLine($"sent {sent:N0} ({sent / seconds / 1e6:F2} Mpps), received {received:N0} ({received / seconds / 1e6:F2} Mpps), " +
                           $"lost {lost:N0} ({(sent == 0 ? 0 : 100.0 * lost / sent):F2} %; kernel input drops {stats.InputDrops:N0}), poll() sleeps {sleeps:N0}");
+        var k = rx.KernelCounters;
+        Console.WriteLine($"receiver's kernel counters: rx_dropped {k[0]:N0}, rx_ring_full {k[3]:N0}, fill_ring_empty {k[4]:N0}, rx_invalid {k[1]:N0}");
         Console.WriteLine($"process CPU {cpu / elapsed.Elapsed.TotalSeconds:F2} cores ({(received == 0 ? 0 : cpu * 1e9 / received):F0} ns per received frame, sender's kernel work included)");
         gpm.FreeBulk(buffers);
         return received / seconds / 1e6;
