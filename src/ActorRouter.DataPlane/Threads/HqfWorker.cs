@@ -288,13 +288,9 @@ public sealed class HqfWorker : DataPlaneWorker
                 bytes += gpm.Meta(_scratch[i]).Length;
             }
             var taken = port.TransmitBurst(gpm, _scratch.AsSpan(0, batch));
-            var ownsTaken = port.OwnsTransmittedBuffers;
-            for (var i = 0; i < taken; i++)
+            for (var i = port.OwnsTransmittedBuffers ? taken : 0; i < taken; i++)
             {
-                if (!ownsTaken)
-                {
-                    _cache.Free(_scratch[i]);
-                }
+                _cache.Free(_scratch[i]);
             }
             for (var i = taken; i < batch; i++)
             {
