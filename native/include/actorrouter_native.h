@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define ARN_EXPORT __attribute__((visibility("default")))
-#define ARN_ABI_VERSION 3
+#define ARN_ABI_VERSION 4
 
 /* Library version packed as (major << 16) | (minor << 8) | patch. */
 ARN_EXPORT uint32_t arn_version(void);
@@ -118,6 +118,98 @@ ARN_EXPORT int arn_port_link_up(arn_port *port);
 /* Slots in the RX and TX rings after rounding (what open actually made). */
 ARN_EXPORT int arn_port_rx_ring_frames(arn_port *port);
 ARN_EXPORT int arn_port_tx_ring_frames(arn_port *port);
+
+/* ---- AF_XDP ports ----------------------------------------------------------
+ * A port is one XDP socket per RX queue of an interface (ethtool -l; at most
+ * max_queues and ARN_XSK_MAX_QUEUES), each registering the caller's packet
+ * memory as its UMEM: buffer i is the chunk at area + i * chunk_size. The
+ * kernel writes received frames into buffers taken from the fill rings, and
+ * sends frames from buffers posted to the TX ring (queue 0), handing them back
+ * through the completion ring. Buffers are named by index everywhere. One
+ * thread drives the RX side (fill, rx_swap, rx_pending, rx_discard), one the TX
+ * side (tx_room, tx_burst, tx_flush, tx_complete); the rest may come from any
+ * thread. Zero-copy where the driver has it, else copy mode; libxdp's default
+ * xsk program, attached native where the driver has XDP, else generic. */
+
+typedef struct arn_xsk arn_xsk;
+
+#define ARN_XSK_MAX_QUEUES 16
+/* open flags */
+#define ARN_XSK_COPY_ONLY 1u  /* do not try zero-copy */
+/* arn_xsk_mode bits */
+#define ARN_XSK_MODE_ZERO_COPY 1
+#define ARN_XSK_MODE_NATIVE 2
+/* The step arn_xsk_open failed at (its *failed_step). */
+#define ARN_XSK_STEP_ARGUMENTS 1 /* bad area, chunk or ring size */
+#define ARN_XSK_STEP_INTERFACE 2 /* looking up the interface */
+#define ARN_XSK_STEP_UMEM 3      /* registering the memory (XDP_UMEM_REG) */
+#define ARN_XSK_STEP_BIND 4      /* creating or binding the socket to a queue */
+#define ARN_XSK_STEP_PROGRAM 5   /* loading, attaching or detaching the XDP program */
+#define ARN_XSK_STEP_POLL 6      /* the epoll set over the queues */
+#define ARN_XSK_STEP_BUILD 7     /* the library was built without libxdp */
+/* arn_xsk_stats: counters in this order (XDP_STATISTICS, summed over queues). */
+#define ARN_XSK_STAT_COUNT 6 /* rx_dropped, rx_invalid_descs, tx_invalid_descs, rx_ring_full,
+                                rx_fill_ring_empty_descs, tx_ring_empty_descs */
+
+/* 1 when the library was built with libxdp (AF_XDP available), else 0. */
+ARN_EXPORT int arn_xsk_supported(void);
+/* Opens ifname in the calling thread's network namespace. area must be page
+ * aligned, area_size a multiple of chunk_size (a power of two, 2048..4096),
+ * ring_size a power of two (every ring of every queue). Detaches an xsk
+ * program a killed process left on the interface first. The fill rings start
+ * empty: give them buffers with arn_xsk_fill. Returns 0 and *out, or a
+ * negative errno with *failed_step set (ARN_XSK_STEP_*). */
+ARN_EXPORT int arn_xsk_open(const char *ifname, void *area, uint64_t area_size, uint32_t chunk_size,
+                            uint32_t ring_size, uint32_t max_queues, uint32_t flags, arn_xsk **out,
+                            int *failed_step);
+/* Closes the sockets and detaches the program. Every buffer in any ring is the
+ * caller's again. NULL is ignored. */
+ARN_EXPORT void arn_xsk_close(arn_xsk *port);
+/* Detaches libxdp's xsk program from ifname when one is attached; returns 1
+ * when one was, 0 when none, or a negative errno. */
+ARN_EXPORT int arn_xsk_detach_stale(const char *ifname);
+/* 1 when libxdp's xsk program is attached to ifname, 0 when not, or -errno. */
+ARN_EXPORT int arn_xsk_program_attached(const char *ifname);
+/* RX: puts up to n free buffers into the fill rings; returns how many went in. */
+ARN_EXPORT int arn_xsk_fill(arn_xsk *port, const uint32_t *buffers, uint32_t n);
+/* RX: buffers[0..n) are free buffers. For each received frame (at most n) one
+ * of them goes into the fill ring its frame came from, and buffers[i] becomes
+ * the frame's buffer with offsets[i]/lens[i] where the frame lies in it.
+ * Returns how many frames; buffers past that are untouched. */
+ARN_EXPORT int arn_xsk_rx_swap(arn_xsk *port, uint32_t *buffers, uint16_t *offsets, uint16_t *lens, uint32_t n);
+/* RX: 1 when a frame is waiting in any RX ring, else 0. No system call. */
+ARN_EXPORT int arn_xsk_rx_pending(arn_xsk *port);
+/* RX: drops up to max waiting frames, their buffers going straight back to
+ * the fill ring; returns how many. */
+ARN_EXPORT int arn_xsk_rx_discard(arn_xsk *port, uint32_t max);
+/* RX, copying: copies up to max waiting frames into bufs[i] (buf_capacity
+ * bytes each), their buffers going straight back to the fill ring; a frame
+ * that does not fit is dropped and counted in *oversize. Returns how many. */
+ARN_EXPORT int arn_xsk_rx_copy(arn_xsk *port, uint8_t **bufs, uint16_t *lens, uint32_t max, uint32_t buf_capacity,
+                               uint64_t *oversize);
+/* TX: buffers the completion ring gives back (up to max); returns how many. */
+ARN_EXPORT int arn_xsk_tx_complete(arn_xsk *port, uint32_t *buffers, uint32_t max);
+/* TX: descriptors that may be posted now (ring size minus those not completed). */
+ARN_EXPORT int arn_xsk_tx_room(arn_xsk *port);
+/* TX: buffers posted and not yet completed. */
+ARN_EXPORT int arn_xsk_tx_outstanding(arn_xsk *port);
+/* TX: posts buffers (frame at offsets[i], lens[i] bytes; the caller checked it
+ * lies inside the chunk) as far as there is room; returns how many. */
+ARN_EXPORT int arn_xsk_tx_burst(arn_xsk *port, const uint32_t *buffers, const uint16_t *offsets,
+                                const uint16_t *lens, uint32_t n);
+/* TX: submits what tx_burst posted and kicks the kernel with one sendto() when
+ * it asked for a wake-up. Returns 0 or a negative errno. */
+ARN_EXPORT int arn_xsk_tx_flush(arn_xsk *port);
+/* Kernel ring counters (ARN_XSK_STAT_COUNT values into out). 0 or -errno. */
+ARN_EXPORT int arn_xsk_stats(arn_xsk *port, uint64_t *out);
+/* The descriptor to poll() for POLLIN (the socket, or an epoll set over the queues). */
+ARN_EXPORT int arn_xsk_fd(arn_xsk *port);
+ARN_EXPORT int arn_xsk_queue_count(arn_xsk *port);
+/* ARN_XSK_MODE_* bits. */
+ARN_EXPORT int arn_xsk_mode(arn_xsk *port);
+ARN_EXPORT int arn_xsk_mac(arn_xsk *port, uint8_t out[6]);
+ARN_EXPORT int arn_xsk_mtu(arn_xsk *port);
+ARN_EXPORT int arn_xsk_link_up(arn_xsk *port);
 
 /* ---- Waking and sleeping -------------------------------------------------- */
 

@@ -47,8 +47,9 @@ public static class RouterHost
         using var memory = new MemoryVnicFactory(config.DataPlane.Gpm.BufferSize);
         // Disposed after the host, that is after the data plane has stopped using its ports.
         using var afPacket = new AfPacketVnicFactory();
+        using var afXdp = new AfXdpVnicFactory();
         var status = new RouterStatus();
-        using var host = Build(config, options, memory, stdout, status, afPacket);
+        using var host = Build(config, options, memory, stdout, status, afPacket, afXdp: afXdp);
         try
         {
             await host.RunAsync();
@@ -100,9 +101,10 @@ public static class RouterHost
     }
 
     /// <param name="afPacket">The driver for <c>af-packet</c> interfaces; without it they fail to open.</param>
+    /// <param name="afXdp">The driver for <c>af-xdp</c> interfaces (and the first choice of <c>auto</c>); without it they fail to open.</param>
     /// <param name="configWriter">How <c>write memory</c> replaces the configuration file; tests inject failures through it.</param>
     public static IHost Build(RouterConfig config, RouterHostOptions options, MemoryVnicFactory memory, TextWriter stdout, RouterStatus status,
-        IVnicFactory? afPacket = null, ConfigFileWriter? configWriter = null)
+        IVnicFactory? afPacket = null, ConfigFileWriter? configWriter = null, IVnicFactory? afXdp = null)
     {
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         Logging.HostLogging.Configure(builder.Logging, options.LogLevel, options.LogFormat);
@@ -118,7 +120,7 @@ public static class RouterHost
         builder.Services.AddSingleton(services => new ConsoleOutput(options.LogFormat == Logging.LogFormat.Json
             ? new Logging.LoggerLineWriter(services.GetRequiredService<ILoggerFactory>().CreateLogger(Logging.HostLogging.ConsoleCategory))
             : stdout));
-        builder.Services.AddSingleton<IVnicFactory>(new DriverVnicFactory(memory, afPacket));
+        builder.Services.AddSingleton<IVnicFactory>(new DriverVnicFactory(memory, afPacket, afXdp));
         // The punt path (ARP, ICMP echo to the router) and the simulated hosts of the embedded default.
         builder.Services.AddSingleton(PuntServiceActor.Child());
         // The interface rates of show interfaces (a statistics snapshot every sample interval).

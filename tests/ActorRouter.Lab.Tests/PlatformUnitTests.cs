@@ -91,7 +91,7 @@ public sealed class PlatformUnitTests : TestKit
     [InlineData("platform.poll-interval = soon", "actorrouter.platform.poll-interval", "expected a duration such as 500ms or 1s, got 'soon'")]
     [InlineData("platform.name-prefix = \"Gi 0\"", "actorrouter.platform.name-prefix", "'Gi 0' is not an interface type name (letters and '-', such as GigabitEthernet)")]
     [InlineData("platform.scan = true", "actorrouter.platform.scan", "unknown key 'scan'")]
-    [InlineData("interfaces = [ { os-name = mem0, name = GigabitEthernet1, af-packet-mode = latency } ]", "actorrouter.interfaces[0].af-packet-mode", "applies to driver = af-packet only")]
+    [InlineData("interfaces = [ { os-name = mem0, name = GigabitEthernet1, af-packet-mode = latency } ]", "actorrouter.interfaces[0].af-packet-mode", "applies to driver = af-packet (or auto) only")]
     [InlineData("interfaces = [ { os-name = eth0, name = GigabitEthernet1, driver = af-packet, af-packet-mode = fast } ]", "actorrouter.interfaces[0].af-packet-mode", "expected latency or throughput, got 'fast'")]
     public void Bad_platform_settings_are_reported_with_their_key(string body, string key, string reason)
     {

@@ -111,8 +111,8 @@ internal static partial class RouterConfigReader
         {
             case null:
                 return AfPacketMode.Latency;
-            case "latency" or "throughput" when driver != InterfaceDriver.AfPacket:
-                section.Error("af-packet-mode", "applies to driver = af-packet only");
+            case "latency" or "throughput" when driver is not (InterfaceDriver.AfPacket or InterfaceDriver.Auto):
+                section.Error("af-packet-mode", "applies to driver = af-packet (or auto) only");
                 return AfPacketMode.Latency;
             case "latency":
                 return AfPacketMode.Latency;

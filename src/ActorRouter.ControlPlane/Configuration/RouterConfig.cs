@@ -50,6 +50,12 @@ public enum InterfaceDriver
 
     /// <summary>A real Linux interface through AF_PACKET mmap rings.</summary>
     AfPacket,
+
+    /// <summary>A real Linux interface through AF_XDP sockets, GPM registered as the UMEM (no copy).</summary>
+    AfXdp,
+
+    /// <summary>A real Linux interface: af-xdp when it opens, else af-packet.</summary>
+    Auto,
 }
 
 /// <param name="OsName">The OS-side name (Linux interface name, or the memory vNIC's name).</param>
@@ -114,4 +120,19 @@ public sealed record SimulatedHostConfig(
 public sealed record SimulationConfig(EquatableList<SimulatedHostConfig> Hosts)
 {
     public static readonly SimulationConfig Default = new(EquatableList<SimulatedHostConfig>.Empty);
+}
+
+/// <summary>The <c>driver</c> key's words, and which drivers open a real Linux interface.</summary>
+public static class InterfaceDrivers
+{
+    public static string Text(InterfaceDriver driver) => driver switch
+    {
+        InterfaceDriver.AfPacket => "af-packet",
+        InterfaceDriver.AfXdp => "af-xdp",
+        InterfaceDriver.Auto => "auto",
+        _ => "memory",
+    };
+
+    /// <summary>True for the drivers that open a Linux interface (everything but memory).</summary>
+    public static bool IsLinux(InterfaceDriver driver) => driver != InterfaceDriver.Memory;
 }

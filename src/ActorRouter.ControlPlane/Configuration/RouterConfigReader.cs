@@ -351,15 +351,19 @@ internal static partial class RouterConfigReader
 
     private static InterfaceDriver ReadDriver(HoconSection section)
     {
-        var text = section.Text("driver", "memory or af-packet");
+        var text = section.Text("driver", "memory, af-packet, af-xdp or auto");
         switch (text)
         {
             case null or "memory":
                 return InterfaceDriver.Memory;
             case "af-packet":
                 return InterfaceDriver.AfPacket;
+            case "af-xdp":
+                return InterfaceDriver.AfXdp;
+            case "auto":
+                return InterfaceDriver.Auto;
             default:
-                section.Error("driver", $"expected memory or af-packet, got '{text}'");
+                section.Error("driver", $"expected memory, af-packet, af-xdp or auto, got '{text}'");
                 return InterfaceConfig.DefaultDriver;
         }
     }
@@ -604,7 +608,7 @@ internal static partial class RouterConfigReader
         }
         if (attachedTo.Driver != InterfaceDriver.Memory)
         {
-            host.Error("interface", $"{attachedTo.Name} uses the af-packet driver; simulated hosts attach only to memory interfaces");
+            host.Error("interface", $"{attachedTo.Name} uses the {InterfaceDrivers.Text(attachedTo.Driver)} driver; simulated hosts attach only to memory interfaces");
             return null;
         }
         if (attachedTo.Ipv4 is null)

@@ -64,7 +64,7 @@ public static partial class RouterConfigWriter
             }
             w.Value("os-name", i.OsName);
             w.Value("name", i.Name);
-            w.Raw("driver", i.Driver == InterfaceDriver.AfPacket ? "af-packet" : "memory");
+            w.Raw("driver", InterfaceDrivers.Text(i.Driver));
             if (i.Ipv4 is { } ipv4)
             {
                 w.Value("ipv4", ipv4.ToString());
@@ -76,7 +76,7 @@ public static partial class RouterConfigWriter
                 w.Value("mac", MacText.Format(mac));
             }
             w.Value("shutdown", i.Shutdown);
-            if (i.Driver == InterfaceDriver.AfPacket)
+            if (i.Driver is InterfaceDriver.AfPacket or InterfaceDriver.Auto)
             {
                 w.Raw("af-packet-mode", i.AfPacketMode == IO.AfPacket.AfPacketMode.Throughput ? "throughput" : "latency");
             }

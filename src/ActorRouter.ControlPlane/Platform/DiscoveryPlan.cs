@@ -44,7 +44,7 @@ public static class DiscoveryPlan
             var device = candidates[position - 1];
             if (overrides.Remove(device.Name, out var listed))
             {
-                interfaces.Add(listed with { Driver = InterfaceDriver.AfPacket });
+                interfaces.Add(InterfaceDrivers.IsLinux(listed.Driver) ? listed : listed with { Driver = InterfaceDriver.AfPacket });
                 continue;
             }
             var name = platform.NamePrefix + position;

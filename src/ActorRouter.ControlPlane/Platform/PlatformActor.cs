@@ -84,12 +84,12 @@ public sealed class PlatformActor : ReceiveActor, IWithTimers
         }
         foreach (var config in plan.Interfaces)
         {
-            if (config.Driver == InterfaceDriver.AfPacket && !config.IsSubinterface)
+            if (InterfaceDrivers.IsLinux(config.Driver) && !config.IsSubinterface)
             {
                 MatchOsMtu(config);
             }
             _discovered[config.Name] = config;
-            var driver = config.Driver == InterfaceDriver.Memory ? "memory" : "af-packet";
+            var driver = InterfaceDrivers.Text(config.Driver);
             var state = config.Shutdown ? "administratively down" : "up";
             var mac = config.Mac is ulong m ? MacText.Format(m) : "the driver's";
             _log.Info($"discovered {config.OsName} ({driver} driver) as {config.Name}: {state}, mtu {config.Mtu}, ring {config.RingSize}, mac {mac}");
@@ -120,7 +120,7 @@ public sealed class PlatformActor : ReceiveActor, IWithTimers
     private void OnInterfaceUp(InterfaceUp m)
     {
         _log.Info("{0} ({1}) is up at uIDB {2}", m.Name, m.OsName, m.Index);
-        if (!_discovered.TryGetValue(m.Name, out var config) || config.Driver != InterfaceDriver.AfPacket || config.IsSubinterface)
+        if (!_discovered.TryGetValue(m.Name, out var config) || !InterfaceDrivers.IsLinux(config.Driver) || config.IsSubinterface)
         {
             // A subinterface has no link of its own: it follows its parent's.
             return;

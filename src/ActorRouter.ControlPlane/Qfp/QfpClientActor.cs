@@ -82,7 +82,7 @@ public sealed partial class QfpClientActor : ReceiveActor
         DataPlane.Vnic.IVnicPort port;
         try
         {
-            port = _vnics.Open(config);
+            port = _vnics.Open(config, _dataPlane.Gpm);
         }
         catch (Exception e) when (e is VnicOpenException or IOException or UnauthorizedAccessException)
         {

@@ -15,6 +15,12 @@ public interface IVnicFactory
     /// <summary>Opens the port for <paramref name="config"/>; throws <see cref="VnicOpenException"/> when it cannot.</summary>
     IVnicPort Open(InterfaceConfig config);
 
+    /// <summary>
+    /// Opens the port for <paramref name="config"/> over the data plane's packet memory: a zero-copy
+    /// driver (af-xdp) registers <paramref name="gpm"/> with the kernel; the others ignore it.
+    /// </summary>
+    IVnicPort Open(InterfaceConfig config, DataPlane.Memory.PacketMemory gpm) => Open(config);
+
     /// <summary>Closes the port opened for <paramref name="osName"/>, if any.</summary>
     void Close(string osName);
 }

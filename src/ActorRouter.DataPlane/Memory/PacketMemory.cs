@@ -94,6 +94,16 @@ public sealed unsafe class PacketMemory : IDisposable
     /// <summary>Largest frame a buffer holds after the headroom.</summary>
     public int MaxFrameLength => BufferSize - Headroom;
 
+    /// <summary>Start of the native block holding every buffer: page aligned (4096), buffer i at
+    /// <c>BlockPointer + i * BufferSize</c>. A zero-copy driver registers it with the kernel (AF_XDP UMEM).</summary>
+    public byte* BlockPointer => _block;
+
+    /// <summary>Bytes in the native block (<see cref="BufferCount"/> × <see cref="BufferSize"/>).</summary>
+    public long BlockLength => (long)BufferCount * BufferSize;
+
+    /// <summary>True once <see cref="Dispose"/> has released the memory (a driver closing late must not free into it).</summary>
+    public bool IsDisposed => Volatile.Read(ref _disposed) != 0;
+
     /// <summary>Buffers in the global pool right now (not counting per-thread caches).</summary>
     public int PoolCount => _pool.Count;
 
@@ -164,12 +174,20 @@ public sealed unsafe class PacketMemory : IDisposable
         return new GpmAccounting(BufferCount, _pool.Count, byOwner);
     }
 
+    /// <summary>
+    /// Raised once, at the start of <see cref="Dispose"/>, before the memory is released: a driver
+    /// that lent buffers to the kernel (AF_XDP UMEM) closes its sockets here, so the kernel never
+    /// writes into memory that has been given back.
+    /// </summary>
+    public event Action? Disposing;
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
+        Disposing?.Invoke();
         NativeMemory.AlignedFree(_block);
         NativeMemory.AlignedFree(_meta);
         _pool.Dispose();

@@ -309,20 +309,18 @@ public sealed class HqfWorker : DataPlaneWorker
         {
             return false; // shaped: the sleep is cut to the next eligibility time
         }
-        var taken = port.TransmitBurst(gpm, _scratch.AsSpan(0, batch));
         if (scheduler is null)
         {
-            for (var i = 0; i < taken; i++)
+            // Counted before transmitting: a zero-copy port owns (and may recycle) what it takes.
+            for (var i = 0; i < batch; i++)
             {
                 bytes += gpm.Meta(_scratch[i]).Length;
             }
         }
-        else
+        var taken = port.TransmitBurst(gpm, _scratch.AsSpan(0, batch));
+        for (var i = taken; i < batch; i++)
         {
-            for (var i = taken; i < batch; i++)
-            {
-                bytes -= gpm.Meta(_scratch[i]).Length;
-            }
+            bytes -= gpm.Meta(_scratch[i]).Length;
         }
         if (taken < batch)
         {
@@ -330,7 +328,9 @@ public sealed class HqfWorker : DataPlaneWorker
             // its queue already, so it is dropped and counted rather than requeued.
             Counters.Drop(index, DropReason.Oversize, batch - taken);
         }
-        _cache.FreeBurst(_scratch.AsSpan(0, batch));
+        // A zero-copy port returns what it took to GPM itself when the kernel has sent it.
+        var firstToFree = port.OwnsTransmittedBuffers ? taken : 0;
+        _cache.FreeBurst(_scratch.AsSpan(firstToFree, batch - firstToFree));
         if (taken > 0)
         {
             port.Flush();

@@ -68,7 +68,7 @@ public sealed class RxWorker : DataPlaneWorker
                 }
                 continue;
             }
-            var received = port.ReceiveBurst(gpm, _burst.AsSpan(0, _held));
+            var received = port.ReceiveExchange(gpm, _burst.AsSpan(0, _held));
             if (received == 0)
             {
                 continue;

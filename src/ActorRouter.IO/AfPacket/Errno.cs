@@ -1,6 +1,6 @@
 namespace ActorRouter.IO.AfPacket;
 
-/// <summary>The Linux errno values the AF_PACKET driver explains in its messages.</summary>
+/// <summary>The Linux errno values the AF_PACKET and AF_XDP drivers explain in its messages.</summary>
 internal static class Errno
 {
     public const int EPERM = 1;
@@ -13,5 +13,8 @@ internal static class Errno
     public const int EINVAL = 22;
     public const int ENAMETOOLONG = 36;
     public const int ENOPROTOOPT = 92;
+    public const int EPROTONOSUPPORT = 93;
+    public const int EOPNOTSUPP = 95;
+    public const int ENOBUFS = 105;
     public const int EAFNOSUPPORT = 97;
 }

@@ -8,7 +8,7 @@ public static unsafe partial class NativeShim
     public const string LibraryName = "actorrouter_native";
 
     /// <summary>The ABI number this assembly was written against; must equal <see cref="AbiVersion"/>.</summary>
-    public const uint ExpectedAbiVersion = 3;
+    public const uint ExpectedAbiVersion = 4;
 
     [LibraryImport(LibraryName, EntryPoint = "arn_version")]
     private static partial uint NativeVersion();
@@ -108,6 +108,91 @@ public static unsafe partial class NativeShim
 
     [LibraryImport(LibraryName, EntryPoint = "arn_port_tx_ring_frames")]
     public static partial int PortTxRingFrames(nint port);
+
+    // ---- AF_XDP ports (see native/include/actorrouter_native.h for the contracts) ----
+
+    public const uint XskCopyOnly = 1;
+    public const int XskModeZeroCopy = 1;
+    public const int XskModeNative = 2;
+    public const int XskStepArguments = 1;
+    public const int XskStepInterface = 2;
+    public const int XskStepUmem = 3;
+    public const int XskStepBind = 4;
+    public const int XskStepProgram = 5;
+    public const int XskStepPoll = 6;
+    public const int XskStepBuild = 7;
+    public const int XskStatCount = 6;
+    public const int XskMaxQueues = 16;
+
+    /// <summary>1 when the shim was built with libxdp, 0 when the AF_XDP driver is compiled out.</summary>
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_supported")]
+    public static partial int XskSupported();
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_open", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int XskOpen(string ifname, byte* area, ulong areaSize, uint chunkSize, uint ringSize, uint maxQueues, uint flags, out nint port, out int failedStep);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_close")]
+    public static partial void XskClose(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_detach_stale", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int XskDetachStale(string ifname);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_program_attached", StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int XskProgramAttached(string ifname);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_fill")]
+    public static partial int XskFill(nint port, uint* buffers, uint count);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_rx_swap")]
+    public static partial int XskRxSwap(nint port, uint* buffers, ushort* offsets, ushort* lengths, uint count);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_rx_copy")]
+    public static partial int XskRxCopy(nint port, byte** buffers, ushort* lengths, uint max, uint bufferCapacity, ulong* oversize);
+
+    // A few loads from the mapped rings: too short to be worth a GC transition.
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_rx_pending")]
+    [SuppressGCTransition]
+    public static partial int XskRxPending(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_rx_discard")]
+    public static partial int XskRxDiscard(nint port, uint max);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_tx_complete")]
+    public static partial int XskTxComplete(nint port, uint* buffers, uint max);
+
+    // May make a system call (a kick for a half-sent burst): no SuppressGCTransition.
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_tx_room")]
+    public static partial int XskTxRoom(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_tx_outstanding")]
+    public static partial int XskTxOutstanding(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_tx_burst")]
+    public static partial int XskTxBurst(nint port, uint* buffers, ushort* offsets, ushort* lengths, uint count);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_tx_flush")]
+    public static partial int XskTxFlush(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_stats")]
+    public static partial int XskStats(nint port, ulong* counters);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_fd")]
+    public static partial int XskFd(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_queue_count")]
+    public static partial int XskQueueCount(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_mode")]
+    public static partial int XskMode(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_mac")]
+    public static partial int XskMac(nint port, byte* mac);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_mtu")]
+    public static partial int XskMtu(nint port);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_xsk_link_up")]
+    public static partial int XskLinkUp(nint port);
 
     // ---- Waking and sleeping ----
 

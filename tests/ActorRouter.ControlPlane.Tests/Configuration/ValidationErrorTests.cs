@@ -133,7 +133,7 @@ public class ValidationErrorTests
     [InlineData("mtu = abc", "actorrouter.interfaces[0].mtu", "expected an integer, got 'abc'")]
     [InlineData("mtu = 1500.5", "actorrouter.interfaces[0].mtu", "expected an integer, got '1500.5'")]
     [InlineData("shutdown = maybe", "actorrouter.interfaces[0].shutdown", "expected true or false, got 'maybe'")]
-    [InlineData("driver = dpdk", "actorrouter.interfaces[0].driver", "expected memory or af-packet, got 'dpdk'")]
+    [InlineData("driver = dpdk", "actorrouter.interfaces[0].driver", "expected memory, af-packet, af-xdp or auto, got 'dpdk'")]
     [InlineData("name { x = 1 }", "actorrouter.interfaces[0].name", "expected a string, got an object")]
     [InlineData("mtu = [1500]", "actorrouter.interfaces[0].mtu", "expected an integer, got a list")]
     public void Wrong_type_in_an_interface_is_reported(string setting, string key, string reason) =>

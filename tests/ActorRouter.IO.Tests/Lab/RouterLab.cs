@@ -1,7 +1,9 @@
 using System.Diagnostics;
 using ActorRouter.DataPlane;
 using ActorRouter.DataPlane.Forwarding;
+using ActorRouter.DataPlane.Vnic;
 using ActorRouter.IO.AfPacket;
+using ActorRouter.IO.AfXdp;
 using ActorRouter.IO.Tests.AfPacket;
 using ActorRouter.Packets;
 
@@ -31,7 +33,7 @@ internal sealed class RouterLab : IDisposable
     public string Router { get; }
     public string Host2 { get; }
     public QfpDataPlane DataPlane { get; private set; } = null!;
-    public AfPacketVnicPort[] Ports { get; } = new AfPacketVnicPort[2];
+    public IVnicPort[] Ports { get; } = new IVnicPort[2];
 
     /// <summary>Why the lab cannot run here, or null.</summary>
     public static string? Unavailable
@@ -49,7 +51,8 @@ internal sealed class RouterLab : IDisposable
     public static string? Which(string tool) =>
         new[] { "/usr/bin/", "/bin/", "/usr/sbin/", "/sbin/" }.Select(d => d + tool).FirstOrDefault(File.Exists);
 
-    public static RouterLab Create(int[]? mtus = null)
+    /// <param name="driver">af-packet (the default) or af-xdp: which driver the router's two ports use.</param>
+    public static RouterLab Create(int[]? mtus = null, string driver = "af-packet")
     {
         mtus ??= [1500, 1500];
         var lab = new RouterLab($"arnl{Environment.ProcessId % 100000}-{Interlocked.Increment(ref _sequence)}");
@@ -77,7 +80,9 @@ internal sealed class RouterLab : IDisposable
             var neighbors = new List<Neighbor>();
             for (var i = 0; i < 2; i++)
             {
-                var port = new AfPacketVnicPort($"r{i + 1}", 256, AfPacketMode.Latency, 2048, $"GigabitEthernet{i + 1}", lab.Router);
+                IVnicPort port = driver == "af-xdp"
+                    ? new AfXdpVnicPort($"r{i + 1}", lab.DataPlane.Gpm, 256, routerName: $"GigabitEthernet{i + 1}", networkNamespace: lab.Router)
+                    : new AfPacketVnicPort($"r{i + 1}", 256, AfPacketMode.Latency, 2048, $"GigabitEthernet{i + 1}", lab.Router);
                 lab.Ports[i] = port;
                 var uidb = lab.DataPlane.CreateUidb($"GigabitEthernet{i + 1}", $"r{i + 1}", mtus[i], port.Mac);
                 lab.DataPlane.RegisterPort(uidb.Index, port);
@@ -108,6 +113,12 @@ internal sealed class RouterLab : IDisposable
     /// <summary>Runs a command in a namespace with a bounded wait; returns exit code and output.</summary>
     public (int ExitCode, string Output) Exec(string ns, string command, int timeoutMs = 20_000)
         => Run("ip", $"netns exec {ns} {command}", timeoutMs: timeoutMs, throwOnFailure: false);
+
+    /// <summary>Why the lab cannot run with <paramref name="driver"/> here, or null.</summary>
+    public static string? UnavailableFor(string driver) =>
+        Unavailable ?? (driver == "af-xdp" && ActorRouter.IO.Native.NativeShim.XskSupported() == 0
+            ? "the native shim was built without libxdp/libbpf (install libxdp-dev libbpf-dev pkg-config)"
+            : null);
 
     public static (int ExitCode, string Output) Run(string file, string arguments, int timeoutMs = 20_000, bool throwOnFailure = true)
     {
