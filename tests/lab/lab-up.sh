@@ -42,7 +42,9 @@ for host in "192.0.2.10" "198.51.100.10" "203.0.113.10"; do
   ip -n "$H" addr add "$host/24" dev eth0
   ip -n "$H" route add default via "$gateway"
   if command -v ethtool >/dev/null; then
-    ip netns exec "$H" ethtool -K eth0 tso off gso off >/dev/null 2>&1 || true
+    # Frames as a wire carries them: no segmentation and no checksum offload (a veth leaves the TCP/UDP
+    # checksum to absent hardware; the router's raw-frame drivers, AF_XDP above all, would forward it unfinished).
+    ip netns exec "$H" ethtool -K eth0 tso off gso off tx off >/dev/null 2>&1 || true
   fi
 done
 trap - ERR

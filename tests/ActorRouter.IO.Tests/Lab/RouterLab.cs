@@ -72,8 +72,11 @@ internal sealed class RouterLab : IDisposable
                 VethLab.Ip($"-n {lab.Router} link set r{i + 1} up");
                 VethLab.Ip($"-n {hosts[i]} addr add {HostAddresses[i]}/24 dev eth0");
                 VethLab.Ip($"-n {hosts[i]} route add default via {Ipv4Address.Format(RouterAddresses[i])}");
-                // The data plane copies frames whole: no segmentation offload towards it.
-                Run("ip", $"netns exec {hosts[i]} ethtool -K eth0 tso off gso off", throwOnFailure: false);
+                // The data plane reads frames whole, as a wire carries them: no segmentation offload towards it,
+                // and no checksum offload either — a veth hands a frame over with its TCP/UDP checksum left
+                // to "hardware" that is not there, and a driver that reads raw frames (AF_XDP) forwards it
+                // unfinished, so the far host drops it (ICMP, checksummed by the stack itself, got through).
+                Run("ip", $"netns exec {hosts[i]} ethtool -K eth0 tso off gso off tx off", throwOnFailure: false);
             }
 
             lab.DataPlane = new QfpDataPlane(new DataPlaneOptions { BufferCount = 4096, PpeThreads = 1, PuntRatePerSecond = 1000 });
