@@ -46,13 +46,14 @@ public class RingAndMemoryTests
     [Fact]
     public void Ring_delivers_every_entry_once_in_order_between_two_threads()
     {
-        using var ring = new SpscRing(64);
+        var ring = new SpscRing(64);
         const int total = 2_000_000;
+        var stop = false;
         var producer = new Thread(() =>
         {
             var batch = new uint[7];
             uint next = 0;
-            while (next < total)
+            while (next < total && !Volatile.Read(ref stop))
             {
                 var n = (int)Math.Min(batch.Length, total - next);
                 for (var i = 0; i < n; i++)
@@ -60,7 +61,7 @@ public class RingAndMemoryTests
                     batch[i] = next + (uint)i;
                 }
                 var done = 0;
-                while (done < n)
+                while (done < n && !Volatile.Read(ref stop))
                 {
                     var put = ring.EnqueueBurst(batch.AsSpan(done, n - done));
                     done += put;
@@ -76,20 +77,29 @@ public class RingAndMemoryTests
         producer.Start();
         var output = new uint[13];
         uint expected = 0;
-        var deadline = Environment.TickCount64 + 120_000;
-        while (expected < total && Environment.TickCount64 < deadline)
+        try
         {
-            var n = ring.DequeueBurst(output);
-            if (n == 0)
+            var deadline = Environment.TickCount64 + 120_000;
+            while (expected < total && Environment.TickCount64 < deadline)
             {
-                Thread.Yield();
-            }
-            for (var i = 0; i < n; i++)
-            {
-                Assert.Equal(expected++, output[i]);
+                var n = ring.DequeueBurst(output);
+                if (n == 0)
+                {
+                    Thread.Yield();
+                }
+                for (var i = 0; i < n; i++)
+                {
+                    Assert.Equal(expected++, output[i]);
+                }
             }
         }
-        Assert.True(producer.Join(10000));
+        finally
+        {
+            // The ring's memory is native: never free it under a producer that still writes to it.
+            Volatile.Write(ref stop, true);
+            producer.Join();
+            ring.Dispose();
+        }
         Assert.Equal((uint)total, expected);
     }
 
