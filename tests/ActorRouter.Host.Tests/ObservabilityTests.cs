@@ -143,7 +143,21 @@ public sealed partial class ObservabilityTests(ITestOutputHelper output)
         using var host = HostProcess.Start("--stats-interval", "1", "--log-format", "json", "--log-level", "debug");
         try
         {
-            Assert.True(host.WaitForLines(StartupLimit, l => l.Contains("\"Message\":\"router ready: 2 of 2 interfaces up\"", StringComparison.Ordinal)), host.Transcript);
+            // The logger writes asynchronously: the endpoint's line may come after "router ready"; wait for both.
+            static string MessageOf(string line)
+            {
+                try
+                {
+                    return JsonDocument.Parse(line).RootElement.GetProperty("Message").GetString() ?? "";
+                }
+                catch (JsonException)
+                {
+                    return "";
+                }
+            }
+            Assert.True(host.WaitForLines(StartupLimit,
+                l => l.Contains("\"Message\":\"router ready: 2 of 2 interfaces up\"", StringComparison.Ordinal),
+                l => ControlLine().IsMatch(MessageOf(l))), host.Transcript);
             var control = host.Stdout
                 .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("Message").GetString()!)
                 .Select(m => ControlLine().Match(m))
@@ -155,6 +169,7 @@ public sealed partial class ObservabilityTests(ITestOutputHelper output)
 
             foreach (var line in host.Stdout)
             {
+                Assert.True(line.StartsWith('{'), $"not a JSON object: {line}");
                 using var json = JsonDocument.Parse(line);
                 Assert.Equal(JsonValueKind.String, json.RootElement.GetProperty("LogLevel").ValueKind);
                 Assert.Equal(JsonValueKind.String, json.RootElement.GetProperty("Category").ValueKind);

@@ -142,7 +142,14 @@ public class PipelineQosTests
         var sent = new long[3];
         long received = 0, receivedBytes = 0;
         var sw = Stopwatch.StartNew();
-        while (sw.ElapsedMilliseconds < 800)
+        // At least 800 ms of flood, and on until every kind of drop has shown (a loaded machine sends
+        // more slowly), within 20 s.
+        bool EveryDropSeen()
+        {
+            var classes = router.DataPlane.ReadServicePolicy(Gi2)!.Classes;
+            return classes[0].PolicerDropPackets > 0 && classes[1].RandomDropPackets > 0 && classes[2].TailDropPackets > 0;
+        }
+        while (sw.ElapsedMilliseconds < 800 || (!EveryDropSeen() && sw.ElapsedMilliseconds < 20_000))
         {
             for (var i = 0; i < 30; i++)
             {
