@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using ActorRouter.Control.Contracts;
 using Akka.Actor;
@@ -10,12 +11,63 @@ namespace ActorRouter.Cli;
 /// <summary>The router could not be reached or did not answer in time (exit code 3).</summary>
 public sealed class RouterUnreachableException(string message) : Exception(message);
 
-/// <summary>A client certificate for a router whose control endpoint uses TLS.</summary>
+/// <summary>The credential cannot be read, or the router (or arctl, of the router) refused it (exit code 4).</summary>
+public sealed class NotAuthorisedException(string message) : Exception(message);
+
+/// <summary>Where arctl's client credential is: a PKCS#12 file with the client certificate, its key and the router's CA certificate.</summary>
 public sealed record ClientCertificate(string Path, string? Password);
 
+/// <summary>A client credential in memory: the certificate with its ECDSA key, and the CA that must have issued the router's certificate.</summary>
+public sealed class LoadedCredential : IDisposable
+{
+    private LoadedCredential(string path, X509Certificate2 certificate, ECDsa key, X509Certificate2 ca)
+    {
+        Path = path;
+        Certificate = certificate;
+        Key = key;
+        Ca = ca;
+    }
+
+    public string Path { get; }
+    public X509Certificate2 Certificate { get; }
+    public ECDsa Key { get; }
+    public X509Certificate2 Ca { get; }
+
+    /// <exception cref="UnauthorizedAccessException">The file is not readable by this user.</exception>
+    /// <exception cref="IOException">It does not exist or cannot be read.</exception>
+    /// <exception cref="CryptographicException">It is not a credential arctl can use; the message says why.</exception>
+    public static LoadedCredential Load(ClientCertificate file)
+    {
+        var collection = X509CertificateLoader.LoadPkcs12CollectionFromFile(file.Path, file.Password, X509KeyStorageFlags.EphemeralKeySet);
+        var certificate = collection.FirstOrDefault(c => c.HasPrivateKey)
+            ?? throw new CryptographicException("it holds no certificate with a private key");
+        var key = certificate.GetECDsaPrivateKey()
+            ?? throw new CryptographicException("its key is not an ECDSA key (credentials come from the router's state directory or 'arctl credentials issue')");
+        var ca = collection.FirstOrDefault(c => !c.HasPrivateKey && c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData))
+            ?? throw new CryptographicException("it holds no CA certificate to check the router with (credentials come from the router's state directory or 'arctl credentials issue')");
+        return new LoadedCredential(file.Path, certificate, key, ca);
+    }
+
+    /// <summary><paramref name="request"/> signed with this credential's key (see <see cref="SignedRequest"/>).</summary>
+    public SignedRequest Sign(IArctlRequest request)
+    {
+        var issuedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var signature = Key.SignData(RequestSigning.BytesToSign(request, issuedAt, nonce), HashAlgorithmName.SHA256);
+        return new SignedRequest(request, Certificate.RawData, issuedAt, nonce, signature);
+    }
+
+    public void Dispose()
+    {
+        Key.Dispose();
+        Certificate.Dispose();
+        Ca.Dispose();
+    }
+}
+
 /// <summary>
-/// A minimal actor system (Akka.Remote on 127.0.0.1, any free port, logging off) that finds the
-/// router's command gateway and asks it one request at a time.
+/// A minimal actor system (Akka.Remote on 127.0.0.1, any free port, logging off, mutual TLS with the
+/// client credential) that finds the router's command gateway and asks it one signed request at a time.
 /// </summary>
 public sealed class RouterConnection : IAsyncDisposable
 {
@@ -24,34 +76,63 @@ public sealed class RouterConnection : IAsyncDisposable
 
     private readonly ActorSystem _system;
     private readonly IActorRef _gateway;
+    private readonly LoadedCredential _credential;
 
-    private RouterConnection(ActorSystem system, IActorRef gateway)
+    private RouterConnection(ActorSystem system, IActorRef gateway, LoadedCredential credential)
     {
         _system = system;
         _gateway = gateway;
+        _credential = credential;
     }
 
-    public static async Task<RouterConnection> ConnectAsync(RouterAddress router, TimeSpan timeout, ClientCertificate? certificate)
+    /// <summary>What arctl's TLS check made of the router's certificate, to tell a refusal from an absent router.</summary>
+    private sealed class RouterCheck
     {
-        var setup = BootstrapSetup.Create().WithConfig(ConfigurationFactory.ParseString(Hocon(certificate is not null)));
-        var systemSetup = ActorSystemSetup.Create(setup);
-        if (certificate is not null)
-        {
-            var x509 = X509CertificateLoader.LoadPkcs12FromFile(certificate.Path, certificate.Password, X509KeyStorageFlags.EphemeralKeySet);
-            // The router presents the same certificate; pinning its thumbprint is what authenticates the router.
-            systemSetup = systemSetup.And(new DotNettySslSetup(x509, suppressValidation: false, requireMutualAuthentication: true,
-                CertificateValidation.PinnedCertificate(x509.Thumbprint)));
-        }
-        var system = ActorSystem.Create("arctl", systemSetup);
+        public volatile bool Accepted;
+        public volatile bool Rejected;
+    }
+
+    public static async Task<RouterConnection> ConnectAsync(RouterAddress router, TimeSpan timeout, LoadedCredential credential)
+    {
+        var setup = BootstrapSetup.Create().WithConfig(ConfigurationFactory.ParseString(Hocon(tls: true)));
+        var check = new RouterCheck();
+        // The router is authenticated by its certificate being issued by the CA packed in our credential,
+        // with the endpoint role: a certificate from another CA, or a client credential of the same CA, is not the router.
+        var ssl = new DotNettySslSetup(credential.Certificate, suppressValidation: false, requireMutualAuthentication: true,
+            (certificate, _, _, _, _) =>
+            {
+                var isRouter = certificate is not null && CertificateChecks.ChainsTo(certificate, credential.Ca)
+                    && CertificateChecks.NameAndRole(certificate).Role == CertificateChecks.EndpointRole;
+                if (isRouter)
+                {
+                    check.Accepted = true;
+                }
+                else
+                {
+                    check.Rejected = true;
+                }
+                return isRouter;
+            });
+        var system = ActorSystem.Create("arctl", ActorSystemSetup.Create(setup).And(ssl));
         try
         {
-            var path = CommandGatewayAddress.PathFor(router.Host, router.Port, certificate is not null);
+            var path = CommandGatewayAddress.PathFor(router.Host, router.Port, tls: true);
             var gateway = await system.ActorSelection(path).ResolveOne(timeout);
-            return new RouterConnection(system, gateway);
+            return new RouterConnection(system, gateway, credential);
         }
         catch (Exception e) when (e is ActorNotFoundException or TimeoutException or AskTimeoutException or Akka.Remote.RemoteTransportException)
         {
             await TerminateAsync(system);
+            if (check.Rejected)
+            {
+                throw new NotAuthorisedException(
+                    $"not authorised: the endpoint at {router} presented a certificate that was not issued by the CA in {credential.Path}: it is not the router this credential belongs to");
+            }
+            if (check.Accepted)
+            {
+                throw new NotAuthorisedException(
+                    $"not authorised: the router at {router} refused the credential {credential.Path} (not issued by its CA, revoked, or expired)");
+            }
             throw new RouterUnreachableException(
                 $"router at {router} is not reachable: its control endpoint did not answer (waited up to {timeout.TotalSeconds:0.#} s; is it running? is the address right? set it with --router HOST:PORT or ARCTL_ROUTER)");
         }
@@ -88,7 +169,7 @@ public sealed class RouterConnection : IAsyncDisposable
     {
         try
         {
-            return await _gateway.Ask<object>(request, timeout);
+            return await _gateway.Ask<object>(_credential.Sign(request), timeout);
         }
         catch (AskTimeoutException)
         {

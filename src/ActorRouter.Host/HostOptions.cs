@@ -1,10 +1,11 @@
 namespace ActorRouter.Host;
 
-/// <summary>The host's command line: <c>[--config FILE] [--stats-interval SECONDS] [--control-port PORT]</c>.</summary>
+/// <summary>The host's command line: <c>[--config FILE] [--stats-interval SECONDS] [--control-port PORT] [--state-directory DIR]</c>.</summary>
 /// <param name="ControlPort">Overrides <c>actorrouter.control.port</c> (0: the OS picks one); null keeps the configured port.</param>
-public sealed record RouterHostOptions(string? ConfigPath, TimeSpan StatsInterval, int? ControlPort = null)
+/// <param name="StateDirectory">Overrides <c>actorrouter.control.state-directory</c>.</param>
+public sealed record RouterHostOptions(string? ConfigPath, TimeSpan StatsInterval, int? ControlPort = null, string? StateDirectory = null)
 {
-    public const string Usage = "usage: ActorRouter.Host [--config FILE] [--stats-interval SECONDS] [--control-port PORT]";
+    public const string Usage = "usage: ActorRouter.Host [--config FILE] [--stats-interval SECONDS] [--control-port PORT] [--state-directory DIR]";
 
     public static readonly TimeSpan DefaultStatsInterval = TimeSpan.FromSeconds(5);
 
@@ -14,6 +15,7 @@ public sealed record RouterHostOptions(string? ConfigPath, TimeSpan StatsInterva
         string? configPath = null;
         var statsInterval = DefaultStatsInterval;
         int? controlPort = null;
+        string? stateDirectory = null;
         error = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -52,11 +54,19 @@ public sealed record RouterHostOptions(string? ConfigPath, TimeSpan StatsInterva
                     }
                     controlPort = port;
                     break;
+                case "--state-directory":
+                    stateDirectory = Value();
+                    if (string.IsNullOrEmpty(stateDirectory))
+                    {
+                        error = "--state-directory needs a directory";
+                        return null;
+                    }
+                    break;
                 default:
                     error = $"unknown argument '{args[i]}'";
                     return null;
             }
         }
-        return new RouterHostOptions(configPath, statsInterval, controlPort);
+        return new RouterHostOptions(configPath, statsInterval, controlPort, stateDirectory);
     }
 }

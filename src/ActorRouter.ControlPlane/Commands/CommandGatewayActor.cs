@@ -1,6 +1,7 @@
 using ActorRouter.ControlPlane.Qos;
 using ActorRouter.Control.Contracts;
 using ActorRouter.ControlPlane.Configuration;
+using ActorRouter.ControlPlane.Credentials;
 using ActorRouter.ControlPlane.Messages;
 using ActorRouter.ControlPlane.Punt;
 using ActorRouter.DataPlane;
@@ -16,7 +17,9 @@ namespace ActorRouter.ControlPlane.Commands;
 /// control plane already understands — changes go to FMAN, which validates them exactly as it does
 /// the configuration at start and applies them atomically; fault injection goes to the supervisor —
 /// and answers with one plain record. Observations read the data plane's counters directly, which
-/// the data plane allows any observer to do. Requests are handled one at a time.
+/// the data plane allows any observer to do. Requests are handled one at a time. Every request
+/// arrives signed; the <see cref="ClientAuthorizer"/> admits it (identity and role) before anything
+/// else looks at it.
 /// </summary>
 public sealed class CommandGatewayActor : ReceiveActor
 {
@@ -27,29 +30,52 @@ public sealed class CommandGatewayActor : ReceiveActor
 
     private readonly IActorRef _supervisor;
     private readonly string? _configPath;
+    private readonly string? _configDirectory;
+    private readonly ClientAuthorizer _authorizer;
     private readonly ConfigFileWriter _writer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     /// <param name="supervisor">The <see cref="Supervision.DataPlaneSupervisor"/>.</param>
     /// <param name="configPath">The file the router was started from; null on the embedded default.</param>
-    public CommandGatewayActor(IActorRef supervisor, string? configPath, ConfigFileWriter writer)
+    /// <param name="configDirectory">Where <c>write memory PATH</c> may write; null: the start file's directory.</param>
+    public CommandGatewayActor(IActorRef supervisor, string? configPath, string? configDirectory, ClientAuthorizer authorizer, ConfigFileWriter writer)
     {
         _supervisor = supervisor;
         _configPath = configPath;
+        _configDirectory = configDirectory;
+        _authorizer = authorizer;
         _writer = writer;
-        ReceiveAsync<IArctlRequest>(HandleAsync);
+        ReceiveAsync<SignedRequest>(AdmitAsync);
+        Receive<IArctlRequest>(unsigned =>
+        {
+            _authorizer.RefuseUnsigned(unsigned, PeerOf(Sender));
+            Sender.Tell(new NotAuthorised("not authorised: the request carries no client signature"));
+        });
     }
 
-    public static Props Props(IActorRef supervisor, string? configPath, ConfigFileWriter? writer = null) =>
-        Akka.Actor.Props.Create(() => new CommandGatewayActor(supervisor, configPath, writer ?? new ConfigFileWriter(null)));
+    public static Props Props(IActorRef supervisor, string? configPath, ClientAuthorizer authorizer, string? configDirectory = null, ConfigFileWriter? writer = null) =>
+        Akka.Actor.Props.Create(() => new CommandGatewayActor(supervisor, configPath, configDirectory, authorizer, writer ?? new ConfigFileWriter(null)));
 
-    private async Task HandleAsync(IArctlRequest request)
+    private static string PeerOf(IActorRef sender) => sender.Path.Address.ToString();
+
+    private async Task AdmitAsync(SignedRequest signed)
+    {
+        var identity = _authorizer.Admit(signed, PeerOf(Sender), out var refusal);
+        if (identity is null)
+        {
+            Sender.Tell(new NotAuthorised(refusal!));
+            return;
+        }
+        await HandleAsync(signed.Request, identity);
+    }
+
+    private async Task HandleAsync(IArctlRequest request, ClientIdentity identity)
     {
         var replyTo = Sender;
         object reply;
         try
         {
-            reply = await AnswerAsync(request);
+            reply = await AnswerAsync(request, identity);
         }
         catch (AskTimeoutException)
         {
@@ -61,13 +87,16 @@ public sealed class CommandGatewayActor : ReceiveActor
         }
         if (reply is CommandDone done)
         {
-            _log.Info("arctl: {0}", done.Message);
+            _log.Info("arctl ({0}): {1}", identity.Name, done.Message);
         }
         replyTo.Tell(reply);
     }
 
-    private Task<object> AnswerAsync(IArctlRequest request) => request switch
+    private Task<object> AnswerAsync(IArctlRequest request, ClientIdentity identity) => request switch
     {
+        ShowControlClientsRequest => Task.FromResult<object>(_authorizer.View()),
+        IssueCredentialRequest m => Task.FromResult(IssueCredential(m)),
+        RevokeCredentialRequest m => Task.FromResult(RevokeCredential(m, identity)),
         ShowInterfacesRequest m => ShowInterfacesAsync(m.Interface),
         ShowIpInterfaceBriefRequest => ShowInterfacesAsync(null),
         ShowIpRouteRequest => ShowRoutesAsync(),
@@ -417,21 +446,48 @@ public sealed class CommandGatewayActor : ReceiveActor
 
     private async Task<object> WriteMemoryAsync(WriteMemoryRequest m)
     {
-        var target = m.Path ?? _configPath;
-        if (target is null)
+        var full = ConfigFileWriter.ResolveTarget(m.Path, _configPath, _configDirectory, out var error);
+        if (full is null)
         {
-            return new CommandRefused("the router was started on its embedded default configuration, which cannot be overwritten; give a file: write memory PATH");
-        }
-        if (m.Path is not null && !m.Path.EndsWith(".conf", StringComparison.Ordinal))
-        {
-            // A guard against overwriting an unrelated file of the router's user by a slip of the keyboard.
-            return new CommandRefused($"'{m.Path}' does not end in .conf; write memory only writes configuration files");
+            return new CommandRefused(error!);
         }
         var fman = (await ActorsAsync()).Fman;
         var running = await fman.Ask<RunningConfig>(GetRunningConfig.Instance, AnswerTimeout);
-        var full = Path.GetFullPath(target);
         var bytes = _writer.Write(full, running.Text);
         return new CommandDone($"wrote the running configuration to {full} ({bytes} bytes)");
+    }
+
+    // ---- credentials ---------------------------------------------------------------------------
+
+    private object IssueCredential(IssueCredentialRequest m)
+    {
+        var certificate = _authorizer.Credentials.IssueFromSigningRequest(m.Name, m.Role, m.CertificateSigningRequest, out var error);
+        if (certificate is null)
+        {
+            return new CommandRefused(error!);
+        }
+        using (certificate)
+        {
+            using var ca = _authorizer.Credentials.CaCertificate;
+            _log.Info("arctl: issued credential '{0}' (role {1}, serial {2})", m.Name, m.Role, certificate.SerialNumber);
+            return new CredentialIssued(m.Name, m.Role, certificate.SerialNumber, certificate.RawData, ca.RawData);
+        }
+    }
+
+    private object RevokeCredential(RevokeCredentialRequest m, ClientIdentity identity)
+    {
+        if (m.Name == identity.Name)
+        {
+            return new CommandRefused($"'{m.Name}' is the credential this request is signed with; revoke it with another admin credential");
+        }
+        if (!_authorizer.Credentials.WasIssued(m.Name))
+        {
+            return new CommandRefused($"no credential named '{m.Name}' was issued by this router");
+        }
+        var revoked = _authorizer.Credentials.Revoke(m.Name);
+        return new CommandDone(revoked == 0
+            ? $"every certificate of '{m.Name}' was already revoked"
+            : $"revoked {revoked} certificate(s) of '{m.Name}'; new connections and requests with them are refused");
     }
 
     private async Task<object> DebugFaultAsync(DebugFaultRequest m)
