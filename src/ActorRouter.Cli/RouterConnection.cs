@@ -38,7 +38,9 @@ public sealed class LoadedCredential : IDisposable
     /// <exception cref="CryptographicException">It is not a credential arctl can use; the message says why.</exception>
     public static LoadedCredential Load(ClientCertificate file)
     {
-        var collection = X509CertificateLoader.LoadPkcs12CollectionFromFile(file.Path, file.Password, X509KeyStorageFlags.EphemeralKeySet);
+        // Read first: the loader reports a file it may not read as a cryptographic error, and that is a different answer (exit 4).
+        var bytes = File.ReadAllBytes(file.Path);
+        var collection = X509CertificateLoader.LoadPkcs12Collection(bytes, file.Password, X509KeyStorageFlags.EphemeralKeySet);
         var certificate = collection.FirstOrDefault(c => c.HasPrivateKey)
             ?? throw new CryptographicException("it holds no certificate with a private key");
         var key = certificate.GetECDsaPrivateKey()
@@ -66,6 +68,64 @@ public sealed class LoadedCredential : IDisposable
 }
 
 /// <summary>
+/// One TLS handshake with the router's endpoint, made only after Akka failed to connect, to tell the
+/// user why: nothing listens, the endpoint is not this credential's router, or the router refused the
+/// credential. Under TLS 1.3 the server checks the client certificate after the client considers the
+/// handshake done, and says no by closing the connection; a server that accepted waits for Akka's own
+/// handshake instead, so a short read tells the two apart.
+/// </summary>
+internal static class TlsProbe
+{
+    public enum Outcome { Unreachable, RouterNotOfThisCa, CredentialRefused, Accepted }
+
+    public static async Task<Outcome> RunAsync(RouterAddress router, LoadedCredential credential, TimeSpan limit)
+    {
+        using var cancel = new CancellationTokenSource(limit);
+        var routerIsOurs = false;
+        try
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync(router.Host, router.Port, cancel.Token);
+            await using var tls = new System.Net.Security.SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+            await tls.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = router.Host,
+                ClientCertificates = [credential.Certificate],
+                RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+                {
+                    routerIsOurs = certificate is X509Certificate2 x509 && CertificateChecks.ChainsTo(x509, credential.Ca)
+                        && CertificateChecks.NameAndRole(x509).Role == CertificateChecks.EndpointRole;
+                    return routerIsOurs;
+                },
+            }, cancel.Token);
+            using var quiet = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+            using var either = CancellationTokenSource.CreateLinkedTokenSource(quiet.Token, cancel.Token);
+            try
+            {
+                var read = await tls.ReadAsync(new byte[1], either.Token);
+                return read == 0 ? Outcome.CredentialRefused : Outcome.Accepted;
+            }
+            catch (OperationCanceledException) when (quiet.IsCancellationRequested)
+            {
+                return Outcome.Accepted;
+            }
+        }
+        catch (System.Security.Authentication.AuthenticationException)
+        {
+            return routerIsOurs ? Outcome.CredentialRefused : Outcome.RouterNotOfThisCa;
+        }
+        catch (IOException) when (routerIsOurs)
+        {
+            return Outcome.CredentialRefused;
+        }
+        catch (Exception e) when (e is IOException or System.Net.Sockets.SocketException or OperationCanceledException)
+        {
+            return Outcome.Unreachable;
+        }
+    }
+}
+
+/// <summary>
 /// A minimal actor system (Akka.Remote on 127.0.0.1, any free port, logging off, mutual TLS with the
 /// client credential) that finds the router's command gateway and asks it one signed request at a time.
 /// </summary>
@@ -73,6 +133,9 @@ public sealed class RouterConnection : IAsyncDisposable
 {
     /// <summary>How long a teardown may take before arctl leaves without waiting for it.</summary>
     private static readonly TimeSpan ShutdownLimit = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long the diagnostic handshake after a failed connection may take.</summary>
+    private static readonly TimeSpan ProbeLimit = TimeSpan.FromSeconds(5);
 
     private readonly ActorSystem _system;
     private readonly IActorRef _gateway;
@@ -128,7 +191,14 @@ public sealed class RouterConnection : IAsyncDisposable
                 throw new NotAuthorisedException(
                     $"not authorised: the endpoint at {router} presented a certificate that was not issued by the CA in {credential.Path}: it is not the router this credential belongs to");
             }
-            if (check.Accepted)
+            // Akka does not say why an association failed; one plain TLS handshake does.
+            var probe = await TlsProbe.RunAsync(router, credential, ProbeLimit);
+            if (probe == TlsProbe.Outcome.RouterNotOfThisCa)
+            {
+                throw new NotAuthorisedException(
+                    $"not authorised: the endpoint at {router} presented a certificate that was not issued by the CA in {credential.Path}: it is not the router this credential belongs to");
+            }
+            if (probe == TlsProbe.Outcome.CredentialRefused)
             {
                 throw new NotAuthorisedException(
                     $"not authorised: the router at {router} refused the credential {credential.Path} (not issued by its CA, revoked, or expired)");

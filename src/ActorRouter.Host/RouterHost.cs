@@ -168,9 +168,9 @@ public static class RouterHost
         builder.Services.AddHostedService<RouterConsole>();
         builder.Services.AddSingleton(authorizer);
         var host = builder.Build();
-        var log = host.Services.GetRequiredService<ILoggerFactory>().CreateLogger("ActorRouter.Control");
-        // Every refused connection and request, with the peer it came from (counted in show control clients).
-        authorizer.Refused += (reason, peer) => log.LogWarning("control: refused {Peer}: {Reason}", peer, reason);
+        // Every refused connection and request, with the peer it came from (also counted in show control clients),
+        // on the host's output with its other control lines.
+        authorizer.Refused += (reason, peer) => stdout.WriteLine($"control: refused {peer}: {reason}");
         return host;
     }
 }

@@ -24,7 +24,7 @@ public sealed class ErrorTests
     [InlineData(new[] { "ip", "route", "10.0.0.0/8" }, "arctl: incomplete command 'ip route 10.0.0.0/8'; usage: ip route PREFIX NEXT-HOP | ip route ADDRESS MASK NEXT-HOP")]
     [InlineData(new[] { "show", "i" }, "arctl: ambiguous word 'i' in 'show i': interfaces, ip")]
     [InlineData(new[] { "show", "actors", "now" }, "arctl: too many words in 'show actors now'; usage: show actors")]
-    [InlineData(new[] { "reload" }, "arctl: unknown command 'reload'; expected 'show', 'interface', 'qos', 'ip', 'no', 'clear', 'write', 'debug'")]
+    [InlineData(new[] { "reload" }, "arctl: unknown command 'reload'; expected 'show', 'interface', 'qos', 'ip', 'no', 'clear', 'write', 'credentials', 'debug'")]
     public async Task Bad_command_lines_exit_2_with_a_precise_message(string[] words, string message)
     {
         var result = await InProcessRouter.ArctlWithoutRouterAsync([.. words, "--router", $"127.0.0.1:{InProcessRouter.FreePort()}"]);
@@ -67,7 +67,12 @@ public sealed class ErrorTests
         var stderr = new StringWriter();
 
         var code = await ArctlApp.RunAsync(["show", "actors"], new StringWriter(), stderr,
-            environment: name => name == "ARCTL_ROUTER" ? $"127.0.0.1:{port}" : null);
+            environment: name => name switch
+            {
+                "ARCTL_ROUTER" => $"127.0.0.1:{port}",
+                "ARCTL_CERT" => TestCredentials.ForeignAdmin,
+                _ => null,
+            });
 
         Assert.Equal(3, code);
         Assert.StartsWith($"arctl: router at 127.0.0.1:{port} is not reachable", stderr.ToString());

@@ -11,7 +11,7 @@ public sealed class HostEndpointTests
         await using var first = await InProcessRouter.StartAsync();
         var stderr = new StringWriter();
 
-        var code = await RouterHost.RunAsync(["--control-port", first.Port.ToString()], new StringWriter(), stderr);
+        var code = await RouterHost.RunAsync(["--control-port", first.Port.ToString(), "--state-directory", first.StateDirectory], new StringWriter(), stderr);
 
         Assert.Equal(1, code);
         Assert.StartsWith($"router failed: control endpoint: cannot listen on 127.0.0.1:{first.Port}: Address already in use", stderr.ToString());
@@ -40,19 +40,24 @@ public sealed class HostEndpointTests
     public async Task A_remote_peer_can_neither_select_other_actors_nor_stop_the_gateway()
     {
         await using var router = await InProcessRouter.StartAsync();
-        var probe = Akka.Actor.ActorSystem.Create("probe", """
+        // Even a peer holding the router's admin credential.
+        using var credential = LoadedCredential.Load(new ClientCertificate(router.AdminCredential, null));
+        var ssl = new Akka.Remote.Transport.DotNetty.DotNettySslSetup(credential.Certificate, suppressValidation: true, requireMutualAuthentication: true,
+            (_, _, _, _, _) => true);
+        var bootstrap = Akka.Actor.BootstrapSetup.Create().WithConfig(Akka.Configuration.ConfigurationFactory.ParseString("""
             akka.loglevel = OFF
             akka.stdout-loglevel = OFF
             akka.actor.provider = remote
-            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
-            """);
+            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0, enable-ssl = true }
+            """));
+        var probe = Akka.Actor.ActorSystem.Create("probe", Akka.Actor.Setup.ActorSystemSetup.Create(bootstrap, ssl));
         try
         {
-            var root = $"akka.tcp://actorrouter@127.0.0.1:{router.Port}/user";
+            var root = $"akka.ssl.tcp://actorrouter@127.0.0.1:{router.Port}/user";
             await Assert.ThrowsAsync<Akka.Actor.ActorNotFoundException>(() => probe.ActorSelection(root + "/router").ResolveOne(TimeSpan.FromSeconds(2)));
             await Assert.ThrowsAsync<Akka.Actor.ActorNotFoundException>(() => probe.ActorSelection(root + "/control").ResolveOne(TimeSpan.FromSeconds(2)));
             probe.ActorSelection(root + "/router").Tell(Akka.Actor.PoisonPill.Instance);
-            var gateway = await probe.ActorSelection(root + "/control/cli-gateway").ResolveOne(TimeSpan.FromSeconds(3));
+            var gateway = await probe.ActorSelection(root + "/control/cli-gateway").ResolveOne(TimeSpan.FromSeconds(20));
             gateway.Tell(Akka.Actor.PoisonPill.Instance, Akka.Actor.ActorRefs.NoSender);
             gateway.Tell(Akka.Actor.Kill.Instance, Akka.Actor.ActorRefs.NoSender);
             await Task.Delay(500);

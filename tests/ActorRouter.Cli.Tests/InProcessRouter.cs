@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
 namespace ActorRouter.Cli.Tests;
 
@@ -129,11 +130,13 @@ public sealed class InProcessRouter : IAsyncDisposable
         return new ArctlResult(code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>arctl with no router to talk to; it carries a credential (of no router) unless the words give one.</summary>
     public static async Task<ArctlResult> ArctlWithoutRouterAsync(params string[] words)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = await ArctlApp.RunAsync(words, stdout, stderr, environment: _ => null);
+        string[] credential = words.Contains("--cert") ? [] : ["--cert", TestCredentials.ForeignAdmin];
+        var code = await ArctlApp.RunAsync([.. words, .. credential], stdout, stderr, environment: _ => null);
         return new ArctlResult(code, stdout.ToString(), stderr.ToString());
     }
 
