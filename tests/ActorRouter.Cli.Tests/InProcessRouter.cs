@@ -136,7 +136,7 @@ public sealed class InProcessRouter : IAsyncDisposable
         var stdout = new StringWriter();
         var stderr = new StringWriter();
         string[] credential = words.Contains("--cert") ? [] : ["--cert", TestCredentials.ForeignAdmin];
-        var code = await ArctlApp.RunAsync([.. words, .. credential], stdout, stderr, environment: _ => null);
+        var code = await ArctlApp.RunAsync([.. credential, .. words], stdout, stderr, environment: _ => null);
         return new ArctlResult(code, stdout.ToString(), stderr.ToString());
     }
 
