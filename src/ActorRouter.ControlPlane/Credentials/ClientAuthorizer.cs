@@ -103,6 +103,12 @@ public sealed class ClientAuthorizer
 
     private ClientIdentity? Authenticate(SignedRequest signed, out string? reason)
     {
+        // Fields a hostile peer left out arrive as null despite the record's types.
+        if (signed.Request is null || signed.ClientCertificate is null || signed.Nonce is null || signed.Signature is null)
+        {
+            reason = "malformed signed request";
+            return null;
+        }
         X509Certificate2 certificate;
         try
         {
