@@ -69,7 +69,8 @@ public sealed class ProcessAndProtocolTests
 
         var (code, stdout, stderr) = RunArctl(TimeSpan.FromSeconds(30), "show", "actors", "--router", $"127.0.0.1:{port}", "--cert", TestCredentials.ForeignAdmin);
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        // The 3 s connect timeout plus process start-up and teardown on a loaded 2-core machine.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
         Assert.Equal(3, code);
         Assert.Equal("", stdout);
         Assert.Single(stderr.TrimEnd().Split('\n'));
