@@ -53,13 +53,7 @@ public sealed class LoadedCredential : IDisposable
     }
 
     /// <summary><paramref name="request"/> signed with this credential's key (see <see cref="SignedRequest"/>).</summary>
-    public SignedRequest Sign(IArctlRequest request)
-    {
-        var issuedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-        var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
-        var signature = Key.SignData(RequestSigning.BytesToSign(request, issuedAt, nonce), HashAlgorithmName.SHA256);
-        return new SignedRequest(request, Certificate.RawData, issuedAt, nonce, signature);
-    }
+    public SignedRequest Sign(IArctlRequest request) => RequestSigning.Sign(request, Certificate, Key);
 
     public void Dispose()
     {

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Text;
 
 namespace ActorRouter.Control.Contracts;
@@ -25,6 +27,15 @@ public sealed record NotAuthorised(string Reason);
 public static class RequestSigning
 {
     private const string Domain = "actorrouter-control-request-v1";
+
+    /// <summary><paramref name="request"/> signed with <paramref name="key"/>, the key of <paramref name="certificate"/>: the one way clients sign.</summary>
+    public static SignedRequest Sign(IArctlRequest request, X509Certificate2 certificate, ECDsa key)
+    {
+        var issuedAt = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        var nonce = Convert.ToHexString(RandomNumberGenerator.GetBytes(16));
+        var signature = key.SignData(BytesToSign(request, issuedAt, nonce), HashAlgorithmName.SHA256);
+        return new SignedRequest(request, certificate.RawData, issuedAt, nonce, signature);
+    }
 
     public static byte[] BytesToSign(IArctlRequest request, long issuedAtUnixMilliseconds, string nonce)
     {

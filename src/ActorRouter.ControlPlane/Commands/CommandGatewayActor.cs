@@ -68,11 +68,19 @@ public sealed class CommandGatewayActor : ReceiveActor
     private static string PeerOf(IActorRef sender) => sender.Path.Address.ToString();
 
     /// <summary>
-    /// Authorization first (who is asking, may their role do this), then the endpoint's own views, then
-    /// the client's queue: nothing else sees a request the authorizer refused.
+    /// The client's queue bound first (cheap), then authorization (who is asking, may their role do
+    /// this), then the endpoint's own views or the client's queue: nothing acts on a request the
+    /// authorizer refused.
     /// </summary>
     private void OnSigned(SignedRequest signed, IActorRef replyTo)
     {
+        // A full queue is refused before the signature is checked: a flood costs the router no
+        // cryptography. Only admitted requests fill a queue, so this never answers an unknown client.
+        if (Admit(signed.Request, ClientOf(replyTo)) is { } throttled)
+        {
+            replyTo.Tell(throttled);
+            return;
+        }
         var identity = _authorizer.Admit(signed, PeerOf(replyTo), out var refusal);
         if (identity is null)
         {
@@ -104,7 +112,7 @@ public sealed class CommandGatewayActor : ReceiveActor
     /// Whether <paramref name="client"/> may have <paramref name="request"/> served: null to admit it,
     /// or the refusal to answer. Every request passes here before anything acts on it.
     /// </summary>
-    private CommandRefused? Admit(IArctlRequest request, string client)
+    private CommandRefused? Admit(IArctlRequest? request, string client)
     {
         if (_clients.TryGetValue(client, out var queue) && queue.Outstanding >= _queueCapacity)
         {
@@ -112,7 +120,7 @@ public sealed class CommandGatewayActor : ReceiveActor
             if (_throttled <= 8 || (_throttled & (_throttled - 1)) == 0)
             {
                 _log.Warning("arctl client {0}: {1} requests outstanding, refused {2} ({3} refused so far)",
-                    client, queue.Outstanding, request.GetType().Name, _throttled);
+                    client, queue.Outstanding, request?.GetType().Name, _throttled);
             }
             return new CommandRefused(
                 $"too many requests from this client: {_queueCapacity} are already running or queued; wait for their answers and try again");
@@ -130,11 +138,6 @@ public sealed class CommandGatewayActor : ReceiveActor
     private void OnRequest(IArctlRequest request, ClientIdentity identity, IActorRef replyTo)
     {
         var client = ClientOf(replyTo);
-        if (Admit(request, client) is { } refusal)
-        {
-            replyTo.Tell(refusal);
-            return;
-        }
         _admitted++;
         if (!_clients.TryGetValue(client, out var queue))
         {
