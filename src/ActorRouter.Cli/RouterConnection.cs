@@ -129,10 +129,36 @@ public sealed class RouterConnection : IAsyncDisposable
     /// <exception cref="NotAuthorisedException">The endpoint is not this credential's router, or the router refused the credential (exit 4).</exception>
     public static async Task<RouterConnection> ConnectAsync(RouterAddress router, TimeSpan timeout, LoadedCredential credential)
     {
+        // Now and then the router's TLS layer leaves arctl's associate, sent right after the handshake,
+        // unread; a fresh connection is answered at once. So the associate is awaited for a few seconds
+        // per connection, and the connection made again while the timeout allows.
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var remaining = deadline - DateTime.UtcNow;
+            if (remaining <= TimeSpan.Zero)
+            {
+                remaining = TimeSpan.FromMilliseconds(1);
+            }
+            var associateWait = remaining > AssociateRetryAfter + AssociateRetryAfter ? AssociateRetryAfter : remaining;
+            if (await ConnectOnceAsync(router, timeout, remaining, associateWait, credential) is { } connection)
+            {
+                return connection;
+            }
+        }
+    }
+
+    /// <summary>How long one connection waits for the router's associate before arctl connects again.</summary>
+    private static readonly TimeSpan AssociateRetryAfter = TimeSpan.FromSeconds(3);
+
+    /// <returns>The connection, or null when the router did not answer the associate within <paramref name="associateWait"/>.</returns>
+    private static async Task<RouterConnection?> ConnectOnceAsync(RouterAddress router, TimeSpan timeout, TimeSpan remaining,
+        TimeSpan associateWait, LoadedCredential credential)
+    {
         var unreachable = $"router at {router} is not reachable: its control endpoint did not answer (waited up to {timeout.TotalSeconds:0.#} s; is it running? is the address right? set it with --router HOST:PORT or ARCTL_ROUTER)";
         var tcp = new TcpClient { NoDelay = true };
         TcpListener? listener = null;
-        using var limit = new CancellationTokenSource(timeout);
+        using var limit = new CancellationTokenSource(remaining);
         var routerChecked = false;
         var routerIsOurs = false;
         try
@@ -143,6 +169,10 @@ public sealed class RouterConnection : IAsyncDisposable
             {
                 TargetHost = router.Host,
                 ClientCertificates = [credential.Certificate],
+                // TLS 1.2: the router finishes its side of the handshake (and its client-certificate check)
+                // before arctl writes the associate; under 1.3 the router's TLS layer (DotNetty) left that
+                // first frame unread more often (see ConnectAsync's retry).
+                EnabledSslProtocols = SslProtocols.Tls12,
                 RemoteCertificateValidationCallback = (_, presented, _, _) =>
                 {
                     routerIsOurs = IsRouterCertificate(presented, credential.Ca);
@@ -163,7 +193,20 @@ public sealed class RouterConnection : IAsyncDisposable
             var origin = $"{protocol}://arctl@{localHost}:{listenPort}";
             var associate = Associate(protocol, localHost, listenPort);
             await WriteFrameAsync(stream, associate, limit.Token);
-            await AwaitAssociateAsync(stream, limit.Token);
+            using (var associateLimit = CancellationTokenSource.CreateLinkedTokenSource(limit.Token))
+            {
+                associateLimit.CancelAfter(associateWait);
+                try
+                {
+                    await AwaitAssociateAsync(stream, associateLimit.Token);
+                }
+                catch (OperationCanceledException) when (!limit.IsCancellationRequested)
+                {
+                    listener.Stop();
+                    tcp.Dispose();
+                    return null;
+                }
+            }
             var gatewayPath = CommandGatewayAddress.PathFor(router.Host, router.Port, tls: true);
             return new RouterConnection(tcp, stream, listener, credential, origin, gatewayPath, router) { _associate = associate };
         }
