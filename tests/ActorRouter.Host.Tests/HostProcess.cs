@@ -22,6 +22,9 @@ public sealed partial class HostProcess : IDisposable
     }
 
     public int Id => _process.Id;
+
+    /// <summary>The admin credential the router made in this run's own state directory; null when the caller gave one.</summary>
+    public string? AdminCredential => _stateDirectory is null ? null : Path.Combine(_stateDirectory, "state", "admin.p12");
     public IReadOnlyList<string> Stdout => _stdout.ToList();
     public IReadOnlyList<string> Stderr => _stderr.ToList();
 
