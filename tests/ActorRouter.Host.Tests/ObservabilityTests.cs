@@ -129,7 +129,7 @@ public sealed partial class ObservabilityTests(ITestOutputHelper output)
             // What the console does show: the handshake, the status lines and the change arctl made.
             Assert.Contains(lines, l => l.EndsWith("ActorRouter.ControlPlane.Fman.FmanActor[0] GigabitEthernet1: up (mem0, uIDB 0)", StringComparison.Ordinal));
             Assert.Contains("GigabitEthernet1 (mem0) up 192.0.2.1/24 mtu 1500 02:00:00:00:00:01", lines);
-            Assert.Contains(lines, l => l.EndsWith("arctl: cleared the counters of GigabitEthernet1", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.EndsWith("arctl (admin): cleared the counters of GigabitEthernet1", StringComparison.Ordinal));
         }
         finally
         {
@@ -146,6 +146,7 @@ public sealed partial class ObservabilityTests(ITestOutputHelper output)
         try
         {
             Assert.True(host.WaitForLines(StartupLimit, l => l.Contains("\"Message\":\"router ready: 2 of 2 interfaces up\"", StringComparison.Ordinal)), host.Transcript);
+            Assert.True(host.WaitForLines(StartupLimit, l => l.Contains("\"Message\":\"control: arctl endpoint", StringComparison.Ordinal)), host.Transcript);
             var control = host.Stdout
                 .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("Message").GetString()!)
                 .Select(m => ControlLine().Match(m))
