@@ -1,11 +1,16 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using ActorRouter.Control.Contracts;
 
 namespace ActorRouter.Cli;
 
+/// <summary>The given credential file is not a credential arctl can use (exit code 2).</summary>
+public sealed class CredentialUnusableException(string message) : Exception(message);
+
 /// <summary>
 /// arctl: <c>arctl [--router HOST:PORT] [--json] [--timeout SECONDS] [--cert FILE [--cert-password P]] COMMAND...</c>,
 /// or with no command an interactive session. Exit codes: <see cref="ExitOk"/>, <see cref="ExitCommandFailed"/>,
-/// <see cref="ExitUsage"/>, <see cref="ExitUnreachable"/>.
+/// <see cref="ExitUsage"/>, <see cref="ExitUnreachable"/>, <see cref="ExitNotAuthorised"/>.
 /// </summary>
 public static class ArctlApp
 {
@@ -16,11 +21,17 @@ public static class ArctlApp
     public const int ExitUsage = 2;
     /// <summary>The router is not running, not reachable, or did not answer in time.</summary>
     public const int ExitUnreachable = 3;
+    /// <summary>No usable credential, or the router refused it or the command for its role; nothing changed.</summary>
+    public const int ExitNotAuthorised = 4;
 
     public const string Usage =
         "usage: arctl [--router HOST:PORT] [--json] [--timeout SECONDS] [--count N] [--cert FILE [--cert-password PASSWORD]] [COMMAND...]\n" +
-        "       the router defaults to $ARCTL_ROUTER, else 127.0.0.1:4053; the certificate to $ARCTL_CERT ($ARCTL_CERT_PASSWORD);\n" +
-        "       with no COMMAND, arctl reads commands interactively ('?' lists them)";
+        "       the router defaults to $ARCTL_ROUTER, else 127.0.0.1:4053; the credential to $ARCTL_CERT ($ARCTL_CERT_PASSWORD),\n" +
+        "       else admin.p12 or read-only.p12 in the router's state directory (/var/lib/actorrouter for root,\n" +
+        "       else $XDG_STATE_HOME/actorrouter or ~/.local/state/actorrouter);\n" +
+        "       with no COMMAND, arctl reads commands interactively ('?' lists them)\n" +
+        "exit codes: 0 done; 1 the router refused the command; 2 bad command line; 3 router not reachable or no answer;\n" +
+        "            4 not authorised (no readable credential, credential refused, or the command needs the admin role)";
 
     /// <summary>
     /// How long arctl waits for the router's endpoint to accept and associate. A refused connection
@@ -110,6 +121,11 @@ public static class ArctlApp
                         throw new UsageException($"--count needs a whole number of refreshes ≥ 1, not '{countText}'");
                     }
                     count = refreshes;
+                    break;
+                case "--role" or "--out":
+                    // Options of 'credentials issue': kept in place as words of the command.
+                    words.Add(args[i]);
+                    words.Add(Value(args[i]));
                     break;
                 default:
                     if (args[i].StartsWith("--", StringComparison.Ordinal))
@@ -222,10 +238,66 @@ public static class ArctlApp
     /// <summary>The monitor loop printed its refreshes and stopped; nothing more to print.</summary>
     private sealed record MonitorEnded;
 
+    /// <summary>
+    /// The credential to use: the one given (--cert, $ARCTL_CERT), else the first of admin.p12 and
+    /// read-only.p12 in the state directories this user can read. Refusals name every file tried.
+    /// </summary>
+    /// <exception cref="NotAuthorisedException">None can be read (exit 4).</exception>
+    /// <exception cref="CredentialUnusableException">The given file is not a usable credential (exit 2).</exception>
+    internal static LoadedCredential LoadCredential(ClientCertificate? given)
+    {
+        if (given is not null)
+        {
+            try
+            {
+                return LoadedCredential.Load(given);
+            }
+            catch (UnauthorizedAccessException)
+            {
+                throw new NotAuthorisedException($"not authorised: cannot read the credential {given.Path} (permission denied)");
+            }
+            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException)
+            {
+                throw new CredentialUnusableException($"cannot use the credential {given.Path}: {e.Message}");
+            }
+        }
+        var denied = new List<string>();
+        var missing = new List<string>();
+        foreach (var directory in ControlStateDirectory.Searched(Environment.GetEnvironmentVariable, Environment.IsPrivilegedProcess))
+        {
+            foreach (var name in new[] { ControlStateDirectory.AdminCredential, ControlStateDirectory.ReadOnlyCredential })
+            {
+                var path = Path.Combine(directory, name);
+                try
+                {
+                    return LoadedCredential.Load(new ClientCertificate(path, null));
+                }
+                catch (UnauthorizedAccessException)
+                {
+                    denied.Add(path);
+                }
+                catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+                {
+                    missing.Add(path);
+                }
+                catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException)
+                {
+                    throw new CredentialUnusableException($"cannot use the credential {path}: {e.Message}");
+                }
+            }
+        }
+        var why = denied.Count > 0
+            ? $"cannot read the credential {string.Join(" or ", denied)} (permission denied)"
+            : $"no credential found (looked for {string.Join(", ", missing)})";
+        throw new NotAuthorisedException(
+            $"not authorised: {why}; run arctl as the router's user (sudo arctl ...), or use a credential an admin issued for you (arctl credentials issue NAME --role read-only --out FILE) with --cert FILE or $ARCTL_CERT");
+    }
+
     /// <summary>One connection for the life of the process, opened on the first command that needs the router.</summary>
     private sealed class Session(RouterAddress router, TimeSpan connectTimeout, ClientCertificate? certificate) : IAsyncDisposable
     {
         private RouterConnection? _connection;
+        private LoadedCredential? _credential;
 
         public int? MonitorCount { get; init; }
 
@@ -242,23 +314,62 @@ public static class ArctlApp
                 return ExitUsage;
             }
             object reply;
+            ECDsa? issuedKey = null;
+            var issue = request as IssueCredentialCommand;
+            if (issue is not null && (File.Exists(issue.OutFile) || Directory.Exists(issue.OutFile)))
+            {
+                await stderr.WriteLineAsync($"arctl: {issue.OutFile} exists; credentials issue writes a new file only");
+                return ExitUsage;
+            }
             try
             {
-                _connection ??= await RouterConnection.ConnectAsync(router, connectTimeout, certificate);
+                _credential ??= LoadCredential(certificate);
+                _connection ??= await RouterConnection.ConnectAsync(router, connectTimeout, _credential);
+                if (issue is not null)
+                {
+                    // The key pair is made here; only the public key, in a signing request, goes to the router.
+                    issuedKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+                    var signingRequest = new CertificateRequest($"CN={issue.Name}", issuedKey, HashAlgorithmName.SHA256).CreateSigningRequest();
+                    request = new IssueCredentialRequest(issue.Name, issue.Role, signingRequest);
+                }
                 reply = request is MonitorInterfacesRequest monitor
                     ? await MonitorAsync(monitor, json, stdout)
                     : await _connection.AskAsync(request, DefaultAnswerTimeout, router);
             }
             catch (RouterUnreachableException e)
             {
+                issuedKey?.Dispose();
                 await stderr.WriteLineAsync($"arctl: {e.Message}");
                 return ExitUnreachable;
             }
-            catch (Exception e) when (e is System.Security.Cryptography.CryptographicException or IOException or UnauthorizedAccessException)
+            catch (NotAuthorisedException e)
             {
-                await stderr.WriteLineAsync($"arctl: cannot use the client certificate {certificate?.Path}: {e.Message}");
+                await stderr.WriteLineAsync($"arctl: {e.Message}");
+                return ExitNotAuthorised;
+            }
+            catch (CredentialUnusableException e)
+            {
+                await stderr.WriteLineAsync($"arctl: {e.Message}");
                 return ExitUsage;
             }
+            if (reply is NotAuthorised notAuthorised)
+            {
+                issuedKey?.Dispose();
+                if (json)
+                {
+                    await stdout.WriteLineAsync(ReplyFormatter.Json(notAuthorised));
+                }
+                await stderr.WriteLineAsync($"% {notAuthorised.Reason}");
+                return ExitNotAuthorised;
+            }
+            if (reply is CredentialIssued issued && issuedKey is not null && issue is not null)
+            {
+                using (issuedKey)
+                {
+                    return await WriteCredentialAsync(issued, issuedKey, issue.OutFile, json, stdout, stderr);
+                }
+            }
+            issuedKey?.Dispose();
             if (reply is CommandRefused refused)
             {
                 if (json)
@@ -308,6 +419,33 @@ public static class ArctlApp
             {
                 await _connection.DisposeAsync();
             }
+            _credential?.Dispose();
+        }
+
+        /// <summary>The issued certificate with the key made here and the router's CA, as an unencrypted PKCS#12 only its owner reads (0600).</summary>
+        private static async Task<int> WriteCredentialAsync(CredentialIssued issued, ECDsa key, string outFile, bool json, TextWriter stdout, TextWriter stderr)
+        {
+            using var certificate = X509CertificateLoader.LoadCertificate(issued.Certificate).CopyWithPrivateKey(key);
+            using var ca = X509CertificateLoader.LoadCertificate(issued.CaCertificate);
+            var bytes = new X509Certificate2Collection { certificate, ca }.Export(X509ContentType.Pkcs12)!;
+            try
+            {
+                var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+                if (!OperatingSystem.IsWindows())
+                {
+                    options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+                }
+                await using var stream = new FileStream(outFile, options);
+                await stream.WriteAsync(bytes);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                await stderr.WriteLineAsync($"arctl: the router issued credential '{issued.Name}' (serial {issued.SerialNumber}) but it cannot be written to {outFile}: {e.Message}; revoke it (arctl credentials revoke {issued.Name}) and issue again");
+                return ExitCommandFailed;
+            }
+            var message = $"issued credential '{issued.Name}' (role {issued.Role}, serial {issued.SerialNumber}) to {outFile}";
+            await stdout.WriteLineAsync(json ? ReplyFormatter.Json(new CommandDone(message)) : message);
+            return ExitOk;
         }
     }
 }

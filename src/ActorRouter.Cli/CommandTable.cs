@@ -4,6 +4,12 @@ using ActorRouter.Control.Contracts.Rules;
 
 namespace ActorRouter.Cli;
 
+/// <summary>
+/// <c>credentials issue</c> as arctl runs it: not sent as it is; arctl makes the key pair, sends only a
+/// signing request (<see cref="IssueCredentialRequest"/>) and writes the credential file itself.
+/// </summary>
+public sealed record IssueCredentialCommand(string Name, string Role, string OutFile) : IArctlRequest;
+
 /// <summary>A command line arctl cannot turn into a request (exit code 2).</summary>
 public sealed class UsageException(string message) : Exception(message);
 
@@ -58,6 +64,10 @@ public static class CommandTable
         new("no interface NAME", "remove a subinterface", a => new RemoveSubinterfaceRequest(a[0])),
         new("clear counters [NAME]", "zero the counters of one interface, or of all interfaces and threads", a => new ClearCountersRequest(a.Count > 0 ? a[0] : null)),
         new("write memory [PATH]", "save the running configuration to the file the router started from (or PATH)", a => new WriteMemoryRequest(a.Count > 0 ? a[0] : null)),
+        new("show control clients", "clients connected to the control endpoint (name, role) and refused attempts by reason", _ => new ShowControlClientsRequest()),
+        new("credentials issue NAME --role ROLE --out FILE", "issue a client credential (ROLE read-only or admin) under the router's CA; the key is made here and written to FILE (admin only)",
+            a => new IssueCredentialCommand(a[0], a[1], a[2])),
+        new("credentials revoke NAME", "revoke every credential issued under NAME: its connections and requests are refused from now on (admin only)", a => new RevokeCredentialRequest(a[0])),
         new("debug fault TARGET", "crash a data-plane thread (rx, ppe0, hqf) or actor (fman, ...); needs fault-injection.enabled", a => new DebugFaultRequest(a[0])),
     ];
 

@@ -18,6 +18,7 @@ public static partial class ReplyFormatter
     {
         CommandDone d => JsonSerializer.Serialize(new { ok = true, message = d.Message }, JsonOptions),
         CommandRefused r => JsonSerializer.Serialize(new { ok = false, error = r.Reason }, JsonOptions),
+        NotAuthorised r => JsonSerializer.Serialize(new { ok = false, notAuthorised = true, error = r.Reason }, JsonOptions),
         _ => JsonSerializer.Serialize(reply, reply.GetType(), JsonOptions),
     };
 
@@ -34,9 +35,39 @@ public static partial class ReplyFormatter
         ThreadsView v => Threads(v),
         ActorsView v => Actors(v),
         ControlEndpointView v => ControlEndpoint(v),
+        ControlClientsView v => ControlClients(v),
         RunningConfigView v => $"# running configuration; the router was started from {v.Source}\n{v.Text.TrimEnd('\n')}",
         _ => $"(unexpected reply {reply.GetType().Name})",
     };
+
+    private static string ControlClients(ControlClientsView v)
+    {
+        var s = new StringBuilder();
+        s.AppendLine($"Connected clients (requests in the last {v.ActiveWindowSeconds / 60} min):");
+        s.AppendLine("Name                 Role        Requests  Last seen             Address");
+        foreach (var c in v.Clients)
+        {
+            s.AppendLine($"{c.Name,-20} {c.Role,-11} {N(c.Requests),8}  {c.LastSeen,-21} {c.Address}");
+        }
+        s.AppendLine("Refused attempts by reason:");
+        if (v.Refusals.Count == 0)
+        {
+            s.AppendLine("  none");
+        }
+        foreach (var r in v.Refusals)
+        {
+            s.AppendLine($"  {N(r.Count),8}  {r.Reason}");
+        }
+        if (v.RecentRefusals.Count > 0)
+        {
+            s.AppendLine("Recent refusals:");
+            foreach (var line in v.RecentRefusals)
+            {
+                s.AppendLine($"  {line}");
+            }
+        }
+        return s.ToString().TrimEnd('\n');
+    }
 
     /// <summary><c>show ip interface brief</c> is rendered from the same InterfacesView as <c>show interfaces</c>.</summary>
     public sealed record IpInterfaceBrief(InterfacesView View);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
+using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using ActorRouter.Control.Contracts;
@@ -12,8 +13,56 @@ namespace ActorRouter.Cli;
 /// <summary>The router could not be reached or did not answer in time (exit code 3).</summary>
 public sealed class RouterUnreachableException(string message) : Exception(message);
 
-/// <summary>A client certificate for a router whose control endpoint uses TLS.</summary>
+/// <summary>The credential cannot be read, or the router (or arctl, of the router) refused it (exit code 4).</summary>
+public sealed class NotAuthorisedException(string message) : Exception(message);
+
+/// <summary>Where arctl's client credential is: a PKCS#12 file with the client certificate, its key and the router's CA certificate.</summary>
 public sealed record ClientCertificate(string Path, string? Password);
+
+/// <summary>A client credential in memory: the certificate with its ECDSA key, and the CA that must have issued the router's certificate.</summary>
+public sealed class LoadedCredential : IDisposable
+{
+    private LoadedCredential(string path, X509Certificate2 certificate, ECDsa key, X509Certificate2 ca)
+    {
+        Path = path;
+        Certificate = certificate;
+        Key = key;
+        Ca = ca;
+    }
+
+    public string Path { get; }
+    public X509Certificate2 Certificate { get; }
+    public ECDsa Key { get; }
+    public X509Certificate2 Ca { get; }
+
+    /// <exception cref="UnauthorizedAccessException">The file is not readable by this user.</exception>
+    /// <exception cref="IOException">It does not exist or cannot be read.</exception>
+    /// <exception cref="CryptographicException">It is not a credential arctl can use; the message says why.</exception>
+    public static LoadedCredential Load(ClientCertificate file)
+    {
+        // Read first: the loader reports a file it may not read as a cryptographic error, and that is a different answer (exit 4).
+        var bytes = File.ReadAllBytes(file.Path);
+        var collection = X509CertificateLoader.LoadPkcs12Collection(bytes, file.Password, X509KeyStorageFlags.EphemeralKeySet);
+        var certificate = collection.FirstOrDefault(c => c.HasPrivateKey)
+            ?? throw new CryptographicException("it holds no certificate with a private key");
+        var key = certificate.GetECDsaPrivateKey()
+            ?? throw new CryptographicException("its key is not an ECDSA key (credentials come from the router's state directory or 'arctl credentials issue')");
+        var ca = collection.FirstOrDefault(c => !c.HasPrivateKey && c.SubjectName.RawData.AsSpan().SequenceEqual(c.IssuerName.RawData))
+            ?? throw new CryptographicException("it holds no CA certificate to check the router with (credentials come from the router's state directory or 'arctl credentials issue')");
+        return new LoadedCredential(file.Path, certificate, key, ca);
+    }
+
+    /// <summary><paramref name="request"/> signed with this credential's key (see <see cref="SignedRequest"/>).</summary>
+    public SignedRequest Sign(IArctlRequest request) => RequestSigning.Sign(request, Certificate, Key);
+
+    public void Dispose()
+    {
+        Key.Dispose();
+        Certificate.Dispose();
+        Ca.Dispose();
+    }
+}
+
 
 /// <summary>
 /// One connection to the router's control endpoint, speaking Akka.Remote's classic TCP protocol
@@ -21,8 +70,11 @@ public sealed record ClientCertificate(string Path, string? Password);
 /// whose payload is the <see cref="ContractCodec"/>), so that a one-shot arctl does not start an
 /// actor system: starting one costs most of a command's time. The router sees an ordinary remote
 /// system named <c>arctl</c>; its replies come back on this connection, addressed to a temporary
-/// path per request. Heartbeats keep a long interactive session associated. With a client
-/// certificate the connection is TLS, and the router must present that same certificate.
+/// path per request. Heartbeats keep a long interactive session associated. Both connections are
+/// mutual TLS under the router's CA: arctl presents its credential's certificate (as the client on its
+/// own connection, as the server on the one the router opens back for replies) and accepts only a
+/// certificate with the control-endpoint role issued by the CA packed in the credential. Every
+/// request travels signed (<see cref="LoadedCredential.Sign"/>).
 /// </summary>
 public sealed class RouterConnection : IAsyncDisposable
 {
@@ -39,7 +91,7 @@ public sealed class RouterConnection : IAsyncDisposable
     private readonly TcpClient _tcp;
     private readonly Stream _stream;
     private readonly TcpListener _listener;
-    private readonly X509Certificate2? _certificate;
+    private readonly LoadedCredential _credential;
     private readonly List<Stream> _replyStreams = new();
     private readonly string _origin;
     private readonly string _gatewayPath;
@@ -52,12 +104,12 @@ public sealed class RouterConnection : IAsyncDisposable
     private long _nextRequest;
     private volatile string? _closedReason;
 
-    private RouterConnection(TcpClient tcp, Stream stream, TcpListener listener, X509Certificate2? certificate, string origin, string gatewayPath, RouterAddress router)
+    private RouterConnection(TcpClient tcp, Stream stream, TcpListener listener, LoadedCredential credential, string origin, string gatewayPath, RouterAddress router)
     {
         _tcp = tcp;
         _stream = stream;
         _listener = listener;
-        _certificate = certificate;
+        _credential = credential;
         _origin = origin;
         _gatewayPath = gatewayPath;
         _router = router;
@@ -65,33 +117,70 @@ public sealed class RouterConnection : IAsyncDisposable
         _heartbeat = new Timer(_ => _ = SendControlAsync(CommandHeartbeat), null, HeartbeatInterval, HeartbeatInterval);
     }
 
-    public static async Task<RouterConnection> ConnectAsync(RouterAddress router, TimeSpan timeout, ClientCertificate? certificate)
+    /// <summary>
+    /// True when <paramref name="presented"/> is the router's: issued by <paramref name="ca"/> (only that CA
+    /// is trusted) with the control-endpoint role. A client credential of the same CA is not the router.
+    /// </summary>
+    internal static bool IsRouterCertificate(X509Certificate? presented, X509Certificate2 ca) =>
+        presented is X509Certificate2 x509 && CertificateChecks.ChainsTo(x509, ca)
+        && CertificateChecks.NameAndRole(x509).Role == CertificateChecks.EndpointRole;
+
+    /// <exception cref="RouterUnreachableException">Nothing answered in time (exit 3).</exception>
+    /// <exception cref="NotAuthorisedException">The endpoint is not this credential's router, or the router refused the credential (exit 4).</exception>
+    public static async Task<RouterConnection> ConnectAsync(RouterAddress router, TimeSpan timeout, LoadedCredential credential)
+    {
+        // Now and then the router's TLS layer leaves arctl's associate, sent right after the handshake,
+        // unread; a fresh connection is answered at once. So the associate is awaited for a few seconds
+        // per connection, and the connection made again while the timeout allows.
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var remaining = deadline - DateTime.UtcNow;
+            if (remaining <= TimeSpan.Zero)
+            {
+                remaining = TimeSpan.FromMilliseconds(1);
+            }
+            var associateWait = remaining > AssociateRetryAfter + AssociateRetryAfter ? AssociateRetryAfter : remaining;
+            if (await ConnectOnceAsync(router, timeout, remaining, associateWait, credential) is { } connection)
+            {
+                return connection;
+            }
+        }
+    }
+
+    /// <summary>How long one connection waits for the router's associate before arctl connects again.</summary>
+    private static readonly TimeSpan AssociateRetryAfter = TimeSpan.FromSeconds(3);
+
+    /// <returns>The connection, or null when the router did not answer the associate within <paramref name="associateWait"/>.</returns>
+    private static async Task<RouterConnection?> ConnectOnceAsync(RouterAddress router, TimeSpan timeout, TimeSpan remaining,
+        TimeSpan associateWait, LoadedCredential credential)
     {
         var unreachable = $"router at {router} is not reachable: its control endpoint did not answer (waited up to {timeout.TotalSeconds:0.#} s; is it running? is the address right? set it with --router HOST:PORT or ARCTL_ROUTER)";
-        // The certificate is read first: a bad file is a usage error, not an unreachable router.
-        var x509 = certificate is null ? null
-            : X509CertificateLoader.LoadPkcs12FromFile(certificate.Path, certificate.Password, X509KeyStorageFlags.EphemeralKeySet);
         var tcp = new TcpClient { NoDelay = true };
         TcpListener? listener = null;
-        using var limit = new CancellationTokenSource(timeout);
+        using var limit = new CancellationTokenSource(remaining);
+        var routerChecked = false;
+        var routerIsOurs = false;
         try
         {
             await tcp.ConnectAsync(router.Host, router.Port, limit.Token);
-            Stream stream = tcp.GetStream();
-            if (x509 is not null)
+            var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
+            await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
-                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
-                var pinned = x509.Thumbprint;
-                await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
+                TargetHost = router.Host,
+                ClientCertificates = [credential.Certificate],
+                // TLS 1.2: the router finishes its side of the handshake (and its client-certificate check)
+                // before arctl writes the associate; under 1.3 the router's TLS layer (DotNetty) left that
+                // first frame unread more often (see ConnectAsync's retry).
+                EnabledSslProtocols = SslProtocols.Tls12,
+                RemoteCertificateValidationCallback = (_, presented, _, _) =>
                 {
-                    TargetHost = router.Host,
-                    ClientCertificates = [x509],
-                    // The router presents the same certificate; pinning its thumbprint is what authenticates the router.
-                    RemoteCertificateValidationCallback = (_, presented, _, _) =>
-                        presented is not null && string.Equals(presented.GetCertHashString(), pinned, StringComparison.OrdinalIgnoreCase),
-                }, limit.Token);
-                stream = ssl;
-            }
+                    routerIsOurs = IsRouterCertificate(presented, credential.Ca);
+                    routerChecked = true;
+                    return routerIsOurs;
+                },
+            }, limit.Token);
+            Stream stream = ssl;
             // Akka.Remote sends its replies over a connection of its own to the address the client
             // announces, so arctl listens (on the address it reaches the router from) for that one.
             var local = (IPEndPoint)tcp.Client.LocalEndPoint!;
@@ -100,18 +189,43 @@ public sealed class RouterConnection : IAsyncDisposable
             listener.Start();
             var listenPort = ((IPEndPoint)listener.LocalEndpoint).Port;
             var localHost = localAddress.AddressFamily == AddressFamily.InterNetworkV6 ? $"[{localAddress}]" : localAddress.ToString();
-            var protocol = x509 is null ? "akka.tcp" : "akka.ssl.tcp";
+            const string protocol = "akka.ssl.tcp";
             var origin = $"{protocol}://arctl@{localHost}:{listenPort}";
             var associate = Associate(protocol, localHost, listenPort);
             await WriteFrameAsync(stream, associate, limit.Token);
-            await AwaitAssociateAsync(stream, limit.Token);
-            var gatewayPath = CommandGatewayAddress.PathFor(router.Host, router.Port, x509 is not null);
-            return new RouterConnection(tcp, stream, listener, x509, origin, gatewayPath, router) { _associate = associate };
+            using (var associateLimit = CancellationTokenSource.CreateLinkedTokenSource(limit.Token))
+            {
+                associateLimit.CancelAfter(associateWait);
+                try
+                {
+                    await AwaitAssociateAsync(stream, associateLimit.Token);
+                }
+                catch (OperationCanceledException) when (!limit.IsCancellationRequested)
+                {
+                    listener.Stop();
+                    tcp.Dispose();
+                    return null;
+                }
+            }
+            var gatewayPath = CommandGatewayAddress.PathFor(router.Host, router.Port, tls: true);
+            return new RouterConnection(tcp, stream, listener, credential, origin, gatewayPath, router) { _associate = associate };
         }
         catch (Exception e) when (e is SocketException or IOException or OperationCanceledException or AuthenticationException)
         {
             listener?.Stop();
             tcp.Dispose();
+            if (routerChecked && !routerIsOurs)
+            {
+                throw new NotAuthorisedException(
+                    $"not authorised: the endpoint at {router} presented a certificate that was not issued by the CA in {credential.Path}: it is not the router this credential belongs to");
+            }
+            // Under TLS 1.3 the router checks the client certificate after arctl considers the handshake
+            // done, and says no by closing the connection before Akka's associate: our router, gone at once.
+            if (routerIsOurs && e is IOException or AuthenticationException)
+            {
+                throw new NotAuthorisedException(
+                    $"not authorised: the router at {router} refused the credential {credential.Path} (not issued by its CA, revoked, or expired)");
+            }
             throw new RouterUnreachableException(unreachable);
         }
         catch
@@ -137,12 +251,13 @@ public sealed class RouterConnection : IAsyncDisposable
         }
         try
         {
+            var signed = _credential.Sign(request);
             var envelope = new ProtobufWriter()
                 .Message(1, new ProtobufWriter().String(1, _gatewayPath))
                 .Message(2, new ProtobufWriter()
-                    .Bytes(1, ContractCodec.Encode(request))
+                    .Bytes(1, ContractCodec.Encode(signed))
                     .UInt(2, ContractCodec.SerializerId)
-                    .String(3, ContractCodec.Manifest(request)))
+                    .String(3, ContractCodec.Manifest(signed)))
                 .Message(4, new ProtobufWriter().String(1, _origin + temporary))
                 .Fixed64(5, SeqUndefined);
             var frame = new ProtobufWriter().Bytes(1, new ProtobufWriter().Message(2, envelope).ToArray()).ToArray();
@@ -260,20 +375,17 @@ public sealed class RouterConnection : IAsyncDisposable
     {
         try
         {
-            Stream stream = client.GetStream();
-            if (_certificate is { } certificate)
+            // Here arctl is the TLS server: it presents its credential's certificate and accepts only
+            // the router's certificate under the credential's CA, so no one else can inject answers.
+            var ssl = new SslStream(client.GetStream(), leaveInnerStreamOpen: false);
+            var ca = _credential.Ca;
+            await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
-                var ssl = new SslStream(stream, leaveInnerStreamOpen: false);
-                var pinned = certificate.Thumbprint;
-                await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
-                {
-                    ServerCertificate = certificate,
-                    ClientCertificateRequired = true,
-                    RemoteCertificateValidationCallback = (_, presented, _, _) =>
-                        presented is not null && string.Equals(presented.GetCertHashString(), pinned, StringComparison.OrdinalIgnoreCase),
-                }, _closing.Token);
-                stream = ssl;
-            }
+                ServerCertificate = _credential.Certificate,
+                ClientCertificateRequired = true,
+                RemoteCertificateValidationCallback = (_, presented, _, _) => IsRouterCertificate(presented, ca),
+            }, _closing.Token);
+            Stream stream = ssl;
             lock (_replyStreams)
             {
                 _replyStreams.Add(stream);

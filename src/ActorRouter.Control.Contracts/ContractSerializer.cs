@@ -32,6 +32,8 @@ public static class ContractCodec
         typeof(CreateSubinterfaceRequest), typeof(RemoveSubinterfaceRequest),
         typeof(CommandDone), typeof(CommandRefused), typeof(InterfacesView), typeof(RoutesView), typeof(ArpView), typeof(QfpStatisticsView),
         typeof(ThreadsView), typeof(ActorsView), typeof(RunningConfigView), typeof(PolicyMapView), typeof(ControlEndpointView),
+        typeof(SignedRequest), typeof(NotAuthorised), typeof(IssueCredentialRequest), typeof(CredentialIssued),
+        typeof(RevokeCredentialRequest), typeof(ShowControlClientsRequest), typeof(ControlClientsView),
     ];
 
     private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(t => t, t => t.Name);
@@ -70,7 +72,16 @@ public static class ContractCodec
         }
     }
 
-    private static JsonTypeInfo Info(Type type) =>
+    /// <summary>
+    /// The request type <paramref name="manifest"/> names in the fixed table; null for anything else
+    /// (a reply, a signed request, an unknown name). Used for the request nested in a <see cref="SignedRequest"/>.
+    /// </summary>
+    public static Type? RequestTypeOf(string manifest) =>
+        ByManifest.TryGetValue(manifest, out var type) && type != typeof(SignedRequest) && typeof(IArctlRequest).IsAssignableFrom(type)
+            ? type
+            : null;
+
+    internal static JsonTypeInfo Info(Type type) =>
         ContractJsonContext.Default.GetTypeInfo(type) ?? throw new SerializationException($"{type.Name} has no JSON metadata");
 }
 
@@ -156,4 +167,79 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
 [JsonSerializable(typeof(RunningConfigView))]
 [JsonSerializable(typeof(PolicyMapView))]
 [JsonSerializable(typeof(ControlEndpointView))]
+[JsonSerializable(typeof(SignedRequest))]
+[JsonSerializable(typeof(NotAuthorised))]
+[JsonSerializable(typeof(IssueCredentialRequest))]
+[JsonSerializable(typeof(CredentialIssued))]
+[JsonSerializable(typeof(RevokeCredentialRequest))]
+[JsonSerializable(typeof(ShowControlClientsRequest))]
+[JsonSerializable(typeof(ControlClientsView))]
+[JsonSerializable(typeof(ControlClientView))]
+[JsonSerializable(typeof(RefusalCountView))]
 internal sealed partial class ContractJsonContext : JsonSerializerContext;
+
+/// <summary>
+/// The request inside a <see cref="SignedRequest"/>: <c>{"manifest": NAME, "body": {...}}</c>, where NAME
+/// is looked up in the codec's fixed table of request types — never a type name resolved from the wire.
+/// </summary>
+public sealed class NestedRequestConverter : JsonConverter<IArctlRequest>
+{
+    public override IArctlRequest? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.Null)
+        {
+            return null;
+        }
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new JsonException("the signed request's inner request is not an object");
+        }
+        Type? type = null;
+        IArctlRequest? request = null;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+        {
+            if (reader.TokenType != JsonTokenType.PropertyName)
+            {
+                throw new JsonException("malformed inner request");
+            }
+            var property = reader.GetString();
+            reader.Read();
+            switch (property)
+            {
+                case "manifest":
+                    var manifest = reader.TokenType == JsonTokenType.String ? reader.GetString() : null;
+                    type = manifest is null ? null : ContractCodec.RequestTypeOf(manifest);
+                    if (type is null)
+                    {
+                        throw new JsonException($"the inner request's manifest '{manifest}' is not a control request type");
+                    }
+                    break;
+                case "body":
+                    if (type is null)
+                    {
+                        throw new JsonException("the inner request's body comes before its manifest");
+                    }
+                    request = (IArctlRequest?)JsonSerializer.Deserialize(ref reader, ContractCodec.Info(type));
+                    break;
+                default:
+                    throw new JsonException($"unexpected property '{property}' in the inner request");
+            }
+        }
+        return request ?? throw new JsonException("the inner request has no body");
+    }
+
+    public override void Write(Utf8JsonWriter writer, IArctlRequest value, JsonSerializerOptions options)
+    {
+        var type = value.GetType();
+        var manifest = ContractCodec.Manifest(value);
+        if (ContractCodec.RequestTypeOf(manifest) is null)
+        {
+            throw new SerializationException($"{type.Name} cannot be carried inside a signed request");
+        }
+        writer.WriteStartObject();
+        writer.WriteString("manifest", manifest);
+        writer.WritePropertyName("body");
+        JsonSerializer.Serialize(writer, value, ContractCodec.Info(type));
+        writer.WriteEndObject();
+    }
+}

@@ -1,54 +1,59 @@
 using System.Net;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using ActorRouter.Control.Contracts;
 using ActorRouter.ControlPlane.Configuration;
+using ActorRouter.ControlPlane.Credentials;
 using Akka.Remote.Transport.DotNetty;
 
 namespace ActorRouter.Host;
 
 /// <summary>
 /// The control endpoint arctl connects to: Akka.Remote over DotNetty TCP on
-/// <c>actorrouter.control.hostname:port</c>. On a loopback address it is plain TCP (only local users
-/// reach it). Any other address requires <c>control.tls</c>: TLS with mutual authentication, where
-/// both ends must present the configured certificate — the host accepts a client only if the
-/// certificate it presents is that very certificate (pinned by thumbprint) and the TLS handshake
-/// proves the client holds its private key; the client checks the host the same way.
+/// <c>actorrouter.control.hostname:port</c>, always with mutual TLS, loopback included (a local user is
+/// not trusted for being local). The router presents its endpoint certificate, issued by its own CA
+/// (see <see cref="ControlCredentials"/>); it accepts a connection only from a client whose certificate
+/// chains to that CA and is not revoked, and the client accepts only a router certificate issued by
+/// the CA packed in its credential. Each request is then signed by the client (see
+/// <see cref="ClientAuthorizer"/>), which is how the gateway learns who is asking.
 /// </summary>
 public static class ControlEndpoint
 {
-    /// <summary>Why this control configuration must not be started, or null when it may.</summary>
-    public static string? WhyRefused(ControlConfig control)
+    /// <summary>
+    /// Opens (creating on first start) the credentials in the state directory.
+    /// Null with <paramref name="error"/> set when they cannot be used.
+    /// </summary>
+    public static ClientAuthorizer? OpenAuthorizer(ControlConfig control, out string? error)
     {
-        if (control.Tls is null && !IsLoopback(control.Hostname))
+        error = null;
+        string? password = null;
+        if (control.KeyPassword is { } secret)
         {
-            return $"control.hostname = \"{control.Hostname}\" is not a loopback address: a control endpoint reachable from the network needs TLS with client certificates (set actorrouter.control.tls.certificate-path), or listen on 127.0.0.1";
-        }
-        if (control.Tls is { } tls)
-        {
-            try
+            password = secret.Read(out var secretError);
+            if (password is null)
             {
-                using var certificate = LoadCertificate(tls);
-                if (!certificate.HasPrivateKey)
-                {
-                    return $"control.tls.certificate-path: {tls.CertificatePath} has no private key";
-                }
-            }
-            catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
-            {
-                return $"control.tls.certificate-path: cannot load {tls.CertificatePath}: {e.Message}";
+                error = $"control.key-password: {secretError}";
+                return null;
             }
         }
-        return null;
+        var directory = StateDirectory(control);
+        try
+        {
+            var credentials = ControlCredentials.OpenOrCreate(directory, control.ReadOnlyGroup, password, [control.Hostname, Dns.GetHostName()]);
+            return new ClientAuthorizer(credentials);
+        }
+        catch (CredentialException e)
+        {
+            error = e.Message;
+            return null;
+        }
     }
+
+    /// <summary>The configured state directory, else the platform default (<see cref="ControlStateDirectory"/>).</summary>
+    public static string StateDirectory(ControlConfig control) =>
+        control.StateDirectory ?? ControlStateDirectory.Default(Environment.GetEnvironmentVariable, Environment.IsPrivilegedProcess);
 
     public static bool IsLoopback(string hostname) =>
         string.Equals(hostname, "localhost", StringComparison.OrdinalIgnoreCase)
         || (IPAddress.TryParse(hostname, out var address) && IPAddress.IsLoopback(address));
-
-    public static X509Certificate2 LoadCertificate(TlsConfig tls) =>
-        X509CertificateLoader.LoadPkcs12FromFile(tls.CertificatePath, tls.CertificatePassword,
-            X509KeyStorageFlags.EphemeralKeySet);
 
     /// <summary>The remoting HOCON for the endpoint (the TLS material itself goes in through <see cref="SslSetup"/>).</summary>
     public static string Hocon(ControlConfig control) => $$"""
@@ -56,7 +61,7 @@ public static class ControlEndpoint
         akka.remote.dot-netty.tcp {
           hostname = "{{control.Hostname}}"
           port = {{control.Port}}
-          enable-ssl = {{(control.Tls is null ? "false" : "true")}}
+          enable-ssl = true
           # On Linux Akka sets SO_REUSEADDR by default, and a second router on the same port then binds
           # too and shares the connections; a port in use must be an error instead.
           tcp-reuse-addr = off
@@ -78,17 +83,14 @@ public static class ControlEndpoint
         """;
 
     /// <summary>
-    /// Mutual TLS pinned to the configured certificate: chain validation against the system's trust
-    /// store is replaced by the thumbprint pin, so a self-signed certificate works and a certificate
-    /// merely signed by some trusted CA does not.
+    /// Mutual TLS under the router's CA: the system trust store plays no part; a client certificate is
+    /// accepted when it chains to the router's CA, is valid now, is not revoked and carries a client role.
+    /// Each refusal is counted and logged by the authorizer with the peer's address.
     /// </summary>
-    public static DotNettySslSetup SslSetup(TlsConfig tls)
-    {
-        var certificate = LoadCertificate(tls);
-        return new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true,
-            CertificateValidation.PinnedCertificate(certificate.Thumbprint));
-    }
+    public static DotNettySslSetup SslSetup(ClientAuthorizer authorizer) =>
+        new(authorizer.Credentials.EndpointCertificate, suppressValidation: false, requireMutualAuthentication: true,
+            (certificate, _, peer, _, _) => authorizer.AcceptConnection(certificate, peer ?? "unknown peer"));
 
     public static string GatewayPath(ControlConfig control, int boundPort) =>
-        CommandGatewayAddress.PathFor(control.Hostname, boundPort, control.Tls is not null);
+        CommandGatewayAddress.PathFor(control.Hostname, boundPort, tls: true);
 }

@@ -3,11 +3,12 @@ using Microsoft.Extensions.Logging;
 
 namespace ActorRouter.Host;
 
-/// <summary>The host's command line: <c>[--config FILE] [--stats-interval SECONDS] [--control-port PORT]</c>.</summary>
+/// <summary>The host's command line: <c>[--config FILE] [--stats-interval SECONDS] [--control-port PORT] [--state-directory DIR]</c>.</summary>
 /// <param name="ControlPort">Overrides <c>actorrouter.control.port</c> (0: the OS picks one); null keeps the configured port.</param>
-public sealed record RouterHostOptions(string? ConfigPath, TimeSpan StatsInterval, int? ControlPort = null)
+/// <param name="StateDirectory">Overrides <c>actorrouter.control.state-directory</c>.</param>
+public sealed record RouterHostOptions(string? ConfigPath, TimeSpan StatsInterval, int? ControlPort = null, string? StateDirectory = null)
 {
-    public const string Usage = "usage: ActorRouter.Host [--config FILE] [--stats-interval SECONDS] [--control-port PORT] [--log-level trace|debug|info|warning|error] [--log-format text|json]";
+    public const string Usage = "usage: ActorRouter.Host [--config FILE] [--stats-interval SECONDS] [--control-port PORT] [--state-directory DIR] [--log-level trace|debug|info|warning|error] [--log-format text|json]";
 
     /// <summary><c>--log-level</c>: the least severe log line shown (host and actors alike).</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
@@ -25,6 +26,7 @@ public sealed record RouterHostOptions(string? ConfigPath, TimeSpan StatsInterva
         int? controlPort = null;
         var logLevel = LogLevel.Information;
         var logFormat = LogFormat.Text;
+        string? stateDirectory = null;
         error = null;
         for (var i = 0; i < args.Count; i++)
         {
@@ -84,11 +86,19 @@ public sealed record RouterHostOptions(string? ConfigPath, TimeSpan StatsInterva
                             return null;
                     }
                     break;
+                case "--state-directory":
+                    stateDirectory = Value();
+                    if (string.IsNullOrEmpty(stateDirectory))
+                    {
+                        error = "--state-directory needs a directory";
+                        return null;
+                    }
+                    break;
                 default:
                     error = $"unknown argument '{args[i]}'";
                     return null;
             }
         }
-        return new RouterHostOptions(configPath, statsInterval, controlPort) { LogLevel = logLevel, LogFormat = logFormat };
+        return new RouterHostOptions(configPath, statsInterval, controlPort, stateDirectory) { LogLevel = logLevel, LogFormat = logFormat };
     }
 }

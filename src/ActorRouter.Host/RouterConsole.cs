@@ -62,7 +62,7 @@ public sealed class RouterConsole(
         Print($"router ready: {interfaces.Count} of {monitor.Expected ?? config.Interfaces.Count} interfaces up");
         var bound = ((ExtendedActorSystem)system).Provider.DefaultAddress;
         Print($"control: arctl endpoint {ControlEndpoint.GatewayPath(config.Control, bound.Port ?? config.Control.Port)}" +
-              (config.Control.Tls is null ? "" : " (TLS, mutual certificate authentication)"));
+              $" (mutual TLS under the router's CA; credentials in {ControlEndpoint.StateDirectory(config.Control)})");
 
         _simulation = services.GetService<ISimulationStarter>();
         if (_simulation is null)

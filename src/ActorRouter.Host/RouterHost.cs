@@ -1,6 +1,7 @@
 using ActorRouter.Control.Contracts;
 using ActorRouter.ControlPlane.Commands;
 using ActorRouter.ControlPlane.Configuration;
+using ActorRouter.ControlPlane.Credentials;
 using ActorRouter.ControlPlane.Hosting;
 using ActorRouter.ControlPlane.Punt;
 using ActorRouter.ControlPlane.Simulation;
@@ -38,9 +39,14 @@ public static class RouterHost
         {
             config = config with { Control = config.Control with { Port = controlPort } };
         }
-        if (ControlEndpoint.WhyRefused(config.Control) is string refused)
+        if (options.StateDirectory is string stateDirectory)
         {
-            await stderr.WriteLineAsync($"{options.ConfigPath ?? RouterConfigLoader.EmbeddedSourceName}: actorrouter.control: {refused}");
+            config = config with { Control = config.Control with { StateDirectory = stateDirectory } };
+        }
+        var authorizer = ControlEndpoint.OpenAuthorizer(config.Control, out var credentialError);
+        if (authorizer is null)
+        {
+            await stderr.WriteLineAsync($"{options.ConfigPath ?? RouterConfigLoader.EmbeddedSourceName}: actorrouter.control: {credentialError}");
             return ExitBadConfiguration;
         }
 
@@ -49,7 +55,7 @@ public static class RouterHost
         using var afPacket = new AfPacketVnicFactory();
         using var afXdp = new AfXdpVnicFactory();
         var status = new RouterStatus();
-        using var host = Build(config, options, memory, stdout, status, afPacket, afXdp: afXdp);
+        using var host = Build(config, options, memory, stdout, status, afPacket, afXdp: afXdp, authorizer: authorizer);
         try
         {
             await host.RunAsync();
@@ -103,9 +109,15 @@ public static class RouterHost
     /// <param name="afPacket">The driver for <c>af-packet</c> interfaces; without it they fail to open.</param>
     /// <param name="afXdp">The driver for <c>af-xdp</c> interfaces (and the first choice of <c>auto</c>); without it they fail to open.</param>
     /// <param name="configWriter">How <c>write memory</c> replaces the configuration file; tests inject failures through it.</param>
+    /// <param name="authorizer">The control endpoint's credentials and rules; null: opened from <c>control.state-directory</c> here.</param>
+    /// <exception cref="CredentialException">No authorizer was given and the credentials cannot be opened.</exception>
     public static IHost Build(RouterConfig config, RouterHostOptions options, MemoryVnicFactory memory, TextWriter stdout, RouterStatus status,
-        IVnicFactory? afPacket = null, ConfigFileWriter? configWriter = null, IVnicFactory? afXdp = null)
+        IVnicFactory? afPacket = null, ConfigFileWriter? configWriter = null, IVnicFactory? afXdp = null, ClientAuthorizer? authorizer = null)
     {
+        if (authorizer is null)
+        {
+            authorizer = ControlEndpoint.OpenAuthorizer(config.Control, out var error) ?? throw new CredentialException(error!);
+        }
         var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = [] });
         Logging.HostLogging.Configure(builder.Logging, options.LogLevel, options.LogFormat);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(20));
@@ -136,10 +148,7 @@ public static class RouterHost
             akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
             // The control endpoint arctl talks to (see ControlEndpoint for what TLS verifies).
             akka.AddHocon(ControlEndpoint.Hocon(config.Control), HoconAddMode.Prepend);
-            if (config.Control.Tls is { } tls)
-            {
-                akka.AddSetup(ControlEndpoint.SslSetup(tls));
-            }
+            akka.AddSetup(ControlEndpoint.SslSetup(authorizer));
             // An arctl that goes away without saying goodbye (Ctrl-C, a killed process) is ordinary;
             // Akka would log each as a failed association, with stack traces. Those endpoints' logs are
             // left out (the door logs its drops under its own source).
@@ -164,14 +173,29 @@ public static class RouterHost
                 var supervisor = system.ActorOf(
                     DataPlaneSupervisor.Props(config, services.GetRequiredService<IVnicFactory>(), children), "router");
                 registry.Register<DataPlaneSupervisor>(supervisor);
+                // Clients leave the list of connected clients when their association ends.
+                var tracker = system.ActorOf(Akka.Actor.Props.Create(() => new ControlClientTracker(authorizer)), "control-client-tracker");
+                system.EventStream.Subscribe(tracker, typeof(Akka.Remote.DisassociatedEvent));
                 system.ActorOf(CommandGatewayGuardian.Props(
-                    CommandGatewayActor.Props(supervisor, options.ConfigPath, configWriter), CommandGatewayAddress.ActorName), CommandGatewayGuardian.Name);
+                    CommandGatewayActor.Props(supervisor, options.ConfigPath, authorizer, config.Control.ConfigDirectory, configWriter), CommandGatewayAddress.ActorName), CommandGatewayGuardian.Name);
             });
         });
         // Registered after Akka, so it stops first: the data plane is stopped while the actors still run.
         builder.Services.AddHostedService<RouterConsole>();
-        return builder.Build();
+        builder.Services.AddSingleton(authorizer);
+        var host = builder.Build();
+        // Every refused connection and request, with the peer it came from (also counted in show control clients),
+        // on the host's output with its other control lines.
+        authorizer.Refused += (reason, peer) => stdout.WriteLine($"control: refused {peer}: {reason}");
+        return host;
     }
+}
+
+/// <summary>Tells the authorizer when a client's Akka association ends, so <c>show control clients</c> lists only connected ones.</summary>
+internal sealed class ControlClientTracker : Akka.Actor.ReceiveActor
+{
+    public ControlClientTracker(ClientAuthorizer authorizer) =>
+        Receive<Akka.Remote.DisassociatedEvent>(gone => authorizer.Disconnected(gone.RemoteAddress.ToString()));
 }
 
 /// <summary>Where the host's own lines go (stdout, or a test's writer).</summary>

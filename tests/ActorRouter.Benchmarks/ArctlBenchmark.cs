@@ -10,8 +10,9 @@ namespace ActorRouter.Benchmarks;
 /// the built arctl is started N times for <c>show ip interface brief</c>; each run's wall time from
 /// process start to exit is measured. The figure is the median in ms (p90 printed too).
 /// Arguments: [--runs N] [--arctl PATH] [--host PATH] (defaults: 20 runs, the Release builds in this tree);
-/// with TLS: --host-config FILE (a configuration whose control block has tls and a port) --port N
-/// --cert FILE [--cert-password PASSWORD] (the certificate arctl presents).
+/// [--host-config FILE] [--port N]. The control endpoint is always mutual TLS: the router runs with a
+/// fresh state directory of its own (removed afterwards) and arctl presents the admin credential made
+/// there, unless --cert FILE [--cert-password PASSWORD] names another.
 /// </summary>
 public sealed class ArctlBenchmark : IBenchmarkCase
 {
@@ -55,7 +56,13 @@ public sealed class ArctlBenchmark : IBenchmarkCase
             }
         }
         var port = configuredPort ?? FreePort();
-        List<string> hostArguments = ["--control-port", port.ToString(CultureInfo.InvariantCulture)];
+        var stateRoot = Directory.CreateTempSubdirectory("arctl-benchmark-").FullName;
+        var stateDirectory = Path.Combine(stateRoot, "state");
+        if (!tlsArguments.Contains("--cert"))
+        {
+            tlsArguments.AddRange(["--cert", Path.Combine(stateDirectory, "admin.p12")]);
+        }
+        List<string> hostArguments = ["--control-port", port.ToString(CultureInfo.InvariantCulture), "--state-directory", stateDirectory];
         if (hostConfig is not null)
         {
             hostArguments.AddRange(["--config", hostConfig]);
@@ -96,7 +103,7 @@ public sealed class ArctlBenchmark : IBenchmarkCase
             times.Sort();
             var median = Percentile(times, 0.5);
             var p90 = Percentile(times, 0.9);
-            Console.WriteLine($"{runs} runs of 'arctl show ip interface brief'{(tlsArguments.Count > 0 ? " over TLS" : "")}: min {times[0]:0} ms, median {median:0} ms, p90 {p90:0} ms, max {times[^1]:0} ms");
+            Console.WriteLine($"{runs} runs of 'arctl show ip interface brief' over mutual TLS: min {times[0]:0} ms, median {median:0} ms, p90 {p90:0} ms, max {times[^1]:0} ms");
             Console.WriteLine($"arctl: {median:0} ms");
             return 0;
         }
@@ -104,6 +111,7 @@ public sealed class ArctlBenchmark : IBenchmarkCase
         {
             router.Kill(entireProcessTree: true);
             router.WaitForExit(10_000);
+            Directory.Delete(stateRoot, recursive: true);
         }
     }
 

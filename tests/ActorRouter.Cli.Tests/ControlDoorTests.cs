@@ -10,9 +10,9 @@ using Akka.Serialization;
 namespace ActorRouter.Cli.Tests;
 
 /// <summary>
-/// A hostile client: a test actor system connected to a running router's control endpoint that
-/// addresses internal actors directly, sends system messages, polymorphic JSON and forged contract
-/// frames. The door must drop and count each before it reaches an actor, and the router must go on.
+/// A hostile client: a test actor system holding the router's own admin credential (so TLS lets it
+/// in) that addresses internal actors directly, sends system messages, polymorphic JSON, forged
+/// contract frames and validly signed requests to internal actors. The door must drop and count each before it reaches an actor, and the router must go on.
 /// </summary>
 public sealed class ControlDoorTests
 {
@@ -33,14 +33,25 @@ public sealed class ControlDoorTests
         public override object FromBinary(byte[] bytes, string manifest) => new ForgedPayload(manifest, bytes);
     }
 
-    private static ActorSystem HostileSystem() => ActorSystem.Create("hostile", $$"""
-        akka.loglevel = OFF
-        akka.stdout-loglevel = OFF
-        akka.actor.provider = remote
-        akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0 }
-        akka.actor.serializers.forging = "{{typeof(ForgingSerializer).FullName}}, {{typeof(ForgingSerializer).Assembly.GetName().Name}}"
-        akka.actor.serialization-bindings."{{typeof(ForgedPayload).FullName}}, {{typeof(ForgedPayload).Assembly.GetName().Name}}" = forging
-        """);
+    private static ActorSystem HostileSystem(LoadedCredential credential)
+    {
+        var bootstrap = BootstrapSetup.Create().WithConfig(Akka.Configuration.ConfigurationFactory.ParseString($$"""
+            akka.loglevel = OFF
+            akka.stdout-loglevel = OFF
+            akka.actor.provider = remote
+            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = 0, enable-ssl = true }
+            akka.actor.serializers.forging = "{{typeof(ForgingSerializer).FullName}}, {{typeof(ForgingSerializer).Assembly.GetName().Name}}"
+            akka.actor.serialization-bindings."{{typeof(ForgedPayload).FullName}}, {{typeof(ForgedPayload).Assembly.GetName().Name}}" = forging
+            """));
+        // A valid credential of the router: the TLS layer accepts the connection.
+        var ssl = new Akka.Remote.Transport.DotNetty.DotNettySslSetup(credential.Certificate, suppressValidation: true,
+            requireMutualAuthentication: true, (_, _, _, _, _) => true);
+        return ActorSystem.Create("hostile", Akka.Actor.Setup.ActorSystemSetup.Create(bootstrap, ssl));
+    }
+
+    /// <summary>A request signed with <paramref name="credential"/>, in the contract codec, as the gateway would accept it.</summary>
+    private static ForgedPayload Signed(LoadedCredential credential, IArctlRequest request) =>
+        new("SignedRequest", ContractCodec.Encode(credential.Sign(request)));
 
     private static long[] Counts(ControlEndpointStatistics s) =>
         Enum.GetValues<ControlDropReason>().Select(s.Dropped).ToArray();
@@ -58,11 +69,12 @@ public sealed class ControlDoorTests
         var rxBefore = dataPlane.ReadInterfaceCounter(1, InterfaceCounter.RxPackets);
         Assert.Equal(new long[6], Counts(statistics));
 
-        var hostile = HostileSystem();
+        using var credential = LoadedCredential.Load(new ClientCertificate(router.AdminCredential, null));
+        var hostile = HostileSystem(credential);
         try
         {
             var provider = ((ExtendedActorSystem)hostile).Provider;
-            var root = $"akka.tcp://actorrouter@127.0.0.1:{router.Port}";
+            var root = $"akka.ssl.tcp://actorrouter@127.0.0.1:{router.Port}";
             foreach (var path in new[] { "/user/router", "/user/router/fman", "/user/router/qfp-client" })
             {
                 var target = provider.ResolveActorRef(root + path);
@@ -72,6 +84,8 @@ public sealed class ControlDoorTests
                 // Internal control-plane messages, carried by Akka's polymorphic JSON serializer.
                 target.Tell(new SetInterfaceAdminState("GigabitEthernet1", false));
                 target.Tell(new ApplyAdminState(1, false));
+                // A validly signed admin request is still only for the gateway: elsewhere it is dropped.
+                target.Tell(Signed(credential, new SetShutdownRequest("gi1", true)));
             }
             // A selection (Identify via the root) is addressed to the root, not to the gateway.
             hostile.ActorSelection(root + CommandGatewayAddress.ActorPath).Tell(new Identify(1));
@@ -86,7 +100,7 @@ public sealed class ControlDoorTests
             gateway.Tell(new ForgedPayload("SetShutdownRequest", Encoding.UTF8.GetBytes("""{"Interface":"gi1","Shutdown":true}""")),
                 provider.ResolveActorRef(root + "/user/router/fman"));
 
-            long[] expected = [16, 1, 3, 1, 1, 0]; // Recipient, Sender, Serializer, Manifest, Payload, Frame
+            long[] expected = [19, 1, 3, 1, 1, 0]; // Recipient, Sender, Serializer, Manifest, Payload, Frame
             var seen = await InProcessRouter.EventuallyAsync(() => Task.FromResult(Counts(statistics).SequenceEqual(expected)), Deadline);
             Assert.True(seen, $"dropped {string.Join(",", Counts(statistics))}, expected {string.Join(",", expected)}\n{router.HostOutput}");
 
@@ -134,7 +148,15 @@ public sealed class ControlDoorTests
         using (var client = new TcpClient())
         {
             await client.ConnectAsync("127.0.0.1", router.Port);
-            var stream = client.GetStream();
+            // Past TLS with a valid credential, so that it is the frame limit that closes the connection.
+            using var credential = LoadedCredential.Load(new ClientCertificate(router.AdminCredential, null));
+            var stream = new System.Net.Security.SslStream(client.GetStream());
+            await stream.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions
+            {
+                TargetHost = "127.0.0.1",
+                ClientCertificates = [credential.Certificate],
+                RemoteCertificateValidationCallback = (_, presented, _, _) => RouterConnection.IsRouterCertificate(presented, credential.Ca),
+            });
             // A length prefix (little-endian, as Akka.Remote frames) of 64 MiB, then some of the promised bytes.
             await stream.WriteAsync(new byte[] { 0x00, 0x00, 0x00, 0x04 });
             await stream.WriteAsync(new byte[64 * 1024]);
@@ -180,7 +202,8 @@ public sealed class ControlDoorTests
     public async Task One_connection_serves_requests_before_and_after_an_idle_spell_longer_than_the_heartbeat_interval()
     {
         await using var router = await InProcessRouter.StartAsync();
-        await using var connection = await RouterConnection.ConnectAsync(RouterAddress.Parse(router.Router), TimeSpan.FromSeconds(10), null);
+        using var credential = LoadedCredential.Load(new ClientCertificate(router.AdminCredential, null));
+        await using var connection = await RouterConnection.ConnectAsync(RouterAddress.Parse(router.Router), TimeSpan.FromSeconds(10), credential);
         var address = RouterAddress.Parse(router.Router);
         var first = await connection.AskAsync(new ShowIpInterfaceBriefRequest(), TimeSpan.FromSeconds(15), address);
         Assert.Equal(2, Assert.IsType<InterfacesView>(first).Interfaces.Count);

@@ -11,7 +11,7 @@ public sealed class HostEndpointTests
         await using var first = await InProcessRouter.StartAsync();
         var stderr = new StringWriter();
 
-        var code = await RouterHost.RunAsync(["--control-port", first.Port.ToString()], new StringWriter(), stderr);
+        var code = await RouterHost.RunAsync(["--control-port", first.Port.ToString(), "--state-directory", first.StateDirectory], new StringWriter(), stderr);
 
         Assert.Equal(1, code);
         Assert.StartsWith($"router failed: control endpoint: cannot listen on 127.0.0.1:{first.Port}: Address already in use", stderr.ToString());

@@ -12,6 +12,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 [assembly: CollectionBehavior(DisableTestParallelization = true)]
+[assembly: System.Runtime.Versioning.SupportedOSPlatform("linux")]
 
 namespace ActorRouter.Cli.Tests;
 
@@ -35,15 +36,28 @@ public sealed class InProcessRouter : IAsyncDisposable
     private readonly MemoryVnicFactory _memory;
     private readonly StringWriter _output;
 
-    private InProcessRouter(IHost host, MemoryVnicFactory memory, StringWriter output, int port)
+    private readonly string? _ownStateDirectory;
+
+    private InProcessRouter(IHost host, MemoryVnicFactory memory, StringWriter output, int port, string stateDirectory, bool ownsStateDirectory)
     {
         _host = host;
         _memory = memory;
         _output = output;
         Port = port;
+        StateDirectory = stateDirectory;
+        _ownStateDirectory = ownsStateDirectory ? stateDirectory : null;
     }
 
     public int Port { get; }
+
+    /// <summary>Where the router keeps its CA and credentials: a temporary directory of this test unless the configuration names one.</summary>
+    public string StateDirectory { get; }
+
+    /// <summary>The admin credential the router created on start.</summary>
+    public string AdminCredential => Path.Combine(StateDirectory, "admin.p12");
+
+    /// <summary>How long a test's arctl waits to find the router: TLS handshakes on a loaded 2-core machine take their time.</summary>
+    public const string ConnectTimeoutSeconds = "20";
 
     public string Router => $"127.0.0.1:{Port}";
 
@@ -78,6 +92,11 @@ public sealed class InProcessRouter : IAsyncDisposable
             config = configPath is null ? EmbeddedDefault() : RouterConfigLoader.LoadFile(configPath);
             config = config with { Control = config.Control with { Port = 0 } };
         }
+        var ownsStateDirectory = config.Control.StateDirectory is null;
+        if (ownsStateDirectory)
+        {
+            config = config with { Control = config.Control with { StateDirectory = Path.Combine(Directory.CreateTempSubdirectory("arctl-state-").FullName, "state") } };
+        }
         var memory = new MemoryVnicFactory(config.DataPlane.Gpm.BufferSize);
         var output = new StringWriter(new StringBuilder());
         var synchronizedOutput = TextWriter.Synchronized(output);
@@ -85,7 +104,7 @@ public sealed class InProcessRouter : IAsyncDisposable
         await host.StartAsync();
         var system = host.Services.GetRequiredService<ActorSystem>();
         var port = ((ExtendedActorSystem)system).Provider.DefaultAddress.Port ?? throw new InvalidOperationException("remoting is not bound");
-        var router = new InProcessRouter(host, memory, output, port);
+        var router = new InProcessRouter(host, memory, output, port, config.Control.StateDirectory!, ownsStateDirectory);
         // Ready once the console has brought the interfaces up and started the simulated hosts.
         var deadline = DateTime.UtcNow + ReadyLimit;
         while (!router.HostOutput.Contains("simulation:", StringComparison.Ordinal))
@@ -100,19 +119,24 @@ public sealed class InProcessRouter : IAsyncDisposable
         return router;
     }
 
+    /// <summary>arctl in-process with the router's admin credential (unless the words give --cert).</summary>
     public async Task<ArctlResult> ArctlAsync(params string[] words)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = await ArctlApp.RunAsync([.. words, "--router", Router], stdout, stderr, environment: _ => null);
+        string[] credential = words.Contains("--cert") ? [] : ["--cert", AdminCredential];
+        string[] timeout = words.Contains("--timeout") ? [] : ["--timeout", ConnectTimeoutSeconds];
+        var code = await ArctlApp.RunAsync([.. words, .. credential, .. timeout, "--router", Router], stdout, stderr, environment: _ => null);
         return new ArctlResult(code, stdout.ToString(), stderr.ToString());
     }
 
+    /// <summary>arctl with no router to talk to; it carries a credential (of no router) unless the words give one.</summary>
     public static async Task<ArctlResult> ArctlWithoutRouterAsync(params string[] words)
     {
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var code = await ArctlApp.RunAsync(words, stdout, stderr, environment: _ => null);
+        string[] credential = words.Contains("--cert") ? [] : ["--cert", TestCredentials.ForeignAdmin];
+        var code = await ArctlApp.RunAsync([.. credential, .. words], stdout, stderr, environment: _ => null);
         return new ArctlResult(code, stdout.ToString(), stderr.ToString());
     }
 
@@ -129,6 +153,10 @@ public sealed class InProcessRouter : IAsyncDisposable
         await _host.StopAsync(stopLimit.Token);
         _host.Dispose();
         _memory.Dispose();
+        if (_ownStateDirectory is not null)
+        {
+            Directory.Delete(Path.GetDirectoryName(_ownStateDirectory)!, recursive: true);
+        }
     }
 
     /// <summary>A TCP port nothing listens on right now.</summary>

@@ -46,7 +46,8 @@ public sealed class ProcessAndProtocolTests
         Assert.True(File.Exists(ArctlDll), $"{ArctlDll} is not built");
         await using var router = await InProcessRouter.StartAsync();
 
-        var (code, stdout, stderr) = RunArctl(TimeSpan.FromSeconds(30), "show", "ip", "interface", "brief", "--router", router.Router);
+        var (code, stdout, stderr) = RunArctl(TimeSpan.FromSeconds(60), "show", "ip", "interface", "brief", "--router", router.Router,
+            "--cert", router.AdminCredential, "--timeout", InProcessRouter.ConnectTimeoutSeconds);
 
         Assert.True(code == 0, stderr);
         Assert.Equal(
@@ -66,9 +67,10 @@ public sealed class ProcessAndProtocolTests
         var port = InProcessRouter.FreePort();
         var clock = Stopwatch.StartNew();
 
-        var (code, stdout, stderr) = RunArctl(TimeSpan.FromSeconds(30), "show", "actors", "--router", $"127.0.0.1:{port}");
+        var (code, stdout, stderr) = RunArctl(TimeSpan.FromSeconds(30), "show", "actors", "--router", $"127.0.0.1:{port}", "--cert", TestCredentials.ForeignAdmin);
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"took {clock.Elapsed}");
+        // The 3 s connect timeout plus process start-up and teardown on a loaded 2-core machine.
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20), $"took {clock.Elapsed}");
         Assert.Equal(3, code);
         Assert.Equal("", stdout);
         Assert.Single(stderr.TrimEnd().Split('\n'));
@@ -95,6 +97,14 @@ public sealed class ProcessAndProtocolTests
         new ThreadsView([new ThreadView("ppe0", -1, false, "Running", 99, 1, 0, 1234, "boom")]),
         new ActorsView(["/user/router", "/user/router/fman"]),
         new RunningConfigView("(embedded default)", "actorrouter {\n}\n"),
+        new SignedRequest(new SetMtuRequest("gi1", 1400), [0x30, 0x82, 1], 1_764_460_800_000, "00112233445566778899aabbccddeeff", [1, 2, 3]),
+        new NotAuthorised("not authorised: why"),
+        new IssueCredentialRequest("ops", "read-only", [0x30, 0x81]),
+        new CredentialIssued("ops", "read-only", "0A1B", [1, 2], [3, 4]),
+        new RevokeCredentialRequest("ops"),
+        new ShowControlClientsRequest(),
+        new ControlClientsView([new ControlClientView("admin", "admin", "akka.ssl.tcp://arctl@127.0.0.1:40000", 3, "2026-11-30T05:00:00Z")],
+            [new RefusalCountView("certificate revoked", 2)], ["2026-11-30T05:00:00Z akka.ssl.tcp://arctl@127.0.0.1:40001: certificate revoked"], 600),
     ];
 
     /// <summary>Every contract survives the serializer Akka.Remote picks for it, unchanged (compared field by field as JSON).</summary>
@@ -121,7 +131,7 @@ public sealed class ProcessAndProtocolTests
         var stderr = new StringWriter();
         var input = new StringReader("sh ip int br\n?\nshwo actors\n\ninterface gi2 shutdown\nshow ip interface brief\nexit\nshow actors\n");
 
-        var code = await ArctlApp.RunAsync(["--router", router.Router], stdout, stderr, input, _ => null);
+        var code = await ArctlApp.RunAsync(["--router", router.Router, "--cert", router.AdminCredential, "--timeout", InProcessRouter.ConnectTimeoutSeconds], stdout, stderr, input, _ => null);
 
         Assert.Equal(2, code);
         var lines = stdout.ToString().Split('\n').Select(l => l.TrimEnd('\r')).ToList();

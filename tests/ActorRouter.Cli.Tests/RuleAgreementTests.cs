@@ -79,7 +79,9 @@ public sealed class RuleAgreementTests(RuleAgreementTests.RouterFixture fixture)
     private static async Task<object> GatewayAsync(InProcessRouter router, IArctlRequest request)
     {
         var gateway = await router.ActorSystem.ActorSelection("/user/control/cli-gateway").ResolveOne(TimeSpan.FromSeconds(5));
-        return await gateway.Ask<object>(request, TimeSpan.FromSeconds(20));
+        // Every request reaches the gateway signed; the router's admin credential signs this one.
+        using var credential = LoadedCredential.Load(new ClientCertificate(router.AdminCredential, null));
+        return await gateway.Ask<object>(credential.Sign(request), TimeSpan.FromSeconds(20));
     }
 
     [Theory]

@@ -88,7 +88,8 @@ public sealed class ShowCommandTests(RouterFixture fixture) : IClassFixture<Rout
     public async Task Show_interfaces_json_parses_and_carries_exactly_the_numbers_of_the_text_rendered_from_the_same_reply()
     {
         // One reply from the router, rendered both ways (as arctl does for text and --json).
-        await using var connection = await RouterConnection.ConnectAsync(RouterAddress.Parse(Router.Router), TimeSpan.FromSeconds(5), null);
+        using var credential = LoadedCredential.Load(new ClientCertificate(Router.AdminCredential, null));
+        await using var connection = await RouterConnection.ConnectAsync(RouterAddress.Parse(Router.Router), TimeSpan.FromSeconds(20), credential);
         var reply = (InterfacesView)await connection.AskAsync(new ShowInterfacesRequest(null), TimeSpan.FromSeconds(10), RouterAddress.Parse(Router.Router));
         var text = ReplyFormatter.Text(reply).Split('\n');
         using var json = JsonDocument.Parse(ReplyFormatter.Json(reply));
@@ -171,7 +172,8 @@ public sealed class ShowCommandTests(RouterFixture fixture) : IClassFixture<Rout
     [Fact]
     public async Task Show_platform_qfp_statistics_shows_threads_gpm_rings_and_queues_with_the_numbers_of_its_json()
     {
-        await using var connection = await RouterConnection.ConnectAsync(RouterAddress.Parse(Router.Router), TimeSpan.FromSeconds(5), null);
+        using var credential = LoadedCredential.Load(new ClientCertificate(Router.AdminCredential, null));
+        await using var connection = await RouterConnection.ConnectAsync(RouterAddress.Parse(Router.Router), TimeSpan.FromSeconds(20), credential);
         var reply = (QfpStatisticsView)await connection.AskAsync(new ShowQfpStatisticsRequest(), TimeSpan.FromSeconds(10), RouterAddress.Parse(Router.Router));
         var text = ReplyFormatter.Text(reply).Split('\n');
         using var json = JsonDocument.Parse(ReplyFormatter.Json(reply));

@@ -13,12 +13,18 @@ public sealed partial class HostProcess : IDisposable
     private readonly ConcurrentQueue<string> _stderr = new();
     private readonly SemaphoreSlim _lineArrived = new(0);
 
-    private HostProcess(Process process)
+    private readonly string? _stateDirectory;
+
+    private HostProcess(Process process, string? stateDirectory)
     {
         _process = process;
+        _stateDirectory = stateDirectory;
     }
 
     public int Id => _process.Id;
+
+    /// <summary>The admin credential the router made in this run's own state directory; null when the caller gave one.</summary>
+    public string? AdminCredential => _stateDirectory is null ? null : Path.Combine(_stateDirectory, "state", "admin.p12");
     public IReadOnlyList<string> Stdout => _stdout.ToList();
     public IReadOnlyList<string> Stderr => _stderr.ToList();
 
@@ -37,12 +43,20 @@ public sealed partial class HostProcess : IDisposable
             info.ArgumentList.Add("--control-port");
             info.ArgumentList.Add("0");
         }
+        string? stateDirectory = null;
+        if (!args.Contains("--state-directory"))
+        {
+            // The control credentials of this run only, never the machine's /var/lib/actorrouter.
+            stateDirectory = Directory.CreateTempSubdirectory("actorrouter-state-").FullName;
+            info.ArgumentList.Add("--state-directory");
+            info.ArgumentList.Add(Path.Combine(stateDirectory, "state"));
+        }
         foreach (var arg in args)
         {
             info.ArgumentList.Add(arg);
         }
         var process = new Process { StartInfo = info };
-        var host = new HostProcess(process);
+        var host = new HostProcess(process, stateDirectory);
         process.OutputDataReceived += (_, e) => host.Collect(host._stdout, e.Data);
         process.ErrorDataReceived += (_, e) => host.Collect(host._stderr, e.Data);
         process.Start();
@@ -137,5 +151,9 @@ public sealed partial class HostProcess : IDisposable
         }
         _process.Dispose();
         _lineArrived.Dispose();
+        if (_stateDirectory is not null)
+        {
+            Directory.Delete(_stateDirectory, recursive: true);
+        }
     }
 }

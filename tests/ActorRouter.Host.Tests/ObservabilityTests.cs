@@ -19,14 +19,14 @@ public sealed partial class ObservabilityTests(ITestOutputHelper output)
     private static readonly TimeSpan StartupLimit = TimeSpan.FromSeconds(60);
     private static readonly TimeSpan StopLimit = TimeSpan.FromSeconds(15);
 
-    [GeneratedRegex(@"^control: arctl endpoint akka\.tcp://actorrouter@127\.0\.0\.1:(\d+)/")]
+    [GeneratedRegex(@"^control: arctl endpoint akka\.ssl\.tcp://actorrouter@127\.0\.0\.1:(\d+)/")]
     private static partial Regex ControlLine();
 
     [GeneratedRegex(@"^stats: GigabitEthernet1 rx [1-9]\d* pps")]
     private static partial Regex ForwardingStatsLine();
 
     /// <summary>What Akka's remoting and dead-letter listener say about every arctl connection.</summary>
-    [GeneratedRegex(@"remot|endpoint ?(writer|manager)|receive buffers|associat|dead letter|gated|akka\.tcp://arctl", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"remot|endpoint ?(writer|manager)|receive buffers|associat|dead letter|gated|akka\.(ssl\.)?tcp://arctl", RegexOptions.IgnoreCase)]
     private static partial Regex TransportChatter();
 
     [SkippableFact]
@@ -45,6 +45,7 @@ public sealed partial class ObservabilityTests(ITestOutputHelper output)
                 l => l == $"metrics: Prometheus endpoint http://127.0.0.1:{metricsPort}/metrics",
                 l => ForwardingStatsLine().IsMatch(l)), host.Transcript);
             var router = $"127.0.0.1:{ControlPort(host)}";
+            var cert = host.AdminCredential!;
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             var url = $"http://127.0.0.1:{metricsPort}/metrics";
 
@@ -60,11 +61,11 @@ public sealed partial class ObservabilityTests(ITestOutputHelper output)
             // show interfaces prints the decayed rates; with traffic flowing they are not zero.
             // The sampler needs two snapshots before a rate moves: ask until it does, within a deadline.
             var inputRate = new Regex(@"(?m)^  30 second input rate [1-9]\d* bits/sec, [1-9]\d* packets/sec$");
-            var text = Arctl(router, "show", "interfaces", "gi1");
+            var text = Arctl(router, cert, "show", "interfaces", "gi1");
             for (var rateDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(30); !inputRate.IsMatch(text.Stdout) && DateTime.UtcNow < rateDeadline;)
             {
                 await Task.Delay(500);
-                text = Arctl(router, "show", "interfaces", "gi1");
+                text = Arctl(router, cert, "show", "interfaces", "gi1");
             }
             Assert.Equal(0, text.ExitCode);
             Assert.Matches(inputRate, text.Stdout);
@@ -74,16 +75,16 @@ public sealed partial class ObservabilityTests(ITestOutputHelper output)
             // stand still and must be equal exactly; the simulated hosts keep sending into the shut
             // links, so input and drops still move and must lie between a show taken just before the
             // scrape and one taken just after.
-            Assert.Equal(0, Arctl(router, "interface", "gi1", "shutdown").ExitCode);
-            Assert.Equal(0, Arctl(router, "interface", "gi2", "shutdown").ExitCode);
+            Assert.Equal(0, Arctl(router, cert, "interface", "gi1", "shutdown").ExitCode);
+            Assert.Equal(0, Arctl(router, cert, "interface", "gi2", "shutdown").ExitCode);
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
             string? mismatch = "not compared";
             var exactlyCompared = 0;
             while (DateTime.UtcNow < deadline)
             {
-                var before = Arctl(router, "show", "interfaces", "--json").Stdout;
+                var before = Arctl(router, cert, "show", "interfaces", "--json").Stdout;
                 scrape = await http.GetStringAsync(url);
-                var after = Arctl(router, "show", "interfaces", "--json").Stdout;
+                var after = Arctl(router, cert, "show", "interfaces", "--json").Stdout;
                 (mismatch, exactlyCompared) = Compare(before, after, scrape);
                 if (mismatch is null && exactlyCompared >= 2 * 3)
                 {
@@ -113,9 +114,10 @@ public sealed partial class ObservabilityTests(ITestOutputHelper output)
         {
             Assert.True(host.WaitForLines(StartupLimit, l => l == "router ready: 2 of 2 interfaces up", l => ControlLine().IsMatch(l)), host.Transcript);
             var router = $"127.0.0.1:{ControlPort(host)}";
+            var cert = host.AdminCredential!;
             foreach (var command in new[] { new[] { "show", "ip", "interface", "brief" }, ["show", "interfaces"], ["show", "actors"], ["show", "platform", "qfp", "statistics"], ["clear", "counters", "gi1"] })
             {
-                var result = Arctl(router, command);
+                var result = Arctl(router, cert, command);
                 Assert.True(result.ExitCode == 0, $"arctl {string.Join(' ', command)}: exit {result.ExitCode}\n{result.Stderr}");
             }
             // Disassociation is logged a moment after arctl leaves: let a few stats lines pass.
@@ -127,7 +129,7 @@ public sealed partial class ObservabilityTests(ITestOutputHelper output)
             // What the console does show: the handshake, the status lines and the change arctl made.
             Assert.Contains(lines, l => l.EndsWith("ActorRouter.ControlPlane.Fman.FmanActor[0] GigabitEthernet1: up (mem0, uIDB 0)", StringComparison.Ordinal));
             Assert.Contains("GigabitEthernet1 (mem0) up 192.0.2.1/24 mtu 1500 02:00:00:00:00:01", lines);
-            Assert.Contains(lines, l => l.EndsWith("arctl: cleared the counters of GigabitEthernet1", StringComparison.Ordinal));
+            Assert.Contains(lines, l => l.EndsWith("arctl (admin): cleared the counters of GigabitEthernet1", StringComparison.Ordinal));
         }
         finally
         {
@@ -143,26 +145,13 @@ public sealed partial class ObservabilityTests(ITestOutputHelper output)
         using var host = HostProcess.Start("--stats-interval", "1", "--log-format", "json", "--log-level", "debug");
         try
         {
-            // The logger writes asynchronously: the endpoint's line may come after "router ready"; wait for both.
-            static string MessageOf(string line)
-            {
-                try
-                {
-                    return JsonDocument.Parse(line).RootElement.GetProperty("Message").GetString() ?? "";
-                }
-                catch (JsonException)
-                {
-                    return "";
-                }
-            }
-            Assert.True(host.WaitForLines(StartupLimit,
-                l => l.Contains("\"Message\":\"router ready: 2 of 2 interfaces up\"", StringComparison.Ordinal),
-                l => ControlLine().IsMatch(MessageOf(l))), host.Transcript);
+            Assert.True(host.WaitForLines(StartupLimit, l => l.Contains("\"Message\":\"router ready: 2 of 2 interfaces up\"", StringComparison.Ordinal)), host.Transcript);
+            Assert.True(host.WaitForLines(StartupLimit, l => l.Contains("\"Message\":\"control: arctl endpoint", StringComparison.Ordinal)), host.Transcript);
             var control = host.Stdout
                 .Select(l => JsonDocument.Parse(l).RootElement.GetProperty("Message").GetString()!)
                 .Select(m => ControlLine().Match(m))
                 .First(m => m.Success);
-            var result = Arctl($"127.0.0.1:{control.Groups[1].Value}", "show", "interfaces");
+            var result = Arctl($"127.0.0.1:{control.Groups[1].Value}", host.AdminCredential!, "show", "interfaces");
             Assert.Equal(0, result.ExitCode);
             Assert.True(host.WaitForLines(TimeSpan.FromSeconds(20), l => l.Contains("\"Category\":\"Akka.Remote.", StringComparison.Ordinal) && l.Contains("\"LogLevel\":\"Debug\"", StringComparison.Ordinal)),
                 host.Transcript);
@@ -215,8 +204,8 @@ public sealed partial class ObservabilityTests(ITestOutputHelper output)
         }
     }
 
-    private static ProcessResult Arctl(string router, params string[] words) =>
-        Run("dotnet", [ArctlDll, "--router", router, .. words], null);
+    private static ProcessResult Arctl(string router, string credential, params string[] words) =>
+        Run("dotnet", [ArctlDll, "--router", router, "--cert", credential, .. words], null);
 
     private static ProcessResult Run(string file, IEnumerable<string> args, string? stdin)
     {

@@ -267,7 +267,7 @@ public sealed partial class RealClientTests
             Assert.True(lab.WaitForPing(lab.H1, LabNetwork.H2Address, Short), router.Transcript);
             var endpoint = router.Lines.Select(l => ArctlEndpoint().Match(l)).First(m => m.Success).Groups[1].Value;
             Tools.Result Arctl(params string[] command) => Tools.InNamespace(lab.Router, TimeSpan.FromSeconds(30),
-                new[] { "dotnet", ArctlDll, "--router", endpoint }.Concat(command).ToArray());
+                new[] { "dotnet", ArctlDll, "--router", endpoint, "--cert", router.AdminCredential, "--timeout", "20" }.Concat(command).ToArray());
 
             var shutdown = Arctl("interface", "GigabitEthernet2", "shutdown");
             Assert.True(shutdown.ExitCode == 0, shutdown.Output);
@@ -293,7 +293,7 @@ public sealed partial class RealClientTests
         }
     }
 
-    [GeneratedRegex(@"control: arctl endpoint akka\.tcp://actorrouter@([0-9.]+:[0-9]+)/")]
+    [GeneratedRegex(@"control: arctl endpoint akka\.ssl\.tcp://actorrouter@([0-9.]+:[0-9]+)/")]
     private static partial Regex ArctlEndpoint();
 
     [SkippableFact]

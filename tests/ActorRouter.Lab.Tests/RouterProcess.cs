@@ -25,6 +25,12 @@ internal sealed partial class RouterProcess : IDisposable
 
     public int Id => _process.Id;
 
+    /// <summary>The router's control credentials (its own temporary state directory, never the machine's).</summary>
+    public string StateDirectory => _configPath + ".state";
+
+    /// <summary>The admin credential the router created on start, for arctl's --cert.</summary>
+    public string AdminCredential => Path.Combine(StateDirectory, "admin.p12");
+
     /// <summary>Everything the router printed so far, stdout and stderr interleaved.</summary>
     public IReadOnlyList<string> Lines => _lines.ToList();
 
@@ -40,7 +46,7 @@ internal sealed partial class RouterProcess : IDisposable
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in new[] { "netns", "exec", ns, "dotnet", HostDll, "--config", configPath, "--stats-interval", "60" })
+        foreach (var arg in new[] { "netns", "exec", ns, "dotnet", HostDll, "--config", configPath, "--stats-interval", "60", "--state-directory", configPath + ".state" })
         {
             info.ArgumentList.Add(arg);
         }
@@ -110,6 +116,10 @@ internal sealed partial class RouterProcess : IDisposable
         }
         _process.Dispose();
         File.Delete(_configPath);
+        if (Directory.Exists(StateDirectory))
+        {
+            Directory.Delete(StateDirectory, recursive: true);
+        }
     }
 
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;

@@ -15,7 +15,7 @@ public sealed partial class RealClientTests
     private static Tools.Result ArctlIn(LabNetwork lab, RouterProcess router, params string[] command)
     {
         var endpoint = router.Lines.Select(l => ArctlEndpoint().Match(l)).First(m => m.Success).Groups[1].Value;
-        return Tools.InNamespace(lab.Router, TimeSpan.FromSeconds(30), new[] { "dotnet", ArctlDll, "--router", endpoint }.Concat(command).ToArray());
+        return Tools.InNamespace(lab.Router, TimeSpan.FromSeconds(30), new[] { "dotnet", ArctlDll, "--router", endpoint, "--cert", router.AdminCredential }.Concat(command).ToArray());
     }
 
     /// <summary>The data plane's drops of one reason, from <c>show platform qfp statistics --json</c>.</summary>

@@ -1,4 +1,5 @@
 using ActorRouter.Control.Contracts;
+using ActorRouter.ControlPlane.Credentials;
 using Akka.Actor;
 using Akka.Event;
 
@@ -11,6 +12,9 @@ namespace ActorRouter.ControlPlane.Commands;
 /// process: one remote address; see <see cref="ClientOf"/>) has a bounded queue: at most <see cref="RunningPerClient"/> of its
 /// requests run at once, further ones wait, and once running plus waiting reach the queue capacity
 /// further requests are refused at once with a clear error, while other clients are served as usual.
+/// Every request arrives as a <see cref="SignedRequest"/>; the <see cref="ClientAuthorizer"/> admits it
+/// (identity and role) before the queue or anything else looks at the inner request, and a refusal is
+/// answered with <see cref="NotAuthorised"/>.
 /// </summary>
 public sealed class CommandGatewayActor : ReceiveActor
 {
@@ -25,6 +29,7 @@ public sealed class CommandGatewayActor : ReceiveActor
     private readonly Props _requestProps;
     private readonly int _queueCapacity;
     private readonly ControlEndpointStatistics _endpoint;
+    private readonly ClientAuthorizer _authorizer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, ClientQueue> _clients = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _running = new();
@@ -33,23 +38,68 @@ public sealed class CommandGatewayActor : ReceiveActor
 
     /// <param name="supervisor">The <see cref="Supervision.DataPlaneSupervisor"/>.</param>
     /// <param name="configPath">The file the router was started from; null on the embedded default.</param>
-    public CommandGatewayActor(IActorRef supervisor, string? configPath, ConfigFileWriter writer, int queueCapacityPerClient)
+    /// <param name="configDirectory">Where <c>write memory PATH</c> may write; null: the start file's directory.</param>
+    public CommandGatewayActor(IActorRef supervisor, string? configPath, string? configDirectory, ClientAuthorizer authorizer,
+        ConfigFileWriter writer, int queueCapacityPerClient)
     {
         if (queueCapacityPerClient < 1)
         {
             throw new ArgumentOutOfRangeException(nameof(queueCapacityPerClient), queueCapacityPerClient, "at least 1");
         }
-        _requestProps = CommandRequestActor.Props(supervisor, configPath, writer);
+        _requestProps = CommandRequestActor.Props(supervisor, configPath, configDirectory, authorizer, writer);
+        _authorizer = authorizer;
         _queueCapacity = queueCapacityPerClient;
         _endpoint = ControlEndpointStatistics.For(Context.System);
-        Receive<ShowControlEndpointRequest>(_ => Sender.Tell(EndpointView()));
-        Receive<IArctlRequest>(request => OnRequest(request, Sender));
+        Receive<SignedRequest>(signed => OnSigned(signed, Sender));
+        Receive<IArctlRequest>(unsigned =>
+        {
+            _authorizer.RefuseUnsigned(unsigned, PeerOf(Sender));
+            Sender.Tell(new NotAuthorised("not authorised: the request carries no client signature"));
+        });
         Receive<Terminated>(t => OnFinished(t.ActorRef));
     }
 
-    public static Props Props(IActorRef supervisor, string? configPath, ConfigFileWriter? writer = null,
-        int queueCapacityPerClient = DefaultQueueCapacityPerClient) =>
-        Akka.Actor.Props.Create(() => new CommandGatewayActor(supervisor, configPath, writer ?? new ConfigFileWriter(null), queueCapacityPerClient));
+    public static Props Props(IActorRef supervisor, string? configPath, ClientAuthorizer authorizer, string? configDirectory = null,
+        ConfigFileWriter? writer = null, int queueCapacityPerClient = DefaultQueueCapacityPerClient) =>
+        Akka.Actor.Props.Create(() => new CommandGatewayActor(supervisor, configPath, configDirectory, authorizer,
+            writer ?? new ConfigFileWriter(null), queueCapacityPerClient));
+
+    /// <summary>The address the authorizer logs and counts a client under.</summary>
+    private static string PeerOf(IActorRef sender) => sender.Path.Address.ToString();
+
+    /// <summary>
+    /// The client's queue bound first (cheap), then authorization (who is asking, may their role do
+    /// this), then the endpoint's own views or the client's queue: nothing acts on a request the
+    /// authorizer refused.
+    /// </summary>
+    private void OnSigned(SignedRequest signed, IActorRef replyTo)
+    {
+        // A full queue is refused before the signature is checked: a flood costs the router no
+        // cryptography. Only admitted requests fill a queue, so this never answers an unknown client.
+        if (Admit(signed.Request, ClientOf(replyTo)) is { } throttled)
+        {
+            replyTo.Tell(throttled);
+            return;
+        }
+        var identity = _authorizer.Admit(signed, PeerOf(replyTo), out var refusal);
+        if (identity is null)
+        {
+            replyTo.Tell(new NotAuthorised(refusal!));
+            return;
+        }
+        switch (signed.Request)
+        {
+            case ShowControlEndpointRequest:
+                replyTo.Tell(EndpointView());
+                return;
+            case ShowControlClientsRequest:
+                replyTo.Tell(_authorizer.View());
+                return;
+            default:
+                OnRequest(signed.Request, identity, replyTo);
+                return;
+        }
+    }
 
     private sealed class ClientQueue
     {
@@ -62,7 +112,7 @@ public sealed class CommandGatewayActor : ReceiveActor
     /// Whether <paramref name="client"/> may have <paramref name="request"/> served: null to admit it,
     /// or the refusal to answer. Every request passes here before anything acts on it.
     /// </summary>
-    private CommandRefused? Admit(IArctlRequest request, string client)
+    private CommandRefused? Admit(IArctlRequest? request, string client)
     {
         if (_clients.TryGetValue(client, out var queue) && queue.Outstanding >= _queueCapacity)
         {
@@ -70,7 +120,7 @@ public sealed class CommandGatewayActor : ReceiveActor
             if (_throttled <= 8 || (_throttled & (_throttled - 1)) == 0)
             {
                 _log.Warning("arctl client {0}: {1} requests outstanding, refused {2} ({3} refused so far)",
-                    client, queue.Outstanding, request.GetType().Name, _throttled);
+                    client, queue.Outstanding, request?.GetType().Name, _throttled);
             }
             return new CommandRefused(
                 $"too many requests from this client: {_queueCapacity} are already running or queued; wait for their answers and try again");
@@ -85,21 +135,16 @@ public sealed class CommandGatewayActor : ReceiveActor
     private static string ClientOf(IActorRef sender) =>
         sender.Path.Address.HasGlobalScope ? sender.Path.Address.ToString() : sender.Path.ToString();
 
-    private void OnRequest(IArctlRequest request, IActorRef replyTo)
+    private void OnRequest(IArctlRequest request, ClientIdentity identity, IActorRef replyTo)
     {
         var client = ClientOf(replyTo);
-        if (Admit(request, client) is { } refusal)
-        {
-            replyTo.Tell(refusal);
-            return;
-        }
         _admitted++;
         if (!_clients.TryGetValue(client, out var queue))
         {
             queue = new ClientQueue();
             _clients[client] = queue;
         }
-        var run = new CommandRequestActor.Run(request, replyTo);
+        var run = new CommandRequestActor.Run(request, identity, replyTo);
         if (queue.Running < RunningPerClient)
         {
             Start(client, queue, run);

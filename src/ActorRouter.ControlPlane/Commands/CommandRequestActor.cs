@@ -2,6 +2,7 @@ using ActorRouter.ControlPlane.Qos;
 using ActorRouter.Control.Contracts;
 using ActorRouter.Control.Contracts.Rules;
 using ActorRouter.ControlPlane.Configuration;
+using ActorRouter.ControlPlane.Credentials;
 using ActorRouter.ControlPlane.Messages;
 using ActorRouter.ControlPlane.Punt;
 using ActorRouter.DataPlane;
@@ -29,32 +30,38 @@ public sealed partial class CommandRequestActor : ReceiveActor
 
     private readonly IActorRef _supervisor;
     private readonly string? _configPath;
+    private readonly string? _configDirectory;
+    private readonly ClientAuthorizer _authorizer;
     private readonly ConfigFileWriter _writer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
     /// <param name="supervisor">The <see cref="Supervision.DataPlaneSupervisor"/>.</param>
     /// <param name="configPath">The file the router was started from; null on the embedded default.</param>
-    public CommandRequestActor(IActorRef supervisor, string? configPath, ConfigFileWriter writer)
+    /// <param name="configDirectory">Where <c>write memory PATH</c> may write; null: the start file's directory.</param>
+    /// <param name="authorizer">Holds the router's credentials, for <c>credentials issue|revoke</c>.</param>
+    public CommandRequestActor(IActorRef supervisor, string? configPath, string? configDirectory, ClientAuthorizer authorizer, ConfigFileWriter writer)
     {
         _supervisor = supervisor;
         _configPath = configPath;
+        _configDirectory = configDirectory;
+        _authorizer = authorizer;
         _writer = writer;
-        ReceiveAsync<Run>(m => HandleAsync(m.Request, m.ReplyTo));
+        ReceiveAsync<Run>(m => HandleAsync(m.Request, m.Identity, m.ReplyTo));
     }
 
-    /// <summary>Answer <paramref name="Request"/> to <paramref name="ReplyTo"/>, then stop.</summary>
-    public sealed record Run(IArctlRequest Request, IActorRef ReplyTo);
+    /// <summary>Answer <paramref name="Request"/>, already admitted for <paramref name="Identity"/>, to <paramref name="ReplyTo"/>, then stop.</summary>
+    public sealed record Run(IArctlRequest Request, ClientIdentity Identity, IActorRef ReplyTo);
 
-    public static Props Props(IActorRef supervisor, string? configPath, ConfigFileWriter writer) =>
-        Akka.Actor.Props.Create(() => new CommandRequestActor(supervisor, configPath, writer));
+    public static Props Props(IActorRef supervisor, string? configPath, string? configDirectory, ClientAuthorizer authorizer, ConfigFileWriter writer) =>
+        Akka.Actor.Props.Create(() => new CommandRequestActor(supervisor, configPath, configDirectory, authorizer, writer));
 
-    private async Task HandleAsync(IArctlRequest request, IActorRef replyTo)
+    private async Task HandleAsync(IArctlRequest request, ClientIdentity identity, IActorRef replyTo)
     {
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
         object reply;
         try
         {
-            reply = await AnswerAsync(request);
+            reply = await AnswerAsync(request, identity);
         }
         catch (AskTimeoutException)
         {
@@ -73,7 +80,7 @@ public sealed partial class CommandRequestActor : ReceiveActor
         }
         if (reply is CommandDone done)
         {
-            _log.Info("arctl: {0}", done.Message);
+            _log.Info("arctl ({0}): {1}", identity.Name, done.Message);
         }
         Observability.ControlPlaneMeter.ArctlRequestAnswered(RequestName(request), reply is CommandRefused ? "refused" : "done",
             System.Diagnostics.Stopwatch.GetElapsedTime(started));
@@ -81,8 +88,10 @@ public sealed partial class CommandRequestActor : ReceiveActor
         Context.Stop(Self);
     }
 
-    private Task<object> AnswerAsync(IArctlRequest request) => request switch
+    private Task<object> AnswerAsync(IArctlRequest request, ClientIdentity identity) => request switch
     {
+        IssueCredentialRequest m => Task.FromResult(IssueCredential(m)),
+        RevokeCredentialRequest m => Task.FromResult(RevokeCredential(m, identity)),
         ShowInterfacesRequest m => ShowInterfacesAsync(m.Interface),
         ShowIpInterfaceBriefRequest => ShowInterfacesAsync(null),
         ShowIpRouteRequest => ShowRoutesAsync(),
@@ -443,21 +452,48 @@ public sealed partial class CommandRequestActor : ReceiveActor
 
     private async Task<object> WriteMemoryAsync(WriteMemoryRequest m)
     {
-        var target = m.Path ?? _configPath;
-        if (target is null)
+        var full = ConfigFileWriter.ResolveTarget(m.Path, _configPath, _configDirectory, out var error);
+        if (full is null)
         {
-            return new CommandRefused("the router was started on its embedded default configuration, which cannot be overwritten; give a file: write memory PATH");
-        }
-        if (m.Path is not null && !m.Path.EndsWith(".conf", StringComparison.Ordinal))
-        {
-            // A guard against overwriting an unrelated file of the router's user by a slip of the keyboard.
-            return new CommandRefused($"'{m.Path}' does not end in .conf; write memory only writes configuration files");
+            return new CommandRefused(error!);
         }
         var fman = (await ActorsAsync()).Fman;
         var running = await fman.Ask<RunningConfig>(GetRunningConfig.Instance, AnswerTimeout);
-        var full = Path.GetFullPath(target);
         var bytes = _writer.Write(full, running.Text);
         return new CommandDone($"wrote the running configuration to {full} ({bytes} bytes)");
+    }
+
+    // ---- credentials ---------------------------------------------------------------------------
+
+    private object IssueCredential(IssueCredentialRequest m)
+    {
+        var certificate = _authorizer.Credentials.IssueFromSigningRequest(m.Name, m.Role, m.CertificateSigningRequest, out var error);
+        if (certificate is null)
+        {
+            return new CommandRefused(error!);
+        }
+        using (certificate)
+        {
+            using var ca = _authorizer.Credentials.CaCertificate;
+            _log.Info("arctl: issued credential '{0}' (role {1}, serial {2})", m.Name, m.Role, certificate.SerialNumber);
+            return new CredentialIssued(m.Name, m.Role, certificate.SerialNumber, certificate.RawData, ca.RawData);
+        }
+    }
+
+    private object RevokeCredential(RevokeCredentialRequest m, ClientIdentity identity)
+    {
+        if (m.Name == identity.Name)
+        {
+            return new CommandRefused($"'{m.Name}' is the credential this request is signed with; revoke it with another admin credential");
+        }
+        if (!_authorizer.Credentials.WasIssued(m.Name))
+        {
+            return new CommandRefused($"no credential named '{m.Name}' was issued by this router");
+        }
+        var revoked = _authorizer.Credentials.Revoke(m.Name);
+        return new CommandDone(revoked == 0
+            ? $"every certificate of '{m.Name}' was already revoked"
+            : $"revoked {revoked} certificate(s) of '{m.Name}'; new connections and requests with them are refused");
     }
 
     private async Task<object> DebugFaultAsync(DebugFaultRequest m)

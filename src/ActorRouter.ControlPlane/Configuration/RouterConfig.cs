@@ -79,15 +79,50 @@ public sealed partial record InterfaceConfig(
 /// <param name="Interface">Null: the egress interface is resolved from the next hop.</param>
 public sealed record StaticRouteConfig(Ipv4Cidr Prefix, uint NextHop, string? Interface);
 
-/// <param name="CertificatePassword">Null when the certificate file is not protected.</param>
-public sealed record TlsConfig(string CertificatePath, string? CertificatePassword);
-
-/// <summary>Where the control endpoint (Akka.Remote, used by arctl) listens.</summary>
-/// <param name="Port">0 lets the OS pick a free port.</param>
-/// <param name="Tls">Null: plain TCP.</param>
-public sealed record ControlConfig(string Hostname, int Port, TlsConfig? Tls)
+/// <summary>
+/// Where a secret is kept — never the secret itself, so that <c>show running-config</c> and
+/// <c>write memory</c> carry only the reference. Exactly one of the two is set.
+/// </summary>
+/// <param name="File">A file whose content (one trailing newline removed) is the secret.</param>
+/// <param name="EnvironmentVariable">An environment variable of the router's process holding it.</param>
+public sealed record SecretReference(string? File, string? EnvironmentVariable)
 {
-    public static readonly ControlConfig Default = new(Hostname: "127.0.0.1", Port: 4053, Tls: null);
+    /// <summary>The secret, or null with <paramref name="error"/> set.</summary>
+    public string? Read(out string? error)
+    {
+        error = null;
+        if (EnvironmentVariable is not null)
+        {
+            var value = Environment.GetEnvironmentVariable(EnvironmentVariable);
+            if (value is null)
+            {
+                error = $"environment variable {EnvironmentVariable} is not set";
+            }
+            return value;
+        }
+        try
+        {
+            var text = System.IO.File.ReadAllText(File!);
+            return text.EndsWith('\n') ? text[..^1] : text;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            error = $"cannot read {File}: {e.Message}";
+            return null;
+        }
+    }
+}
+
+/// <summary>Where the control endpoint (Akka.Remote over mutual TLS, used by arctl) listens, and where its credentials live.</summary>
+/// <param name="Port">0 lets the OS pick a free port.</param>
+/// <param name="StateDirectory">The router's CA, endpoint certificate and client credentials; null: the platform default (see <c>ControlStateDirectory</c>).</param>
+/// <param name="ReadOnlyGroup">A Unix group that may read the read-only credential; null: none is created.</param>
+/// <param name="ConfigDirectory">Where <c>write memory PATH</c> may write; null: the directory of the start file.</param>
+/// <param name="KeyPassword">Encrypts the CA and endpoint keys in the state directory; null: the file mode alone protects them.</param>
+public sealed record ControlConfig(string Hostname, int Port, string? StateDirectory = null, string? ReadOnlyGroup = null,
+    string? ConfigDirectory = null, SecretReference? KeyPassword = null)
+{
+    public static readonly ControlConfig Default = new(Hostname: "127.0.0.1", Port: 4053);
 }
 
 public sealed record FaultInjectionConfig(bool Enabled)

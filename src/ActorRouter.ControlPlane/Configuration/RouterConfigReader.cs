@@ -511,18 +511,50 @@ internal static partial class RouterConfigReader
             section.Error("hostname", "must not be empty");
         }
         var port = section.Int("port", defaults.Port, 0, 65535);
-        TlsConfig? tls = null;
-        var hasTls = section.Has("tls");
-        var tlsSection = section.Section("tls");
-        if (hasTls && tlsSection.IsPresent)
+        if (section.Has("tls"))
         {
-            var path = tlsSection.RequiredString("certificate-path");
-            var password = tlsSection.OptionalString("certificate-password");
-            tlsSection.ReportUnknownKeys();
-            tls = new TlsConfig(path, password);
+            section.Error("tls", "the control endpoint always uses mutual TLS with certificates under the router's own CA (kept in control.state-directory); remove control.tls");
+        }
+        var stateDirectory = NonEmpty(section, "state-directory");
+        var readOnlyGroup = NonEmpty(section, "read-only-group");
+        var configDirectory = NonEmpty(section, "config-directory");
+        if (configDirectory is not null && !Path.IsPathRooted(configDirectory))
+        {
+            section.Error("config-directory", $"must be an absolute path, not '{configDirectory}'");
+        }
+        SecretReference? keyPassword = null;
+        if (section.Has("key-password"))
+        {
+            var secret = section.Section("key-password");
+            var file = NonEmpty(secret, "password-file");
+            var environment = NonEmpty(secret, "password-env");
+            if (secret.Has("password"))
+            {
+                secret.Error("password", "a password is never written in the configuration: give password-file = PATH or password-env = NAME");
+            }
+            else if ((file is null) == (environment is null))
+            {
+                section.Error("key-password", "give exactly one of password-file = PATH or password-env = NAME");
+            }
+            else
+            {
+                keyPassword = new SecretReference(file, environment);
+            }
+            secret.ReportUnknownKeys();
         }
         section.ReportUnknownKeys();
-        return new ControlConfig(hostname, port, tls);
+        return new ControlConfig(hostname, port, stateDirectory, readOnlyGroup, configDirectory, keyPassword);
+    }
+
+    private static string? NonEmpty(HoconSection section, string key)
+    {
+        var value = section.OptionalString(key);
+        if (value is { Length: 0 })
+        {
+            section.Error(key, "must not be empty");
+            return null;
+        }
+        return value;
     }
 
     private static FaultInjectionConfig ReadFaultInjection(HoconSection section)

@@ -99,13 +99,29 @@ public static partial class RouterConfigWriter
         w.Open("control");
         w.Value("hostname", config.Control.Hostname);
         w.Value("port", config.Control.Port);
-        if (config.Control.Tls is { } tls)
+        if (config.Control.StateDirectory is { } stateDirectory)
         {
-            w.Open("tls");
-            w.Value("certificate-path", tls.CertificatePath);
-            if (tls.CertificatePassword is not null)
+            w.Value("state-directory", stateDirectory);
+        }
+        if (config.Control.ReadOnlyGroup is { } group)
+        {
+            w.Value("read-only-group", group);
+        }
+        if (config.Control.ConfigDirectory is { } configDirectory)
+        {
+            w.Value("config-directory", configDirectory);
+        }
+        if (config.Control.KeyPassword is { } secret)
+        {
+            // Only where the password is kept: the configuration never carries a secret.
+            w.Open("key-password");
+            if (secret.File is not null)
             {
-                w.Value("certificate-password", tls.CertificatePassword);
+                w.Value("password-file", secret.File);
+            }
+            if (secret.EnvironmentVariable is not null)
+            {
+                w.Value("password-env", secret.EnvironmentVariable);
             }
             w.Close();
         }

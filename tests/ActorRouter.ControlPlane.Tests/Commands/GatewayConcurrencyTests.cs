@@ -35,7 +35,7 @@ public sealed class GatewayConcurrencyTests(ITestOutputHelper output) : ControlP
     private IActorRef StartGateway(int queueCapacity = CommandGatewayActor.DefaultQueueCapacityPerClient)
     {
         var fman = Sys.ActorOf(Props.Create(() => new SlowFman()));
-        return Sys.ActorOf(CommandGatewayActor.Props(fman, null, null, queueCapacity));
+        return Sys.ActorOf(CommandGatewayActor.Props(fman, null, TestSigner.Authorizer(), queueCapacityPerClient: queueCapacity));
     }
 
     [Fact]
@@ -45,11 +45,11 @@ public sealed class GatewayConcurrencyTests(ITestOutputHelper output) : ControlP
         var changer = CreateTestProbe();
         var viewer = CreateTestProbe();
 
-        gateway.Tell(new SetMtuRequest("gi1", 1400), changer.Ref);
+        gateway.Tell(TestSigner.Admin(new SetMtuRequest("gi1", 1400)), changer.Ref);
         var clock = Stopwatch.StartNew();
         for (var i = 0; i < 20; i++)
         {
-            gateway.Tell(new ShowRunningConfigRequest(), viewer.Ref);
+            gateway.Tell(TestSigner.Admin(new ShowRunningConfigRequest()), viewer.Ref);
         }
         for (var i = 0; i < 20; i++)
         {
@@ -71,9 +71,9 @@ public sealed class GatewayConcurrencyTests(ITestOutputHelper output) : ControlP
         // Slow requests fill the flooder's queue; everything beyond it is refused at once.
         for (var i = 0; i < 10_000; i++)
         {
-            gateway.Tell(new SetMtuRequest("gi1", 1400), flooder.Ref);
+            gateway.Tell(TestSigner.Admin(new SetMtuRequest("gi1", 1400)), flooder.Ref);
         }
-        gateway.Tell(new ShowRunningConfigRequest(), other.Ref);
+        gateway.Tell(TestSigner.Admin(new ShowRunningConfigRequest()), other.Ref);
         Assert.Equal(new RunningConfigView("(embedded default)", "actorrouter {}\n"), other.ExpectMsg<RunningConfigView>(TimeSpan.FromSeconds(10)));
 
         var refusal = new CommandRefused($"too many requests from this client: {capacity} are already running or queued; wait for their answers and try again");
@@ -81,7 +81,7 @@ public sealed class GatewayConcurrencyTests(ITestOutputHelper output) : ControlP
         {
             Assert.Equal(refusal, flooder.ExpectMsg<CommandRefused>(TimeSpan.FromSeconds(10)));
         }
-        gateway.Tell(new ShowControlEndpointRequest(), other.Ref);
+        gateway.Tell(TestSigner.Admin(new ShowControlEndpointRequest()), other.Ref);
         var endpoint = other.ExpectMsg<ControlEndpointView>();
         Assert.Equal(capacity + 1, endpoint.RequestsAdmitted);
         Assert.Equal(10_000 - capacity, endpoint.RequestsThrottled);

@@ -17,7 +17,7 @@ public class DefaultConfigTests
             new InterfaceConfig("mem0", "GigabitEthernet1", InterfaceDriver.Memory, new Ipv4Cidr(0xC0000201, 24), 1500, 512, 0x0200_0000_0001UL, false),
             new InterfaceConfig("mem1", "GigabitEthernet2", InterfaceDriver.Memory, new Ipv4Cidr(0xC6336401, 24), 1500, 512, 0x0200_0000_0002UL, false)),
         EquatableList.Of(new StaticRouteConfig(new Ipv4Cidr(0xCB007100, 24), 0xC6336402, null)),
-        new ControlConfig("127.0.0.1", 4053, null),
+        new ControlConfig("127.0.0.1", 4053),
         new FaultInjectionConfig(false),
         new SimulationConfig(EquatableList.Of(
             new SimulatedHostConfig("GigabitEthernet1", 0xC000020A, 0x0200_0000_010AUL, 0xC0000201, 0xC633640A, 100, 64),

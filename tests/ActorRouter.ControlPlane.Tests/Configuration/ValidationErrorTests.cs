@@ -265,24 +265,52 @@ public class ValidationErrorTests
     }
 
     [Fact]
-    public void Tls_without_a_certificate_path_is_reported() =>
+    public void The_old_tls_section_is_an_error_that_says_tls_is_always_on() =>
         AssertSingleError(
-            """actorrouter.control.tls { certificate-password = "secret" }""",
-            "actorrouter.control.tls.certificate-path",
-            "missing required value");
+            """actorrouter.control.tls { certificate-path = "/etc/ar.pfx" }""",
+            "actorrouter.control.tls",
+            "the control endpoint always uses mutual TLS with certificates under the router's own CA (kept in control.state-directory); remove control.tls");
+
+    [Fact]
+    public void A_password_in_clear_is_refused_with_the_way_to_give_it()
+    {
+        var errors = Errors("""actorrouter.control.key-password { password = "hunter2" }""");
+        Assert.Equal(
+            [new ConfigurationError(Source, "actorrouter.control.key-password.password", "a password is never written in the configuration: give password-file = PATH or password-env = NAME")],
+            errors);
+        Assert.DoesNotContain("hunter2", string.Join("\n", errors));
+    }
+
+    [Fact]
+    public void Key_password_needs_exactly_one_reference() =>
+        AssertSingleError(
+            """actorrouter.control.key-password { password-file = "/etc/actorrouter/key.pass", password-env = "AR_KEY" }""",
+            "actorrouter.control.key-password",
+            "give exactly one of password-file = PATH or password-env = NAME");
+
+    [Fact]
+    public void A_relative_config_directory_is_reported() =>
+        AssertSingleError("""actorrouter.control.config-directory = "etc" """, "actorrouter.control.config-directory", "must be an absolute path, not 'etc'");
 
     [Fact]
     public void Null_section_reads_as_absent()
     {
-        var config = RouterConfigLoader.LoadString("actorrouter {\n  control {\n    tls = null\n  }\n  interfaces = null\n}\n", Source);
+        var config = RouterConfigLoader.LoadString("actorrouter {\n  control {\n    key-password = null\n  }\n  interfaces = null\n}\n", Source);
         Assert.Equal(ControlConfig.Default, config.Control);
         Assert.Empty(config.Interfaces);
     }
 
     [Fact]
-    public void Tls_is_read()
+    public void Control_credentials_keys_are_read()
     {
-        var config = RouterConfigLoader.LoadString("""actorrouter.control.tls { certificate-path = "/etc/ar.pfx" }""", Source);
-        Assert.Equal(new ControlConfig("127.0.0.1", 4053, new TlsConfig("/etc/ar.pfx", null)), config.Control);
+        var config = RouterConfigLoader.LoadString("""
+            actorrouter.control {
+              state-directory = "/var/lib/ar"
+              read-only-group = "netops"
+              config-directory = "/etc/actorrouter"
+              key-password.password-env = "AR_KEY"
+            }
+            """, Source);
+        Assert.Equal(new ControlConfig("127.0.0.1", 4053, "/var/lib/ar", "netops", "/etc/actorrouter", new SecretReference(null, "AR_KEY")), config.Control);
     }
 }
