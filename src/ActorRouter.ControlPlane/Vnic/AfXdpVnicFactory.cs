@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.DataPlane.Memory;
 using ActorRouter.DataPlane.Vnic;
@@ -14,8 +13,7 @@ namespace ActorRouter.ControlPlane.Vnic;
 /// </summary>
 public sealed class AfXdpVnicFactory : IVnicFactory, IDisposable
 {
-    private readonly ConcurrentDictionary<string, AfXdpVnicPort> _open = new(StringComparer.Ordinal);
-    private readonly ConcurrentBag<AfXdpVnicPort> _closed = new();
+    private readonly OpenPorts<AfXdpVnicPort> _ports = new();
     private readonly string? _networkNamespace;
 
     /// <param name="networkNamespace">Open interfaces in this named namespace (/var/run/netns/NAME) rather than the process's own.</param>
@@ -33,29 +31,7 @@ public sealed class AfXdpVnicFactory : IVnicFactory, IDisposable
         {
             throw new VnicOpenException($"{config.OsName}: the af-xdp driver cannot open a {InterfaceDrivers.Text(config.Driver)} interface");
         }
-        if (_open.ContainsKey(config.OsName))
-        {
-            throw new VnicOpenException($"cannot open {config.Name} ({config.OsName}): it is already open");
-        }
-        AfXdpVnicPort port;
-        try
-        {
-            port = new AfXdpVnicPort(config.OsName, gpm, config.RingSize, routerName: config.Name, networkNamespace: _networkNamespace);
-        }
-        catch (IO.AfPacket.VnicOpenException e)
-        {
-            throw new VnicOpenException(e.Message);
-        }
-        catch (DllNotFoundException e)
-        {
-            throw new VnicOpenException($"cannot open {config.Name} ({config.OsName}) with af-xdp: the native shim is missing ({e.Message})");
-        }
-        if (!_open.TryAdd(config.OsName, port))
-        {
-            port.Dispose();
-            throw new VnicOpenException($"cannot open {config.Name} ({config.OsName}): it is already open");
-        }
-        return port;
+        return _ports.Open(config, " with af-xdp", () => new AfXdpVnicPort(config.OsName, gpm, config.RingSize, routerName: config.Name, networkNamespace: _networkNamespace));
     }
 
     /// <summary>
@@ -63,24 +39,8 @@ public sealed class AfXdpVnicFactory : IVnicFactory, IDisposable
     /// that points at it; <see cref="Dispose"/> at shutdown releases every port ever opened (and
     /// detaches their XDP programs).
     /// </summary>
-    public void Close(string osName)
-    {
-        if (_open.TryRemove(osName, out var port))
-        {
-            _closed.Add(port);
-        }
-    }
+    public void Close(string osName) => _ports.Close(osName);
 
     /// <summary>Closes every port this factory opened. Only once the data plane has stopped.</summary>
-    public void Dispose()
-    {
-        foreach (var osName in _open.Keys)
-        {
-            Close(osName);
-        }
-        while (_closed.TryTake(out var port))
-        {
-            port.Dispose();
-        }
-    }
+    public void Dispose() => _ports.Dispose();
 }
