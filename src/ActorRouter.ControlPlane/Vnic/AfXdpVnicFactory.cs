@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.DataPlane.Memory;
 using ActorRouter.DataPlane.Vnic;
@@ -13,7 +14,8 @@ namespace ActorRouter.ControlPlane.Vnic;
 /// </summary>
 public sealed class AfXdpVnicFactory : IVnicFactory, IDisposable
 {
-    private readonly OpenPorts<AfXdpVnicPort> _ports = new();
+    private readonly ConcurrentDictionary<string, AfXdpVnicPort> _open = new(StringComparer.Ordinal);
+    private readonly ConcurrentBag<AfXdpVnicPort> _closed = new();
     private readonly string? _networkNamespace;
 
     /// <param name="networkNamespace">Open interfaces in this named namespace (/var/run/netns/NAME) rather than the process's own.</param>
@@ -31,7 +33,29 @@ public sealed class AfXdpVnicFactory : IVnicFactory, IDisposable
         {
             throw new VnicOpenException($"{config.OsName}: the af-xdp driver cannot open a {InterfaceDrivers.Text(config.Driver)} interface");
         }
-        return _ports.Open(config, " with af-xdp", () => new AfXdpVnicPort(config.OsName, gpm, config.RingSize, routerName: config.Name, networkNamespace: _networkNamespace));
+        if (_open.ContainsKey(config.OsName))
+        {
+            throw new VnicOpenException($"cannot open {config.Name} ({config.OsName}): it is already open");
+        }
+        AfXdpVnicPort port;
+        try
+        {
+            port = new AfXdpVnicPort(config.OsName, gpm, config.RingSize, routerName: config.Name, networkNamespace: _networkNamespace);
+        }
+        catch (IO.AfPacket.VnicOpenException e)
+        {
+            throw new VnicOpenException(e.Message);
+        }
+        catch (DllNotFoundException e)
+        {
+            throw new VnicOpenException($"cannot open {config.Name} ({config.OsName}) with af-xdp: the native shim is missing ({e.Message})");
+        }
+        if (!_open.TryAdd(config.OsName, port))
+        {
+            port.Dispose();
+            throw new VnicOpenException($"cannot open {config.Name} ({config.OsName}): it is already open");
+        }
+        return port;
     }
 
     /// <summary>
@@ -39,8 +63,24 @@ public sealed class AfXdpVnicFactory : IVnicFactory, IDisposable
     /// that points at it; <see cref="Dispose"/> at shutdown releases every port ever opened (and
     /// detaches their XDP programs).
     /// </summary>
-    public void Close(string osName) => _ports.Close(osName);
+    public void Close(string osName)
+    {
+        if (_open.TryRemove(osName, out var port))
+        {
+            _closed.Add(port);
+        }
+    }
 
     /// <summary>Closes every port this factory opened. Only once the data plane has stopped.</summary>
-    public void Dispose() => _ports.Dispose();
+    public void Dispose()
+    {
+        foreach (var osName in _open.Keys)
+        {
+            Close(osName);
+        }
+        while (_closed.TryTake(out var port))
+        {
+            port.Dispose();
+        }
+    }
 }
