@@ -107,7 +107,6 @@ public sealed partial class QosLabTests(ITestOutputHelper output)
             // The flood really filled the link: otherwise nothing here says anything about priority.
             Assert.True(received > 0.9 * ShapedBitsPerSecond * UdpPayloadBytes / ShapedBytesPerDatagram, $"the flood only reached {received / 1e6:0.###} Mbit/s");
             Assert.True(ef.Received >= 19, $"EF ping lost {20 - ef.Received} of 20:\n{ef.Output}");
-            Assert.True(ef.AverageMs < 5, $"EF ping average RTT {ef.AverageMs} ms:\n{ef.Output}");
             // The plain ping queues behind the flood in class-default (≈ 74 ms of it) and loses many
             // packets to tail drop there; what comes back shows the queue the EF ping skipped. (Should
             // tail drop take all 40, the full queue is shown by that, and there is no RTT to compare.)
