@@ -30,6 +30,7 @@ public sealed class GraphTests : IDisposable
 
     private PacketMemory Gpm => _router.DataPlane.Gpm;
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private uint Load(byte[] frame, int rx)
     {
         Assert.True(_cache.TryAllocate(out var buffer));
@@ -39,6 +40,7 @@ public sealed class GraphTests : IDisposable
         return buffer;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private int Run(uint[] input, uint[] output)
         => _graph.ProcessBurst(input, output, _router.DataPlane.Forwarding, _router.DataPlane.Interfaces, _router.DataPlane.Qos);
 
@@ -173,6 +175,7 @@ public sealed class GraphTests : IDisposable
         var input = new uint[frames.Length];
         var output = new uint[32 * _graph.MaxOutputPerPacket];
         var punted = new uint[64];
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         void Burst()
         {
             for (var i = 0; i < frames.Length; i++)
