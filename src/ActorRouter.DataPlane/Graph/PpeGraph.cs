@@ -99,7 +99,8 @@ public sealed class PpeGraph
         }
         _entry = _nodes[0];
         _output = output;
-        _dispatch = _nodes.ToArray();
+        // interface-output is not dispatched: ProcessBurst empties it into the caller's output.
+        _dispatch = _nodes.GetRange(0, _nodes.Count - 1).ToArray();
         _wired = true;
     }
 
@@ -137,10 +138,9 @@ public sealed class PpeGraph
             node.Process(frame.Buffers, count);
             frame.Count = 0;
         }
-        var written = _output!.TakeOutput(output);
         context.Counters.Packets += input.Length;
         context.Counters.Bursts++;
-        return written;
+        return _output!.Emit(output);
     }
 
     /// <summary>A racy reading of every node's counters, in dispatch order (for <c>show platform runtime</c>).</summary>
@@ -190,7 +190,7 @@ public sealed class PpeGraph
         graph.Register(new Ip4IcmpErrorNode(context, new TokenBucket(icmpRatePerSecond, icmpBurst)));
         graph.Register(new PuntNode(context, puntRing, puntSignal, new TokenBucket(puntRatePerSecond, puntBurst)));
         graph.Register(new DropNode(context));
-        graph.Register(new InterfaceOutputNode(context, graph.FrameCapacity));
+        graph.Register(new InterfaceOutputNode(context));
         graph.Wire();
         return graph;
     }

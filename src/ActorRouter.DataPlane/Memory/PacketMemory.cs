@@ -110,6 +110,16 @@ public sealed unsafe class PacketMemory : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte* BufferPointer(uint index) => _block + (nuint)index * (nuint)BufferSize;
 
+    /// <summary>
+    /// The buffers and their metadata as plain pointers, for a loop over a burst: a local copy keeps them in
+    /// registers, where reading them through this object would reload them after every store to a packet.
+    /// </summary>
+    public GpmView View
+    {
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        get => new(_block, _meta, System.Numerics.BitOperations.Log2((uint)BufferSize));
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ref PacketMeta Meta(uint index) => ref _meta[index];
 
@@ -216,3 +226,25 @@ public sealed record GpmAccounting(int Total, int InPool, IReadOnlyList<int> ByO
         return string.Join(' ', parts);
     }
 }
+
+/// <summary>GPM's buffers and metadata as seen by a loop over a burst (see <see cref="PacketMemory.View"/>).</summary>
+public readonly unsafe struct GpmView
+{
+    private readonly byte* _block;
+    private readonly PacketMeta* _meta;
+    private readonly int _bufferShift;
+
+    internal GpmView(byte* block, PacketMeta* meta, int bufferShift)
+    {
+        _block = block;
+        _meta = meta;
+        _bufferShift = bufferShift;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public byte* BufferPointer(uint index) => _block + ((nuint)index << _bufferShift);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public ref PacketMeta Meta(uint index) => ref _meta[index];
+}
+

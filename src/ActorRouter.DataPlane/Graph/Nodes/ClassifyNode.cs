@@ -22,7 +22,7 @@ public sealed unsafe class ClassifyNode : GraphNode
     protected internal override void Process(uint[] buffers, int count)
     {
         var main = BeginMain(NextIp4Rewrite, out var mainCount);
-        var gpm = _context.Gpm;
+        var gpm = _context.Gpm.View;
         var policies = _context.Policies;
         for (var i = 0; i < count; i++)
         {

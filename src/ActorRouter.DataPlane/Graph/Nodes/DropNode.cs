@@ -19,7 +19,7 @@ public sealed class DropNode : GraphNode
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected internal override void Process(uint[] buffers, int count)
     {
-        var gpm = _context.Gpm;
+        var gpm = _context.Gpm.View;
         var counters = _context.Counters;
         for (var i = 0; i < count; i++)
         {

@@ -29,7 +29,7 @@ public sealed unsafe class EthernetInputNode : GraphNode
     {
         var main = BeginMain(NextIp4Input, out var mainCount);
         var context = _context;
-        var gpm = context.Gpm;
+        var gpm = context.Gpm.View;
         var interfaces = context.Interfaces;
         var up = interfaces.Up;
         var macs = interfaces.Macs;

@@ -36,7 +36,7 @@ public sealed unsafe class Ip4IcmpErrorNode : GraphNode
     protected internal override void Process(uint[] buffers, int count)
     {
         _limiter.Refill(PpeGraph.Now());
-        var gpm = _context.Gpm;
+        var gpm = _context.Gpm.View;
         for (var i = 0; i < count; i++)
         {
             var buffer = buffers[i];

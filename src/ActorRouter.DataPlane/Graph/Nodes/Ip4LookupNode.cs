@@ -16,6 +16,12 @@ namespace ActorRouter.DataPlane.Graph.Nodes;
 public sealed unsafe class Ip4LookupNode : GraphNode
 {
     public const int NextIp4Rewrite = 0, NextClassify = 1, NextIcmpError = 2, NextPunt = 3, NextDrop = 4;
+
+    /// <summary>In <c>PacketMeta.NodeArgument</c> on the way in: the frame came to a link-layer broadcast or multicast address.</summary>
+    public const byte LinkGroupFlag = 1;
+
+    /// <summary>In <c>PacketMeta.NodeArgument</c> on the way in: the TTL is 1 or 0, so forwarding would expire it.</summary>
+    public const byte TtlExpiresFlag = 2;
     private readonly PpeContext _context;
     private readonly uint[] _keys;
     private readonly uint[] _nextHops;
@@ -34,7 +40,7 @@ public sealed unsafe class Ip4LookupNode : GraphNode
     {
         var main = BeginMain(NextIp4Rewrite, out var mainCount);
         var context = _context;
-        var gpm = context.Gpm;
+        var gpm = context.Gpm.View;
         var tables = context.Tables;
         var keys = _keys;
         // ip4-input (the only node leading here) took at most a burst, and left each destination in NextHop.
@@ -44,79 +50,86 @@ public sealed unsafe class Ip4LookupNode : GraphNode
         }
         tables.Fib.LookupBurst(new ReadOnlySpan<uint>(keys, 0, count), new Span<uint>(_nextHops, 0, count));
 
-        var adjacencies = tables.Adjacencies;
-        var adjacencyCount = (uint)adjacencies.Length;
+        // After the lookups: every id they returned is in this view (see AdjacencyTable.View).
+        var adjacencies = tables.Adjacencies.View;
+        var nextHops = _nextHops;
         var up = context.Interfaces.Up;
         var policies = context.Policies;
         for (var i = 0; i < count; i++)
         {
             var buffer = buffers[i];
             ref var meta = ref gpm.Meta(buffer);
-            var frame = gpm.BufferPointer(buffer) + meta.Offset;
-            var linkGroup = (frame[0] & 1) != 0;
-            var nextHop = _nextHops[i];
-            var adjacency = nextHop != 0 && nextHop < adjacencyCount ? adjacencies[nextHop] : default;
-            if (adjacency.Kind == AdjacencyKind.None)
+            var flags = meta.NodeArgument;
+            var nextHop = nextHops[i];
+            var word = adjacencies.Word(nextHop);
+            var kind = AdjacencyView.KindOf(word);
+            if (kind == AdjacencyKind.Resolved && flags == 0)
             {
-                if (linkGroup)
+                // The common case first: a resolved next hop, a unicast frame, TTL to spare.
+                var egress = AdjacencyView.InterfaceOf(word);
+                if (!up[egress])
                 {
-                    Drop(buffer, ref meta, DropReason.NotForUs);
+                    Drop(buffer, ref meta, DropReason.InterfaceDown);
                     continue;
                 }
-                meta.NodeArgument = (byte)IcmpErrorKind.NetUnreachable;
-                Enqueue(NextIcmpError, buffer);
-                continue;
-            }
-            if (adjacency.Kind == AdjacencyKind.Receive)
-            {
-                meta.PuntReason = (byte)PuntReason.ForUs;
+                meta.TxInterface = egress;
                 meta.NextHop = nextHop;
-                Enqueue(NextPunt, buffer);
-                continue;
-            }
-            if (linkGroup)
-            {
-                // RFC 1812 §5.3.4: a unicast IP packet received as link-layer broadcast is not forwarded.
-                Drop(buffer, ref meta, DropReason.NotForUs);
-                continue;
-            }
-            if (frame[PpeContext.EthernetHeaderLength + 8] <= 1)
-            {
-                meta.NodeArgument = (byte)IcmpErrorKind.TimeExceeded;
-                Enqueue(NextIcmpError, buffer);
-                continue;
-            }
-            switch (adjacency.Kind)
-            {
-                case AdjacencyKind.Resolved:
-                    break;
-                case AdjacencyKind.Drop:
-                    Drop(buffer, ref meta, DropReason.NullRoute);
+                meta.TrafficClass = 0;
+                if (policies is not null && policies[egress] is not null)
+                {
+                    Enqueue(NextClassify, buffer);
                     continue;
-                default:
-                    // Glean or incomplete: ask the control plane to resolve; the packet itself is not forwarded.
-                    meta.PuntReason = (byte)PuntReason.Glean;
-                    meta.NextHop = adjacency.Kind == AdjacencyKind.Glean ? keys[i] : adjacency.NextHopAddress;
-                    Enqueue(NextPunt, buffer);
-                    continue;
-            }
-            var egress = adjacency.Interface;
-            if (!up[egress])
-            {
-                Drop(buffer, ref meta, DropReason.InterfaceDown);
+                }
+                main[mainCount++] = buffer;
                 continue;
             }
-            meta.TxInterface = egress;
-            meta.NextHop = nextHop;
-            meta.TrafficClass = 0;
-            if (policies is not null && policies[egress] is not null)
-            {
-                Enqueue(NextClassify, buffer);
-                continue;
-            }
-            main[mainCount++] = buffer;
+            Divert(buffer, ref meta, kind, (flags & LinkGroupFlag) != 0, (flags & TtlExpiresFlag) != 0, nextHop, keys[i], adjacencies);
         }
         EndMain(NextIp4Rewrite, mainCount);
+    }
+
+    /// <summary>Every packet that does not go straight on to ip4-rewrite or classify, in RFC 1812's order of checks.</summary>
+    private void Divert(uint buffer, ref Memory.PacketMeta meta, AdjacencyKind kind, bool linkGroup, bool ttlExpires, uint nextHop, uint destination, AdjacencyView adjacencies)
+    {
+        if (kind == AdjacencyKind.None)
+        {
+            if (linkGroup)
+            {
+                Drop(buffer, ref meta, DropReason.NotForUs);
+                return;
+            }
+            meta.NodeArgument = (byte)IcmpErrorKind.NetUnreachable;
+            Enqueue(NextIcmpError, buffer);
+            return;
+        }
+        if (kind == AdjacencyKind.Receive)
+        {
+            meta.PuntReason = (byte)PuntReason.ForUs;
+            meta.NextHop = nextHop;
+            Enqueue(NextPunt, buffer);
+            return;
+        }
+        if (linkGroup)
+        {
+            // RFC 1812 §5.3.4: a unicast IP packet received as link-layer broadcast is not forwarded.
+            Drop(buffer, ref meta, DropReason.NotForUs);
+            return;
+        }
+        if (ttlExpires)
+        {
+            meta.NodeArgument = (byte)IcmpErrorKind.TimeExceeded;
+            Enqueue(NextIcmpError, buffer);
+            return;
+        }
+        if (kind == AdjacencyKind.Drop)
+        {
+            Drop(buffer, ref meta, DropReason.NullRoute);
+            return;
+        }
+        // Glean or incomplete: ask the control plane to resolve; the packet itself is not forwarded.
+        meta.PuntReason = (byte)PuntReason.Glean;
+        meta.NextHop = kind == AdjacencyKind.Glean ? destination : adjacencies.NextHopAddress(nextHop);
+        Enqueue(NextPunt, buffer);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -1,3 +1,4 @@
+using ActorRouter.DataPlane.Forwarding;
 using System.Runtime.CompilerServices;
 using ActorRouter.DataPlane.Memory;
 using ActorRouter.Packets;
@@ -25,8 +26,8 @@ public sealed unsafe class Ip4RewriteNode : GraphNode
     {
         var main = BeginMain(NextInterfaceOutput, out var mainCount);
         var context = _context;
-        var gpm = context.Gpm;
-        var adjacencies = context.Tables.Adjacencies;
+        var gpm = context.Gpm.View;
+        var adjacencies = context.Tables.Adjacencies.View;
         var interfaces = context.Interfaces;
         var mtus = interfaces.Mtus;
         var macs = interfaces.Macs;
@@ -51,10 +52,9 @@ public sealed unsafe class Ip4RewriteNode : GraphNode
                 continue;
             }
             ip.DecrementTtl();
-            var adjacency = adjacencies[meta.NextHop];
             var vlan = vlans[egress];
             var headerLength = PpeContext.EthernetLength(vlan);
-            PpeContext.WriteEthernet(ipStart - headerLength, adjacency.Mac, macs[egress], vlan);
+            PpeContext.WriteEthernet(ipStart - headerLength, AdjacencyView.MacOf(adjacencies.Word(meta.NextHop)), macs[egress], vlan);
             var shift = PpeContext.EthernetHeaderLength - headerLength;
             meta.Offset = (ushort)(meta.Offset + shift);
             meta.Length = (ushort)(meta.Length - shift);
