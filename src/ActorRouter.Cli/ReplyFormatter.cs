@@ -92,6 +92,9 @@ public static partial class ReplyFormatter
             s.AppendLine($"  {N(i.RxPackets)} packets input, {N(i.RxBytes)} bytes");
             s.AppendLine($"  {N(i.TxPackets)} packets output, {N(i.TxBytes)} bytes");
             s.AppendLine($"  {N(i.Drops)} drops, {N(i.Punted)} punted");
+            // As IOS's "Input queue … drops" and "Total output drops": frames the driver or the kernel's rings
+            // dropped, which the data plane never counted (an RX ring full, no free buffer, a refused descriptor).
+            s.AppendLine($"  {N(i.InputDrops)} input drops, {N(i.OutputDrops)} output drops (driver)");
         }
         return s.ToString().TrimEnd('\n');
     }

@@ -97,7 +97,9 @@ public sealed record InterfaceView(
     long TxBytes,
     long Drops,
     long Punted,
-    InterfaceRateView? Rate = null);
+    InterfaceRateView? Rate = null,
+    long InputDrops = 0,
+    long OutputDrops = 0);
 
 public sealed record InterfacesView(IReadOnlyList<InterfaceView> Interfaces)
 {

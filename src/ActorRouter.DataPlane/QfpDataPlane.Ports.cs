@@ -58,11 +58,12 @@ public sealed partial class QfpDataPlane
         foreach (var uidb in _interfaces.All)
         {
             var i = uidb.Index;
+            var (inputDrops, outputDrops) = ReadDriverDrops(i);
             interfaces.Add(new InterfaceStatistics(i,
                 ReadInterfaceCounter(i, InterfaceCounter.RxPackets), ReadInterfaceCounter(i, InterfaceCounter.RxBytes),
                 ReadInterfaceCounter(i, InterfaceCounter.TxPackets), ReadInterfaceCounter(i, InterfaceCounter.TxBytes),
                 ReadInterfaceCounter(i, InterfaceCounter.Drops), ReadInterfaceCounter(i, InterfaceCounter.Punted),
-                Hqf.QueueDepth(i)));
+                Hqf.QueueDepth(i), inputDrops, outputDrops));
         }
         return new DataPlaneStatistics(threads, drops, Gpm.ReadAccounting(), rings, interfaces);
     }

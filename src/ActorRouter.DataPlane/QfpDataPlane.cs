@@ -742,6 +742,22 @@ public sealed partial class QfpDataPlane : IDisposable
         return sum;
     }
 
+    /// <summary>
+    /// Frames the interface's driver or the kernel's rings dropped before the data plane saw them (input: RX ring
+    /// full, no free buffer, too long) or after it let them go (output: link down, refused descriptors); zero for a
+    /// subinterface or an interface without a port.
+    /// </summary>
+    public (long Input, long Output) ReadDriverDrops(int interfaceIndex)
+    {
+        var uidb = _interfaces[interfaceIndex];
+        if (uidb is null || uidb.IsSubinterface || uidb.Port is not { } port)
+        {
+            return (0, 0);
+        }
+        var statistics = port.Statistics;
+        return (statistics.InputDrops, statistics.OutputDrops);
+    }
+
     public long ReadDrops(DropReason reason, int? interfaceIndex = null)
     {
         long sum = 0;

@@ -66,7 +66,7 @@ public sealed class ShowCommandTests(RouterFixture fixture) : IClassFixture<Rout
 
         Assert.Equal(0, result.ExitCode);
         var lines = result.Lines;
-        Assert.Equal(9, lines.Length);
+        Assert.Equal(10, lines.Length);
         Assert.Equal("GigabitEthernet1 is up, line protocol is up", lines[0]);
         Assert.Equal("  Hardware is mem0, address is 02:00:00:00:00:01", lines[1]);
         Assert.Equal("  Internet address is 192.0.2.1/24", lines[2]);
@@ -78,6 +78,7 @@ public sealed class ShowCommandTests(RouterFixture fixture) : IClassFixture<Rout
         var output = Regex.Match(lines[7], @"^  (\d+) packets output, (\d+) bytes$");
         Assert.True(input.Success && output.Success, result.ToString());
         Assert.Matches(@"^  \d+ drops, \d+ punted$", lines[8]);
+        Assert.Equal("  0 input drops, 0 output drops (driver)", lines[9]);
         // 100 pps each way: the host on Gi1 sends, the host on Gi2's traffic leaves through Gi1.
         Assert.True(long.Parse(input.Groups[1].Value) > 10 && long.Parse(output.Groups[1].Value) > 10, result.ToString());
         // Each frame is at least 64 bytes (header + 64-byte payload).
@@ -99,7 +100,7 @@ public sealed class ShowCommandTests(RouterFixture fixture) : IClassFixture<Rout
         for (var n = 0; n < items.Count; n++)
         {
             var i = items[n];
-            var block = text.Skip(n * 9).Take(9).ToArray();
+            var block = text.Skip(n * 10).Take(10).ToArray();
             var rate = i.GetProperty("rate");
             Assert.Equal(300, rate.GetProperty("loadIntervalSeconds").GetInt32());
             Assert.Equal($"{i.GetProperty("name").GetString()} is up, line protocol is up", block[0]);
@@ -111,6 +112,7 @@ public sealed class ShowCommandTests(RouterFixture fixture) : IClassFixture<Rout
             Assert.Equal($"  {i.GetProperty("rxPackets").GetInt64()} packets input, {i.GetProperty("rxBytes").GetInt64()} bytes", block[6]);
             Assert.Equal($"  {i.GetProperty("txPackets").GetInt64()} packets output, {i.GetProperty("txBytes").GetInt64()} bytes", block[7]);
             Assert.Equal($"  {i.GetProperty("drops").GetInt64()} drops, {i.GetProperty("punted").GetInt64()} punted", block[8]);
+            Assert.Equal($"  {i.GetProperty("inputDrops").GetInt64()} input drops, {i.GetProperty("outputDrops").GetInt64()} output drops (driver)", block[9]);
             Assert.True(i.GetProperty("rxPackets").GetInt64() > 0);
         }
     }

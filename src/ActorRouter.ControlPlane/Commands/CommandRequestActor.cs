@@ -167,7 +167,7 @@ public sealed partial class CommandRequestActor : ReceiveActor
         return new InterfacesView(interfaces.OrderBy(i => i.Index).Select(i => new InterfaceView(
             i.Name, i.OsName, i.Index, i.AdminUp, i.OperUp, i.Mtu, MacText.Format(i.Mac), i.Address?.ToString(),
             i.RxPackets, i.RxBytes, i.TxPackets, i.TxBytes, i.Drops,
-            statistics.Interfaces.FirstOrDefault(c => c.Index == i.Index)?.Punted ?? 0, RateView(rates, i.Index))).ToList());
+            statistics.Interfaces.FirstOrDefault(c => c.Index == i.Index)?.Punted ?? 0, RateView(rates, i.Index), i.InputDrops, i.OutputDrops)).ToList());
     }
 
     private async Task<object> ShowRoutesAsync()

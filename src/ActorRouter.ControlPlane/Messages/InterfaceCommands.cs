@@ -40,7 +40,10 @@ public sealed record GetInterfaces
     public static readonly GetInterfaces Instance = new();
 }
 
-/// <summary>One interface as "show interfaces" reports it; counters summed over the data-plane threads.</summary>
+/// <summary>
+/// One interface as "show interfaces" reports it; counters summed over the data-plane threads, driver drops (the
+/// kernel's ring counters) from the interface's port.
+/// </summary>
 public sealed record InterfaceStatus(
     string Name,
     string OsName,
@@ -54,7 +57,9 @@ public sealed record InterfaceStatus(
     long RxBytes,
     long TxPackets,
     long TxBytes,
-    long Drops);
+    long Drops,
+    long InputDrops = 0,
+    long OutputDrops = 0);
 
 public sealed record InterfaceList(IReadOnlyList<InterfaceStatus> Interfaces);
 

@@ -168,6 +168,7 @@ public sealed partial class QfpClientActor : ReceiveActor
             var uidb = table[s.Index];
             // A subinterface is up when it and its parent are administratively up and the parent's port has its link.
             var carrier = uidb?.IsSubinterface == true ? table[uidb.ParentIndex] : uidb;
+            var (inputDrops, outputDrops) = _dataPlane.ReadDriverDrops(s.Index);
             var operUp = uidb is not null && uidb.AdminUp && carrier is not null && carrier.AdminUp && carrier.Port is { LinkUp: true };
             filled.Add(s with
             {
@@ -179,6 +180,8 @@ public sealed partial class QfpClientActor : ReceiveActor
                 TxPackets = _dataPlane.ReadInterfaceCounter(s.Index, InterfaceCounter.TxPackets),
                 TxBytes = _dataPlane.ReadInterfaceCounter(s.Index, InterfaceCounter.TxBytes),
                 Drops = _dataPlane.ReadInterfaceCounter(s.Index, InterfaceCounter.Drops),
+                InputDrops = inputDrops,
+                OutputDrops = outputDrops,
             });
         }
         m.ReplyTo.Tell(new InterfaceList(filled));

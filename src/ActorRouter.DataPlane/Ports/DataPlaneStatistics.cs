@@ -12,7 +12,10 @@ public sealed record DropStatistics(string Reason, long Count);
 public sealed record RingStatistics(string Name, int Count, int Capacity);
 
 /// <summary>Per interface: what the threads counted for it.</summary>
-public sealed record InterfaceStatistics(int Index, long RxPackets, long RxBytes, long TxPackets, long TxBytes, long Drops, long Punted, int EgressQueueDepth);
+/// <param name="InputDrops">Frames the driver or the kernel's rings dropped on input, before the data plane saw them.</param>
+/// <param name="OutputDrops">Frames the driver or the kernel's rings dropped on output.</param>
+public sealed record InterfaceStatistics(int Index, long RxPackets, long RxBytes, long TxPackets, long TxBytes, long Drops, long Punted, int EgressQueueDepth,
+    long InputDrops = 0, long OutputDrops = 0);
 
 /// <summary>
 /// A read-only snapshot of the data plane's counters, taken while it forwards (a reading may be a

@@ -58,6 +58,8 @@ public sealed class RouterMetrics : IDisposable
         _meter.CreateObservableCounter("actorrouter.interface.transmitted.packets", () => Each(s => s.Interfaces, i => i.TxPackets, Itf), "{packet}", "Packets transmitted on the interface");
         _meter.CreateObservableCounter("actorrouter.interface.transmitted", () => Each(s => s.Interfaces, i => i.TxBytes, Itf), "By", "Bytes transmitted on the interface");
         _meter.CreateObservableCounter("actorrouter.interface.dropped.packets", () => Each(s => s.Interfaces, i => i.Drops, Itf), "{packet}", "Packets of the interface the data plane dropped (any reason)");
+        _meter.CreateObservableCounter("actorrouter.interface.driver.input.dropped.packets", () => Each(s => s.Interfaces, i => i.InputDrops, Itf), "{packet}", "Frames the driver or the kernel's rings dropped on input (RX ring full, no free buffer, too long)");
+        _meter.CreateObservableCounter("actorrouter.interface.driver.output.dropped.packets", () => Each(s => s.Interfaces, i => i.OutputDrops, Itf), "{packet}", "Frames the driver or the kernel's rings dropped on output (link down, refused descriptors)");
         _meter.CreateObservableGauge("actorrouter.interface.up", () => Each(s => s.Interfaces, i => i.OperUp ? 1 : 0, Itf), null, "1 when the interface is up (line protocol), else 0");
         _meter.CreateObservableGauge("actorrouter.interface.admin.up", () => Each(s => s.Interfaces, i => i.AdminUp ? 1 : 0, Itf), null, "1 unless the interface is shut down");
 

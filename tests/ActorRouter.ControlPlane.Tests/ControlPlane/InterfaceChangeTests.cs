@@ -118,4 +118,24 @@ public sealed class InterfaceChangeTests(ITestOutputHelper output) : ControlPlan
         Assert.Equal(AdjacencyKind.None, AdjacencyFor(router, tenNet));
         Assert.Single(router.Ask<RunningConfig>(router.Fman, GetRunningConfig.Instance).Config.StaticRoutes);
     }
+
+    [Fact]
+    public void Frames_the_driver_drops_before_the_data_plane_show_as_input_drops_of_their_interface()
+    {
+        using var router = StartRouter(TestConfigs.TwoInterfaces());
+        // Longer than any GPM buffer can hold: the memory driver refuses them as a NIC's ring would.
+        var oversize = new byte[router.DataPlane.Gpm.MaxFrameLength + 100];
+        var host = router.Wire("mem0").B;
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True(host.Send(oversize));
+        }
+
+        AwaitCondition(() => router.Interfaces().Single(i => i.Name == "GigabitEthernet1").InputDrops == 3, TimeSpan.FromSeconds(10));
+        var gi1 = router.Interfaces().Single(i => i.Name == "GigabitEthernet1");
+        Assert.Equal(0, gi1.OutputDrops);
+        Assert.Equal(0, gi1.RxPackets); // never reached the data plane
+        var gi2 = router.Interfaces().Single(i => i.Name == "GigabitEthernet2");
+        Assert.Equal((0, 0), (gi2.InputDrops, gi2.OutputDrops));
+    }
 }
