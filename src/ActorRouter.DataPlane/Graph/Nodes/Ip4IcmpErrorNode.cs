@@ -65,8 +65,14 @@ public sealed unsafe class Ip4IcmpErrorNode : GraphNode
     private void Send(uint buffer, ref PacketMeta meta, byte type, byte code, ushort nextHopMtu)
     {
         var context = _context;
-        var gpm = context.Gpm;
         var counters = context.Counters;
+        if (!_limiter.HasToken)
+        {
+            // First, before the packet is even read: a flood of errored packets costs next to nothing.
+            counters.IcmpErrorsRateLimited++;
+            return;
+        }
+        var gpm = context.Gpm;
         var interfaces = context.Interfaces;
         var tables = context.Tables;
         var ipStart = gpm.BufferPointer(buffer) + meta.Offset + PpeContext.EthernetHeaderLength;
@@ -77,12 +83,6 @@ public sealed unsafe class Ip4IcmpErrorNode : GraphNode
         if (ip.FragmentOffset != 0 || (ip.Protocol == IpProtocols.Icmp && IsIcmpError(ipStart + headerLength, originalLength - headerLength)))
         {
             counters.IcmpErrorsSuppressed++;
-            return;
-        }
-        if (!_limiter.HasToken)
-        {
-            // Checked before the route lookup so a flood of errored packets costs next to nothing.
-            counters.IcmpErrorsRateLimited++;
             return;
         }
         var source = ip.Source;

@@ -55,35 +55,41 @@ public sealed unsafe class Ip4LookupNode : GraphNode
         var nextHops = _nextHops;
         var up = context.Interfaces.Up;
         var policies = context.Policies;
-        for (var i = 0; i < count; i++)
+        // Pointers rather than indexes: the loop keeps its state in registers.
+        fixed (uint* first = buffers, mainStart = main, nextHopsStart = nextHops)
         {
-            var buffer = buffers[i];
-            ref var meta = ref gpm.Meta(buffer);
-            var flags = meta.NodeArgument;
-            var nextHop = nextHops[i];
-            var word = adjacencies.Word(nextHop);
-            var kind = AdjacencyView.KindOf(word);
-            if (kind == AdjacencyKind.Resolved && flags == 0)
+            var next = mainStart + mainCount;
+            for (uint* p = first, end = first + count, nextHopAt = nextHopsStart; p < end; p++, nextHopAt++)
             {
-                // The common case first: a resolved next hop, a unicast frame, TTL to spare.
-                var egress = AdjacencyView.InterfaceOf(word);
-                if (!up[egress])
+                var buffer = *p;
+                ref var meta = ref gpm.Meta(buffer);
+                var flags = meta.NodeArgument;
+                var nextHop = *nextHopAt;
+                var word = adjacencies.Word(nextHop);
+                var kind = AdjacencyView.KindOf(word);
+                if (kind == AdjacencyKind.Resolved && flags == 0)
                 {
-                    Drop(buffer, ref meta, DropReason.InterfaceDown);
+                    // The common case first: a resolved next hop, a unicast frame, TTL to spare.
+                    var egress = AdjacencyView.InterfaceOf(word);
+                    if (!up[egress])
+                    {
+                        Drop(buffer, ref meta, DropReason.InterfaceDown);
+                        continue;
+                    }
+                    meta.TxInterface = egress;
+                    meta.NextHop = nextHop;
+                    meta.TrafficClass = 0;
+                    if (policies is not null && policies[egress] is not null)
+                    {
+                        Enqueue(NextClassify, buffer);
+                        continue;
+                    }
+                    *next++ = buffer;
                     continue;
                 }
-                meta.TxInterface = egress;
-                meta.NextHop = nextHop;
-                meta.TrafficClass = 0;
-                if (policies is not null && policies[egress] is not null)
-                {
-                    Enqueue(NextClassify, buffer);
-                    continue;
-                }
-                main[mainCount++] = buffer;
-                continue;
+                Divert(buffer, ref meta, kind, (flags & LinkGroupFlag) != 0, (flags & TtlExpiresFlag) != 0, nextHop, keys[p - first], adjacencies);
             }
-            Divert(buffer, ref meta, kind, (flags & LinkGroupFlag) != 0, (flags & TtlExpiresFlag) != 0, nextHop, keys[i], adjacencies);
+            mainCount = (int)(next - mainStart);
         }
         EndMain(NextIp4Rewrite, mainCount);
     }

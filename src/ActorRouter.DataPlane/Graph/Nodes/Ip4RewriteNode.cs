@@ -32,33 +32,39 @@ public sealed unsafe class Ip4RewriteNode : GraphNode
         var mtus = interfaces.Mtus;
         var macs = interfaces.Macs;
         var vlans = interfaces.Vlans;
-        for (var i = 0; i < count; i++)
+        // Pointers rather than indexes: the loop keeps its state in registers.
+        fixed (uint* first = buffers, mainStart = main)
         {
-            var buffer = buffers[i];
-            ref var meta = ref gpm.Meta(buffer);
-            var frame = gpm.BufferPointer(buffer) + meta.Offset;
-            var ipStart = frame + PpeContext.EthernetHeaderLength;
-            var ip = Ipv4Header.Over(ipStart, meta.Length - PpeContext.EthernetHeaderLength);
-            var egress = meta.TxInterface;
-            if (ip.TotalLength > mtus[egress])
+            var next = mainStart + mainCount;
+            for (uint* p = first, end = first + count; p < end; p++)
             {
-                if (ip.DontFragment)
+                var buffer = *p;
+                ref var meta = ref gpm.Meta(buffer);
+                var frame = gpm.BufferPointer(buffer) + meta.Offset;
+                var ipStart = frame + PpeContext.EthernetHeaderLength;
+                var ip = Ipv4Header.Over(ipStart, meta.Length - PpeContext.EthernetHeaderLength);
+                var egress = meta.TxInterface;
+                if (ip.TotalLength > mtus[egress])
                 {
-                    meta.NodeArgument = (byte)Graph.Nodes.IcmpErrorKind.FragmentationNeeded;
-                    Enqueue(NextIcmpError, buffer);
+                    if (ip.DontFragment)
+                    {
+                        meta.NodeArgument = (byte)Graph.Nodes.IcmpErrorKind.FragmentationNeeded;
+                        Enqueue(NextIcmpError, buffer);
+                        continue;
+                    }
+                    Enqueue(NextIp4Frag, buffer);
                     continue;
                 }
-                Enqueue(NextIp4Frag, buffer);
-                continue;
+                ip.DecrementTtl();
+                var vlan = vlans[egress];
+                var headerLength = PpeContext.EthernetLength(vlan);
+                PpeContext.WriteEthernet(ipStart - headerLength, AdjacencyView.MacOf(adjacencies.Word(meta.NextHop)), macs[egress], vlan);
+                var shift = PpeContext.EthernetHeaderLength - headerLength;
+                meta.Offset = (ushort)(meta.Offset + shift);
+                meta.Length = (ushort)(meta.Length - shift);
+                *next++ = buffer;
             }
-            ip.DecrementTtl();
-            var vlan = vlans[egress];
-            var headerLength = PpeContext.EthernetLength(vlan);
-            PpeContext.WriteEthernet(ipStart - headerLength, AdjacencyView.MacOf(adjacencies.Word(meta.NextHop)), macs[egress], vlan);
-            var shift = PpeContext.EthernetHeaderLength - headerLength;
-            meta.Offset = (ushort)(meta.Offset + shift);
-            meta.Length = (ushort)(meta.Length - shift);
-            main[mainCount++] = buffer;
+            mainCount = (int)(next - mainStart);
         }
         EndMain(NextInterfaceOutput, mainCount);
     }
