@@ -40,6 +40,12 @@ internal sealed class MemoryPipelineRig : IDisposable
 
     public QfpDataPlane DataPlane { get; }
 
+    /// <summary>The host end of interface <paramref name="index"/>'s wire.</summary>
+    public MemoryVnicPort Host(int index) => _wires[index].B;
+
+    /// <summary>A 64-byte UDP frame from the Gi1 host to the Gi2 host, addressed to the router.</summary>
+    public static byte[] Frame() => PacketBuilder.Udp(HostMacs[0], RouterMacs[0], HostAddresses[0], HostAddresses[1], 1000, 2000, new byte[22]);
+
     /// <summary>What one measurement saw: frames transmitted on Gi2 in the window, and the harness's own counts.</summary>
     public readonly record struct Result(long Forwarded, double Seconds, long Sent, long Received)
     {
@@ -49,7 +55,7 @@ internal sealed class MemoryPipelineRig : IDisposable
     /// <summary>Runs generator and sink for half a second of warm-up, then counts Gi2's transmissions for <paramref name="seconds"/>.</summary>
     public Result Measure(double seconds)
     {
-        var frame = PacketBuilder.Udp(HostMacs[0], RouterMacs[0], HostAddresses[0], HostAddresses[1], 1000, 2000, new byte[22]);
+        var frame = Frame();
         var stop = false;
         long sent = 0, received = 0;
         var generator = new Thread(() =>

@@ -95,7 +95,7 @@ public sealed class PpeBenchmark : IBenchmarkCase
         {
             counters.Clear();
             long forwarded = 0, nextHopSum = 0;
-            var cpuStart = ThreadCpuSeconds();
+            var cpuStart = ThreadClock.CpuSeconds();
             var clock = Stopwatch.StartNew();
             for (var pass = 0; pass < Passes; pass++)
             {
@@ -117,10 +117,10 @@ public sealed class PpeBenchmark : IBenchmarkCase
                 }
             }
             var total = clock.Elapsed.TotalSeconds;
-            var cpuTotal = ThreadCpuSeconds() - cpuStart;
-            var cpuRestoreStart = ThreadCpuSeconds();
+            var cpuTotal = ThreadClock.CpuSeconds() - cpuStart;
+            var cpuRestoreStart = ThreadClock.CpuSeconds();
             var restoreOnly = TimeRestoreOnly(gpm, workload, keys, partialSum, routerMac.Value);
-            var cpuRestoreOnly = ThreadCpuSeconds() - cpuRestoreStart;
+            var cpuRestoreOnly = ThreadClock.CpuSeconds() - cpuRestoreStart;
             // On a busy machine the wall clock counts time the thread waited for a core; its CPU time does not.
             var cpuMpps = PacketsPerRepetition / (cpuTotal - cpuRestoreOnly) / 1e6;
             // The workload's "no route" bucket is everything not forwarded; RFC 1812 filtering files the
@@ -143,22 +143,6 @@ public sealed class PpeBenchmark : IBenchmarkCase
         Console.WriteLine($"ppe: {best:F1} Mpps");
         return ok ? 0 : 1;
     }
-
-    /// <summary>CPU time of the calling thread (Linux <c>CLOCK_THREAD_CPUTIME_ID</c>).</summary>
-    private static double ThreadCpuSeconds()
-    {
-        ClockGetTime(3, out var time);
-        return time.Seconds + time.Nanoseconds / 1e9;
-    }
-
-    private struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "clock_gettime")]
-    private static extern int ClockGetTime(int clock, out TimeSpec time);
 
     private static double TimeRestoreOnly(PacketMemory gpm, uint[] workload, uint[] keys, uint partialSum, ulong routerMac)
     {
