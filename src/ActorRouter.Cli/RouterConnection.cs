@@ -35,6 +35,16 @@ public sealed class LoadedCredential : IDisposable
     public ECDsa Key { get; }
     public X509Certificate2 Ca { get; }
 
+    /// <summary>
+    /// The certificate as both of arctl's TLS roles present it. Its chain is built against the CA in the
+    /// credential only: the default would load the whole system trust store to look for intermediates
+    /// there are none of, and in a one-shot arctl that was the largest part of the handshake.
+    /// </summary>
+    public SslStreamCertificateContext CertificateContext => _certificateContext ??= SslStreamCertificateContext.Create(
+        Certificate, [Ca], offline: true, SslCertificateTrust.CreateForX509Collection([Ca], sendTrustInHandshake: false));
+
+    private SslStreamCertificateContext? _certificateContext;
+
     /// <exception cref="UnauthorizedAccessException">The file is not readable by this user.</exception>
     /// <exception cref="IOException">It does not exist or cannot be read.</exception>
     /// <exception cref="CryptographicException">It is not a credential arctl can use; the message says why.</exception>
@@ -156,7 +166,7 @@ public sealed class RouterConnection : IAsyncDisposable
             await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
                 TargetHost = router.Host,
-                ClientCertificates = [credential.Certificate],
+                ClientCertificateContext = credential.CertificateContext,
                 // TLS 1.2: the router's TLS layer (DotNetty under Akka.Remote) offers nothing newer. The
                 // router also finishes its side of the handshake (and its client-certificate check) before
                 // arctl writes the associate, so a refused credential fails the handshake itself.
@@ -366,7 +376,7 @@ public sealed class RouterConnection : IAsyncDisposable
             var ca = _credential.Ca;
             await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
-                ServerCertificate = _credential.Certificate,
+                ServerCertificateContext = _credential.CertificateContext,
                 ClientCertificateRequired = true,
                 CertificateChainPolicy = RouterChainPolicy(ca),
                 RemoteCertificateValidationCallback = (_, presented, _, _) => IsRouterCertificate(presented, ca),
