@@ -323,7 +323,9 @@ public static class ArctlApp
             }
             try
             {
+                PhaseTiming.Mark("parse");
                 _credential ??= LoadCredential(certificate);
+                PhaseTiming.Mark("credential");
                 _connection ??= await RouterConnection.ConnectAsync(router, connectTimeout, _credential);
                 if (issue is not null)
                 {
@@ -387,6 +389,7 @@ public static class ArctlApp
                 ? ReplyFormatter.Json(reply)
                 : ReplyFormatter.Text(request is ShowIpInterfaceBriefRequest && reply is InterfacesView view ? new ReplyFormatter.IpInterfaceBrief(view) : reply);
             await stdout.WriteLineAsync(text);
+            PhaseTiming.Mark("print");
             return ExitOk;
         }
 

@@ -31,7 +31,6 @@ public static class InterfaceMonitor
 {
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(1);
 
-    private static readonly JsonSerializerOptions JsonLine = new(JsonSerializerDefaults.Web);
 
     /// <summary>Refreshes until <paramref name="cancel"/> fires or, with <paramref name="count"/>, after that many refreshes.</summary>
     /// <param name="ask">Asks the router one request; a refusal comes back as <see cref="CommandRefused"/>.</param>
@@ -64,7 +63,7 @@ public static class InterfaceMonitor
                 refreshes++;
                 if (json)
                 {
-                    await stdout.WriteLineAsync(JsonSerializer.Serialize(refresh, JsonLine));
+                    await stdout.WriteLineAsync(JsonSerializer.Serialize(refresh, MonitorJsonContext.Default.MonitorRefresh));
                 }
                 else
                 {

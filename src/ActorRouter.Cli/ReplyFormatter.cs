@@ -12,15 +12,26 @@ namespace ActorRouter.Cli;
 /// </summary>
 public static partial class ReplyFormatter
 {
-    public static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    /// <summary>--json's options: web naming (camelCase), indented, over source-generated metadata (arctl is compiled ahead of time).</summary>
+    public static JsonSerializerOptions JsonOptions => ReplyJsonContext.Default.Options;
 
     public static string Json(object reply) => reply switch
     {
-        CommandDone d => JsonSerializer.Serialize(new { ok = true, message = d.Message }, JsonOptions),
-        CommandRefused r => JsonSerializer.Serialize(new { ok = false, error = r.Reason }, JsonOptions),
-        NotAuthorised r => JsonSerializer.Serialize(new { ok = false, notAuthorised = true, error = r.Reason }, JsonOptions),
-        _ => JsonSerializer.Serialize(reply, reply.GetType(), JsonOptions),
+        CommandDone d => JsonSerializer.Serialize(new JsonDone(true, d.Message), ReplyJsonContext.Default.JsonDone),
+        CommandRefused r => JsonSerializer.Serialize(new JsonError(false, r.Reason), ReplyJsonContext.Default.JsonError),
+        NotAuthorised r => JsonSerializer.Serialize(new JsonNotAuthorised(false, true, r.Reason), ReplyJsonContext.Default.JsonNotAuthorised),
+        _ when ReplyJsonContext.Default.GetTypeInfo(reply.GetType()) is { } info => JsonSerializer.Serialize(reply, info),
+        _ => JsonSerializer.Serialize(new JsonError(false, $"unexpected reply {reply.GetType().Name}"), ReplyJsonContext.Default.JsonError),
     };
+
+    /// <summary><c>{"ok": true, "message": ...}</c></summary>
+    internal sealed record JsonDone(bool Ok, string Message);
+
+    /// <summary><c>{"ok": false, "error": ...}</c></summary>
+    internal sealed record JsonError(bool Ok, string Error);
+
+    /// <summary><c>{"ok": false, "notAuthorised": true, "error": ...}</c></summary>
+    internal sealed record JsonNotAuthorised(bool Ok, bool NotAuthorised, string Error);
 
     public static string Text(object reply) => reply switch
     {

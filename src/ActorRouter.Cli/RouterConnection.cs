@@ -35,6 +35,16 @@ public sealed class LoadedCredential : IDisposable
     public ECDsa Key { get; }
     public X509Certificate2 Ca { get; }
 
+    /// <summary>
+    /// The certificate as both of arctl's TLS roles present it. Its chain is built against the CA in the
+    /// credential only: the default would load the whole system trust store to look for intermediates
+    /// there are none of, and in a one-shot arctl that was the largest part of the handshake.
+    /// </summary>
+    public SslStreamCertificateContext CertificateContext => _certificateContext ??= SslStreamCertificateContext.Create(
+        Certificate, [Ca], offline: true, SslCertificateTrust.CreateForX509Collection([Ca], sendTrustInHandshake: false));
+
+    private SslStreamCertificateContext? _certificateContext;
+
     /// <exception cref="UnauthorizedAccessException">The file is not readable by this user.</exception>
     /// <exception cref="IOException">It does not exist or cannot be read.</exception>
     /// <exception cref="CryptographicException">It is not a credential arctl can use; the message says why.</exception>
@@ -125,54 +135,46 @@ public sealed class RouterConnection : IAsyncDisposable
         presented is X509Certificate2 x509 && CertificateChecks.ChainsTo(x509, ca)
         && CertificateChecks.NameAndRole(x509).Role == CertificateChecks.EndpointRole;
 
+    /// <summary>A chain of the router's certificate is built against <paramref name="ca"/> alone: no system store, no downloads, no revocation lookups.</summary>
+    internal static X509ChainPolicy RouterChainPolicy(X509Certificate2 ca)
+    {
+        var policy = new X509ChainPolicy
+        {
+            TrustMode = X509ChainTrustMode.CustomRootTrust,
+            RevocationMode = X509RevocationMode.NoCheck,
+            DisableCertificateDownloads = true,
+        };
+        policy.CustomTrustStore.Add(ca);
+        return policy;
+    }
+
     /// <exception cref="RouterUnreachableException">Nothing answered in time (exit 3).</exception>
     /// <exception cref="NotAuthorisedException">The endpoint is not this credential's router, or the router refused the credential (exit 4).</exception>
     public static async Task<RouterConnection> ConnectAsync(RouterAddress router, TimeSpan timeout, LoadedCredential credential)
     {
-        // Now and then the router's TLS layer leaves arctl's associate, sent right after the handshake,
-        // unread; a fresh connection is answered at once. So the associate is awaited for a few seconds
-        // per connection, and the connection made again while the timeout allows.
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var remaining = deadline - DateTime.UtcNow;
-            if (remaining <= TimeSpan.Zero)
-            {
-                remaining = TimeSpan.FromMilliseconds(1);
-            }
-            var associateWait = remaining > AssociateRetryAfter + AssociateRetryAfter ? AssociateRetryAfter : remaining;
-            if (await ConnectOnceAsync(router, timeout, remaining, associateWait, credential) is { } connection)
-            {
-                return connection;
-            }
-        }
-    }
-
-    /// <summary>How long one connection waits for the router's associate before arctl connects again.</summary>
-    private static readonly TimeSpan AssociateRetryAfter = TimeSpan.FromSeconds(3);
-
-    /// <returns>The connection, or null when the router did not answer the associate within <paramref name="associateWait"/>.</returns>
-    private static async Task<RouterConnection?> ConnectOnceAsync(RouterAddress router, TimeSpan timeout, TimeSpan remaining,
-        TimeSpan associateWait, LoadedCredential credential)
-    {
         var unreachable = $"router at {router} is not reachable: its control endpoint did not answer (waited up to {timeout.TotalSeconds:0.#} s; is it running? is the address right? set it with --router HOST:PORT or ARCTL_ROUTER)";
         var tcp = new TcpClient { NoDelay = true };
         TcpListener? listener = null;
-        using var limit = new CancellationTokenSource(remaining);
+        using var limit = new CancellationTokenSource(timeout);
         var routerChecked = false;
         var routerIsOurs = false;
         try
         {
             await tcp.ConnectAsync(router.Host, router.Port, limit.Token);
+            PhaseTiming.Mark("tcp");
             var ssl = new SslStream(tcp.GetStream(), leaveInnerStreamOpen: false);
             await ssl.AuthenticateAsClientAsync(new SslClientAuthenticationOptions
             {
                 TargetHost = router.Host,
-                ClientCertificates = [credential.Certificate],
-                // TLS 1.2: the router finishes its side of the handshake (and its client-certificate check)
-                // before arctl writes the associate; under 1.3 the router's TLS layer (DotNetty) left that
-                // first frame unread more often (see ConnectAsync's retry).
+                ClientCertificateContext = credential.CertificateContext,
+                // TLS 1.2: the router's TLS layer (DotNetty under Akka.Remote) offers nothing newer. The
+                // router also finishes its side of the handshake (and its client-certificate check) before
+                // arctl writes the associate, so a refused credential fails the handshake itself.
                 EnabledSslProtocols = SslProtocols.Tls12,
+                // The router's certificate is checked against the CA in the credential only: no system trust
+                // store to load (in a fresh process that is most of a handshake's cost) and no revocation
+                // lookups. The callback then also requires the control-endpoint role.
+                CertificateChainPolicy = RouterChainPolicy(credential.Ca),
                 RemoteCertificateValidationCallback = (_, presented, _, _) =>
                 {
                     routerIsOurs = IsRouterCertificate(presented, credential.Ca);
@@ -180,6 +182,7 @@ public sealed class RouterConnection : IAsyncDisposable
                     return routerIsOurs;
                 },
             }, limit.Token);
+            PhaseTiming.Mark("tls");
             Stream stream = ssl;
             // Akka.Remote sends its replies over a connection of its own to the address the client
             // announces, so arctl listens (on the address it reaches the router from) for that one.
@@ -193,20 +196,8 @@ public sealed class RouterConnection : IAsyncDisposable
             var origin = $"{protocol}://arctl@{localHost}:{listenPort}";
             var associate = Associate(protocol, localHost, listenPort);
             await WriteFrameAsync(stream, associate, limit.Token);
-            using (var associateLimit = CancellationTokenSource.CreateLinkedTokenSource(limit.Token))
-            {
-                associateLimit.CancelAfter(associateWait);
-                try
-                {
-                    await AwaitAssociateAsync(stream, associateLimit.Token);
-                }
-                catch (OperationCanceledException) when (!limit.IsCancellationRequested)
-                {
-                    listener.Stop();
-                    tcp.Dispose();
-                    return null;
-                }
-            }
+            await AwaitAssociateAsync(stream, limit.Token);
+            PhaseTiming.Mark("associate");
             var gatewayPath = CommandGatewayAddress.PathFor(router.Host, router.Port, tls: true);
             return new RouterConnection(tcp, stream, listener, credential, origin, gatewayPath, router) { _associate = associate };
         }
@@ -219,8 +210,8 @@ public sealed class RouterConnection : IAsyncDisposable
                 throw new NotAuthorisedException(
                     $"not authorised: the endpoint at {router} presented a certificate that was not issued by the CA in {credential.Path}: it is not the router this credential belongs to");
             }
-            // Under TLS 1.3 the router checks the client certificate after arctl considers the handshake
-            // done, and says no by closing the connection before Akka's associate: our router, gone at once.
+            // A router that checks the client certificate after arctl considers the handshake done says no
+            // by closing the connection before Akka's associate: our router, gone at once.
             if (routerIsOurs && e is IOException or AuthenticationException)
             {
                 throw new NotAuthorisedException(
@@ -252,6 +243,7 @@ public sealed class RouterConnection : IAsyncDisposable
         try
         {
             var signed = _credential.Sign(request);
+            PhaseTiming.Mark("sign");
             var envelope = new ProtobufWriter()
                 .Message(1, new ProtobufWriter().String(1, _gatewayPath))
                 .Message(2, new ProtobufWriter()
@@ -262,12 +254,15 @@ public sealed class RouterConnection : IAsyncDisposable
                 .Fixed64(5, SeqUndefined);
             var frame = new ProtobufWriter().Bytes(1, new ProtobufWriter().Message(2, envelope).ToArray()).ToArray();
             await WriteAsync(frame);
+            PhaseTiming.Mark("send");
             var first = await Task.WhenAny(answer.Task, Task.Delay(timeout));
             if (first != answer.Task)
             {
                 throw new RouterUnreachableException($"router at {router} did not answer within {timeout.TotalSeconds:0.#} s");
             }
-            return await answer.Task;
+            var reply = await answer.Task;
+            PhaseTiming.Mark("answer");
+            return reply;
         }
         catch (IOException)
         {
@@ -381,8 +376,9 @@ public sealed class RouterConnection : IAsyncDisposable
             var ca = _credential.Ca;
             await ssl.AuthenticateAsServerAsync(new SslServerAuthenticationOptions
             {
-                ServerCertificate = _credential.Certificate,
+                ServerCertificateContext = _credential.CertificateContext,
                 ClientCertificateRequired = true,
+                CertificateChainPolicy = RouterChainPolicy(ca),
                 RemoteCertificateValidationCallback = (_, presented, _, _) => IsRouterCertificate(presented, ca),
             }, _closing.Token);
             Stream stream = ssl;

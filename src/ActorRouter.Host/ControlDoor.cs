@@ -70,6 +70,15 @@ internal sealed class ControlDoorTransport : Akka.Remote.Transport.Transport
 }
 
 /// <summary>An association whose inbound frames go through the door before the protocol layer sees them.</summary>
+/// <remarks>
+/// The door registers its listener with the TCP transport the moment the association exists, not when
+/// Akka's protocol layer gets round to registering its own. The transport drops every frame that
+/// arrives while no listener is registered, and its TLS layer reads the first frames (arctl's
+/// associate, sent right after the handshake) on its own, whatever Akka's read gating says: a client
+/// whose handshake finished before the protocol layer was ready (the first connection into a fresh
+/// router, or any on a loaded machine) lost its associate and waited for nothing. Frames that pass the
+/// door before the protocol layer is ready wait here, in order, and go up when it registers.
+/// </remarks>
 internal sealed class DoorHandle : AssociationHandle
 {
     private readonly AssociationHandle _wrapped;
@@ -78,10 +87,10 @@ internal sealed class DoorHandle : AssociationHandle
     {
         _wrapped = wrapped;
         ReadHandlerSource ??= new TaskCompletionSource<IHandleEventListener>();
-        var local = wrapped.LocalAddress;
-        var remote = wrapped.RemoteAddress;
+        var listener = new FilteringListener(filter, wrapped.LocalAddress, wrapped.RemoteAddress);
+        _wrapped.ReadHandlerSource.TrySetResult(listener);
         _ = ReadHandlerSource.Task.ContinueWith(
-            t => _wrapped.ReadHandlerSource.TrySetResult(new FilteringListener(t.Result, filter, local, remote)),
+            t => listener.Attach(t.Result),
             CancellationToken.None, TaskContinuationOptions.OnlyOnRanToCompletion | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
     }
 
@@ -91,15 +100,53 @@ internal sealed class DoorHandle : AssociationHandle
     [Obsolete("Use the method that states reasons to make sure disassociation reasons are logged.")]
     public override void Disassociate() => _wrapped.Disassociate();
 
-    private sealed class FilteringListener(IHandleEventListener upstream, ControlDoorFilter filter, Address local, Address remote) : IHandleEventListener
+    /// <summary>
+    /// The door for one association. Until the protocol layer attaches, what passes waits in a bounded
+    /// queue; a peer that sends more than that before its association is ready is dropped and counted.
+    /// </summary>
+    internal sealed class FilteringListener(ControlDoorFilter filter, Address local, Address remote) : IHandleEventListener
     {
+        /// <summary>Far more than the handshake and first requests of any honest client.</summary>
+        internal const int EarlyEventLimit = 64;
+
+        private readonly Lock _gate = new();
+        private readonly Queue<IHandleEvent> _early = new();
+        private IHandleEventListener? _upstream;
+
+        /// <summary>The protocol layer's listener: what waited goes up first, in order, then everything as it comes.</summary>
+        public void Attach(IHandleEventListener upstream)
+        {
+            lock (_gate)
+            {
+                while (_early.TryDequeue(out var waiting))
+                {
+                    upstream.Notify(waiting);
+                }
+                _upstream = upstream;
+            }
+        }
+
         public void Notify(IHandleEvent ev)
         {
             if (ev is InboundPayload payload && !filter.Admit(payload.Payload.Span, local, remote))
             {
                 return;
             }
-            upstream.Notify(ev);
+            lock (_gate)
+            {
+                if (_upstream is { } upstream)
+                {
+                    upstream.Notify(ev);
+                }
+                else if (_early.Count < EarlyEventLimit || ev is not InboundPayload)
+                {
+                    _early.Enqueue(ev);
+                }
+                else
+                {
+                    filter.DropEarly(remote);
+                }
+            }
         }
     }
 }
@@ -123,6 +170,17 @@ public sealed class ControlDoorFilter(ControlEndpointStatistics statistics, ILog
                 remote, reason.Value, detail, count);
         }
         return false;
+    }
+
+    /// <summary>Counts a frame that passed the door but arrived, beyond the early queue's bound, before its association was ready.</summary>
+    public void DropEarly(Address remote)
+    {
+        var count = statistics.CountDrop(ControlDropReason.Frame);
+        if (count <= 8 || (count & (count - 1)) == 0)
+        {
+            log.Warning("control endpoint: dropped a message from {0} (frame: more than {1} before its association was ready); {2} dropped for this reason so far",
+                remote, DoorHandle.FilteringListener.EarlyEventLimit, count);
+        }
     }
 
     /// <summary>Null when <paramref name="frame"/> may pass; otherwise why it is dropped, with a detail for the log.</summary>

@@ -75,6 +75,13 @@ public static class ControlEndpoint
         # Akka reads this value with its quotes kept, so it is written unquoted; the quoted comma
         # joins the two halves into "Type,Assembly" (an unquoted comma would end the value).
         akka.remote.adapters.{{ControlDoorProvider.AdapterName}} = {{typeof(ControlDoorProvider).FullName}}","{{typeof(ControlDoorProvider).Assembly.GetName().Name}}
+        # No flush batching on the control endpoint. DotNetty's TLS handler hands up a record that
+        # arrived while its own handshake bookkeeping was still finishing (arctl's associate, sent the
+        # moment arctl has the router's Finished) as a read with no read-complete after it; Akka's
+        # batching handler then counts a read as in progress and holds every flush, the router's
+        # associate reply included, until the next read completes: arctl's next packet, which never
+        # comes while it waits for that reply. Commands are a few small frames; batching saves nothing.
+        akka.remote.dot-netty.tcp.batching.enabled = off
         akka.remote.dot-netty.tcp.maximum-frame-size = {{CommandGatewayAddress.MaximumFrameSize}}b
         # Behind the door, untrusted mode stays on as a second line.
         akka.remote.untrusted-mode = on

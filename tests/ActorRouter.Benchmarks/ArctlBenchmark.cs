@@ -13,6 +13,10 @@ namespace ActorRouter.Benchmarks;
 /// [--host-config FILE] [--port N]. The control endpoint is always mutual TLS: the router runs with a
 /// fresh state directory of its own (removed afterwards) and arctl presents the admin credential made
 /// there, unless --cert FILE [--cert-password PASSWORD] names another.
+/// Each run also reports where its time went (arctl's <c>ARCTL_TIMING</c> line): <c>start</c> is from the
+/// benchmark starting the process to arctl's Main, then arctl's own phases (credential, tcp, tls, associate,
+/// sign, send, answer, ...), and <c>exit</c> from arctl's last phase to the process having exited. The
+/// median of each is printed.
 /// </summary>
 public sealed class ArctlBenchmark : IBenchmarkCase
 {
@@ -90,20 +94,41 @@ public sealed class ArctlBenchmark : IBenchmarkCase
                 Thread.Sleep(200);
             }
             var times = new List<double>(runs);
+            var phases = new Dictionary<string, List<double>>(StringComparer.Ordinal);
+            var phaseOrder = new List<string>();
             for (var i = 0; i < runs; i++)
             {
-                var (code, elapsed) = RunArctl(arctl, routerAddress, tlsArguments);
+                var (code, elapsed, phaseTimes) = RunArctl(arctl, routerAddress, tlsArguments);
                 if (code != 0)
                 {
                     Console.Error.WriteLine($"arctl exited {code} on run {i + 1}");
                     return 1;
                 }
                 times.Add(elapsed.TotalMilliseconds);
+                foreach (var (phase, milliseconds) in phaseTimes)
+                {
+                    if (!phases.TryGetValue(phase, out var values))
+                    {
+                        phases[phase] = values = new List<double>(runs);
+                        phaseOrder.Add(phase);
+                    }
+                    values.Add(milliseconds);
+                }
             }
             times.Sort();
             var median = Percentile(times, 0.5);
             var p90 = Percentile(times, 0.9);
             Console.WriteLine($"{runs} runs of 'arctl show ip interface brief' over mutual TLS: min {times[0]:0} ms, median {median:0} ms, p90 {p90:0} ms, max {times[^1]:0} ms");
+            if (phaseOrder.Count > 0)
+            {
+                var medians = phaseOrder.Select(phase =>
+                {
+                    var values = phases[phase];
+                    values.Sort();
+                    return $"{phase} {Percentile(values, 0.5).ToString("0.0", CultureInfo.InvariantCulture)}";
+                });
+                Console.WriteLine($"phase medians (ms): {string.Join(", ", medians)}");
+            }
             Console.WriteLine($"arctl: {median:0} ms");
             return 0;
         }
@@ -115,18 +140,62 @@ public sealed class ArctlBenchmark : IBenchmarkCase
         }
     }
 
-    private static (int ExitCode, TimeSpan Elapsed) RunArctl(string arctl, string router, List<string> tlsArguments)
+    private static (int ExitCode, TimeSpan Elapsed, List<(string Phase, double Milliseconds)> Phases) RunArctl(string arctl, string router, List<string> tlsArguments)
     {
-        var clock = Stopwatch.StartNew();
-        using var process = Process.Start(new ProcessStartInfo(arctl, ["show", "ip", "interface", "brief", "--router", router, .. tlsArguments])
+        var startInfo = new ProcessStartInfo(arctl, ["show", "ip", "interface", "brief", "--router", router, .. tlsArguments])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
-        })!;
+        };
+        startInfo.Environment["ARCTL_TIMING"] = "1";
+        var startedAt = (DateTime.UtcNow - DateTime.UnixEpoch).TotalMilliseconds;
+        var clock = Stopwatch.StartNew();
+        using var process = Process.Start(startInfo)!;
+        var stderr = process.StandardError.ReadToEndAsync();
         process.StandardOutput.ReadToEnd();
-        process.StandardError.ReadToEnd();
+        var errors = stderr.GetAwaiter().GetResult();
         process.WaitForExit();
-        return (process.ExitCode, clock.Elapsed);
+        var elapsed = clock.Elapsed;
+        return (process.ExitCode, elapsed, Phases(errors, startedAt, elapsed.TotalMilliseconds));
+    }
+
+    /// <summary>
+    /// The phases of arctl's timing line (<c>arctl-timing: main-at=UNIX_MS phase=MS ...</c>), with <c>start</c>
+    /// (process start to Main) before them and <c>exit</c> (the rest of the wall time) after; empty when
+    /// the line is missing (an arctl without it).
+    /// </summary>
+    internal static List<(string Phase, double Milliseconds)> Phases(string stderr, double startedAtUnixMilliseconds, double wallMilliseconds)
+    {
+        var phases = new List<(string, double)>();
+        var line = stderr.Split('\n').FirstOrDefault(l => l.StartsWith("arctl-timing:", StringComparison.Ordinal));
+        if (line is null)
+        {
+            return phases;
+        }
+        var inArctl = 0.0;
+        foreach (var field in line["arctl-timing:".Length..].Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var equals = field.IndexOf('=');
+            if (equals < 0 || !double.TryParse(field[(equals + 1)..], NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+            {
+                continue;
+            }
+            var name = field[..equals];
+            if (name == "main-at")
+            {
+                phases.Add(("start", value - startedAtUnixMilliseconds));
+            }
+            else if (!name.StartsWith("jit-", StringComparison.Ordinal))
+            {
+                phases.Add((name, value));
+                inArctl += value;
+            }
+        }
+        if (phases.Count > 0 && phases[0].Item1 == "start")
+        {
+            phases.Add(("exit", wallMilliseconds - phases[0].Item2 - inArctl));
+        }
+        return phases;
     }
 
     private static double Percentile(List<double> sorted, double p) => sorted[Math.Min(sorted.Count - 1, (int)Math.Ceiling(p * sorted.Count) - 1)];

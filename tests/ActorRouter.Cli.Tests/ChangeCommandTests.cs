@@ -23,10 +23,17 @@ public sealed class ChangeCommandTests
         var shutdown = await router.ArctlAsync("interface", "GigabitEthernet2", "shutdown");
         Assert.Equal(0, shutdown.ExitCode);
         Assert.Equal(["GigabitEthernet2: shutdown"], shutdown.Lines);
-        await Task.Delay(500);
+        // The flow stops: the counter stands still over 1.5 s (frames already past the egress check when
+        // the shutdown landed may still leave first; a loaded machine may take a while to drain them).
         var stopped = await TxPacketsAsync(router, "gi2");
-        await Task.Delay(1500);
-        Assert.Equal(stopped, await TxPacketsAsync(router, "gi2"));
+        var stoodStill = await InProcessRouter.EventuallyAsync(async () =>
+        {
+            var before = await TxPacketsAsync(router, "gi2");
+            await Task.Delay(1500);
+            stopped = await TxPacketsAsync(router, "gi2");
+            return stopped == before;
+        }, TimeSpan.FromSeconds(20));
+        Assert.True(stoodStill, $"GigabitEthernet2 kept sending after shutdown (tx {stopped})\n{router.HostOutput}");
         var brief = await router.ArctlAsync("show", "ip", "interface", "brief");
         Assert.Equal("GigabitEthernet2       198.51.100.1    YES manual administratively down down", brief.Lines[2]);
         Assert.Contains("shutdown = true", (await router.ArctlAsync("show", "running-config")).Stdout);
