@@ -33,7 +33,6 @@ public sealed unsafe class EthernetInputNode : GraphNode
         var interfaces = context.Interfaces;
         var up = interfaces.Up;
         var macs = interfaces.Macs;
-        var fib = context.Tables.Fib;
         // Pointers rather than indexes, and one drop exit: the loop keeps its state in registers.
         fixed (uint* first = buffers, mainStart = main)
         {
@@ -98,12 +97,6 @@ public sealed unsafe class EthernetInputNode : GraphNode
                 }
                 if (etherType == EtherTypes.Ipv4)
                 {
-                    // Start loading the FIB line ip4-lookup will need (any address is a valid line to
-                    // load): two nodes ahead, the miss overlaps the rest of the vector's L2 and L3 work.
-                    if (length >= PpeContext.EthernetHeaderLength + Ipv4Header.MinimumLength)
-                    {
-                        fib.Prefetch(BinaryPrimitives.ReadUInt32BigEndian(new ReadOnlySpan<byte>(frame + PpeContext.EthernetHeaderLength + 16, 4)));
-                    }
                     *next++ = buffer;
                     continue;
                 }
