@@ -29,7 +29,8 @@
 #
 # Knobs (environment): SECONDS_PER_RUN (3), SIZES ("64 1514"), FORWARDERS (all seven, in the order
 # above), GEN_CORE (0), FWD_CORE (1), ROUTER_CPUS (empty: ActorRouter's threads placed as its
-# configuration says; e.g. 1 to run the whole process on one core with taskset), AF_PACKET_MODE
+# configuration says; e.g. 1 to run the whole process on one core with taskset), TESTPMD
+# (dpdk-testpmd: the command, or a path to another build), AF_PACKET_MODE
 # (empty: as configured; latency|throughput for the af-packet interfaces), SKIP_BUILD=1,
 # INSTALL_PACKAGES (1: apt-get installs dpdk-testpmd with its PMDs and nftables when missing;
 # 0: the testpmd columns are skipped with the install command, delivered falls back to rx_packets).
@@ -52,6 +53,7 @@ FWD_CORE=${FWD_CORE:-1}
 ROUTER_CPUS=${ROUTER_CPUS:-}
 AF_PACKET_MODE=${AF_PACKET_MODE:-}
 INSTALL_PACKAGES=${INSTALL_PACKAGES:-1}
+TESTPMD=${TESTPMD:-dpdk-testpmd}
 export LAB_PREFIX=${LAB_PREFIX:-arb}
 R=$LAB_PREFIX-r H1=$LAB_PREFIX-h1 H2=$LAB_PREFIX-h2
 BLAST_PORT=9090
@@ -99,13 +101,13 @@ host_dll=$repo/src/ActorRouter.Host/bin/Release/net10.0/ActorRouter.Host.dll
 testpmd_missing=""
 case " $FORWARDERS " in
   *" tpmd-"*)
-    if ! command -v dpdk-testpmd >/dev/null; then
-      if [ "$INSTALL_PACKAGES" = 1 ] && command -v apt-get >/dev/null; then
+    if ! command -v "$TESTPMD" >/dev/null; then
+      if [ "$TESTPMD" = dpdk-testpmd ] && [ "$INSTALL_PACKAGES" = 1 ] && command -v apt-get >/dev/null; then
         echo "installing dpdk-testpmd: apt-get install $DPDK_PACKAGES" >&2
         # shellcheck disable=SC2086
         DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends $DPDK_PACKAGES >"$work/apt.log" 2>&1 || true
       fi
-      command -v dpdk-testpmd >/dev/null || testpmd_missing="no dpdk-testpmd (apt-get install $DPDK_PACKAGES)"
+      command -v "$TESTPMD" >/dev/null || testpmd_missing="no $TESTPMD (apt-get install $DPDK_PACKAGES)"
     fi ;;
 esac
 
@@ -238,7 +240,7 @@ testpmd() {   # testpmd af_packet|af_xdp
   # with a small mbuf pool, --no-shconf and a file prefix of our own so nothing stays behind.
   : >"$work/$name.log"
   # shellcheck disable=SC2086
-  ip netns exec "$R" dpdk-testpmd --lcores "0@$FWD_CORE,1@$FWD_CORE" --main-lcore 0 --no-pci --no-huge --no-shconf \
+  ip netns exec "$R" "$TESTPMD" --lcores "0@$FWD_CORE,1@$FWD_CORE" --main-lcore 0 --no-pci --no-huge --no-shconf \
     --file-prefix "arbench$$" -m 256 $vdevs -- --forward-mode=mac \
     --eth-peer="0,$(mac_of "$H1" eth0)" --eth-peer="1,$(mac_of "$H2" eth0)" \
     --nb-cores=1 --total-num-mbufs=32768 --auto-start --stats-period 3600 </dev/null >"$work/$name.log" 2>&1 &
