@@ -97,6 +97,12 @@ if [ "$needs_router" = 1 ] && [ "${SKIP_BUILD:-0}" != 1 ]; then
 fi
 host_dll=$repo/src/ActorRouter.Host/bin/Release/net10.0/ActorRouter.Host.dll
 
+apt_install() {   # apt_install PACKAGE...: bounded; refreshes the package lists once if the first try fails
+  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends "$@" >>"$work/apt.log" 2>&1 && return 0
+  timeout 300 apt-get update >>"$work/apt.log" 2>&1 || true
+  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends "$@" >>"$work/apt.log" 2>&1 || true
+}
+
 # dpdk-testpmd: Debian ships it in dpdk-dev, its PMDs in librte-net-* (loaded as plugins).
 testpmd_missing=""
 case " $FORWARDERS " in
@@ -105,7 +111,7 @@ case " $FORWARDERS " in
       if [ "$TESTPMD" = dpdk-testpmd ] && [ "$INSTALL_PACKAGES" = 1 ] && command -v apt-get >/dev/null; then
         echo "installing dpdk-testpmd: apt-get install $DPDK_PACKAGES" >&2
         # shellcheck disable=SC2086
-        DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends $DPDK_PACKAGES >"$work/apt.log" 2>&1 || true
+        apt_install $DPDK_PACKAGES
       fi
       command -v "$TESTPMD" >/dev/null || testpmd_missing="no $TESTPMD (apt-get install $DPDK_PACKAGES)"
     fi ;;
@@ -114,7 +120,7 @@ esac
 # nft drops the blaster's frames at h2's ingress (see lab_up); Debian's nftables when missing.
 have_nft=0
 if ! command -v nft >/dev/null && [ "$INSTALL_PACKAGES" = 1 ] && command -v apt-get >/dev/null; then
-  DEBIAN_FRONTEND=noninteractive timeout 600 apt-get install -y --no-install-recommends nftables >"$work/apt-nft.log" 2>&1 || true
+  apt_install nftables
 fi
 if command -v nft >/dev/null; then have_nft=1
 else echo "bench-vs-kernel.sh: no nft (apt-get install nftables): delivered counts every frame h2 received, and h2's stack handles the blast" >&2
@@ -193,6 +199,7 @@ measure() {
     sent=$(sed -E 's/.*sent=([0-9]+).*/\1/' <<<"$line")
     secs=$(sed -E 's/.*seconds=([0-9.]+).*/\1/' <<<"$line")
     delivered=$((d1 - d0))
+    results[$name,$size,gencpu]=$(awk -v c="$(sed -E 's/.*cpu=([0-9.]+).*/\1/' <<<"$line")" -v s="$secs" 'BEGIN{printf "%.0f", 100*c/s}')
     results[$name,$size,offered]=$(awk -v n="$sent" -v s="$secs" 'BEGIN{printf "%.0f", n/s}')
     results[$name,$size,delivered]=$(awk -v n="$delivered" -v s="$secs" 'BEGIN{printf "%.0f", n/s}')
     results[$name,$size,loss]=$(awk -v d="$delivered" -v s="$sent" 'BEGIN{x=(s > 0 ? 100*(s-d)/s : 0); if (x<0) x=0; printf "%.2f", x}')
@@ -324,6 +331,7 @@ header() {
 rows() {   # rows FUNCTION
   local size
   for size in $SIZES; do
+    [ "$1" = ratio_cell ] || row "${size}B generator CPU % of core" "$1" "$size,gencpu"
     row "${size}B offered pps" "$1" "$size,offered"
     row "${size}B delivered pps" "$1" "$size,delivered"
     [ "$1" = ratio_cell ] || row "${size}B loss %" "$1" "$size,loss"
@@ -343,6 +351,10 @@ for f in $FORWARDERS; do
 done
 cat <<EOF
 
+kernel-own: kernel forwarding, RPS to core $FWD_CORE | kernel-gen: kernel forwarding in the generator's softirq (core $GEN_CORE)
+tpmd-afpkt/-afxdp: dpdk-testpmd --forward-mode=mac, af_packet / af_xdp PMD, lcores on core $FWD_CORE
+ar-default: config/lab.conf as shipped ($(grep -oE 'driver = [a-z-]+' "$repo/config/lab.conf" | sort | uniq -c | awk '{printf "%s%s×%s", (NR>1?", ":""), $1, $4}' ; grep -oE 'ppe-threads = [0-9]+' "$repo/config/lab.conf" | sed 's/^/, /')) | ar-afpkt/-afxdp: the same with driver = af-packet / af-xdp${ROUTER_CPUS:+ | ActorRouter under taskset -c $ROUTER_CPUS}
+generator CPU % of core: the share of core $GEN_CORE the generator got; well under 100 means the machine was busy
 CPU us/pkt (own): the forwarder's CPU per delivered packet: utime+stime of its process (testpmd,
 ActorRouter), softirq time of its forwarding core (kernel-own: core $FWD_CORE, kernel-gen: core $GEN_CORE).
 softirq us/pkt (all): softirq time of every core per delivered packet: the kernel's part of the work
