@@ -17,12 +17,21 @@
 # h2 drops the blaster's UDP (port 9090) at its ingress hook with an nftables rule, so its own stack
 # costs nothing and the rule's counter is the exact number of frames delivered. For each frame size
 # (64 B and 1514 B, a 1500-byte IP packet) h1 blasts for SECONDS_PER_RUN seconds while h1 pings h2
-# every 50 ms; the table gives per forwarder: offered pps (what the generator sent), delivered pps,
-# loss, the forwarder's own CPU per delivered packet (utime+stime of its process from
+# every 50 ms; the table gives per forwarder: the share of its core the generator got (well under
+# 100 % means the machine was busy and the offered load was not the generator's best), offered pps
+# (what the generator sent), delivered pps, loss, the forwarder's own CPU per delivered packet (utime+stime of its process from
 # /proc/PID/stat; for the kernel the softirq time of its forwarding core from /proc/stat), the
 # softirq time of all cores per delivered packet (the kernel's share of the work, for everyone),
 # RTT at light load (20 pings, no blast) and RTT while loaded (avg of the pings during the blast,
 # with their loss). A second table gives each figure as a ratio to kernel-own.
+#
+# Where the work lands: h1's veth hands each frame over on the generator's core; with RPS the
+# kernel's receive path (forwarding, or the copy into an AF_PACKET socket's ring) runs on FWD_CORE
+# for kernel-own only; for the other forwarders the receive softirq stays where the frame was sent
+# (the generator's core; veth's native XDP, and with it AF_XDP's copy into the RX ring, too), and
+# their transmit path's softirq (veth delivery into h2) is not in their process's CPU. The
+# softirq row shows that work for every forwarder. RPS_ALL=1 steers the receive path to FWD_CORE
+# for every forwarder (XDP excepted: it runs before RPS), so that it competes for the forwarder's core.
 #
 #   sudo tests/lab/bench-vs-kernel.sh
 #   sudo SECONDS_PER_RUN=5 SIZES=64 FORWARDERS="kernel-own ar-afxdp" tests/lab/bench-vs-kernel.sh
@@ -31,7 +40,7 @@
 # above), GEN_CORE (0), FWD_CORE (1), ROUTER_CPUS (empty: ActorRouter's threads placed as its
 # configuration says; e.g. 1 to run the whole process on one core with taskset), TESTPMD
 # (dpdk-testpmd: the command, or a path to another build), AF_PACKET_MODE
-# (empty: as configured; latency|throughput for the af-packet interfaces), SKIP_BUILD=1,
+# (empty: as configured; latency|throughput for the af-packet interfaces), RPS_ALL (0), SKIP_BUILD=1,
 # INSTALL_PACKAGES (1: apt-get installs dpdk-testpmd with its PMDs and nftables when missing;
 # 0: the testpmd columns are skipped with the install command, delivered falls back to rx_packets).
 # A forwarder that cannot run here (no dpdk-testpmd, the AF_XDP driver compiled out, a PMD that
@@ -54,6 +63,7 @@ ROUTER_CPUS=${ROUTER_CPUS:-}
 AF_PACKET_MODE=${AF_PACKET_MODE:-}
 INSTALL_PACKAGES=${INSTALL_PACKAGES:-1}
 TESTPMD=${TESTPMD:-dpdk-testpmd}
+RPS_ALL=${RPS_ALL:-0}
 export LAB_PREFIX=${LAB_PREFIX:-arb}
 R=$LAB_PREFIX-r H1=$LAB_PREFIX-h1 H2=$LAB_PREFIX-h2
 BLAST_PORT=9090
@@ -212,6 +222,13 @@ measure() {
 }
 
 # ---- the forwarders ----
+# RPS on the router's veths: their receive softirq (the kernel's forwarding included) of both
+# directions runs on FWD_CORE instead of the sender's core.
+rps_to_forwarding_core() {
+  local mask; mask=$(printf '%x' $((1 << FWD_CORE)))
+  ip netns exec "$R" sh -c "echo $mask > /sys/class/net/eth1/queues/rx-0/rps_cpus && echo $mask > /sys/class/net/eth2/queues/rx-0/rps_cpus"
+}
+
 kernel_forwarding() {   # kernel_forwarding own|gen
   lab_up
   ip -n "$R" addr add 192.0.2.1/24 dev eth1
@@ -219,12 +236,7 @@ kernel_forwarding() {   # kernel_forwarding own|gen
   ip -n "$R" addr add 203.0.113.1/24 dev eth3
   ip netns exec "$R" sysctl -q -w net.ipv4.ip_forward=1
   local core=$GEN_CORE
-  if [ "$1" = own ]; then
-    core=$FWD_CORE
-    local mask; mask=$(printf '%x' $((1 << FWD_CORE)))
-    # RPS: the receive softirq (forwarding included) of both directions runs on FWD_CORE.
-    ip netns exec "$R" sh -c "echo $mask > /sys/class/net/eth1/queues/rx-0/rps_cpus && echo $mask > /sys/class/net/eth2/queues/rx-0/rps_cpus"
-  fi
+  if [ "$1" = own ]; then core=$FWD_CORE; rps_to_forwarding_core; fi
   sleep 1.5   # veth carrier
   measure "kernel-$1" "softirq:$core"
 }
@@ -233,6 +245,7 @@ testpmd() {   # testpmd af_packet|af_xdp
   local name=$2 pmd=$1
   if [ -n "$testpmd_missing" ]; then results[$name,skip]=$testpmd_missing; return; fi
   lab_up
+  [ "$RPS_ALL" != 1 ] || rps_to_forwarding_core
   local vdevs
   if [ "$pmd" = af_packet ]; then
     vdevs="--vdev net_af_packet0,iface=eth1 --vdev net_af_packet1,iface=eth2"
@@ -274,6 +287,7 @@ actorrouter() {   # actorrouter NAME DRIVER|default
   [ "$driver" = default ] || sed -i -E "s/driver = [a-z-]+/driver = $driver/" "$conf"
   [ -z "$AF_PACKET_MODE" ] || sed -i -E "s/driver = af-packet,/driver = af-packet, af-packet-mode = $AF_PACKET_MODE,/" "$conf"
   lab_up
+  [ "$RPS_ALL" != 1 ] || rps_to_forwarding_core
   local pin=()
   [ -z "$ROUTER_CPUS" ] || pin=(taskset -c "$ROUTER_CPUS")
   : >"$work/$name.log"
@@ -360,3 +374,4 @@ ActorRouter), softirq time of its forwarding core (kernel-own: core $FWD_CORE, k
 softirq us/pkt (all): softirq time of every core per delivered packet: the kernel's part of the work
 (veth delivery, packet sockets, XDP in copy mode) whoever forwards. The generator runs on core $GEN_CORE.
 EOF
+[ "$RPS_ALL" != 1 ] || echo "RPS_ALL=1: the receive path of every forwarder steered to core $FWD_CORE"
