@@ -180,7 +180,7 @@ wait_for_ping() {
   return 1
 }
 
-# ping_summary FILE: "avg ms" and "loss %" from ping -q output
+# ping_avg FILE, ping_loss FILE: the average RTT in ms and the loss in % from ping -q output
 ping_avg() { awk -F/ '/^rtt/{print $5}' "$1"; }
 ping_loss() { sed -nE 's/.* ([0-9.]+)% packet loss.*/\1/p' "$1" | awk '{printf "%.0f", $1}'; }
 
