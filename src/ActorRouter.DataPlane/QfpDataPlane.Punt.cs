@@ -26,6 +26,11 @@ public sealed partial class QfpDataPlane
                 }
             }
         }
+        Span<long> waitingPerClass = stackalloc long[PuntClasses.Count];
+        foreach (var node in nodes)
+        {
+            node.ReadWaiting(waitingPerClass);
+        }
         var classes = new List<PuntClassStatistics>(PuntClasses.Count);
         for (var i = 0; i < PuntClasses.Count; i++)
         {
@@ -41,17 +46,16 @@ public sealed partial class QfpDataPlane
                 classes.Add(new PuntClassStatistics(punt, Options.IcmpErrorRatePerSecond, Options.IcmpErrorBurst, 0, sent + limited, limited, sent, 0, 0));
                 continue;
             }
-            long received = 0, policed = 0, queued = 0, dropped = 0, waiting = 0;
+            long received = 0, policed = 0, queued = 0, dropped = 0;
             foreach (var node in nodes)
             {
                 received += node.ReadCounter(punt, PuntClassCounter.Received);
                 policed += node.ReadCounter(punt, PuntClassCounter.Policed);
                 queued += node.ReadCounter(punt, PuntClassCounter.Queued);
                 dropped += node.ReadCounter(punt, PuntClassCounter.Dropped);
-                waiting += node.ReadWaiting(punt);
             }
             var limit = policy[punt];
-            classes.Add(new PuntClassStatistics(punt, limit.RatePerSecond, limit.Burst, limit.RingShare, received, policed, queued, dropped, waiting));
+            classes.Add(new PuntClassStatistics(punt, limit.RatePerSecond, limit.Burst, limit.RingShare, received, policed, queued, dropped, waitingPerClass[i]));
         }
         return new PuntStatistics(classes);
     }

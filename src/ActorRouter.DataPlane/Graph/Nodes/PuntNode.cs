@@ -72,8 +72,20 @@ public sealed unsafe class PuntNode : GraphNode
     public long ReadCounter(PuntClass punt, PuntClassCounter counter) =>
         Volatile.Read(ref _counters[(int)punt * PuntClasses.CounterKinds + (int)counter]);
 
-    /// <summary>Packets of the class this PPE has on its punt ring now (as of its last burst).</summary>
-    public long ReadWaiting(PuntClass punt) => Volatile.Read(ref _waiting[(int)punt]);
+    /// <summary>
+    /// Adds, per class, the packets this PPE has on its punt ring now to <paramref name="perClass"/>. Read by an
+    /// observer from the ring's count and the class log, not from the node's own budget counts, which learn
+    /// what the reader took only at the node's next call (after a storm there may be none for a long time).
+    /// </summary>
+    public void ReadWaiting(Span<long> perClass)
+    {
+        var enqueued = Volatile.Read(ref _enqueued);
+        var waiting = Math.Min(_ring.Count, Math.Min(enqueued, _classLog.Length));
+        for (var sequence = enqueued - waiting; sequence < enqueued; sequence++)
+        {
+            perClass[_classLog[sequence & _logMask]]++;
+        }
+    }
 
     // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -130,7 +142,8 @@ public sealed unsafe class PuntNode : GraphNode
                 continue;
             }
             _classLog[_enqueued & _logMask] = (byte)punt;
-            _enqueued++;
+            // Published after the log entry: an observer reading the count finds the entry written.
+            Volatile.Write(ref _enqueued, _enqueued + 1);
             waiting[punt]++;
             classCounters[row + (int)PuntClassCounter.Queued]++;
             if (!glean)
