@@ -40,19 +40,8 @@ public sealed unsafe class PuntNode : GraphNode
     private long _enqueued;
     private long _retired;
 
-    /// <summary>Every class with the same policer and no share below the ring's capacity.</summary>
-    public PuntNode(PpeContext context, SpscRing ring, WakeSignal? signal, TokenBucket limiter)
-        : this(context, ring, signal, PuntPolicy.Uniform(0, 1, ring.Capacity), limiter)
-    {
-    }
-
     /// <param name="policy">This PPE's part of the punt policy (<see cref="PuntPolicy.PerPpe"/>).</param>
     public PuntNode(PpeContext context, SpscRing ring, WakeSignal? signal, PuntPolicy policy)
-        : this(context, ring, signal, policy, null)
-    {
-    }
-
-    private PuntNode(PpeContext context, SpscRing ring, WakeSignal? signal, PuntPolicy policy, TokenBucket? uniform)
         : base(NodeNames.Punt)
     {
         _context = context;
@@ -61,7 +50,7 @@ public sealed unsafe class PuntNode : GraphNode
         for (var i = 0; i < PuntClasses.Count; i++)
         {
             var limit = policy.Classes[i];
-            _limiters[i] = uniform ?? new TokenBucket(limit.RatePerSecond, limit.Burst);
+            _limiters[i] = new TokenBucket(limit.RatePerSecond, limit.Burst);
             _shares[i] = Math.Min(limit.RingShare, ring.Capacity);
         }
         _classLog = new byte[ring.Capacity];
