@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using Xunit.Abstractions;
 
 namespace ActorRouter.Lab.Tests;
 
@@ -12,7 +13,7 @@ namespace ActorRouter.Lab.Tests;
 /// limits, the real neighbours' entries as they were, and nothing queued once it is over.
 /// </summary>
 [Collection(nameof(LabCollection))]
-public sealed partial class HostileTrafficLabTests
+public sealed partial class HostileTrafficLabTests(ITestOutputHelper output)
 {
     private const string Python = "/usr/bin/python3";
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(10);
@@ -85,6 +86,8 @@ public sealed partial class HostileTrafficLabTests
             var punt = ShowJson(lab, router, "show", "platform", "punt");
             var glean = PuntClass(punt, "glean");
             var summary = $"flood: {generator.Stdout.Trim()}; punt: {punt}\n{router.Transcript}";
+            output.WriteLine($"glean flood: {generator.Stdout.Trim()}; first ping: {Replies(first)}/1; steady: {Replies(steady)}/200; across: {Replies(across)}/1");
+            output.WriteLine($"glean class: {glean}");
 
             Assert.True(Replies(first) == 1, $"first ping from h2 unanswered within 1 s: {first.Output}\n{summary}");
             Assert.True(Replies(steady) >= 198, $"pings to the router under the flood: {steady.Output}\n{summary}");
@@ -124,6 +127,8 @@ public sealed partial class HostileTrafficLabTests
             var entries = ShowJson(lab, router, "show", "ip", "arp").GetProperty("entries").EnumerateArray()
                 .Where(e => e.GetProperty("state").GetString() != "Interface").ToList();
             var summary = $"storm: {storm.Stdout.Trim()}; {entries.Count} entries\n{router.Transcript}";
+            output.WriteLine($"arp storm: {storm.Stdout.Trim()}; {entries.Count} entries after it, "
+                + $"{entries.Count(e => e.GetProperty("interface").GetString() == "GigabitEthernet2")} on GigabitEthernet2");
             Assert.True(entries.Count(e => e.GetProperty("interface").GetString() == "GigabitEthernet2") <= 64, summary);
             Assert.True(entries.Count <= 256, summary);
             foreach (var (address, mac) in real)
@@ -143,6 +148,7 @@ public sealed partial class HostileTrafficLabTests
             while (punt.GetProperty("classes").EnumerateArray().Any(c => c.GetProperty("waiting").GetInt64() != 0) && DateTime.UtcNow < deadline);
             Assert.All(punt.GetProperty("classes").EnumerateArray(), c => Assert.Equal(0, c.GetProperty("waiting").GetInt64()));
             var arp = PuntClass(punt, "arp");
+            output.WriteLine($"arp class: {arp}");
             var received = arp.GetProperty("received").GetInt64();
             Assert.True(received > 3000, $"{arp}");
             Assert.Equal(received, arp.GetProperty("policed").GetInt64() + arp.GetProperty("queued").GetInt64() + arp.GetProperty("dropped").GetInt64());
