@@ -43,6 +43,7 @@ public static class CommandTable
         new("show ip arp", "the ARP table", _ => new ShowIpArpRequest()),
         new("show policy-map interface NAME", "an interface's output service policy: per-class packets, drops and queue depth", a => new ShowPolicyMapRequest(a[0])),
         new("show platform qfp statistics", "data-plane threads, drops by reason, GPM use, ring and queue depths", _ => new ShowQfpStatisticsRequest()),
+        new("show platform punt", "punt classes (arp, glean, icmp-for-us, other-for-us, icmp-error, broadcast): policer, ring share, received, policed, queued, dropped", _ => new ShowPlatformPuntRequest()),
         new("show platform threads", "data-plane threads: core, pinning, state, heartbeat, restarts", _ => new ShowThreadsRequest()),
         new("show actors", "the control plane's actor hierarchy", _ => new ShowActorsRequest()),
         new("show control endpoint", "the control endpoint: requests admitted and throttled, remote messages dropped by reason", _ => new ShowControlEndpointRequest()),
@@ -62,6 +63,9 @@ public static class CommandTable
         new("no ip route PREFIX NEXT-HOP", "remove a static route", a => new RemoveRouteRequest(RoutePrefix(a[0]), NextHop(a[1]))),
         new("no ip route ADDRESS MASK NEXT-HOP", "remove a static route (mask form)", a => new RemoveRouteRequest(RoutePrefix(a[0] + " " + a[1]), NextHop(a[2]))),
         new("no interface NAME", "remove a subinterface", a => new RemoveSubinterfaceRequest(a[0])),
+        new("arp ADDRESS MAC", "add or replace a static ARP entry (A.B.C.D xx:xx:xx:xx:xx:xx); never aged or overwritten", a => new SetStaticArpRequest(ArpAddress(a[0]), Mac(a[1]))),
+        new("no arp ADDRESS", "remove a static ARP entry", a => new RemoveStaticArpRequest(ArpAddress(a[0]))),
+        new("clear ip arp [ADDRESS]", "forget every dynamic ARP entry, or the one for ADDRESS (static entries stay)", a => new ClearIpArpRequest(a.Count > 0 ? ArpAddress(a[0]) : null)),
         new("clear counters [NAME]", "zero the counters of one interface, or of all interfaces and threads", a => new ClearCountersRequest(a.Count > 0 ? a[0] : null)),
         new("write memory [PATH]", "save the running configuration to the file the router started from (or PATH)", a => new WriteMemoryRequest(a.Count > 0 ? a[0] : null)),
         new("show control clients", "clients connected to the control endpoint (name, role) and refused attempts by reason", _ => new ShowControlClientsRequest()),
@@ -132,6 +136,24 @@ public static class CommandTable
             throw new UsageException($"'{text}' is not an IPv4 next hop (A.B.C.D)");
         }
         return Ipv4Rules.WhyNotNextHop(address) is { } problem ? throw new UsageException(problem) : text;
+    }
+
+    private static string ArpAddress(string text)
+    {
+        if (!Ipv4Rules.TryParseAddress(text, out var address))
+        {
+            throw new UsageException($"'{text}' is not an IPv4 address (A.B.C.D)");
+        }
+        return Ipv4Rules.WhyNotUnicast(address) is { } why ? throw new UsageException($"{text} {why}") : text;
+    }
+
+    /// <summary>The colon form the configuration uses; that it is unicast the router checks.</summary>
+    private static string Mac(string text)
+    {
+        var groups = text.Split(':');
+        return groups.Length == 6 && groups.All(g => g.Length == 2 && g.All(char.IsAsciiHexDigit))
+            ? text
+            : throw new UsageException($"'{text}' is not a MAC address (xx:xx:xx:xx:xx:xx, such as 02:00:00:00:00:20)");
     }
 
     /// <summary>The request the words stand for; <see cref="UsageException"/> when they stand for none.</summary>

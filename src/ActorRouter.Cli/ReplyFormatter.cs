@@ -43,6 +43,7 @@ public static partial class ReplyFormatter
         ArpView v => Arp(v),
         PolicyMapView v => v.Text.TrimEnd('\n'),
         QfpStatisticsView v => QfpStatistics(v),
+        PuntView v => Punt(v),
         ThreadsView v => Threads(v),
         ActorsView v => Actors(v),
         ControlEndpointView v => ControlEndpoint(v),

@@ -233,3 +233,31 @@ public sealed record ControlEndpointView(
 {
     public IReadOnlyList<DropCountView> Dropped { get; } = Dropped.ToList();
 }
+
+/// <summary><c>arp ADDRESS MAC</c>: adds or replaces a static ARP entry (never aged, never overwritten by a packet).</summary>
+/// <param name="Mac">Colon form, "02:00:00:00:00:20".</param>
+public sealed record SetStaticArpRequest(string Address, string Mac) : IArctlRequest;
+
+/// <summary><c>no arp ADDRESS</c>: removes a static ARP entry.</summary>
+public sealed record RemoveStaticArpRequest(string Address) : IArctlRequest;
+
+/// <summary><c>clear ip arp [ADDRESS]</c>: forgets every dynamic ARP entry, or the one for ADDRESS; static entries stay.</summary>
+public sealed record ClearIpArpRequest(string? Address) : IArctlRequest;
+
+/// <summary><c>show platform punt</c>: the punt path's policers and ring shares per class, and what each class met.</summary>
+public sealed record ShowPlatformPuntRequest : IArctlRequest;
+
+/// <summary>
+/// One punt class (arp, glean, icmp-for-us, other-for-us, icmp-error, broadcast), summed over the PPEs.
+/// <paramref name="Received"/> reached the class's policer; <paramref name="Policed"/> were over its rate;
+/// <paramref name="Queued"/> went on the punt ring (for icmp-error: errors sent); <paramref name="Dropped"/>
+/// found the class's share of the punt ring full (for icmp-error: no buffer for the error).
+/// <paramref name="Waiting"/> is how many of the class's packets are on the ring now.
+/// </summary>
+/// <param name="RingShare">Packets of each PPE's punt ring the class may hold at once; 0 for icmp-error, which the data plane sends itself.</param>
+public sealed record PuntClassView(string Class, double Rate, double Burst, int RingShare, long Received, long Policed, long Queued, long Dropped, long Waiting);
+
+public sealed record PuntView(IReadOnlyList<PuntClassView> Classes)
+{
+    public IReadOnlyList<PuntClassView> Classes { get; } = Classes.ToList();
+}

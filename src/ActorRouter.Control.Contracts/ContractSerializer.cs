@@ -30,6 +30,7 @@ public static class ContractCodec
         typeof(SetIpAddressRequest), typeof(SetMtuRequest), typeof(AddRouteRequest), typeof(RemoveRouteRequest), typeof(ClearCountersRequest),
         typeof(WriteMemoryRequest), typeof(DebugFaultRequest), typeof(ShowControlEndpointRequest),
         typeof(CreateSubinterfaceRequest), typeof(RemoveSubinterfaceRequest),
+        typeof(SetStaticArpRequest), typeof(RemoveStaticArpRequest), typeof(ClearIpArpRequest), typeof(ShowPlatformPuntRequest), typeof(PuntView),
         typeof(CommandDone), typeof(CommandRefused), typeof(InterfacesView), typeof(RoutesView), typeof(ArpView), typeof(QfpStatisticsView),
         typeof(ThreadsView), typeof(ActorsView), typeof(RunningConfigView), typeof(PolicyMapView), typeof(ControlEndpointView),
         typeof(SignedRequest), typeof(NotAuthorised), typeof(IssueCredentialRequest), typeof(CredentialIssued),
@@ -176,6 +177,12 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
 [JsonSerializable(typeof(ControlClientsView))]
 [JsonSerializable(typeof(ControlClientView))]
 [JsonSerializable(typeof(RefusalCountView))]
+[JsonSerializable(typeof(SetStaticArpRequest))]
+[JsonSerializable(typeof(RemoveStaticArpRequest))]
+[JsonSerializable(typeof(ClearIpArpRequest))]
+[JsonSerializable(typeof(ShowPlatformPuntRequest))]
+[JsonSerializable(typeof(PuntView))]
+[JsonSerializable(typeof(PuntClassView))]
 internal sealed partial class ContractJsonContext : JsonSerializerContext;
 
 /// <summary>

@@ -1,3 +1,5 @@
+using ActorRouter.DataPlane.Counters;
+
 namespace ActorRouter.DataPlane;
 
 /// <summary>Sizes and layout of the data plane; validated at construction.</summary>
@@ -19,6 +21,8 @@ public sealed record DataPlaneOptions
     public double PuntRatePerSecond { get; init; } = 1000;
     public double PuntBurst { get; init; } = 100;
     public int PuntRingSize { get; init; } = 1024;
+    /// <summary>Per-class punt policers and ring shares; null: every class policed at <see cref="PuntRatePerSecond"/> and <see cref="PuntBurst"/>, with no share below the ring.</summary>
+    public PuntPolicy? PuntPolicy { get; init; }
     public double IcmpErrorRatePerSecond { get; init; } = 100;
     public double IcmpErrorBurst { get; init; } = 10;
     public int InjectRingSize { get; init; } = 256;
@@ -26,6 +30,9 @@ public sealed record DataPlaneOptions
     public Func<long>? HqfClock { get; init; }
     /// <summary>Ticks per second of <see cref="HqfClock"/>; 0: <see cref="System.Diagnostics.Stopwatch.Frequency"/>.</summary>
     public long HqfClockTicksPerSecond { get; init; }
+
+    /// <summary>The punt policy in force for the whole router (rates not yet divided over the PPEs).</summary>
+    public PuntPolicy EffectivePuntPolicy => PuntPolicy ?? PuntPolicy.Uniform(PuntRatePerSecond, PuntBurst, PuntRingSize);
 
     public void Validate()
     {
@@ -41,6 +48,7 @@ public sealed record DataPlaneOptions
         Require(BurstSize is >= 1 and <= 256, $"burst-size must be 1..256, got {BurstSize}");
         Require(PowerOfTwo(RingSize) && RingSize >= 2 * BurstSize, $"ring-size must be a power of two ≥ 2 × burst-size, got {RingSize}");
         Require(PowerOfTwo(PuntRingSize), $"punt ring-size must be a power of two, got {PuntRingSize}");
+        Require(PuntPolicy?.WhyInvalid(PuntRingSize) is null, PuntPolicy?.WhyInvalid(PuntRingSize) ?? "");
         Require(PowerOfTwo(InjectRingSize), $"inject ring-size must be a power of two, got {InjectRingSize}");
         Require(MaxInterfaces is >= 1 and <= 4096, $"max interfaces must be 1..4096, got {MaxInterfaces}");
         Require(EgressQueueLimit >= 1, $"egress queue limit must be ≥ 1, got {EgressQueueLimit}");

@@ -78,7 +78,7 @@ public sealed partial class QfpDataPlane : IDisposable
             var counters = new ThreadCounters($"ppe{i}", options.MaxInterfaces);
             var cache = new GpmCache(Gpm, Math.Max(256, options.BurstSize * 4));
             var graph = PpeGraph.CreateIpv4(Gpm, cache, counters, _puntRings[i], PuntSignal, options.BurstSize,
-                options.PuntRatePerSecond / options.PpeThreads, Math.Max(1, options.PuntBurst / options.PpeThreads),
+                options.EffectivePuntPolicy.PerPpe(options.PpeThreads),
                 options.IcmpErrorRatePerSecond / options.PpeThreads, Math.Max(1, options.IcmpErrorBurst / options.PpeThreads));
             var core = i < options.PpeCores.Count ? options.PpeCores[i] : -1;
             ppes[i] = new PpeWorker($"ppe{i}", core, this, _channels[i], graph);

@@ -31,7 +31,7 @@ public sealed class ErrorTests
     [InlineData(new[] { "ip", "route", "10.0.0.0/8", "224.0.0.1" }, "arctl: next hop 224.0.0.1 is a multicast address (224.0.0.0/4)")]
     [InlineData(new[] { "interface", "gi1", "ip", "address", "192.0.2.0/24" }, "arctl: 192.0.2.0/24 is the network address of its subnet")]
     [InlineData(new[] { "interface", "gi1.5", "encapsulation", "dot1q", "0" }, "arctl: vlan 0 is out of range 1..4094")]
-    [InlineData(new[] { "reload" }, "arctl: unknown command 'reload'; expected 'show', 'monitor', 'interface', 'qos', 'ip', 'no', 'clear', 'write', 'credentials', 'debug'")]
+    [InlineData(new[] { "reload" }, "arctl: unknown command 'reload'; expected 'show', 'monitor', 'interface', 'qos', 'ip', 'no', 'arp', 'clear', 'write', 'credentials', 'debug'")]
     public async Task Bad_command_lines_exit_2_with_a_precise_message(string[] words, string message)
     {
         var result = await InProcessRouter.ArctlWithoutRouterAsync([.. words, "--router", $"127.0.0.1:{InProcessRouter.FreePort()}"]);

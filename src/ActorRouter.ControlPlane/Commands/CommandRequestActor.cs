@@ -113,6 +113,10 @@ public sealed partial class CommandRequestActor : ReceiveActor
         ClearCountersRequest m => ClearCountersAsync(m),
         WriteMemoryRequest m => WriteMemoryAsync(m),
         DebugFaultRequest m => DebugFaultAsync(m),
+        SetStaticArpRequest m => SetStaticArpAsync(m),
+        RemoveStaticArpRequest m => RemoveStaticArpAsync(m),
+        ClearIpArpRequest m => ClearIpArpAsync(m),
+        ShowPlatformPuntRequest => ShowPlatformPuntAsync(),
         _ => Task.FromResult<object>(new CommandRefused($"this router does not know the request {request.GetType().Name}")),
     };
 
@@ -219,7 +223,7 @@ public sealed partial class CommandRequestActor : ReceiveActor
             .OrderBy(e => e.Address)
             .Select(e => new ArpEntryView(
                 Ipv4Text.Format(e.Address),
-                e.State == ArpEntryState.Interface ? null : (int)e.Age.TotalMinutes,
+                e.State is ArpEntryState.Interface or ArpEntryState.Static ? null : (int)e.Age.TotalMinutes,
                 e.Mac == 0 ? null : MacText.Format(e.Mac),
                 e.Interface,
                 e.State.ToString()))

@@ -31,11 +31,11 @@ public sealed record DataPlaneConfig(GpmConfig Gpm, int PpeThreads, int BurstSiz
     public static readonly DataPlaneConfig Default = new(GpmConfig.Default, PpeThreads: 2, BurstSize: 32, RingSize: 1024, CoreAssignment.Default);
 }
 
-/// <summary>The bounded, rate-limited ring that carries packets for the router itself to the control plane.</summary>
-public sealed record PuntConfig(int RateLimitPps, int Burst, int RingSize)
-{
-    public static readonly PuntConfig Default = new(RateLimitPps: 1000, Burst: 100, RingSize: 1024);
-}
+/// <summary>
+/// The bounded ring that carries packets for the router itself to the control plane, policed by class
+/// (<see cref="PuntClassConfig"/> per class; see PuntConfig.cs).
+/// </summary>
+public sealed partial record PuntConfig(int RingSize);
 
 /// <summary>Rate limit on ICMP errors the router generates (unreachable, time exceeded, ...).</summary>
 public sealed record IcmpConfig(int ErrorRateLimitPps, int Burst)

@@ -146,16 +146,6 @@ internal static partial class RouterConfigReader
             : null;
     }
 
-    private static PuntConfig ReadPunt(HoconSection section)
-    {
-        var defaults = PuntConfig.Default;
-        var punt = new PuntConfig(
-            RateLimitPps: section.Int("rate-limit-pps", defaults.RateLimitPps, 1, 1_000_000),
-            Burst: section.Int("burst", defaults.Burst, 1, 100_000),
-            RingSize: section.PowerOfTwo("ring-size", defaults.RingSize, 64, 65536));
-        section.ReportUnknownKeys();
-        return punt;
-    }
 
     private static IcmpConfig ReadIcmp(HoconSection section)
     {

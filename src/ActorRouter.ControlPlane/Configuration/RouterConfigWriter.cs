@@ -32,11 +32,7 @@ public static partial class RouterConfigWriter
         w.Close();
         w.Close();
 
-        w.Open("punt");
-        w.Value("rate-limit-pps", config.Punt.RateLimitPps);
-        w.Value("burst", config.Punt.Burst);
-        w.Value("ring-size", config.Punt.RingSize);
-        w.Close();
+        WritePunt(w, config.Punt);
 
         w.Open("icmp");
         w.Value("error-rate-limit-pps", config.Icmp.ErrorRateLimitPps);

@@ -98,6 +98,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         Receive<RemoveStaticRoute>(OnRemoveStaticRoute);
         ReceiveQos();
         ReceiveSubinterfaces();
+        ReceiveStaticArp();
 
         ReceiveQueries();
 
@@ -621,6 +622,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
             Interfaces = State.Interfaces.Values.OrderBy(i => i.Order).Select(i => i.Config).ToEquatableList(),
             StaticRoutes = State.StaticRoutes.ToEquatableList(),
             Qos = State.Qos,
+            Arp = _baseConfig.Arp with { Static = new EquatableList<StaticArpEntry>(State.StaticArp) },
         };
         return new RunningConfig(config, RouterConfigWriter.ToHocon(config));
     }

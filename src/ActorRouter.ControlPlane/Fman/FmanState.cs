@@ -19,6 +19,7 @@ public sealed partial record FmanState(
         ImmutableDictionary<(int, uint), ulong>.Empty)
     {
         Qos = config.Qos,
+        StaticArp = config.Arp.Static.ToImmutableList(),
     };
 
     /// <summary>Interfaces whose link the platform reports down; enabled in the data plane only when absent here and not shut down.</summary>
@@ -45,4 +46,10 @@ public sealed class FmanStateStore(RouterConfig config)
 public sealed partial record FmanState
 {
     public QosConfig Qos { get; init; } = QosConfig.Empty;
+}
+
+/// <summary>FMAN's static ARP entries (<c>arp ADDRESS MAC</c>) as changed since start: part of the running configuration.</summary>
+public sealed partial record FmanState
+{
+    public ImmutableList<StaticArpEntry> StaticArp { get; init; } = ImmutableList<StaticArpEntry>.Empty;
 }

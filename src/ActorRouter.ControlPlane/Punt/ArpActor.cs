@@ -68,7 +68,8 @@ public sealed class ArpActor : ReceiveActor, IWithTimers
         Receive<SetStaticArpEntry>(OnSetStatic);
         Receive<RemoveStaticArpEntry>(OnRemoveStatic);
         Receive<PlaceStaticEntries>(_ => PlaceStatics());
-        Receive<ClearArpTable>(_ => Sender.Tell(new ArpChangeDone(ClearDynamic())));
+        Receive<ClearArpTable>(_ => Sender.Tell(new ArpChangeDone(ClearDynamic(null))));
+        Receive<ClearArpEntry>(m => Sender.Tell(new ArpChangeDone(ClearDynamic(m.Address))));
         Receive<GetArpTable>(_ => Sender.Tell(BuildTable()));
         Receive<GetArpCounters>(_ => Sender.Tell(new ArpCounters(_requestsSent, _resolved, _resolutionFailures, _expired, _gleansDeduplicated, _injectFailures, _reannounced,
             _gleansRefused, _requestsRateLimited, _entriesRefused, _entriesEvicted, _macChanges, _macChangesRefused, _staticOverridesRefused)));
@@ -291,10 +292,11 @@ public sealed class ArpActor : ReceiveActor, IWithTimers
         }
     }
 
-    private int ClearDynamic()
+    /// <param name="address">Only this address's entries; null: every dynamic entry.</param>
+    private int ClearDynamic(uint? address)
     {
         var cleared = 0;
-        foreach (var entry in _entries.Values.Where(e => e.State != ArpEntryState.Static).ToList())
+        foreach (var entry in _entries.Values.Where(e => e.State != ArpEntryState.Static && (address is null || e.Address == address)).ToList())
         {
             Remove(entry);
             if (entry.State != ArpEntryState.Incomplete)

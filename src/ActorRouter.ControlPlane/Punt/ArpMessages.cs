@@ -94,6 +94,9 @@ public sealed record ClearArpTable
     public static readonly ClearArpTable Instance = new();
 }
 
+/// <summary><c>clear ip arp ADDRESS</c>: forgets the dynamic entry for one address (on whichever interface); a static one stays.</summary>
+public sealed record ClearArpEntry(uint Address);
+
 /// <param name="Cleared">Dynamic entries removed (for <see cref="ClearArpTable"/>), else 0.</param>
 public sealed record ArpChangeDone(int Cleared);
 

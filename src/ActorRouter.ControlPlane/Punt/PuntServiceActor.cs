@@ -38,6 +38,9 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
             {
                 _services.ArpActor.Tell(new SetStaticArpEntry(entry.Address, entry.Mac), ActorRefs.NoSender);
             }
+            // The configuration's static entries may have been changed since start (arctl arp / no arp):
+            // FMAN's running configuration has them as they are now.
+            _fman.Tell(GetRunningConfig.Instance, Self);
             Stash.UnstashAll();
             Become(Serving);
         });
@@ -51,7 +54,28 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
     {
         Receive<GetPuntCounters>(_ => Sender.Tell(_services!.Reader.Counters));
         Receive<PuntPortLent>(_ => { });
+        Receive<RunningConfig>(OnRunningConfig);
         ReceiveAny(message => _services!.ArpActor.Forward(message));
+    }
+
+    /// <summary>Brings the ARP actor's static entries from the start configuration to the running one.</summary>
+    private void OnRunningConfig(RunningConfig running)
+    {
+        var now = running.Config.Arp.Static;
+        foreach (var entry in _staticEntries)
+        {
+            if (!now.Any(e => e.Address == entry.Address))
+            {
+                _services!.ArpActor.Tell(new RemoveStaticArpEntry(entry.Address), ActorRefs.NoSender);
+            }
+        }
+        foreach (var entry in now)
+        {
+            if (!_staticEntries.Contains(entry))
+            {
+                _services!.ArpActor.Tell(new SetStaticArpEntry(entry.Address, entry.Mac), ActorRefs.NoSender);
+            }
+        }
     }
 
     public static Props Props(IActorRef qfpClient, IActorRef fman, ArpSettings? settings = null, IReadOnlyList<StaticArpEntry>? staticEntries = null)

@@ -17,9 +17,8 @@ public static class DataPlaneOptionsMapper
         RxCore = config.DataPlane.Cores.Rx,
         PpeCores = config.DataPlane.Cores.Ppe.ToArray(),
         HqfCore = config.DataPlane.Cores.Hqf,
-        PuntRatePerSecond = config.Punt.RateLimitPps,
-        PuntBurst = config.Punt.Burst,
         PuntRingSize = config.Punt.RingSize,
+        PuntPolicy = config.Punt.ToPolicy(config.Icmp),
         IcmpErrorRatePerSecond = config.Icmp.ErrorRateLimitPps,
         IcmpErrorBurst = config.Icmp.Burst,
     };

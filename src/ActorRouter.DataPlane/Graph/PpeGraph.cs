@@ -178,6 +178,12 @@ public sealed class PpeGraph
     /// </summary>
     public static PpeGraph CreateIpv4(PacketMemory gpm, GpmCache cache, ThreadCounters counters, SpscRing puntRing, WakeSignal? puntSignal,
         int maxBurst, double puntRatePerSecond, double puntBurst, double icmpRatePerSecond, double icmpBurst)
+        => CreateIpv4(gpm, cache, counters, puntRing, puntSignal, maxBurst, PuntPolicy.Uniform(puntRatePerSecond, puntBurst, puntRing.Capacity),
+            icmpRatePerSecond, icmpBurst);
+
+    /// <param name="punt">This PPE's part of the punt classes' policers and ring shares (<see cref="PuntPolicy.PerPpe"/>).</param>
+    public static PpeGraph CreateIpv4(PacketMemory gpm, GpmCache cache, ThreadCounters counters, SpscRing puntRing, WakeSignal? puntSignal,
+        int maxBurst, PuntPolicy punt, double icmpRatePerSecond, double icmpBurst)
     {
         var context = new PpeContext(gpm, cache, counters);
         var graph = new PpeGraph(context, maxBurst, gpm.BufferSize / 8 + 2);
@@ -188,7 +194,7 @@ public sealed class PpeGraph
         graph.Register(new Ip4RewriteNode(context));
         graph.Register(new Ip4FragNode(context));
         graph.Register(new Ip4IcmpErrorNode(context, new TokenBucket(icmpRatePerSecond, icmpBurst)));
-        graph.Register(new PuntNode(context, puntRing, puntSignal, new TokenBucket(puntRatePerSecond, puntBurst)));
+        graph.Register(new PuntNode(context, puntRing, puntSignal, punt));
         graph.Register(new DropNode(context));
         graph.Register(new InterfaceOutputNode(context));
         graph.Wire();

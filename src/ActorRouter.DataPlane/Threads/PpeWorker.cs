@@ -20,6 +20,10 @@ public sealed class PpeWorker : DataPlaneWorker
     private int _inputHeld;
     private int _outputHeld;
     private int _outputPending;
+    // A processed burst whose record has not reached the B4Q burst ring yet. Not implied by _outputHeld > 0:
+    // a burst whose packets were all dropped or punted still owes the HQF its (empty) record, or the
+    // HQF's rotation over the PPEs would wait for it for ever.
+    private bool _recordPending;
 
     internal PpeWorker(string name, int core, QfpDataPlane dataPlane, PpeChannel channel, PpeGraph graph)
         : base(name, core, graph.Counters)
@@ -34,6 +38,9 @@ public sealed class PpeWorker : DataPlaneWorker
 
     public PpeChannel Channel => _channel;
 
+    /// <summary>This PPE's graph, for observers that read a node's own counters (the punt classes).</summary>
+    internal PpeGraph Graph => _graph;
+
     /// <summary>
     /// This PPE's graph nodes with their counters (calls, packets, per next node), read while the
     /// thread runs (a reading may be a few bursts behind): what <c>show platform runtime</c> shows.
@@ -44,7 +51,7 @@ public sealed class PpeWorker : DataPlaneWorker
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     protected override bool RunOnce()
     {
-        if (_outputHeld > 0)
+        if (_recordPending)
         {
             return FlushOutput();
         }
@@ -64,6 +71,7 @@ public sealed class PpeWorker : DataPlaneWorker
         _outputHeld = _graph.ProcessBurst(_input.AsSpan(0, got), _output, _dataPlane.Forwarding, _dataPlane.Interfaces, _dataPlane.Qos);
         _inputHeld = 0;
         _outputPending = 0;
+        _recordPending = true;
         FlushOutput();
         return true;
     }
@@ -95,11 +103,12 @@ public sealed class PpeWorker : DataPlaneWorker
         }
         _outputHeld = 0;
         _outputPending = 0;
+        _recordPending = false;
         _dataPlane.HqfSignal.Notify();
         return true;
     }
 
-    protected override bool HasPendingWork() => _outputHeld > 0 || !_channel.InBursts.IsEmpty;
+    protected override bool HasPendingWork() => _recordPending || !_channel.InBursts.IsEmpty;
 
     protected internal override void ReclaimHeldBuffers()
     {
@@ -120,7 +129,7 @@ public sealed class PpeWorker : DataPlaneWorker
             Counters.Drop(gpm.Meta(_output[i]).RxInterface, DropReason.ThreadFault);
             _cache.Free(_output[i]);
         }
-        if (_outputHeld > 0)
+        if (_recordPending)
         {
             _outputHeld = _outputPending;
             while (!_channel.OutBursts.TryEnqueue((uint)_outputHeld))
@@ -139,6 +148,7 @@ public sealed class PpeWorker : DataPlaneWorker
         _inputHeld = 0;
         _outputHeld = 0;
         _outputPending = 0;
+        _recordPending = false;
         _cache.Drain();
     }
 

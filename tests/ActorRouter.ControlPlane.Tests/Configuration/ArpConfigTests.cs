@@ -10,7 +10,8 @@ public class ArpConfigTests
     {
         var config = RouterConfigLoader.LoadString("actorrouter { }", Source);
         Assert.Equal(new ArpConfig(TimeSpan.FromHours(4), TimeSpan.FromSeconds(1), 3), config.Arp);
-        Assert.DoesNotContain("arp {", RouterConfigWriter.ToHocon(config));
+        // The top-level section only: punt's ARP class is written as punt { arp { … } }, indented one level deeper.
+        Assert.DoesNotContain("\n  arp {", RouterConfigWriter.ToHocon(config));
     }
 
     [Fact]

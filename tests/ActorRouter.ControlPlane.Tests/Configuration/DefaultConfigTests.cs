@@ -11,7 +11,7 @@ public class DefaultConfigTests
             BurstSize: 32,
             RingSize: 1024,
             new CoreAssignment(-1, EquatableList<int>.Empty, -1)),
-        new PuntConfig(RateLimitPps: 1000, Burst: 100, RingSize: 1024),
+        new PuntConfig(RingSize: 1024),
         new IcmpConfig(ErrorRateLimitPps: 100, Burst: 10),
         EquatableList.Of(
             new InterfaceConfig("mem0", "GigabitEthernet1", InterfaceDriver.Memory, new Ipv4Cidr(0xC0000201, 24), 1500, 512, 0x0200_0000_0001UL, false),

@@ -17,7 +17,7 @@ public class RoundTripTests
     {
         var config = new RouterConfig(
             new DataPlaneConfig(new GpmConfig(4096, 512, 4), 1, 256, 64, new CoreAssignment(0, EquatableList.Of(0), 0)),
-            new PuntConfig(5, 1, 64),
+            new PuntConfig(64) { Arp = new PuntClassConfig(5, 1, 40), Broadcast = new PuntClassConfig(7, 3, 5) },
             new IcmpConfig(0, 1),
             EquatableList.Of(
                 new InterfaceConfig("eth0", "GigabitEthernet0/0/0", InterfaceDriver.AfPacket, new Ipv4Cidr(0x0A000001, 31), 4000, 4096, 0x0200_0000_00FFUL, true),
@@ -71,9 +71,32 @@ public class RoundTripTests
                 }
               }
               punt {
-                rate-limit-pps = 1000
-                burst = 100
                 ring-size = 1024
+                arp {
+                  rate = 1000
+                  burst = 200
+                  ring-share = 25
+                }
+                glean {
+                  rate = 500
+                  burst = 100
+                  ring-share = 15
+                }
+                icmp-for-us {
+                  rate = 1000
+                  burst = 100
+                  ring-share = 20
+                }
+                other-for-us {
+                  rate = 1000
+                  burst = 100
+                  ring-share = 20
+                }
+                broadcast {
+                  rate = 200
+                  burst = 50
+                  ring-share = 10
+                }
               }
               icmp {
                 error-rate-limit-pps = 100

@@ -3,6 +3,7 @@ using ActorRouter.ControlPlane.Punt;
 using ActorRouter.DataPlane.Counters;
 using ActorRouter.IO.Memory;
 using ActorRouter.Packets;
+using Akka.Actor;
 using Xunit.Abstractions;
 using static ActorRouter.ControlPlane.Tests.ControlPlane.TestConfigs;
 
@@ -45,6 +46,9 @@ public sealed class EndToEndPuntTests(ITestOutputHelper output) : ControlPlaneTe
         }
         return null;
     }
+
+    private IActorRef PuntService(RunningRouter router) =>
+        Sys.ActorSelection(router.Supervisor.Path / PuntServiceActor.ChildName).ResolveOne(Long).GetAwaiter().GetResult();
 
     /// <summary>The ARP table, asked of the punt service (which passes the query to its ARP actor).</summary>
     private IReadOnlyList<ArpEntry> ArpEntries(RunningRouter router)
@@ -130,6 +134,33 @@ public sealed class EndToEndPuntTests(ITestOutputHelper output) : ControlPlaneTe
             Assert.NotNull(reply);
         }, Long, TimeSpan.FromMilliseconds(100));
         Assert.Equal(HostA, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(reply.AsSpan(30)));
+    }
+
+    [Fact]
+    public void Static_entries_added_and_removed_at_run_time_are_as_the_running_configuration_says_after_the_arp_service_restarts()
+    {
+        var fromFile = new ActorRouter.ControlPlane.Configuration.StaticArpEntry(Ipv4Address.Parse("192.0.2.30"), 0x0200_0000_0030UL);
+        var added = new ActorRouter.ControlPlane.Configuration.StaticArpEntry(Ipv4Address.Parse("192.0.2.20"), 0x0200_0000_0020UL);
+        var config = TwoInterfaces(faultInjection: true);
+        config = config with { Arp = config.Arp with { Static = ActorRouter.ControlPlane.Configuration.EquatableList.Of(fromFile) } };
+        using var router = StartRouter(config, children: [PuntServiceActor.Child(FastArp)]);
+        var service = PuntService(router);
+        AwaitAssert(() => Assert.Contains(ArpEntries(router), e => e.Address == fromFile.Address && e.State == ArpEntryState.Static), Long);
+
+        // What arctl arp / no arp do: the running configuration first (FMAN), then the table.
+        Assert.IsType<CommandSucceeded>(router.Ask<object>(router.Fman, new ActorRouter.ControlPlane.Fman.SetStaticArp(added)));
+        router.Ask<ArpChangeDone>(service, new SetStaticArpEntry(added.Address, added.Mac));
+        Assert.IsType<CommandSucceeded>(router.Ask<object>(router.Fman, new ActorRouter.ControlPlane.Fman.RemoveStaticArp(fromFile.Address)));
+        router.Ask<ArpChangeDone>(service, new RemoveStaticArpEntry(fromFile.Address));
+
+        Assert.Equal(new FaultInjected(PuntServiceActor.ChildName), router.Ask<object>(router.Supervisor, new InjectFault(PuntServiceActor.ChildName)));
+
+        // The restarted service starts from the file's entries and brings them to the running configuration.
+        AwaitAssert(() =>
+        {
+            var statics = ArpEntries(router).Where(e => e.State == ArpEntryState.Static).Select(e => (e.Address, e.Mac)).ToList();
+            Assert.Equal([(added.Address, added.Mac)], statics);
+        }, Long, TimeSpan.FromMilliseconds(100));
     }
 
     [Fact]
