@@ -52,7 +52,14 @@ public sealed partial class QosLabTests(ITestOutputHelper output)
             // the shaper lets through, 1400 reach iperf3: 10 Mbit/s × 1400 / 1442 ≈ 9.709 Mbit/s.
             var expected = (double)ShapedBitsPerSecond * UdpPayloadBytes / ShapedBytesPerDatagram;
             output.WriteLine($"shaped to {ShapedBitsPerSecond / 1e6:0.###} Mbit/s (frame bytes); iperf3 received {received / 1e6:0.###} Mbit/s of UDP payload; expected {expected / 1e6:0.###} Mbit/s (×{UdpPayloadBytes}/{ShapedBytesPerDatagram})");
-            Assert.InRange(received, expected * 0.95, expected * 1.05);
+            // Never above the shaped rate; below it only when the router's threads or iperf3 lacked a core (on a
+            // loaded 2-core machine the offered load itself falls short), so that bound is checked on a machine with
+            // cores to spare.
+            Assert.True(received <= expected * 1.05, $"received {received:F0} bit/s, above the shaped {expected:F0}");
+            if (Tools.MachineNotOverloaded())
+            {
+                Assert.True(received >= expected * 0.95, $"received {received:F0} bit/s, below the shaped {expected:F0} on a machine that was not overloaded");
+            }
         }
     }
 

@@ -10,6 +10,23 @@ internal static class Tools
         public string Output => Stdout + Stderr;
     }
 
+    /// <summary>
+    /// Whether the machine had a core to spare for each runnable thread over the last minute (load average at most the
+    /// core count): rates that depend on the router's threads getting a core are checked from below only then.
+    /// </summary>
+    public static bool MachineNotOverloaded()
+    {
+        try
+        {
+            var load = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+            return load <= Environment.ProcessorCount;
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+
     public static string? Which(string tool) =>
         new[] { "/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/" }.Select(d => d + tool).FirstOrDefault(File.Exists);
 
