@@ -34,6 +34,9 @@ public sealed class PpeWorker : DataPlaneWorker
 
     public PpeChannel Channel => _channel;
 
+    /// <summary>This PPE's graph of nodes (for its runtime, packet trace and capture taps).</summary>
+    internal PpeGraph Graph => _graph;
+
     /// <summary>
     /// This PPE's graph nodes with their counters (calls, packets, per next node), read while the
     /// thread runs (a reading may be a few bursts behind): what <c>show platform runtime</c> shows.
