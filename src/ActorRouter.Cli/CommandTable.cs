@@ -21,7 +21,10 @@ public sealed record CommandSpec(string Pattern, string Description, Func<IReadO
 {
     public IReadOnlyList<string> Tokens { get; } = Pattern.Split(' ');
 
-    public static bool IsParameter(string token) => token.TrimStart('[').TrimEnd(']').All(c => char.IsUpper(c) || c == '-' || c == '/');
+    public static bool IsParameter(string token) => token.TrimStart('[').TrimEnd(']').TrimEnd('.').All(c => char.IsUpper(c) || c == '-' || c == '/');
+
+    /// <summary>A parameter that takes the rest of the line (<c>FILTER...</c>): one or more words, joined by spaces.</summary>
+    public static bool IsRest(string token) => token.EndsWith("...", StringComparison.Ordinal);
 
     public static bool IsOptional(string token) => token.StartsWith('[');
 
@@ -68,6 +71,15 @@ public static class CommandTable
         new("credentials issue NAME --role ROLE --out FILE", "issue a client credential (ROLE read-only or admin) under the router's CA; the key is made here and written to FILE (admin only)",
             a => new IssueCredentialCommand(a[0], a[1], a[2])),
         new("credentials revoke NAME", "revoke every credential issued under NAME: its connections and requests are refused from now on (admin only)", a => new RevokeCredentialRequest(a[0])),
+        new("show platform runtime", "per PPE thread and graph node: calls, packets, packets per call and nanoseconds per packet", _ => new ShowPlatformRuntimeRequest()),
+        new("clear platform runtime", "zero the graph nodes' calls, packets and times", _ => new ClearPlatformRuntimeRequest()),
+        new("debug packet-trace COUNT", "trace the next COUNT packets through the graph's nodes (see 'show packet-trace')", a => new DebugPacketTraceRequest(TraceCount(a[0]), null, null)),
+        new("debug packet-trace COUNT interface NAME", "trace the next COUNT packets received on NAME", a => new DebugPacketTraceRequest(TraceCount(a[0]), a[1], null)),
+        new("debug packet-trace COUNT match FILTER...", "trace the next COUNT packets matching FILTER ([src|dst] host A, [src|dst] net A/LEN, proto icmp|udp|tcp|N, [src|dst] port N; joined by 'and')",
+            a => new DebugPacketTraceRequest(TraceCount(a[0]), null, a[1])),
+        new("debug packet-trace COUNT interface NAME match FILTER...", "trace the next COUNT packets received on NAME and matching FILTER", a => new DebugPacketTraceRequest(TraceCount(a[0]), a[1], a[2])),
+        new("show packet-trace", "the traced packets: each node they passed, its decision and the packet's fields", _ => new ShowPacketTraceRequest()),
+        new("clear packet-trace", "disarm and forget the packet trace", _ => new ClearPacketTraceRequest()),
         new("debug fault TARGET", "crash a data-plane thread (rx, ppe0, hqf) or actor (fman, ...); needs fault-injection.enabled", a => new DebugFaultRequest(a[0])),
     ];
 
@@ -91,6 +103,12 @@ public static class CommandTable
     // The same rules the router applies to the configuration file and to every change (Control.Contracts.Rules),
     // checked here too so that a mistyped value is named before a connection is made. What depends on the
     // router's state or its buffer size (an overlapping subnet, an MTU a buffer cannot hold) only the router knows.
+
+    private static int TraceCount(string text)
+    {
+        var count = Number(text, "packet-trace");
+        return count is < 1 or > 1024 ? throw new UsageException($"packet-trace takes 1..1024 packets, not {count}") : count;
+    }
 
     private static int Mtu(string text)
     {
@@ -210,6 +228,11 @@ public static class CommandTable
                 return CommandSpec.IsOptional(token)
                     ? new MatchOutcome(arguments, i, false, false)
                     : new MatchOutcome(null, i, Incomplete: true, false);
+            }
+            if (CommandSpec.IsRest(token))
+            {
+                arguments.Add(string.Join(' ', words.Skip(i)));
+                return new MatchOutcome(arguments, words.Count, false, false);
             }
             if (CommandSpec.IsParameter(token))
             {

@@ -36,6 +36,8 @@ public static partial class ReplyFormatter
         ActorsView v => Actors(v),
         ControlEndpointView v => ControlEndpoint(v),
         ControlClientsView v => ControlClients(v),
+        PlatformRuntimeView v => PlatformRuntime(v),
+        PacketTraceView v => PacketTrace(v),
         RunningConfigView v => $"# running configuration; the router was started from {v.Source}\n{v.Text.TrimEnd('\n')}",
         _ => $"(unexpected reply {reply.GetType().Name})",
     };

@@ -34,6 +34,8 @@ public static class ContractCodec
         typeof(ThreadsView), typeof(ActorsView), typeof(RunningConfigView), typeof(PolicyMapView), typeof(ControlEndpointView),
         typeof(SignedRequest), typeof(NotAuthorised), typeof(IssueCredentialRequest), typeof(CredentialIssued),
         typeof(RevokeCredentialRequest), typeof(ShowControlClientsRequest), typeof(ControlClientsView),
+        typeof(ShowPlatformRuntimeRequest), typeof(ClearPlatformRuntimeRequest), typeof(PlatformRuntimeView),
+        typeof(DebugPacketTraceRequest), typeof(ShowPacketTraceRequest), typeof(ClearPacketTraceRequest), typeof(PacketTraceView),
     ];
 
     private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(t => t, t => t.Name);
@@ -176,6 +178,17 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
 [JsonSerializable(typeof(ControlClientsView))]
 [JsonSerializable(typeof(ControlClientView))]
 [JsonSerializable(typeof(RefusalCountView))]
+[JsonSerializable(typeof(ShowPlatformRuntimeRequest))]
+[JsonSerializable(typeof(ClearPlatformRuntimeRequest))]
+[JsonSerializable(typeof(PlatformRuntimeView))]
+[JsonSerializable(typeof(ThreadRuntimeView))]
+[JsonSerializable(typeof(NodeRuntimeView))]
+[JsonSerializable(typeof(DebugPacketTraceRequest))]
+[JsonSerializable(typeof(ShowPacketTraceRequest))]
+[JsonSerializable(typeof(ClearPacketTraceRequest))]
+[JsonSerializable(typeof(PacketTraceView))]
+[JsonSerializable(typeof(TracedPacketView))]
+[JsonSerializable(typeof(TraceStepView))]
 internal sealed partial class ContractJsonContext : JsonSerializerContext;
 
 /// <summary>

@@ -113,6 +113,11 @@ public sealed partial class CommandRequestActor : ReceiveActor
         ClearCountersRequest m => ClearCountersAsync(m),
         WriteMemoryRequest m => WriteMemoryAsync(m),
         DebugFaultRequest m => DebugFaultAsync(m),
+        ShowPlatformRuntimeRequest => ShowPlatformRuntimeAsync(),
+        ClearPlatformRuntimeRequest => ClearPlatformRuntimeAsync(),
+        DebugPacketTraceRequest m => DebugPacketTraceAsync(m),
+        ShowPacketTraceRequest => ShowPacketTraceAsync(),
+        ClearPacketTraceRequest => ClearPacketTraceAsync(),
         _ => Task.FromResult<object>(new CommandRefused($"this router does not know the request {request.GetType().Name}")),
     };
 

@@ -44,6 +44,7 @@ public sealed partial class QfpClientActor : ReceiveActor
         Receive<LendPuntPort>(_ => Sender.Tell(new PuntPortLent(_dataPlane.PuntPort)));
         Receive<ReadDataPlaneStatistics>(_ => Sender.Tell(_dataPlane.ReadStatistics()));
         ReceiveQos();
+        ReceiveObservation();
     }
 
     public static Props Props(QfpDataPlane dataPlane, IVnicFactory vnics) =>
