@@ -11,6 +11,7 @@ public sealed partial class QfpDataPlane
 {
     private readonly object _observationLock = new();
     private PacketTraceSession? _trace;
+    private CaptureSession? _capture;
 
     /// <summary>The PPE graphs, by PPE index.</summary>
     public IReadOnlyList<PpeGraph> Graphs => Ppes.Select(p => p.Graph).ToList();
@@ -73,7 +74,7 @@ public sealed partial class QfpDataPlane
         {
             lock (_observationLock)
             {
-                if (_trace is { IsFull: true } && Ppes.Any(p => p.Graph.Observers?.Trace is not null))
+                if (_trace is { IsFull: true } && Ppes.Any(p => p.Graph.Observers?.Trace is { } t && ReferenceEquals(t.Session, _trace)))
                 {
                     InstallObservers();
                 }
@@ -104,14 +105,63 @@ public sealed partial class QfpDataPlane
         }
     }
 
+    /// <summary>
+    /// <c>monitor capture NAME start</c>: taps every PPE graph for <paramref name="session"/>. One
+    /// capture runs at a time; a second is refused until the first stops.
+    /// </summary>
+    public void StartCapture(CaptureSession session)
+    {
+        lock (_observationLock)
+        {
+            if (_capture is not null)
+            {
+                throw new DataPlaneCommandException($"capture {_capture.Name} is running; stop it first (one capture runs at a time)");
+            }
+            if (session.Rings.Count != Ppes.Count)
+            {
+                throw new DataPlaneCommandException($"the capture has {session.Rings.Count} rings for {Ppes.Count} PPE threads");
+            }
+            _capture = session;
+            InstallObservers();
+        }
+    }
+
+    /// <summary>Takes <paramref name="session"/>'s taps off the graphs (a PPE in the middle of a burst may still copy one more burst).</summary>
+    public void StopCapture(CaptureSession session)
+    {
+        lock (_observationLock)
+        {
+            if (ReferenceEquals(_capture, session))
+            {
+                _capture = null;
+                InstallObservers();
+            }
+        }
+    }
+
+    /// <summary>The capture running now, or null.</summary>
+    public CaptureSession? RunningCapture
+    {
+        get
+        {
+            lock (_observationLock)
+            {
+                return _capture;
+            }
+        }
+    }
+
     /// <summary>Builds each PPE's taps from the armed trace and capture (a full trace no longer taps).</summary>
     private void InstallObservers()
     {
         var trace = _trace is { IsFull: false } t ? t : null;
+        var capture = _capture;
         for (var i = 0; i < Ppes.Count; i++)
         {
+            var graph = Ppes[i].Graph;
             var graphTrace = trace is null ? null : new GraphTrace(trace, trace.Buffer(i));
-            Ppes[i].Graph.Observers = graphTrace is null ? null : new GraphObservers(graphTrace, null);
+            var tap = capture?.Tap(graph, i);
+            graph.Observers = graphTrace is null && tap is null ? null : new GraphObservers(graphTrace, tap);
         }
     }
 }

@@ -266,6 +266,66 @@ public sealed class PacketTraceTests : IDisposable
         Assert.Null(router.DataPlane.PacketTrace);
     }
 
+    private static List<(CapturePoint Point, int Interface, byte Reason, byte[] Bytes)> Drain(CaptureSession session)
+    {
+        var frames = new List<(CapturePoint, int, byte, byte[])>();
+        session.Rings[0].Drain((f, bytes) => frames.Add((f.Point, f.Interface, f.DropReason, bytes.ToArray())));
+        return frames;
+    }
+
+    [Fact]
+    public void A_capture_copies_frames_entering_the_graph_as_received_and_leaving_it_as_rewritten()
+    {
+        var session = new CaptureSession("c", true, true, false, null, null, PacketFilter.All, 0, 1, 2048, 8);
+        _graph.Observers = new GraphObservers(null, session.Tap(_graph, 0));
+        var forwarded = UdpFrom(0, HostAddresses[1], ttl: 9);
+        var expired = UdpFrom(0, HostAddresses[1], ttl: 1);
+
+        Assert.Equal(2, Run(forwarded, expired));
+
+        var frames = Drain(session);
+        Assert.Equal([CapturePoint.In, CapturePoint.In, CapturePoint.Out, CapturePoint.Out], frames.Select(f => f.Point));
+        Assert.Equal(forwarded, frames[0].Bytes);
+        Assert.Equal(expired, frames[1].Bytes);
+        Assert.Equal(Expected(forwarded, 0, 1), frames[2].Bytes);
+        Assert.Equal([0, 0, 1, 0], frames.Select(f => f.Interface));
+        Assert.True(Ipv4Header.TryParse(frames[3].Bytes.AsSpan(14), out var error));
+        Assert.Equal((RouterAddresses[0], HostAddresses[0], IpProtocols.Icmp), (error.Source, error.Destination, error.Protocol));
+        Assert.Equal((4, 0), (session.Copied, session.RingFullDrops));
+    }
+
+    [Fact]
+    public void A_drop_capture_keeps_only_its_reason_and_the_reason_travels_with_the_frame()
+    {
+        var session = new CaptureSession("c", false, false, true, (byte)DropReason.TtlExpired, _router.DataPlane.InterfaceSet(0), PacketFilter.All, 0, 1, 2048, 8);
+        _graph.Observers = new GraphObservers(null, session.Tap(_graph, 0));
+        var expired = UdpFrom(0, HostAddresses[1], ttl: 1);
+
+        Run(UdpFrom(0, HostAddresses[1]), expired, UdpFrom(0, Ipv4Address.Parse("198.18.0.1")));
+
+        var frame = Assert.Single(Drain(session));
+        Assert.Equal((CapturePoint.Drop, 0, (byte)DropReason.TtlExpired), (frame.Point, frame.Interface, frame.Reason));
+        Assert.Equal(expired, frame.Bytes);
+    }
+
+    [Fact]
+    public void A_full_capture_ring_drops_copies_not_packets_and_the_limit_stops_copying()
+    {
+        var full = new CaptureSession("c", true, false, false, null, null, PacketFilter.All, 0, 1, 2048, 2);
+        _graph.Observers = new GraphObservers(null, full.Tap(_graph, 0));
+
+        Assert.Equal(3, Run(UdpFrom(0, HostAddresses[1], id: 1), UdpFrom(0, HostAddresses[1], id: 2), UdpFrom(0, HostAddresses[1], id: 3)));
+        Assert.Equal((2, 1), (full.Copied, full.RingFullDrops));
+        Assert.Equal(3, Arc(NodeNames.Ip4Rewrite, NodeNames.InterfaceOutput));
+
+        var limited = new CaptureSession("c", true, false, false, null, null, PacketFilter.All, 1, 1, 2048, 8);
+        _graph.Observers = new GraphObservers(null, limited.Tap(_graph, 0));
+        Run(UdpFrom(0, HostAddresses[1], id: 4), UdpFrom(0, HostAddresses[1], id: 5));
+        Assert.Equal((1, 0, true), (limited.Copied, limited.RingFullDrops, limited.LimitReached));
+    }
+
+    private long Arc(string node, string next) => Assert.Single(Assert.Single(_graph.ReadCounters(), n => n.Node == node).Next, a => a.NextNode == next).Packets;
+
     [Theory]
     [InlineData("host", "'host' needs a value")]
     [InlineData("host 300.1.1.1", "'300.1.1.1' is not an IPv4 address (host A.B.C.D)")]
