@@ -80,6 +80,9 @@ public static class CommandTable
         new("debug packet-trace COUNT interface NAME match FILTER...", "trace the next COUNT packets received on NAME and matching FILTER", a => new DebugPacketTraceRequest(TraceCount(a[0]), a[1], a[2])),
         new("show packet-trace", "the traced packets: each node they passed, its decision and the packet's fields", _ => new ShowPacketTraceRequest()),
         new("clear packet-trace", "disarm and forget the packet trace", _ => new ClearPacketTraceRequest()),
+        new("monitor capture NAME ARGUMENTS...", "define a capture: interface NAME|any in|out|both|drops [REASON] [match FILTER] [limit packets N | limit duration S] file PATH.pcap|.pcapng; or start, or stop it",
+            a => CaptureCommand(a[0], a[1])),
+        new("show monitor capture", "the captures: definition, state, frames copied and written, copies dropped", _ => new ShowMonitorCaptureRequest()),
         new("debug fault TARGET", "crash a data-plane thread (rx, ppe0, hqf) or actor (fman, ...); needs fault-injection.enabled", a => new DebugFaultRequest(a[0])),
     ];
 
@@ -103,6 +106,74 @@ public static class CommandTable
     // The same rules the router applies to the configuration file and to every change (Control.Contracts.Rules),
     // checked here too so that a mistyped value is named before a connection is made. What depends on the
     // router's state or its buffer size (an overlapping subnet, an MTU a buffer cannot hold) only the router knows.
+
+    private static readonly string[] CaptureKeywords = ["match", "limit", "duration", "file"];
+
+    /// <summary>The words after <c>monitor capture NAME</c>: <c>start</c>, <c>stop</c>, or a definition.</summary>
+    private static IArctlRequest CaptureCommand(string name, string rest)
+    {
+        var words = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        static bool Is(string word, string keyword) => string.Equals(word, keyword, StringComparison.OrdinalIgnoreCase);
+        if (words is [var only] && (Is(only, "start") || Is(only, "stop")))
+        {
+            return Is(only, "start") ? new StartCaptureRequest(name) : new StopCaptureRequest(name);
+        }
+        const string usage = "usage: monitor capture NAME interface NAME|any in|out|both|drops [REASON] [match FILTER] [limit packets N | limit duration S] file PATH";
+        if (words.Length < 3 || !Is(words[0], "interface"))
+        {
+            throw new UsageException(usage);
+        }
+        var itf = words[1];
+        var direction = words[2].ToLowerInvariant();
+        if (direction is not ("in" or "out" or "both" or "drops"))
+        {
+            throw new UsageException($"'{words[2]}' is not a direction (in, out, both or drops); {usage}");
+        }
+        var i = 3;
+        string? reason = null;
+        if (direction == "drops" && i < words.Length && !CaptureKeywords.Any(k => Is(words[i], k)))
+        {
+            reason = words[i++];
+        }
+        string? match = null;
+        long? limit = null;
+        int? duration = null;
+        string? file = null;
+        while (i < words.Length)
+        {
+            var keyword = words[i++].ToLowerInvariant();
+            switch (keyword)
+            {
+                case "match":
+                    var start = i;
+                    while (i < words.Length && !CaptureKeywords.Any(k => Is(words[i], k)))
+                    {
+                        i++;
+                    }
+                    match = start == i ? throw new UsageException("match needs a filter") : string.Join(' ', words[start..i]);
+                    break;
+                case "limit" when i + 1 < words.Length && Is(words[i], "packets"):
+                    limit = Number(words[i + 1], "limit packets");
+                    i += 2;
+                    break;
+                case "limit" when i + 1 < words.Length && Is(words[i], "duration"):
+                    duration = Number(words[i + 1], "limit duration");
+                    i += 2;
+                    break;
+                case "duration" when i < words.Length:
+                    duration = Number(words[i++], "duration");
+                    break;
+                case "file" when i < words.Length:
+                    file = words[i++];
+                    break;
+                default:
+                    throw new UsageException($"unexpected '{words[i - 1]}'; {usage}");
+            }
+        }
+        return file is null
+            ? throw new UsageException($"a capture needs a file; {usage}")
+            : new DefineCaptureRequest(name, itf, direction, reason, match, limit, duration, file);
+    }
 
     private static int TraceCount(string text)
     {

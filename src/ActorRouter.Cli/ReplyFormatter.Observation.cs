@@ -56,4 +56,25 @@ public static partial class ReplyFormatter
         }
         return s.ToString().TrimEnd('\n');
     }
+
+    /// <summary><c>show monitor capture</c>: one block per capture.</summary>
+    private static string MonitorCapture(MonitorCaptureView v)
+    {
+        if (v.Captures.Count == 0)
+        {
+            return "No captures defined";
+        }
+        var s = new StringBuilder();
+        foreach (var c in v.Captures)
+        {
+            var reason = c.DropReason is null ? "" : $" {c.DropReason}";
+            var match = c.Match is null ? "" : $" match {c.Match}";
+            var limit = c.LimitPackets is long n ? $" limit packets {n}" : "";
+            var duration = c.DurationSeconds is int d ? $" limit duration {d}" : "";
+            s.AppendLine(CultureInfo.InvariantCulture, $"Capture {c.Name}: {c.State}{(c.StopReason is null ? "" : $" ({c.StopReason})")}");
+            s.AppendLine(CultureInfo.InvariantCulture, $"  interface {c.Interface} {c.Direction}{reason}{match}{limit}{duration} file {c.File}");
+            s.AppendLine(CultureInfo.InvariantCulture, $"  {c.Copied} frames copied, {c.Written} written ({c.BytesWritten} bytes), {c.CaptureDrops} copies dropped (capture ring full)");
+        }
+        return s.ToString().TrimEnd('\n');
+    }
 }

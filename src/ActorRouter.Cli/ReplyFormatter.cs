@@ -38,6 +38,7 @@ public static partial class ReplyFormatter
         ControlClientsView v => ControlClients(v),
         PlatformRuntimeView v => PlatformRuntime(v),
         PacketTraceView v => PacketTrace(v),
+        MonitorCaptureView v => MonitorCapture(v),
         RunningConfigView v => $"# running configuration; the router was started from {v.Source}\n{v.Text.TrimEnd('\n')}",
         _ => $"(unexpected reply {reply.GetType().Name})",
     };

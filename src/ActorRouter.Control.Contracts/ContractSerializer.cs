@@ -36,6 +36,7 @@ public static class ContractCodec
         typeof(RevokeCredentialRequest), typeof(ShowControlClientsRequest), typeof(ControlClientsView),
         typeof(ShowPlatformRuntimeRequest), typeof(ClearPlatformRuntimeRequest), typeof(PlatformRuntimeView),
         typeof(DebugPacketTraceRequest), typeof(ShowPacketTraceRequest), typeof(ClearPacketTraceRequest), typeof(PacketTraceView),
+        typeof(DefineCaptureRequest), typeof(StartCaptureRequest), typeof(StopCaptureRequest), typeof(ShowMonitorCaptureRequest), typeof(MonitorCaptureView),
     ];
 
     private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(t => t, t => t.Name);
@@ -189,6 +190,12 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
 [JsonSerializable(typeof(PacketTraceView))]
 [JsonSerializable(typeof(TracedPacketView))]
 [JsonSerializable(typeof(TraceStepView))]
+[JsonSerializable(typeof(DefineCaptureRequest))]
+[JsonSerializable(typeof(StartCaptureRequest))]
+[JsonSerializable(typeof(StopCaptureRequest))]
+[JsonSerializable(typeof(ShowMonitorCaptureRequest))]
+[JsonSerializable(typeof(MonitorCaptureView))]
+[JsonSerializable(typeof(CaptureView))]
 internal sealed partial class ContractJsonContext : JsonSerializerContext;
 
 /// <summary>

@@ -69,3 +69,33 @@ public sealed record PacketTraceView(bool Armed, int Limit, int Traced, string? 
 {
     public IReadOnlyList<TracedPacketView> Packets { get; } = Packets.ToList();
 }
+
+/// <summary>
+/// <c>monitor capture NAME interface NAME in|out|both|drops [REASON] [match FILTER] [limit packets N | limit duration S] file PATH</c>:
+/// defines (or redefines, while stopped) a capture. <paramref name="Direction"/>: in, out, both or drops;
+/// <paramref name="DropReason"/> only with drops (null: every reason); <paramref name="Interface"/> "any" for every interface.
+/// </summary>
+public sealed record DefineCaptureRequest(string Name, string Interface, string Direction, string? DropReason, string? Match,
+    long? LimitPackets, int? DurationSeconds, string File) : IArctlRequest;
+
+/// <summary><c>monitor capture NAME start</c>.</summary>
+public sealed record StartCaptureRequest(string Name) : IArctlRequest;
+
+/// <summary><c>monitor capture NAME stop</c>: stops it and closes its file.</summary>
+public sealed record StopCaptureRequest(string Name) : IArctlRequest;
+
+/// <summary><c>show monitor capture</c>.</summary>
+public sealed record ShowMonitorCaptureRequest : IArctlRequest;
+
+/// <param name="State">defined, running or stopped.</param>
+/// <param name="Copied">Frames the data plane copied into the capture rings.</param>
+/// <param name="Written">Frames written to the file.</param>
+/// <param name="CaptureDrops">Copies dropped because a capture ring was full (forwarding is never affected).</param>
+/// <param name="StopReason">Why the last run ended (stopped by command, packet limit reached, duration elapsed); null while running or never run.</param>
+public sealed record CaptureView(string Name, string Interface, string Direction, string? DropReason, string? Match, long? LimitPackets,
+    int? DurationSeconds, string File, string State, long Copied, long Written, long CaptureDrops, long BytesWritten, string? StopReason);
+
+public sealed record MonitorCaptureView(IReadOnlyList<CaptureView> Captures)
+{
+    public IReadOnlyList<CaptureView> Captures { get; } = Captures.ToList();
+}

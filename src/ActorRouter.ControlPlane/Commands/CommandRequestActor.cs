@@ -118,6 +118,10 @@ public sealed partial class CommandRequestActor : ReceiveActor
         DebugPacketTraceRequest m => DebugPacketTraceAsync(m),
         ShowPacketTraceRequest => ShowPacketTraceAsync(),
         ClearPacketTraceRequest => ClearPacketTraceAsync(),
+        DefineCaptureRequest m => DefineCaptureAsync(m),
+        StartCaptureRequest m => StartCaptureAsync(m),
+        StopCaptureRequest m => StopCaptureAsync(m),
+        ShowMonitorCaptureRequest => ShowMonitorCaptureAsync(),
         _ => Task.FromResult<object>(new CommandRefused($"this router does not know the request {request.GetType().Name}")),
     };
 

@@ -43,3 +43,25 @@ public sealed record ClearPacketTrace
 public sealed record ObservationDone(string Message);
 
 public sealed record ObservationRefused(string Reason);
+
+/// <summary>Defines (or redefines, while not running) a capture; answered with <see cref="ObservationDone"/> or <see cref="ObservationRefused"/>.</summary>
+/// <param name="InterfaceIndex">null: any interface.</param>
+/// <param name="Path">The file's full path, already confined to the capture directory.</param>
+public sealed record DefineCapture(string Name, int? InterfaceIndex, string InterfaceName, bool Input, bool Output, bool Drops, byte? DropReason,
+    PacketFilter Filter, long LimitPackets, TimeSpan? Duration, string Path);
+
+/// <summary>Answered with <see cref="ObservationDone"/> or <see cref="ObservationRefused"/>.</summary>
+public sealed record StartCapture(string Name);
+
+/// <summary>Answered, once the file is complete and closed, with <see cref="ObservationDone"/> or <see cref="ObservationRefused"/>.</summary>
+public sealed record StopCapture(string Name);
+
+/// <summary>Answered with <see cref="CaptureList"/>.</summary>
+public sealed record ReadCaptures
+{
+    public static readonly ReadCaptures Instance = new();
+}
+
+public sealed record CaptureStatus(DefineCapture Definition, string State, long Copied, long Written, long CaptureDrops, long BytesWritten, string? StopReason);
+
+public sealed record CaptureList(IReadOnlyList<CaptureStatus> Captures);

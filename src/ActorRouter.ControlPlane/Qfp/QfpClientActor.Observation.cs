@@ -24,7 +24,17 @@ public sealed partial class QfpClientActor
             _dataPlane.ClearPacketTrace();
             Sender.Tell(new ObservationDone("packet trace cleared"));
         });
+        // Captures have state (definitions, the running one and its file): a child keeps it.
+        Receive<DefineCapture>(m => Captures.Forward(m));
+        Receive<StartCapture>(m => Captures.Forward(m));
+        Receive<StopCapture>(m => Captures.Forward(m));
+        Receive<ReadCaptures>(m => Captures.Forward(m));
     }
+
+    private IActorRef Captures =>
+        Context.Child(CaptureManagerActor.ChildName) is var child && !child.Equals(ActorRefs.Nobody)
+            ? child
+            : Context.ActorOf(CaptureManagerActor.Props(_dataPlane), CaptureManagerActor.ChildName);
 
     private void OnArmPacketTrace(ArmPacketTrace m)
     {
