@@ -1,4 +1,5 @@
 using System.Text.Json;
+using ActorRouter.Control.Contracts;
 
 namespace ActorRouter.Cli.Tests;
 
@@ -104,5 +105,43 @@ public sealed class ObservationCommandTests(RouterFixture fixture) : IClassFixtu
 
         var clear = await Router.ArctlAsync("clear", "platform", "runtime");
         Assert.Equal(["cleared the runtime of every PPE thread"], clear.Lines);
+    }
+
+    [Fact]
+    public async Task Monitor_capture_without_a_capture_directory_is_refused_and_nothing_is_defined()
+    {
+        var define = await Router.ArctlAsync("monitor", "capture", "c1", "interface", "gi1", "both", "file", "c1.pcap");
+        var show = await Router.ArctlAsync("show", "monitor", "capture");
+
+        Assert.NotEqual(0, define.ExitCode);
+        Assert.Contains("captures to a file need a capture directory: set actorrouter.control.capture-directory", define.Stdout + define.Stderr);
+        Assert.Equal(["No captures defined"], show.Lines);
+        var start = await Router.ArctlAsync("monitor", "capture", "c1", "start");
+        Assert.Contains("no capture named c1", start.Stdout + start.Stderr);
+    }
+
+    [Fact]
+    public void Trace_and_capture_commands_parse_with_their_filters_limits_and_files()
+    {
+        Assert.Equal(new DebugPacketTraceRequest(3, null, null), CommandTable.Parse(["deb", "packet-trace", "3"]));
+        Assert.Equal(new DebugPacketTraceRequest(3, "gi1", null), CommandTable.Parse(["debug", "packet-trace", "3", "int", "gi1"]));
+        Assert.Equal(new DebugPacketTraceRequest(3, null, "src host 192.0.2.1 and icmp"), CommandTable.Parse(ArctlApp.Tokenize("debug packet-trace 3 match src host 192.0.2.1 and icmp")));
+        Assert.Equal(new DebugPacketTraceRequest(9, "gi2", "udp"), CommandTable.Parse(ArctlApp.Tokenize("debug packet-trace 9 interface gi2 match udp")));
+        Assert.IsType<ShowPacketTraceRequest>(CommandTable.Parse(ArctlApp.Tokenize("sh packet-trace")));
+        Assert.IsType<ClearPlatformRuntimeRequest>(CommandTable.Parse(ArctlApp.Tokenize("clear plat runtime")));
+        Assert.IsType<ShowPlatformRuntimeRequest>(CommandTable.Parse(ArctlApp.Tokenize("sh plat run")));
+        Assert.IsType<ShowMonitorCaptureRequest>(CommandTable.Parse(ArctlApp.Tokenize("show monitor capture")));
+        Assert.Equal(new DefineCaptureRequest("c", "gi1", "drops", "TtlExpired", "icmp and host 192.0.2.1", 5, null, "a.pcapng"),
+            CommandTable.Parse(ArctlApp.Tokenize("monitor capture c interface gi1 drops TtlExpired match icmp and host 192.0.2.1 limit packets 5 file a.pcapng")));
+        Assert.Equal(new DefineCaptureRequest("c", "any", "both", null, null, null, 30, "b.pcap"),
+            CommandTable.Parse(ArctlApp.Tokenize("monitor capture c interface any both limit duration 30 file b.pcap")));
+        Assert.Equal(new StartCaptureRequest("c"), CommandTable.Parse(ArctlApp.Tokenize("monitor capture c start")));
+        Assert.Equal(new StopCaptureRequest("c"), CommandTable.Parse(ArctlApp.Tokenize("mon capture c stop")));
+        Assert.Equal("a capture needs a file; usage: monitor capture NAME interface NAME|any in|out|both|drops [REASON] [match FILTER] [limit packets N | limit duration S] file PATH",
+            Assert.Throws<UsageException>(() => CommandTable.Parse(ArctlApp.Tokenize("monitor capture c interface gi1 in"))).Message);
+        Assert.Equal("'sideways' is not a direction (in, out, both or drops); usage: monitor capture NAME interface NAME|any in|out|both|drops [REASON] [match FILTER] [limit packets N | limit duration S] file PATH",
+            Assert.Throws<UsageException>(() => CommandTable.Parse(ArctlApp.Tokenize("monitor capture c interface gi1 sideways file a.pcap"))).Message);
+        Assert.Equal("packet-trace takes 1..1024 packets, not 5000",
+            Assert.Throws<UsageException>(() => CommandTable.Parse(ArctlApp.Tokenize("debug packet-trace 5000"))).Message);
     }
 }
