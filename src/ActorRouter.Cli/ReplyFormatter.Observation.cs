@@ -10,7 +10,7 @@ public static partial class ReplyFormatter
     private static string PlatformRuntime(PlatformRuntimeView v)
     {
         var s = new StringBuilder();
-        s.AppendLine(CultureInfo.InvariantCulture, $"Node runtime (time measured on one burst in {v.SampleInterval}, and on every burst while a trace or capture is armed)");
+        s.AppendLine(CultureInfo.InvariantCulture, $"Node runtime (time measured on one burst in {v.SampleInterval})");
         foreach (var thread in v.Threads)
         {
             s.AppendLine(CultureInfo.InvariantCulture, $"Thread {thread.Thread}:");

@@ -20,7 +20,7 @@ public sealed record ThreadRuntimeView(string Thread, IReadOnlyList<NodeRuntimeV
     public IReadOnlyList<NodeRuntimeView> Nodes { get; } = Nodes.ToList();
 }
 
-/// <param name="SampleInterval">One burst in this many is timed (every burst while a trace or capture is armed).</param>
+/// <param name="SampleInterval">One burst in this many is timed; calls and packets count every burst.</param>
 public sealed record PlatformRuntimeView(int SampleInterval, IReadOnlyList<ThreadRuntimeView> Threads)
 {
     public IReadOnlyList<ThreadRuntimeView> Threads { get; } = Threads.ToList();

@@ -98,7 +98,7 @@ public sealed class ObservationCommandTests(RouterFixture fixture) : IClassFixtu
         Assert.True(input.GetProperty("nanosecondsPerPacket").GetDouble() > 0);
 
         var text = await Router.ArctlAsync("show", "platform", "runtime");
-        Assert.Equal("Node runtime (time measured on one burst in 16, and on every burst while a trace or capture is armed)", text.Lines[0]);
+        Assert.Equal("Node runtime (time measured on one burst in 16)", text.Lines[0]);
         Assert.Contains("Thread ppe0:", text.Lines);
         Assert.Contains("  Name                     Calls         Packets  Packets/Call   ns/Packet", text.Lines);
         Assert.Contains(text.Lines, l => l.StartsWith("  ethernet-input ", StringComparison.Ordinal));

@@ -231,7 +231,7 @@ public sealed class PacketTraceTests : IDisposable
     }
 
     [Fact]
-    public void Untimed_bursts_count_calls_and_packets_but_time_only_one_burst_in_the_interval()
+    public void Untimed_bursts_count_calls_and_packets_but_time_only_one_burst_in_the_interval_armed_or_not()
     {
         _graph.RuntimeSampleInterval = 4;
 
@@ -239,9 +239,15 @@ public sealed class PacketTraceTests : IDisposable
         {
             Run(UdpFrom(0, HostAddresses[1]));
         }
+        var session = Arm(1);
+        for (var i = 0; i < 8; i++)
+        {
+            Run(UdpFrom(0, HostAddresses[1]));
+        }
 
         var input = Assert.Single(_graph.ReadRuntime(), r => r.Node == NodeNames.EthernetInput);
-        Assert.Equal((8, 8, 2, 2), (input.Calls, input.Packets, input.TimedCalls, input.TimedPackets));
+        Assert.Equal((16, 16, 4, 4), (input.Calls, input.Packets, input.TimedCalls, input.TimedPackets));
+        Assert.Single(Read(session));
     }
 
     [Fact]
