@@ -21,7 +21,10 @@ public sealed record CommandSpec(string Pattern, string Description, Func<IReadO
 {
     public IReadOnlyList<string> Tokens { get; } = Pattern.Split(' ');
 
-    public static bool IsParameter(string token) => token.TrimStart('[').TrimEnd(']').All(c => char.IsUpper(c) || c == '-' || c == '/');
+    public static bool IsParameter(string token) => token.TrimStart('[').TrimEnd(']').TrimEnd('.').All(c => char.IsUpper(c) || c == '-' || c == '/');
+
+    /// <summary>A parameter that takes the rest of the line (<c>FILTER...</c>): one or more words, joined by spaces.</summary>
+    public static bool IsRest(string token) => token.EndsWith("...", StringComparison.Ordinal);
 
     public static bool IsOptional(string token) => token.StartsWith('[');
 
@@ -72,6 +75,18 @@ public static class CommandTable
         new("credentials issue NAME --role ROLE --out FILE", "issue a client credential (ROLE read-only or admin) under the router's CA; the key is made here and written to FILE (admin only)",
             a => new IssueCredentialCommand(a[0], a[1], a[2])),
         new("credentials revoke NAME", "revoke every credential issued under NAME: its connections and requests are refused from now on (admin only)", a => new RevokeCredentialRequest(a[0])),
+        new("show platform runtime", "per PPE thread and graph node: calls, packets, packets per call and nanoseconds per packet", _ => new ShowPlatformRuntimeRequest()),
+        new("clear platform runtime", "zero the graph nodes' calls, packets and times", _ => new ClearPlatformRuntimeRequest()),
+        new("debug packet-trace COUNT", "trace the next COUNT packets through the graph's nodes (see 'show packet-trace')", a => new DebugPacketTraceRequest(TraceCount(a[0]), null, null)),
+        new("debug packet-trace COUNT interface NAME", "trace the next COUNT packets received on NAME", a => new DebugPacketTraceRequest(TraceCount(a[0]), a[1], null)),
+        new("debug packet-trace COUNT match FILTER...", "trace the next COUNT packets matching FILTER ([src|dst] host A, [src|dst] net A/LEN, proto icmp|udp|tcp|N, [src|dst] port N; joined by 'and')",
+            a => new DebugPacketTraceRequest(TraceCount(a[0]), null, a[1])),
+        new("debug packet-trace COUNT interface NAME match FILTER...", "trace the next COUNT packets received on NAME and matching FILTER", a => new DebugPacketTraceRequest(TraceCount(a[0]), a[1], a[2])),
+        new("show packet-trace", "the traced packets: each node they passed, its decision and the packet's fields", _ => new ShowPacketTraceRequest()),
+        new("clear packet-trace", "disarm and forget the packet trace", _ => new ClearPacketTraceRequest()),
+        new("monitor capture NAME ARGUMENTS...", "define a capture: interface NAME|any in|out|both|drops [REASON] [match FILTER] [limit packets N | limit duration S] file PATH.pcap|.pcapng; or start, or stop it",
+            a => CaptureCommand(a[0], a[1])),
+        new("show monitor capture", "the captures: definition, state, frames copied and written, copies dropped", _ => new ShowMonitorCaptureRequest()),
         new("debug fault TARGET", "crash a data-plane thread (rx, ppe0, hqf) or actor (fman, ...); needs fault-injection.enabled", a => new DebugFaultRequest(a[0])),
     ];
 
@@ -95,6 +110,80 @@ public static class CommandTable
     // The same rules the router applies to the configuration file and to every change (Control.Contracts.Rules),
     // checked here too so that a mistyped value is named before a connection is made. What depends on the
     // router's state or its buffer size (an overlapping subnet, an MTU a buffer cannot hold) only the router knows.
+
+    private static readonly string[] CaptureKeywords = ["match", "limit", "duration", "file"];
+
+    /// <summary>The words after <c>monitor capture NAME</c>: <c>start</c>, <c>stop</c>, or a definition.</summary>
+    private static IArctlRequest CaptureCommand(string name, string rest)
+    {
+        var words = rest.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        static bool Is(string word, string keyword) => string.Equals(word, keyword, StringComparison.OrdinalIgnoreCase);
+        if (words is [var only] && (Is(only, "start") || Is(only, "stop")))
+        {
+            return Is(only, "start") ? new StartCaptureRequest(name) : new StopCaptureRequest(name);
+        }
+        const string usage = "usage: monitor capture NAME interface NAME|any in|out|both|drops [REASON] [match FILTER] [limit packets N | limit duration S] file PATH";
+        if (words.Length < 3 || !Is(words[0], "interface"))
+        {
+            throw new UsageException(usage);
+        }
+        var itf = words[1];
+        var direction = words[2].ToLowerInvariant();
+        if (direction is not ("in" or "out" or "both" or "drops"))
+        {
+            throw new UsageException($"'{words[2]}' is not a direction (in, out, both or drops); {usage}");
+        }
+        var i = 3;
+        string? reason = null;
+        if (direction == "drops" && i < words.Length && !CaptureKeywords.Any(k => Is(words[i], k)))
+        {
+            reason = words[i++];
+        }
+        string? match = null;
+        long? limit = null;
+        int? duration = null;
+        string? file = null;
+        while (i < words.Length)
+        {
+            var keyword = words[i++].ToLowerInvariant();
+            switch (keyword)
+            {
+                case "match":
+                    var start = i;
+                    while (i < words.Length && !CaptureKeywords.Any(k => Is(words[i], k)))
+                    {
+                        i++;
+                    }
+                    match = start == i ? throw new UsageException("match needs a filter") : string.Join(' ', words[start..i]);
+                    break;
+                case "limit" when i + 1 < words.Length && Is(words[i], "packets"):
+                    limit = Number(words[i + 1], "limit packets");
+                    i += 2;
+                    break;
+                case "limit" when i + 1 < words.Length && Is(words[i], "duration"):
+                    duration = Number(words[i + 1], "limit duration");
+                    i += 2;
+                    break;
+                case "duration" when i < words.Length:
+                    duration = Number(words[i++], "duration");
+                    break;
+                case "file" when i < words.Length:
+                    file = words[i++];
+                    break;
+                default:
+                    throw new UsageException($"unexpected '{words[i - 1]}'; {usage}");
+            }
+        }
+        return file is null
+            ? throw new UsageException($"a capture needs a file; {usage}")
+            : new DefineCaptureRequest(name, itf, direction, reason, match, limit, duration, file);
+    }
+
+    private static int TraceCount(string text)
+    {
+        var count = Number(text, "packet-trace");
+        return count is < 1 or > 1024 ? throw new UsageException($"packet-trace takes 1..1024 packets, not {count}") : count;
+    }
 
     private static int Mtu(string text)
     {
@@ -232,6 +321,11 @@ public static class CommandTable
                 return CommandSpec.IsOptional(token)
                     ? new MatchOutcome(arguments, i, false, false)
                     : new MatchOutcome(null, i, Incomplete: true, false);
+            }
+            if (CommandSpec.IsRest(token))
+            {
+                arguments.Add(string.Join(' ', words.Skip(i)));
+                return new MatchOutcome(arguments, words.Count, false, false);
             }
             if (CommandSpec.IsParameter(token))
             {

@@ -48,6 +48,9 @@ public static partial class ReplyFormatter
         ActorsView v => Actors(v),
         ControlEndpointView v => ControlEndpoint(v),
         ControlClientsView v => ControlClients(v),
+        PlatformRuntimeView v => PlatformRuntime(v),
+        PacketTraceView v => PacketTrace(v),
+        MonitorCaptureView v => MonitorCapture(v),
         RunningConfigView v => $"# running configuration; the router was started from {v.Source}\n{v.Text.TrimEnd('\n')}",
         _ => $"(unexpected reply {reply.GetType().Name})",
     };

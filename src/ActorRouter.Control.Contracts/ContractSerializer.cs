@@ -35,6 +35,9 @@ public static class ContractCodec
         typeof(ThreadsView), typeof(ActorsView), typeof(RunningConfigView), typeof(PolicyMapView), typeof(ControlEndpointView),
         typeof(SignedRequest), typeof(NotAuthorised), typeof(IssueCredentialRequest), typeof(CredentialIssued),
         typeof(RevokeCredentialRequest), typeof(ShowControlClientsRequest), typeof(ControlClientsView),
+        typeof(ShowPlatformRuntimeRequest), typeof(ClearPlatformRuntimeRequest), typeof(PlatformRuntimeView),
+        typeof(DebugPacketTraceRequest), typeof(ShowPacketTraceRequest), typeof(ClearPacketTraceRequest), typeof(PacketTraceView),
+        typeof(DefineCaptureRequest), typeof(StartCaptureRequest), typeof(StopCaptureRequest), typeof(ShowMonitorCaptureRequest), typeof(MonitorCaptureView),
     ];
 
     private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(t => t, t => t.Name);
@@ -183,6 +186,23 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
 [JsonSerializable(typeof(ShowPlatformPuntRequest))]
 [JsonSerializable(typeof(PuntView))]
 [JsonSerializable(typeof(PuntClassView))]
+[JsonSerializable(typeof(ShowPlatformRuntimeRequest))]
+[JsonSerializable(typeof(ClearPlatformRuntimeRequest))]
+[JsonSerializable(typeof(PlatformRuntimeView))]
+[JsonSerializable(typeof(ThreadRuntimeView))]
+[JsonSerializable(typeof(NodeRuntimeView))]
+[JsonSerializable(typeof(DebugPacketTraceRequest))]
+[JsonSerializable(typeof(ShowPacketTraceRequest))]
+[JsonSerializable(typeof(ClearPacketTraceRequest))]
+[JsonSerializable(typeof(PacketTraceView))]
+[JsonSerializable(typeof(TracedPacketView))]
+[JsonSerializable(typeof(TraceStepView))]
+[JsonSerializable(typeof(DefineCaptureRequest))]
+[JsonSerializable(typeof(StartCaptureRequest))]
+[JsonSerializable(typeof(StopCaptureRequest))]
+[JsonSerializable(typeof(ShowMonitorCaptureRequest))]
+[JsonSerializable(typeof(MonitorCaptureView))]
+[JsonSerializable(typeof(CaptureView))]
 internal sealed partial class ContractJsonContext : JsonSerializerContext;
 
 /// <summary>

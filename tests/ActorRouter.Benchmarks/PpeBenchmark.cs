@@ -35,7 +35,7 @@ public sealed class PpeBenchmark : IBenchmarkCase
 
     public string Name => "ppe";
 
-    public string Description => "PPE graph of nodes, packets/s on one core, shared forwarding workload (64-byte frames, 1M routes)";
+    public string Description => "PPE graph of nodes, packets/s on one core, shared forwarding workload (64-byte frames, 1M routes); args: [repetitions] [runtime sample interval]";
 
     public int Run(string[] args)
     {
@@ -84,6 +84,12 @@ public sealed class PpeBenchmark : IBenchmarkCase
         var cache = new GpmCache(gpm, 512);
         using var puntRing = new SpscRing(1024);
         var graph = PpeGraph.CreateIpv4(gpm, cache, counters, puntRing, null, Burst, 0, 1, 0, 1);
+        // Optional second argument: time one burst in N for show platform runtime (1: every burst).
+        if (args.Length > 1 && int.TryParse(args[1], out var sampleInterval))
+        {
+            graph.RuntimeSampleInterval = sampleInterval;
+        }
+        Console.WriteLine($"runtime timed on one burst in {graph.RuntimeSampleInterval}");
         using var b4q = new SpscRing(1024);
         var output = new uint[Burst * graph.MaxOutputPerPacket];
         var refill = new uint[Burst];

@@ -223,6 +223,11 @@ public sealed class SecurityTests : IDisposable
     [InlineData(typeof(RevokeCredentialRequest), false)]
     [InlineData(typeof(SetShutdownRequest), false)]
     [InlineData(typeof(AddRouteRequest), false)]
+    [InlineData(typeof(ShowPacketTraceRequest), true)]
+    [InlineData(typeof(ShowPlatformRuntimeRequest), true)]
+    [InlineData(typeof(DebugPacketTraceRequest), false)]
+    [InlineData(typeof(ClearPacketTraceRequest), false)]
+    [InlineData(typeof(ClearPlatformRuntimeRequest), false)]
     public void Only_show_requests_are_allowed_to_the_read_only_role(Type request, bool allowed)
     {
         var instance = (IArctlRequest)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(request);

@@ -179,7 +179,7 @@ public sealed partial class QosLabTests(ITestOutputHelper output)
     }
 
     /// <summary>Polls <c>ss</c> in <paramref name="ns"/> until something listens on TCP <paramref name="port"/>.</summary>
-    private static bool WaitForTcpListener(string ns, int port, TimeSpan timeout)
+    internal static bool WaitForTcpListener(string ns, int port, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         do

@@ -117,6 +117,15 @@ public sealed partial class CommandRequestActor : ReceiveActor
         RemoveStaticArpRequest m => RemoveStaticArpAsync(m),
         ClearIpArpRequest m => ClearIpArpAsync(m),
         ShowPlatformPuntRequest => ShowPlatformPuntAsync(),
+        ShowPlatformRuntimeRequest => ShowPlatformRuntimeAsync(),
+        ClearPlatformRuntimeRequest => ClearPlatformRuntimeAsync(),
+        DebugPacketTraceRequest m => DebugPacketTraceAsync(m),
+        ShowPacketTraceRequest => ShowPacketTraceAsync(),
+        ClearPacketTraceRequest => ClearPacketTraceAsync(),
+        DefineCaptureRequest m => DefineCaptureAsync(m),
+        StartCaptureRequest m => StartCaptureAsync(m),
+        StopCaptureRequest m => StopCaptureAsync(m),
+        ShowMonitorCaptureRequest => ShowMonitorCaptureAsync(),
         _ => Task.FromResult<object>(new CommandRefused($"this router does not know the request {request.GetType().Name}")),
     };
 

@@ -140,13 +140,13 @@ public sealed class ConfigFileWriter(Action<string>? beforeReplace = null)
         return full;
     }
 
-    private static bool IsInside(string path, string directory)
+    internal static bool IsInside(string path, string directory)
     {
         var prefix = directory.EndsWith('/') ? directory : directory + "/";
         return path.StartsWith(prefix, StringComparison.Ordinal) && path.Length > prefix.Length;
     }
 
-    private static string? RealPath(string path)
+    internal static string? RealPath(string path)
     {
         var resolved = NativeFile.realpath(path, IntPtr.Zero);
         if (resolved == IntPtr.Zero)

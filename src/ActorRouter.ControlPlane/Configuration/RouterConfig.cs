@@ -119,8 +119,9 @@ public sealed record SecretReference(string? File, string? EnvironmentVariable)
 /// <param name="ReadOnlyGroup">A Unix group that may read the read-only credential; null: none is created.</param>
 /// <param name="ConfigDirectory">Where <c>write memory PATH</c> may write; null: the directory of the start file.</param>
 /// <param name="KeyPassword">Encrypts the CA and endpoint keys in the state directory; null: the file mode alone protects them.</param>
+/// <param name="CaptureDirectory">Where <c>monitor capture ... file PATH</c> may write; null: captures to a file are refused.</param>
 public sealed record ControlConfig(string Hostname, int Port, string? StateDirectory = null, string? ReadOnlyGroup = null,
-    string? ConfigDirectory = null, SecretReference? KeyPassword = null)
+    string? ConfigDirectory = null, SecretReference? KeyPassword = null, string? CaptureDirectory = null)
 {
     public static readonly ControlConfig Default = new(Hostname: "127.0.0.1", Port: 4053);
 }

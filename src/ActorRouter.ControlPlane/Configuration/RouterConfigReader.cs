@@ -512,6 +512,11 @@ internal static partial class RouterConfigReader
         {
             section.Error("config-directory", $"must be an absolute path, not '{configDirectory}'");
         }
+        var captureDirectory = NonEmpty(section, "capture-directory");
+        if (captureDirectory is not null && !Path.IsPathRooted(captureDirectory))
+        {
+            section.Error("capture-directory", $"must be an absolute path, not '{captureDirectory}'");
+        }
         SecretReference? keyPassword = null;
         if (section.Has("key-password"))
         {
@@ -533,7 +538,7 @@ internal static partial class RouterConfigReader
             secret.ReportUnknownKeys();
         }
         section.ReportUnknownKeys();
-        return new ControlConfig(hostname, port, stateDirectory, readOnlyGroup, configDirectory, keyPassword);
+        return new ControlConfig(hostname, port, stateDirectory, readOnlyGroup, configDirectory, keyPassword, captureDirectory);
     }
 
     private static string? NonEmpty(HoconSection section, string key)

@@ -107,6 +107,10 @@ public static partial class RouterConfigWriter
         {
             w.Value("config-directory", configDirectory);
         }
+        if (config.Control.CaptureDirectory is { } captureDirectory)
+        {
+            w.Value("capture-directory", captureDirectory);
+        }
         if (config.Control.KeyPassword is { } secret)
         {
             // Only where the password is kept: the configuration never carries a secret.

@@ -45,6 +45,7 @@ public sealed partial class QfpClientActor : ReceiveActor
         Receive<ReadDataPlaneStatistics>(_ => Sender.Tell(_dataPlane.ReadStatistics()));
         ReceiveQos();
         ReceivePunt();
+        ReceiveObservation();
     }
 
     public static Props Props(QfpDataPlane dataPlane, IVnicFactory vnics) =>

@@ -19,7 +19,7 @@ namespace ActorRouter.DataPlane.Graph;
 /// finishes a burst. Nothing in a burst allocates: frames and scratch are sized once, at build.
 /// The buffers reaching the last node (interface-output) are the burst's output.
 /// </summary>
-public sealed class PpeGraph
+public sealed partial class PpeGraph
 {
     private readonly List<GraphNode> _nodes = new();
     private readonly Dictionary<string, GraphNode> _byName = new(StringComparer.Ordinal);
@@ -101,6 +101,7 @@ public sealed class PpeGraph
         _output = output;
         // interface-output is not dispatched: ProcessBurst empties it into the caller's output.
         _dispatch = _nodes.GetRange(0, _nodes.Count - 1).ToArray();
+        WireObservation();
         _wired = true;
     }
 
@@ -124,19 +125,28 @@ public sealed class PpeGraph
         input.CopyTo(entry.Buffers);
         entry.Count = input.Length;
         var nodes = _dispatch;
-        for (var n = 0; n < nodes.Length; n++)
+        // One check per burst: most bursts run the plain loop; a sampled burst, or any burst while a
+        // packet trace or capture is armed, runs the observed loop (PpeGraph.Observation.cs).
+        if (--_burstsUntilTimed > 0 && _observers is null)
         {
-            var node = nodes[n];
-            var frame = node.Input;
-            var count = frame.Count;
-            if (count == 0)
+            for (var n = 0; n < nodes.Length; n++)
             {
-                continue;
+                var node = nodes[n];
+                var frame = node.Input;
+                var count = frame.Count;
+                if (count == 0)
+                {
+                    continue;
+                }
+                node.Calls++;
+                node.Packets += count;
+                node.Process(frame.Buffers, count);
+                frame.Count = 0;
             }
-            node.Calls++;
-            node.Packets += count;
-            node.Process(frame.Buffers, count);
-            frame.Count = 0;
+        }
+        else
+        {
+            RunObserved(nodes);
         }
         context.Counters.Packets += input.Length;
         context.Counters.Bursts++;

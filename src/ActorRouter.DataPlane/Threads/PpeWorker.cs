@@ -38,7 +38,7 @@ public sealed class PpeWorker : DataPlaneWorker
 
     public PpeChannel Channel => _channel;
 
-    /// <summary>This PPE's graph, for observers that read a node's own counters (the punt classes).</summary>
+    /// <summary>This PPE's graph of nodes (its runtime, packet trace and capture taps; the punt classes' counters).</summary>
     internal PpeGraph Graph => _graph;
 
     /// <summary>

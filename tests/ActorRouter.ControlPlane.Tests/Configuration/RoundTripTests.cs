@@ -27,7 +27,7 @@ public class RoundTripTests
             EquatableList.Of(
                 new StaticRouteConfig(new Ipv4Cidr(0, 0), 0x0A000000, "GigabitEthernet0/0/0"),
                 new StaticRouteConfig(new Ipv4Cidr(0xC0A80000, 16), 0xAC100002, null)),
-            new ControlConfig("router.example", 0, "/var/lib/actor \"router\"", "net-ops", "/etc/actorrouter", new SecretReference("/etc/actorrouter/key \"pass\"", null)),
+            new ControlConfig("router.example", 0, "/var/lib/actor \"router\"", "net-ops", "/etc/actorrouter", new SecretReference("/etc/actorrouter/key \"pass\"", null), "/var/lib/actorrouter/captures"),
             new FaultInjectionConfig(true),
             new SimulationConfig(EquatableList.Of(
                 new SimulatedHostConfig("TenGigabitEthernet8", 0xAC10FFFE, 0x0200_0000_0A0AUL, 0xAC100001, null, 1, 0))));
