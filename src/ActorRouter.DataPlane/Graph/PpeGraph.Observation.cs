@@ -17,7 +17,7 @@ public sealed partial class PpeGraph
     /// benchmark a visible share of its speed (measured: 7.8 against 11.1 Mpps at best on a loaded
     /// machine); one burst in 16 is within the benchmark's noise.
     /// </summary>
-    public const int DefaultRuntimeSampleInterval = 16;
+    public const int DefaultRuntimeSampleInterval = 256;
 
     private long[] _clockTicks = [];
     private long[] _timedCalls = [];
