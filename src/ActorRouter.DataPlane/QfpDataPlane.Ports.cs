@@ -62,7 +62,7 @@ public sealed partial class QfpDataPlane
                 ReadInterfaceCounter(i, InterfaceCounter.RxPackets), ReadInterfaceCounter(i, InterfaceCounter.RxBytes),
                 ReadInterfaceCounter(i, InterfaceCounter.TxPackets), ReadInterfaceCounter(i, InterfaceCounter.TxBytes),
                 ReadInterfaceCounter(i, InterfaceCounter.Drops), ReadInterfaceCounter(i, InterfaceCounter.Punted),
-                Hqf.QueueDepth(i)));
+                QueueDepth(i)));
         }
         return new DataPlaneStatistics(threads, drops, Gpm.ReadAccounting(), rings, interfaces);
     }
