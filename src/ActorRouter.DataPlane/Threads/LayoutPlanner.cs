@@ -87,13 +87,18 @@ public static partial class LayoutPlanner
             }
             default:
             {
-                var workers = options.Workers > 0 ? Math.Min(options.Workers, Math.Max(1, availableCores.Count)) : Math.Max(1, availableCores.Count);
+                // VPP's placement: the first core stays with the kernel (interrupts, softirq, the
+                // veth and AF_PACKET work of the sending side) and the control plane; a worker on
+                // each other core. With one or two cores that is one worker, on the last core.
+                var pool = availableCores.Count > 1 ? availableCores.Skip(1).ToArray() : availableCores.ToArray();
+                var workers = options.Workers > 0 ? options.Workers : Math.Max(1, pool.Length);
                 var cores = new int[workers];
                 for (var i = 0; i < workers; i++)
                 {
-                    cores[i] = i < options.WorkerCores.Count ? options.WorkerCores[i] : availableCores.Count > 0 ? availableCores[i % availableCores.Count] : -1;
+                    cores[i] = i < options.WorkerCores.Count ? options.WorkerCores[i] : pool.Length > 0 ? pool[i % pool.Length] : -1;
                 }
-                return new LayoutPlan(DataPlaneLayout.Collapsed, workers, cores, $"auto: one pinned worker per core of {availableCores.Count}");
+                return new LayoutPlan(DataPlaneLayout.Collapsed, workers, cores,
+                    $"auto: {availableCores.Count} core{(availableCores.Count == 1 ? "" : "s")}, a pinned worker on each but the first");
             }
         }
     }
