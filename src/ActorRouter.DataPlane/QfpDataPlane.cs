@@ -37,6 +37,8 @@ public sealed partial class QfpDataPlane : IDisposable
     private readonly DataPlaneWorker[] _graphWorkers;
     /// <summary>The HQF stages: the HQF thread, or each collapsed worker's.</summary>
     private readonly HqfWorker[] _egressStages;
+    /// <summary>Collapsed layout: the ring from one worker to another (for <c>show platform qfp statistics</c>).</summary>
+    private readonly List<(string From, string To, PpeChannel Channel)> _crossWorkerRings = new();
     private readonly GpmCache _controlCache;
     private readonly ThreadCounters _controlCounters;
     private readonly List<(ForwardingTables Tables, long[] Epochs)> _retired = new();
@@ -156,6 +158,7 @@ public sealed partial class QfpDataPlane : IDisposable
                 {
                     rings[from, to] = new PpeChannel(2, BurstRingSize(options), OutputRingSize(options));
                     channels.Add(rings[from, to]!);
+                    _crossWorkerRings.Add(($"worker{from}", $"worker{to}", rings[from, to]!));
                 }
             }
         }

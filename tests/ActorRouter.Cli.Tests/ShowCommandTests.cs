@@ -179,17 +179,25 @@ public sealed class ShowCommandTests(RouterFixture fixture) : IClassFixture<Rout
         using var json = JsonDocument.Parse(ReplyFormatter.Json(reply));
         var root = json.RootElement;
 
-        Assert.Equal(["rx", "control", "ppe0", "ppe1", "hqf"], root.GetProperty("threads").EnumerateArray().Select(t => t.GetProperty("thread").GetString()));
+        // The embedded default's layout is auto: collapsed, with as many workers as this machine gives it.
+        var plan = ActorRouter.DataPlane.Threads.LayoutPlanner.Plan(ActorRouter.ControlPlane.Supervision.DataPlaneOptionsMapper.FromConfig(InProcessRouter.EmbeddedDefault()));
+        var workers = Enumerable.Range(0, plan.Workers).Select(i => $"worker{i}").ToArray();
+        Assert.Equal([.. workers, "control"], root.GetProperty("threads").EnumerateArray().Select(t => t.GetProperty("thread").GetString()));
         foreach (var t in root.GetProperty("threads").EnumerateArray())
         {
             Assert.Contains($"  {t.GetProperty("thread").GetString(),-10} {t.GetProperty("packets").GetInt64(),14} {t.GetProperty("bursts").GetInt64(),14} {t.GetProperty("sleeps").GetInt64(),14}", text);
         }
-        Assert.True(root.GetProperty("threads")[0].GetProperty("packets").GetInt64() > 0, "rx moved no packets");
+        Assert.True(root.GetProperty("threads")[0].GetProperty("packets").GetInt64() > 0, "worker0 moved no packets");
         Assert.Equal(16384, root.GetProperty("gpmTotal").GetInt32());
         Assert.Contains($"GPM: 16384 buffers, {root.GetProperty("gpmInPool").GetInt32()} in the pool", text);
         Assert.Equal(16384, root.GetProperty("gpmByOwner").EnumerateArray().Sum(o => o.GetProperty("buffers").GetInt32()));
-        Assert.Equal(["rx->ppe0", "ppe0->hqf", "rx->ppe1", "ppe1->hqf"], root.GetProperty("rings").EnumerateArray().Select(r => r.GetProperty("ring").GetString()));
-        Assert.Contains($"  {"rx->ppe0",-24} {root.GetProperty("rings")[0].GetProperty("depth").GetInt32()}/1024", text);
+        // Between workers, one ring each way (none with one worker); what a worker hands itself needs none.
+        var rings = workers.SelectMany(from => workers.Where(to => to != from).Select(to => $"{from}->{to}")).ToArray();
+        Assert.Equal(rings, root.GetProperty("rings").EnumerateArray().Select(r => r.GetProperty("ring").GetString()));
+        foreach (var ring in root.GetProperty("rings").EnumerateArray())
+        {
+            Assert.Contains($"  {ring.GetProperty("ring").GetString(),-24} {ring.GetProperty("depth").GetInt32()}/{ring.GetProperty("capacity").GetInt32()}", text);
+        }
         Assert.Equal(["GigabitEthernet1", "GigabitEthernet2"], root.GetProperty("egressQueues").EnumerateArray().Select(q => q.GetProperty("interface").GetString()));
         foreach (var d in root.GetProperty("drops").EnumerateArray())
         {
