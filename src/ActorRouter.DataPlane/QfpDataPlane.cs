@@ -167,6 +167,7 @@ public sealed partial class QfpDataPlane : IDisposable
         var workers = new CollapsedWorker[count];
         for (var i = 0; i < count; i++)
         {
+            var worker = i;
             puntRings[i] = new SpscRing(options.PuntRingSize);
             injectRings[i] = new SpscRing(options.InjectRingSize);
             var counters = new ThreadCounters($"worker{i}", options.MaxInterfaces);
@@ -190,7 +191,8 @@ public sealed partial class QfpDataPlane : IDisposable
             }
             // The HQF stage shares the worker's counters and buffer cache: it runs on the worker's thread.
             var stage = new HqfWorker($"worker{i}-hqf", -1, this, inbound, injectRings[i], graph.Context.Cache, counters,
-                options.MaxInterfaces, options.EgressQueueLimit, options.BurstSize, options.BurstSize * maxOutputPerPacket, restoreRotationOrder: false);
+                options.MaxInterfaces, options.EgressQueueLimit, options.BurstSize, options.BurstSize * maxOutputPerPacket, restoreRotationOrder: false,
+                transmitsFor: ownerIndex => CollapsedOwner(ownerIndex) == worker);
             workers[i] = new CollapsedWorker($"worker{i}", plan.WorkerCores[i], this, i, count, graph, stage, outbound, options.BurstSize);
         }
         return (channels.ToArray(), puntRings, injectRings, workers);

@@ -30,14 +30,17 @@ public sealed class HqfWorker : DataPlaneWorker
     private QosPolicyTable? _adoptedQos;
     private int _nextPpe;
     private readonly bool _restoreRotationOrder;
+    /// <summary>Collapsed layout: which interfaces this HQF stage transmits for (null: all, the split layout's one HQF).</summary>
+    private readonly Func<int, bool>? _transmitsFor;
     private static readonly long CarrierRecheckTicks = Stopwatch.Frequency / 1000;
     private readonly bool[] _carrierUp;
     private readonly long[] _carrierReadAt;
 
     internal HqfWorker(string name, int core, QfpDataPlane dataPlane, PpeChannel[] channels, SpscRing inject, GpmCache cache,
-        ThreadCounters counters, int maxInterfaces, int queueLimit, int txBurst, int scratchSize, bool restoreRotationOrder = true)
+        ThreadCounters counters, int maxInterfaces, int queueLimit, int txBurst, int scratchSize, bool restoreRotationOrder = true, Func<int, bool>? transmitsFor = null)
         : base(name, core, counters)
     {
+        _transmitsFor = transmitsFor;
         _restoreRotationOrder = restoreRotationOrder;
         _dataPlane = dataPlane;
         _channels = channels;
@@ -239,6 +242,10 @@ public sealed class HqfWorker : DataPlaneWorker
         {
             var current = _schedulers[index];
             var target = index < targets.Length ? targets[index] : null;
+            if (target is not null && _transmitsFor is not null && !_transmitsFor(index))
+            {
+                target = null; // another collapsed worker's interface: its HQF alone runs the scheduler
+            }
             if (ReferenceEquals(current, target))
             {
                 current?.Advance();
