@@ -13,6 +13,7 @@
 #
 #   sudo tests/lab/bench-vs-kernel.sh            # SECONDS=3 AF_PACKET_MODE=latency by default
 #   sudo SECONDS_PER_RUN=5 AF_PACKET_MODE=throughput tests/lab/bench-vs-kernel.sh
+#   sudo LAYOUTS="split collapsed auto" tests/lab/bench-vs-kernel.sh   # the router once per thread layout
 #
 # The machine is shared: /proc/stat counts every process, so run it on a quiet machine for
 # figures to compare across runs; within one run both routers see the same conditions.
@@ -23,6 +24,8 @@ repo=$(cd "$here/../.." && pwd)
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-3}
 AF_PACKET_MODE=${AF_PACKET_MODE:-latency}
 SIZES=${SIZES:-"64 1514"}
+# data-plane.layout values to run the router with, one run each (auto is the default configuration's).
+LAYOUTS=${LAYOUTS:-auto}
 export LAB_PREFIX=${LAB_PREFIX:-arb}
 R=$LAB_PREFIX-r H1=$LAB_PREFIX-h1 H2=$LAB_PREFIX-h2
 
@@ -101,26 +104,43 @@ sleep 1.5   # veth carrier
 measure kernel
 cleanup
 
-echo "(b) ActorRouter ($AF_PACKET_MODE mode)" >&2
-"$here/lab-up.sh" >/dev/null
-ip netns exec "$R" dotnet "$host_dll" --config "$work/bench.conf" --stats-interval 3600 >"$work/router.log" 2>&1 &
-router_pid=$!
-for _ in $(seq 1 600); do
-  grep -q "router ready" "$work/router.log" && break
-  kill -0 "$router_pid" 2>/dev/null || { cat "$work/router.log" >&2; exit 1; }
-  sleep 0.1
+for layout in $LAYOUTS; do
+  echo "(b) ActorRouter ($AF_PACKET_MODE mode, layout $layout)" >&2
+  "$here/lab-up.sh" >/dev/null
+  { cat "$work/bench.conf"; echo "actorrouter.data-plane.layout = $layout"; } > "$work/bench-$layout.conf"
+  ip netns exec "$R" dotnet "$host_dll" --config "$work/bench-$layout.conf" --stats-interval 3600 >"$work/router.log" 2>&1 &
+  router_pid=$!
+  for _ in $(seq 1 600); do
+    grep -q "router ready" "$work/router.log" && break
+    kill -0 "$router_pid" 2>/dev/null || { cat "$work/router.log" >&2; exit 1; }
+    sleep 0.1
+  done
+  grep -q "router ready: 3 of 3" "$work/router.log" || { echo "the router did not come up:" >&2; cat "$work/router.log" >&2; exit 1; }
+  grep -o "data plane started: [^;]*" "$work/router.log" >&2 || true
+  measure "$layout"
+  cleanup
 done
-grep -q "router ready: 3 of 3" "$work/router.log" || { echo "the router did not come up:" >&2; cat "$work/router.log" >&2; exit 1; }
-measure actorrouter
-cleanup
 
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b>0) printf "%.2f", a/b; else print "-" }'; }
-printf '\n%-34s %14s %14s %10s\n' "measure ($SECONDS_PER_RUN s per run)" "kernel" "ActorRouter" "AR/kernel"
+# One column per layout, then each one's ratio to the kernel.
+row() { # LABEL KEY [ratio]
+  local label=$1 key=$2 line
+  line=$(printf '%-34s %14s' "$label" "${results[kernel,$key]}")
+  for layout in $LAYOUTS; do line+=$(printf ' %14s' "${results[$layout,$key]}"); done
+  if [ "${3:-}" = ratio ]; then
+    for layout in $LAYOUTS; do line+=$(printf ' %10s' "$(ratio "${results[$layout,$key]}" "${results[kernel,$key]}")"); done
+  fi
+  echo "$line"
+}
+header=$(printf '%-34s %14s' "measure ($SECONDS_PER_RUN s per run)" "kernel")
+for layout in $LAYOUTS; do header+=$(printf ' %14s' "AR $layout"); done
+for layout in $LAYOUTS; do header+=$(printf ' %10s' "$layout/k"); done
+printf '\n%s\n' "$header"
 for size in $SIZES; do
-  printf '%-34s %14s %14s %10s\n' "${size}B offered pps" "${results[kernel,$size,sent]}" "${results[actorrouter,$size,sent]}" "$(ratio "${results[actorrouter,$size,sent]}" "${results[kernel,$size,sent]}")"
-  printf '%-34s %14s %14s %10s\n' "${size}B delivered pps" "${results[kernel,$size,pps]}" "${results[actorrouter,$size,pps]}" "$(ratio "${results[actorrouter,$size,pps]}" "${results[kernel,$size,pps]}")"
-  printf '%-34s %14s %14s %10s\n' "${size}B loss %" "${results[kernel,$size,loss]}" "${results[actorrouter,$size,loss]}" ""
-  printf '%-34s %14s %14s %10s\n' "${size}B CPU s/Mpkt (all)" "${results[kernel,$size,cpu]}" "${results[actorrouter,$size,cpu]}" "$(ratio "${results[actorrouter,$size,cpu]}" "${results[kernel,$size,cpu]}")"
-  printf '%-34s %14s %14s %10s\n' "${size}B CPU s/Mpkt (w/o generator)" "${results[kernel,$size,cpunet]}" "${results[actorrouter,$size,cpunet]}" "$(ratio "${results[actorrouter,$size,cpunet]}" "${results[kernel,$size,cpunet]}")"
+  row "${size}B offered pps" "$size,sent" ratio
+  row "${size}B delivered pps" "$size,pps" ratio
+  row "${size}B loss %" "$size,loss"
+  row "${size}B CPU s/Mpkt (all)" "$size,cpu" ratio
+  row "${size}B CPU s/Mpkt (w/o generator)" "$size,cpunet" ratio
 done
-printf '%-34s %14s %14s %10s\n' "ping RTT avg ms (light load)" "${results[kernel,rtt]}" "${results[actorrouter,rtt]}" "$(ratio "${results[actorrouter,rtt]}" "${results[kernel,rtt]}")"
+row "ping RTT avg ms (light load)" "rtt" ratio
