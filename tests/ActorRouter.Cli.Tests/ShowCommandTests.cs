@@ -214,11 +214,18 @@ public sealed class ShowCommandTests(RouterFixture fixture) : IClassFixture<Rout
 
         Assert.Equal(0, text.ExitCode);
         Assert.Equal("Thread   Core Pinned State         Heartbeat Restarts Hangs   OS-TID  Last fault", text.Lines[0]);
-        Assert.Equal(["rx", "ppe0", "ppe1", "hqf"], text.Lines.Skip(1).Select(l => l.Split(' ')[0]));
-        Assert.All(text.Lines.Skip(1), l => Assert.Matches(@"^\S+\s+-1 no\s+Running\s+\d+\s+0\s+0\s+[1-9]\d*  -$", l));
+        // The embedded default's layout is auto: collapsed workers, pinned where auto placed them on this machine.
+        var plan = ActorRouter.DataPlane.Threads.LayoutPlanner.Plan(ActorRouter.ControlPlane.Supervision.DataPlaneOptionsMapper.FromConfig(InProcessRouter.EmbeddedDefault()));
+        var workers = Enumerable.Range(0, plan.Workers).Select(i => $"worker{i}").ToArray();
+        Assert.Equal(workers, text.Lines.Skip(1).Select(l => l.Split(' ')[0]));
+        for (var i = 0; i < workers.Length; i++)
+        {
+            var core = plan.WorkerCores[i];
+            Assert.Matches($@"^\S+\s+{core} {(core >= 0 ? "yes" : "no")}\s+Running\s+\d+\s+0\s+0\s+[1-9]\d*  -$", text.Lines[1 + i]);
+        }
         using var doc = JsonDocument.Parse(json.Stdout);
         var threads = doc.RootElement.GetProperty("threads").EnumerateArray().ToList();
-        Assert.Equal(["rx", "ppe0", "ppe1", "hqf"], threads.Select(t => t.GetProperty("name").GetString()));
+        Assert.Equal(workers, threads.Select(t => t.GetProperty("name").GetString()));
         // OS thread ids do not change between the two calls; they are the same numbers in both forms.
         Assert.Equal(text.Lines.Skip(1).Select(l => int.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[7])),
             threads.Select(t => t.GetProperty("osThreadId").GetInt32()));
