@@ -16,16 +16,21 @@ public sealed record LayoutPlan(DataPlaneLayout Layout, int Workers, IReadOnlyLi
 /// Why collapsed, one worker per core: a packet then costs no hand-off between threads. In the split
 /// layout each burst crosses two SPSC rings and can wake two sleeping threads (Rx → PPE → HQF), and
 /// on a machine with fewer cores than busy threads those threads take turns on a core, so each burst
-/// also waits for the scheduler. Measured on the 2-core development machine in one run of
+/// also waits for the scheduler. Measured on the 2-core development machine in repeated runs of
 /// <c>dotnet run -c Release --project tests/ActorRouter.Benchmarks -- pipeline</c> (figures in
-/// config/README.md, "data-plane.layout"): the collapsed layout forwards more packets per second than
-/// split with one or two PPEs, and with fewer threads it also sleeps and wakes less.
+/// config/README.md, "data-plane.layout"): one collapsed worker pinned to the second core forwarded
+/// a median 3.6 Mpps, one unpinned 3.0, against 1.6 for split with one PPE and 1.3 with two; with
+/// fewer threads it also sleeps and wakes less.
 /// </para>
 /// <para>
 /// Why a worker per core and not more: a worker never waits for another stage, so a second worker on
 /// the same core only takes turns with the first. Ports are spread over the workers by index (see
 /// <see cref="CollapsedWorker.OwnerOf"/>), so more workers than registered ports leave some idle
-/// (asleep, at no cost). Auto pins each worker to its core, as VPP does, so a worker keeps its caches.
+/// (asleep, at no cost). Auto pins each worker to its core, as VPP does, so a worker keeps its caches;
+/// the first core is left to the kernel (interrupts, the softirq work of AF_PACKET and veth, a local
+/// sender) and the control plane. The price, measured on the loaded development machine: a pinned
+/// worker waits for its own core when other processes hold it, so light-load latency suffers on a
+/// shared machine (there, collapsed with unpinned workers is the better choice).
 /// </para>
 /// </summary>
 public static partial class LayoutPlanner
