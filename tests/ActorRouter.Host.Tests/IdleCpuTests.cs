@@ -16,7 +16,7 @@ public sealed class IdleCpuCollection;
 public sealed class IdleCpuTests(ITestOutputHelper output)
 {
     private const double LoadLimit = 3.0;
-    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(20);
+    private static readonly TimeSpan Warmup = TimeSpan.FromSeconds(30);
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
 
     [SkippableFact]
