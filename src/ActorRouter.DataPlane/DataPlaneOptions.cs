@@ -16,6 +16,12 @@ public sealed record DataPlaneOptions
     /// <summary>Core per PPE thread (index i for PPE i; missing or -1 = unpinned).</summary>
     public IReadOnlyList<int> PpeCores { get; init; } = Array.Empty<int>();
     public int HqfCore { get; init; } = -1;
+    /// <summary>How the stages are laid out on threads (split unless asked: the router configuration's default is auto, see <see cref="Threads.LayoutPlanner"/>).</summary>
+    public DataPlaneLayout Layout { get; init; } = DataPlaneLayout.Split;
+    /// <summary>Collapsed layout: how many workers; 0 = one per core the process may run on.</summary>
+    public int Workers { get; init; }
+    /// <summary>Collapsed layout: core per worker (index i for worker i; missing or -1 = unpinned).</summary>
+    public IReadOnlyList<int> WorkerCores { get; init; } = Array.Empty<int>();
     public int MaxInterfaces { get; init; } = 64;
     public int EgressQueueLimit { get; init; } = 1024;
     public double PuntRatePerSecond { get; init; } = 1000;
@@ -45,6 +51,8 @@ public sealed record DataPlaneOptions
         }
         static bool PowerOfTwo(int v) => v >= 2 && (v & (v - 1)) == 0;
         Require(PpeThreads is >= 1 and <= 64, $"ppe-threads must be 1..64, got {PpeThreads}");
+        Require(Workers is >= 0 and <= 64, $"workers must be 0..64 (0: one per core), got {Workers}");
+        Require(Enum.IsDefined(Layout), $"layout must be split, collapsed or auto, got {Layout}");
         Require(BurstSize is >= 1 and <= 256, $"burst-size must be 1..256, got {BurstSize}");
         Require(PowerOfTwo(RingSize) && RingSize >= 2 * BurstSize, $"ring-size must be a power of two ≥ 2 × burst-size, got {RingSize}");
         Require(PowerOfTwo(PuntRingSize), $"punt ring-size must be a power of two, got {PuntRingSize}");
@@ -56,4 +64,17 @@ public sealed record DataPlaneOptions
         Require(Headroom >= 4 && Headroom < BufferSize, $"GPM headroom must be at least 4 bytes (room for an 802.1Q tag) and below the buffer size, got {Headroom}");
         Require(BufferCount >= 4 * RingSize, $"GPM buffer count ({BufferCount}) must be at least 4 × ring-size ({RingSize})");
     }
+}
+
+/// <summary>
+/// How the data-plane stages (Rx, the PPE graph, HQF, TX) are laid out on threads.
+/// </summary>
+public enum DataPlaneLayout
+{
+    /// <summary>Resolved from the cores the process may use: see <see cref="Threads.LayoutPlanner"/>.</summary>
+    Auto,
+    /// <summary>The reference design: an Rx thread, PPE threads and an HQF thread joined by SPSC rings.</summary>
+    Split,
+    /// <summary>One worker per core running Rx → PPE graph → HQF → TX to completion per burst (VPP's workers).</summary>
+    Collapsed,
 }

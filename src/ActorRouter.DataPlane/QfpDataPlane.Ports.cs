@@ -54,6 +54,10 @@ public sealed partial class QfpDataPlane
             rings.Add(new RingStatistics($"rx->{ppe.Name}", ppe.Channel.InPackets.Count, ppe.Channel.InPackets.Capacity));
             rings.Add(new RingStatistics($"{ppe.Name}->hqf", ppe.Channel.OutPackets.Count, ppe.Channel.OutPackets.Capacity));
         }
+        foreach (var (from, to, channel) in _crossWorkerRings)
+        {
+            rings.Add(new RingStatistics($"{from}->{to}", channel.OutPackets.Count, channel.OutPackets.Capacity));
+        }
         var interfaces = new List<InterfaceStatistics>();
         foreach (var uidb in _interfaces.All)
         {
@@ -63,7 +67,7 @@ public sealed partial class QfpDataPlane
                 ReadInterfaceCounter(i, InterfaceCounter.RxPackets), ReadInterfaceCounter(i, InterfaceCounter.RxBytes),
                 ReadInterfaceCounter(i, InterfaceCounter.TxPackets), ReadInterfaceCounter(i, InterfaceCounter.TxBytes),
                 ReadInterfaceCounter(i, InterfaceCounter.Drops), ReadInterfaceCounter(i, InterfaceCounter.Punted),
-                Hqf.QueueDepth(i), inputDrops, outputDrops));
+                QueueDepth(i), inputDrops, outputDrops));
         }
         return new DataPlaneStatistics(threads, drops, Gpm.ReadAccounting(), rings, interfaces);
     }

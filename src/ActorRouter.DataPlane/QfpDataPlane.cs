@@ -28,7 +28,17 @@ public sealed partial class QfpDataPlane : IDisposable
     private readonly object _injectLock = new();
     private readonly PpeChannel[] _channels;
     private readonly SpscRing[] _puntRings;
-    private readonly SpscRing _injectRing;
+    /// <summary>The control plane's frames to each egress stage (split: the HQF thread; collapsed: each worker).</summary>
+    private readonly SpscRing[] _injectRings;
+    private readonly RxWorker? _rx;
+    private readonly HqfWorker? _hqf;
+    private readonly CollapsedWorker[] _collapsed;
+    /// <summary>The threads that run the PPE graph (and so read the forwarding tables): the PPEs, or the collapsed workers.</summary>
+    private readonly DataPlaneWorker[] _graphWorkers;
+    /// <summary>The HQF stages: the HQF thread, or each collapsed worker's.</summary>
+    private readonly HqfWorker[] _egressStages;
+    /// <summary>Collapsed layout: the ring from one worker to another (for <c>show platform qfp statistics</c>).</summary>
+    private readonly List<(string From, string To, PpeChannel Channel)> _crossWorkerRings = new();
     private readonly GpmCache _controlCache;
     private readonly ThreadCounters _controlCounters;
     private readonly List<(ForwardingTables Tables, long[] Epochs)> _retired = new();
@@ -60,14 +70,31 @@ public sealed partial class QfpDataPlane : IDisposable
         _forwarding = _programmed;
         _qos = QosPolicyTable.Empty(options.MaxInterfaces);
         PuntSignal = new WakeSignal();
-        _injectRing = new SpscRing(options.InjectRingSize);
         _controlCounters = new ThreadCounters("control", options.MaxInterfaces);
-        _allCounters.Add(_controlCounters);
         _controlCache = new GpmCache(Gpm, 64);
+        Plan = LayoutPlanner.Plan(options);
+        if (Plan.Layout == DataPlaneLayout.Collapsed)
+        {
+            (_channels, _puntRings, _injectRings, _collapsed) = BuildCollapsed(options, Plan);
+            _graphWorkers = _collapsed;
+            _egressStages = new HqfWorker[_collapsed.Length];
+            for (var i = 0; i < _collapsed.Length; i++)
+            {
+                _egressStages[i] = _collapsed[i].HqfStage;
+                _allCounters.Add(_collapsed[i].Counters);
+            }
+            Ppes = Array.Empty<PpeWorker>();
+            Workers = _collapsed;
+            _allCounters.Add(_controlCounters);
+            return;
+        }
+        _collapsed = Array.Empty<CollapsedWorker>();
+        _injectRings = [new SpscRing(options.InjectRingSize)];
+        _allCounters.Add(_controlCounters);
 
-        var maxOutputPerPacket = options.BufferSize / 8 + 2;
-        var burstRing = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, options.RingSize / Math.Max(1, options.BurstSize) * 2));
-        var outputRing = (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.RingSize, options.BurstSize * maxOutputPerPacket));
+        var maxOutputPerPacket = MaxOutputPerPacket(options);
+        var burstRing = BurstRingSize(options);
+        var outputRing = OutputRingSize(options);
         _channels = new PpeChannel[options.PpeThreads];
         _puntRings = new SpscRing[options.PpeThreads];
         var ppes = new PpeWorker[options.PpeThreads];
@@ -76,31 +103,148 @@ public sealed partial class QfpDataPlane : IDisposable
             _channels[i] = new PpeChannel(options.RingSize, burstRing, outputRing);
             _puntRings[i] = new SpscRing(options.PuntRingSize);
             var counters = new ThreadCounters($"ppe{i}", options.MaxInterfaces);
-            var cache = new GpmCache(Gpm, Math.Max(256, options.BurstSize * 4));
-            var graph = PpeGraph.CreateIpv4(Gpm, cache, counters, _puntRings[i], PuntSignal, options.BurstSize,
-                options.EffectivePuntPolicy.PerPpe(options.PpeThreads),
-                options.IcmpErrorRatePerSecond / options.PpeThreads, Math.Max(1, options.IcmpErrorBurst / options.PpeThreads));
+            var graph = CreateGraph(options, counters, _puntRings[i], options.PpeThreads);
             var core = i < options.PpeCores.Count ? options.PpeCores[i] : -1;
             ppes[i] = new PpeWorker($"ppe{i}", core, this, _channels[i], graph);
             _allCounters.Add(counters);
         }
         Ppes = ppes;
         var rxCounters = new ThreadCounters("rx", options.MaxInterfaces);
-        Rx = new RxWorker("rx", options.RxCore, this, _channels, new GpmCache(Gpm, Math.Max(256, options.BurstSize * 8)), rxCounters, options.BurstSize);
+        _rx = new RxWorker("rx", options.RxCore, this, _channels, new GpmCache(Gpm, Math.Max(256, options.BurstSize * 8)), rxCounters, options.BurstSize);
         var hqfCounters = new ThreadCounters("hqf", options.MaxInterfaces);
-        Hqf = new HqfWorker("hqf", options.HqfCore, this, _channels, _injectRing, new GpmCache(Gpm, Math.Max(256, options.BurstSize * 8)), hqfCounters,
+        _hqf = new HqfWorker("hqf", options.HqfCore, this, _channels, _injectRings[0], new GpmCache(Gpm, Math.Max(256, options.BurstSize * 8)), hqfCounters,
             options.MaxInterfaces, options.EgressQueueLimit, options.BurstSize, options.BurstSize * maxOutputPerPacket);
         _allCounters.Insert(0, rxCounters);
         _allCounters.Add(hqfCounters);
-        Workers = [Rx, .. ppes, Hqf];
+        _graphWorkers = ppes;
+        _egressStages = [_hqf];
+        Workers = [_rx, .. ppes, _hqf];
+    }
+
+    private static int MaxOutputPerPacket(DataPlaneOptions options) => options.BufferSize / 8 + 2;
+
+    private static int BurstRingSize(DataPlaneOptions options)
+        => (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(2, options.RingSize / Math.Max(1, options.BurstSize) * 2));
+
+    private static int OutputRingSize(DataPlaneOptions options)
+        => (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.RingSize, options.BurstSize * MaxOutputPerPacket(options)));
+
+    /// <summary>A PPE graph with its share (one of <paramref name="graphThreads"/>) of the punt and ICMP error rates.</summary>
+    private PpeGraph CreateGraph(DataPlaneOptions options, ThreadCounters counters, SpscRing puntRing, int graphThreads)
+    {
+        var cache = new GpmCache(Gpm, Math.Max(256, options.BurstSize * 4));
+        return PpeGraph.CreateIpv4(Gpm, cache, counters, puntRing, PuntSignal, options.BurstSize,
+            options.EffectivePuntPolicy.PerPpe(graphThreads),
+            options.IcmpErrorRatePerSecond / graphThreads, Math.Max(1, options.IcmpErrorBurst / graphThreads));
+    }
+
+    /// <summary>
+    /// The collapsed layout: per worker a graph, a punt ring, an inject ring and an HQF stage run on
+    /// its own thread; between every two workers one SPSC ring each way for output whose egress port
+    /// the other owns.
+    /// </summary>
+    private (PpeChannel[] Channels, SpscRing[] PuntRings, SpscRing[] InjectRings, CollapsedWorker[] Workers) BuildCollapsed(DataPlaneOptions options, LayoutPlan plan)
+    {
+        var count = plan.Workers;
+        var maxOutputPerPacket = MaxOutputPerPacket(options);
+        var channels = new List<PpeChannel>();
+        // ring[from, to]: only OutPackets/OutBursts are used (the dispatcher rings of a PpeChannel stay minimal).
+        var rings = new PpeChannel?[count, count];
+        for (var from = 0; from < count; from++)
+        {
+            for (var to = 0; to < count; to++)
+            {
+                if (from != to)
+                {
+                    rings[from, to] = new PpeChannel(2, BurstRingSize(options), OutputRingSize(options));
+                    channels.Add(rings[from, to]!);
+                    _crossWorkerRings.Add(($"worker{from}", $"worker{to}", rings[from, to]!));
+                }
+            }
+        }
+        var puntRings = new SpscRing[count];
+        var injectRings = new SpscRing[count];
+        var workers = new CollapsedWorker[count];
+        for (var i = 0; i < count; i++)
+        {
+            var worker = i;
+            puntRings[i] = new SpscRing(options.PuntRingSize);
+            injectRings[i] = new SpscRing(options.InjectRingSize);
+            var counters = new ThreadCounters($"worker{i}", options.MaxInterfaces);
+            var graph = CreateGraph(options, counters, puntRings[i], count);
+            var inbound = new PpeChannel[Math.Max(1, count - 1)];
+            var outbound = new PpeChannel?[count];
+            var n = 0;
+            for (var other = 0; other < count; other++)
+            {
+                if (other != i)
+                {
+                    inbound[n++] = rings[other, i]!;
+                    outbound[other] = rings[i, other];
+                }
+            }
+            if (count == 1)
+            {
+                // One worker: nothing comes from another; an empty ring keeps the HQF stage's collection uniform.
+                inbound[0] = new PpeChannel(2, 2, 2);
+                channels.Add(inbound[0]);
+            }
+            // The HQF stage shares the worker's counters and buffer cache: it runs on the worker's thread.
+            var stage = new HqfWorker($"worker{i}-hqf", -1, this, inbound, injectRings[i], graph.Context.Cache, counters,
+                options.MaxInterfaces, options.EgressQueueLimit, options.BurstSize, options.BurstSize * maxOutputPerPacket, restoreRotationOrder: false,
+                transmitsFor: ownerIndex => CollapsedOwner(ownerIndex) == worker);
+            workers[i] = new CollapsedWorker($"worker{i}", plan.WorkerCores[i], this, i, count, graph, stage, outbound, options.BurstSize);
+        }
+        return (channels.ToArray(), puntRings, injectRings, workers);
     }
 
     public DataPlaneOptions Options { get; }
     public PacketMemory Gpm { get; }
-    public RxWorker Rx { get; }
+    /// <summary>The layout the threads run in (auto resolved) and where they are pinned.</summary>
+    public LayoutPlan Plan { get; }
+
+    /// <summary>The Rx thread (split layout only).</summary>
+    public RxWorker Rx => _rx ?? throw new InvalidOperationException("the collapsed layout has no Rx thread: its workers receive");
+
+    /// <summary>The PPE threads (split layout; empty in the collapsed layout, whose workers run the graph).</summary>
     public IReadOnlyList<PpeWorker> Ppes { get; }
-    public HqfWorker Hqf { get; }
+
+    /// <summary>The HQF thread (split layout only); <see cref="EgressStageFor"/> works in both.</summary>
+    public HqfWorker Hqf => _hqf ?? throw new InvalidOperationException("the collapsed layout has no HQF thread: each worker runs an HQF stage");
+
+    /// <summary>The collapsed layout's workers (empty in the split layout).</summary>
+    public IReadOnlyList<CollapsedWorker> CollapsedWorkers => _collapsed;
+
+    /// <summary>Every data-plane thread, as the supervisor sees them.</summary>
     public IReadOnlyList<DataPlaneWorker> Workers { get; }
+
+    /// <summary>The HQF that queues and transmits for interface <paramref name="interfaceIndex"/>.</summary>
+    public HqfWorker EgressStageFor(int interfaceIndex) => _hqf ?? _collapsed[CollapsedOwner(interfaceIndex)].HqfStage;
+
+    /// <summary>Depth of an interface's egress queue (racy but safe to read).</summary>
+    public int QueueDepth(int interfaceIndex) => EgressStageFor(interfaceIndex).QueueDepth(interfaceIndex);
+
+    private int CollapsedOwner(int interfaceIndex)
+        => CollapsedWorker.OwnerOf(interfaceIndex, _interfaces[interfaceIndex]?.ParentIndex ?? -1, _collapsed.Length);
+
+    /// <summary>The signal that wakes the thread receiving on interface <paramref name="interfaceIndex"/>'s port.</summary>
+    private WakeSignal RxSignalFor(int interfaceIndex) => _rx?.Signal ?? _collapsed[CollapsedOwner(interfaceIndex)].Signal;
+
+    /// <summary>The signal that wakes the thread transmitting on interface <paramref name="interfaceIndex"/>'s port.</summary>
+    private WakeSignal TxSignalFor(int interfaceIndex) => _hqf?.Signal ?? _collapsed[CollapsedOwner(interfaceIndex)].Signal;
+
+    internal WakeSignal CollapsedWorkerSignal(int worker) => _collapsed[worker].Signal;
+
+    /// <summary>Wakes every thread that polls ports or runs an HQF (after a change they must see).</summary>
+    private void WakeIoThreads()
+    {
+        _rx?.Signal.Wake();
+        _hqf?.Signal.Wake();
+        foreach (var worker in _collapsed)
+        {
+            worker.Signal.Wake();
+        }
+    }
 
     /// <summary>Every thread's counters (rx, ppe0.., hqf) plus the control-plane injector's.</summary>
     public IReadOnlyList<ThreadCounters> Counters => _allCounters;
@@ -173,14 +317,20 @@ public sealed partial class QfpDataPlane : IDisposable
             }
             lock (_injectLock)
             {
-                DrainRing(_injectRing, scratch);
+                foreach (var ring in _injectRings)
+                {
+                    DrainRing(ring, scratch);
+                }
                 _controlCache.Drain();
             }
             foreach (var worker in Workers)
             {
                 worker.ReclaimHeldBuffers();
             }
-            Hqf.DrainQueues();
+            foreach (var stage in _egressStages)
+            {
+                stage.DrainQueues();
+            }
         }
     }
 
@@ -298,8 +448,8 @@ public sealed partial class QfpDataPlane : IDisposable
             {
                 throw new DataPlaneCommandException($"{uidb.Name} is already registered with port {uidb.Port.OsName}");
             }
-            port.AttachRxSignal(Rx.Signal);
-            port.AttachTxSignal(Hqf.Signal);
+            port.AttachRxSignal(RxSignalFor(index));
+            port.AttachTxSignal(TxSignalFor(index));
             var registered = uidb with { Port = port, Mac = port.Mac };
             var entries = _interfaces.CopyEntries();
             entries[index] = registered;
@@ -400,8 +550,7 @@ public sealed partial class QfpDataPlane : IDisposable
     private void PublishInterfaces(Uidb?[] entries)
     {
         _interfaces = new UidbTable(entries, Interlocked.Increment(ref _generation), Options.MaxInterfaces);
-        Rx.Signal.Wake();
-        Hqf.Signal.Wake();
+        WakeIoThreads();
     }
 
     // ---- forwarding ----------------------------------------------------------------------
@@ -411,11 +560,11 @@ public sealed partial class QfpDataPlane : IDisposable
     {
         public long[] Capture()
         {
-            var ppes = dataPlane.Ppes;
-            var epochs = new long[ppes.Count];
+            var readers = dataPlane._graphWorkers;
+            var epochs = new long[readers.Length];
             for (var i = 0; i < epochs.Length; i++)
             {
-                epochs[i] = ppes[i].Epoch;
+                epochs[i] = readers[i].Epoch;
             }
             return epochs;
         }
@@ -426,10 +575,10 @@ public sealed partial class QfpDataPlane : IDisposable
             {
                 return true;
             }
-            var ppes = dataPlane.Ppes;
+            var readers = dataPlane._graphWorkers;
             for (var i = 0; i < captured.Length; i++)
             {
-                if (!ppes[i].IsQuiescentSince(captured[i]))
+                if (!readers[i].IsQuiescentSince(captured[i]))
                 {
                     return false;
                 }
@@ -457,10 +606,10 @@ public sealed partial class QfpDataPlane : IDisposable
         _forwarding = tables;
         if (!ReferenceEquals(old.Fib, tables.Fib) && !ReferenceEquals(old.Fib, _programmed.Fib))
         {
-            var epochs = new long[Ppes.Count];
+            var epochs = new long[_graphWorkers.Length];
             for (var i = 0; i < epochs.Length; i++)
             {
-                epochs[i] = Ppes[i].Epoch;
+                epochs[i] = _graphWorkers[i].Epoch;
             }
             _retired.Add((old, epochs));
         }
@@ -549,7 +698,7 @@ public sealed partial class QfpDataPlane : IDisposable
                     quiescent = true;
                     for (var i = 0; i < epochs.Length; i++)
                     {
-                        if (!Ppes[i].IsQuiescentSince(epochs[i]))
+                        if (!_graphWorkers[i].IsQuiescentSince(epochs[i]))
                         {
                             quiescent = false;
                             break;
@@ -603,7 +752,7 @@ public sealed partial class QfpDataPlane : IDisposable
         policies[index] = attached?.Policy;
         schedulers[index] = attached?.Scheduler;
         _qos = new QosPolicyTable(policies, schedulers, Interlocked.Increment(ref _generation));
-        Hqf.Signal.Wake();
+        WakeIoThreads();
     }
 
     /// <summary>
@@ -629,7 +778,7 @@ public sealed partial class QfpDataPlane : IDisposable
                 Read(QosClassCounter.PolicerDropPackets), Read(QosClassCounter.PolicerDropBytes),
                 Read(QosClassCounter.FlushedPackets), Read(QosClassCounter.Depth), Read(QosClassCounter.PeakDepth)));
         }
-        return new ServicePolicyStatus(index, policy.Definition, ReferenceEquals(Hqf.AdoptedScheduler(index), scheduler), classes);
+        return new ServicePolicyStatus(index, policy.Definition, ReferenceEquals(EgressStageFor(index).AdoptedScheduler(index), scheduler), classes);
     }
 
     // ---- punt and inject -----------------------------------------------------------------
@@ -718,14 +867,15 @@ public sealed partial class QfpDataPlane : IDisposable
                 frame[12..].CopyTo(destination[16..]);
             }
             Gpm.Meta(buffer).TxInterface = (ushort)interfaceIndex;
-            if (!_injectRing.TryEnqueue(buffer))
+            var stage = _hqf is null ? CollapsedOwner(interfaceIndex) : 0;
+            if (!_injectRings[stage].TryEnqueue(buffer))
             {
                 _controlCache.Free(buffer);
                 _controlCounters.Drop(interfaceIndex, DropReason.QueueFull);
                 return false;
             }
             _controlCounters.Packets++;
-            Hqf.Signal.Notify();
+            (_hqf?.Signal ?? _collapsed[stage].Signal).Notify();
             return true;
         }
     }
@@ -778,7 +928,7 @@ public sealed partial class QfpDataPlane : IDisposable
     }
 
     /// <summary>The graph nodes' counters of PPE <paramref name="ppe"/> (racy reading; for <c>show platform runtime</c>).</summary>
-    public IReadOnlyList<NodeRuntimeCounters> ReadNodeCounters(int ppe) => Ppes[ppe].ReadNodeCounters();
+    public IReadOnlyList<NodeRuntimeCounters> ReadNodeCounters(int ppe) => _hqf is null ? _collapsed[ppe].ReadNodeCounters() : Ppes[ppe].ReadNodeCounters();
 
     public DataPlaneWorker? FindWorker(string name)
     {
@@ -823,10 +973,17 @@ public sealed partial class QfpDataPlane : IDisposable
             {
                 ring.Dispose();
             }
-            _injectRing.Dispose();
+            foreach (var ring in _injectRings)
+            {
+                ring.Dispose();
+            }
             foreach (var worker in Workers)
             {
                 worker.Signal.Dispose();
+            }
+            foreach (var worker in _collapsed)
+            {
+                worker.HqfStage.Signal.Dispose();
             }
             PuntSignal.Dispose();
             Gpm.Dispose();

@@ -22,9 +22,9 @@ internal sealed class MemoryPipelineRig : IDisposable
     private readonly MemoryWire[] _wires = new MemoryWire[2];
 
     /// <summary>Builds the data plane; <paramref name="configure"/> runs before it starts (e.g. to attach a policy).</summary>
-    public MemoryPipelineRig(int ppeThreads, Action<QfpDataPlane>? configure = null)
+    public MemoryPipelineRig(int ppeThreads, Action<QfpDataPlane>? configure = null, DataPlaneLayout layout = DataPlaneLayout.Split, int workers = 0)
     {
-        DataPlane = new QfpDataPlane(new DataPlaneOptions { BufferCount = 16384, PpeThreads = ppeThreads, BurstSize = 32, RingSize = 1024 });
+        DataPlane = new QfpDataPlane(new DataPlaneOptions { BufferCount = 16384, PpeThreads = ppeThreads, BurstSize = 32, RingSize = 1024, Layout = layout, Workers = workers });
         for (var i = 0; i < 2; i++)
         {
             _wires[i] = new MemoryWire($"mem{i}", RouterMacs[i].Value, $"host{i}", HostMacs[i].Value, ringSize: 2048);

@@ -136,20 +136,21 @@ public sealed class ChangeCommandTests
     {
         await using var router = await InProcessRouter.StartAsync(InProcessRouter.EmbeddedDefault(faultInjection: true));
 
-        var fault = await router.ArctlAsync("debug", "fault", "ppe0");
+        // worker0 in the default (collapsed) layout, on any number of cores.
+        var fault = await router.ArctlAsync("debug", "fault", "worker0");
         var unknown = await router.ArctlAsync("debug", "fault", "nosuch");
 
         Assert.Equal(0, fault.ExitCode);
-        Assert.Equal(["fault injected into ppe0"], fault.Lines);
+        Assert.Equal(["fault injected into worker0"], fault.Lines);
         Assert.Equal(1, unknown.ExitCode);
         Assert.StartsWith("% no thread or actor named 'nosuch'", unknown.Stderr);
         Assert.True(await InProcessRouter.EventuallyAsync(async () =>
         {
             var threads = await router.ArctlAsync("show", "platform", "threads", "--json");
             using var doc = JsonDocument.Parse(threads.Stdout);
-            var ppe0 = doc.RootElement.GetProperty("threads").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "ppe0");
-            return ppe0.GetProperty("restarts").GetInt32() == 1 && ppe0.GetProperty("state").GetString() == "Running"
-                   && ppe0.GetProperty("lastFault").GetString()!.Contains("fault injected into ppe0");
+            var worker0 = doc.RootElement.GetProperty("threads").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "worker0");
+            return worker0.GetProperty("restarts").GetInt32() == 1 && worker0.GetProperty("state").GetString() == "Running"
+                   && worker0.GetProperty("lastFault").GetString()!.Contains("fault injected into worker0");
         }, TimeSpan.FromSeconds(10)));
     }
 }

@@ -181,17 +181,25 @@ public sealed class ShowCommandTests(RouterFixture fixture) : IClassFixture<Rout
         using var json = JsonDocument.Parse(ReplyFormatter.Json(reply));
         var root = json.RootElement;
 
-        Assert.Equal(["rx", "control", "ppe0", "ppe1", "hqf"], root.GetProperty("threads").EnumerateArray().Select(t => t.GetProperty("thread").GetString()));
+        // The embedded default's layout is auto: collapsed, with as many workers as this machine gives it.
+        var plan = ActorRouter.DataPlane.Threads.LayoutPlanner.Plan(ActorRouter.ControlPlane.Supervision.DataPlaneOptionsMapper.FromConfig(InProcessRouter.EmbeddedDefault()));
+        var workers = Enumerable.Range(0, plan.Workers).Select(i => $"worker{i}").ToArray();
+        Assert.Equal([.. workers, "control"], root.GetProperty("threads").EnumerateArray().Select(t => t.GetProperty("thread").GetString()));
         foreach (var t in root.GetProperty("threads").EnumerateArray())
         {
             Assert.Contains($"  {t.GetProperty("thread").GetString(),-10} {t.GetProperty("packets").GetInt64(),14} {t.GetProperty("bursts").GetInt64(),14} {t.GetProperty("sleeps").GetInt64(),14}", text);
         }
-        Assert.True(root.GetProperty("threads")[0].GetProperty("packets").GetInt64() > 0, "rx moved no packets");
+        Assert.True(root.GetProperty("threads")[0].GetProperty("packets").GetInt64() > 0, "worker0 moved no packets");
         Assert.Equal(16384, root.GetProperty("gpmTotal").GetInt32());
         Assert.Contains($"GPM: 16384 buffers, {root.GetProperty("gpmInPool").GetInt32()} in the pool", text);
         Assert.Equal(16384, root.GetProperty("gpmByOwner").EnumerateArray().Sum(o => o.GetProperty("buffers").GetInt32()));
-        Assert.Equal(["rx->ppe0", "ppe0->hqf", "rx->ppe1", "ppe1->hqf"], root.GetProperty("rings").EnumerateArray().Select(r => r.GetProperty("ring").GetString()));
-        Assert.Contains($"  {"rx->ppe0",-24} {root.GetProperty("rings")[0].GetProperty("depth").GetInt32()}/1024", text);
+        // Between workers, one ring each way (none with one worker); what a worker hands itself needs none.
+        var rings = workers.SelectMany(from => workers.Where(to => to != from).Select(to => $"{from}->{to}")).ToArray();
+        Assert.Equal(rings, root.GetProperty("rings").EnumerateArray().Select(r => r.GetProperty("ring").GetString()));
+        foreach (var ring in root.GetProperty("rings").EnumerateArray())
+        {
+            Assert.Contains($"  {ring.GetProperty("ring").GetString(),-24} {ring.GetProperty("depth").GetInt32()}/{ring.GetProperty("capacity").GetInt32()}", text);
+        }
         Assert.Equal(["GigabitEthernet1", "GigabitEthernet2"], root.GetProperty("egressQueues").EnumerateArray().Select(q => q.GetProperty("interface").GetString()));
         foreach (var d in root.GetProperty("drops").EnumerateArray())
         {
@@ -208,11 +216,18 @@ public sealed class ShowCommandTests(RouterFixture fixture) : IClassFixture<Rout
 
         Assert.Equal(0, text.ExitCode);
         Assert.Equal("Thread   Core Pinned State         Heartbeat Restarts Hangs   OS-TID  Last fault", text.Lines[0]);
-        Assert.Equal(["rx", "ppe0", "ppe1", "hqf"], text.Lines.Skip(1).Select(l => l.Split(' ')[0]));
-        Assert.All(text.Lines.Skip(1), l => Assert.Matches(@"^\S+\s+-1 no\s+Running\s+\d+\s+0\s+0\s+[1-9]\d*  -$", l));
+        // The embedded default's layout is auto: collapsed workers, pinned where auto placed them on this machine.
+        var plan = ActorRouter.DataPlane.Threads.LayoutPlanner.Plan(ActorRouter.ControlPlane.Supervision.DataPlaneOptionsMapper.FromConfig(InProcessRouter.EmbeddedDefault()));
+        var workers = Enumerable.Range(0, plan.Workers).Select(i => $"worker{i}").ToArray();
+        Assert.Equal(workers, text.Lines.Skip(1).Select(l => l.Split(' ')[0]));
+        for (var i = 0; i < workers.Length; i++)
+        {
+            var core = plan.WorkerCores[i];
+            Assert.Matches($@"^\S+\s+{core} {(core >= 0 ? "yes" : "no")}\s+Running\s+\d+\s+0\s+0\s+[1-9]\d*  -$", text.Lines[1 + i]);
+        }
         using var doc = JsonDocument.Parse(json.Stdout);
         var threads = doc.RootElement.GetProperty("threads").EnumerateArray().ToList();
-        Assert.Equal(["rx", "ppe0", "ppe1", "hqf"], threads.Select(t => t.GetProperty("name").GetString()));
+        Assert.Equal(workers, threads.Select(t => t.GetProperty("name").GetString()));
         // OS thread ids do not change between the two calls; they are the same numbers in both forms.
         Assert.Equal(text.Lines.Skip(1).Select(l => int.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[7])),
             threads.Select(t => t.GetProperty("osThreadId").GetInt32()));

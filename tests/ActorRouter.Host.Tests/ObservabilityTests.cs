@@ -55,7 +55,7 @@ public sealed partial class ObservabilityTests(ITestOutputHelper output)
             Assert.True(check.ExitCode == 0, $"promtool check metrics: exit {check.ExitCode}\n{check.Stdout}{check.Stderr}\n{scrape}");
             Assert.True(Sample(scrape, "actorrouter_interface_received_packets_total", "GigabitEthernet1") > 0, scrape);
             Assert.Contains("# TYPE actorrouter_drops_total counter", scrape);
-            Assert.Matches(@"actorrouter_thread_packets_total\{otel_scope_name=""ActorRouter"",thread=""rx""\} [1-9]", scrape);
+            Assert.Matches(@"actorrouter_thread_packets_total\{otel_scope_name=""ActorRouter"",thread=""(rx|worker0)""\} [1-9]", scrape);
             Assert.Matches(@"actorrouter_gpm_capacity\{otel_scope_name=""ActorRouter""\} 16384", scrape);
 
             // show interfaces prints the decayed rates; with traffic flowing they are not zero.

@@ -25,8 +25,9 @@ public sealed partial class QosLabTests(ITestOutputHelper output)
     /// </summary>
     private const int ShapedBytesPerDatagram = 14 + 20 + 8 + UdpPayloadBytes;
 
-    [SkippableFact]
-    public void Parent_shaper_holds_a_udp_flood_to_10_mbit_per_second()
+    [SkippableTheory]
+    [MemberData(nameof(RealClientTests.Layouts), MemberType = typeof(RealClientTests))]
+    public void Parent_shaper_holds_a_udp_flood_to_10_mbit_per_second(string layout)
     {
         Skip.If(Tools.Which("iperf3") is null, "needs iperf3 (bash .ci/run installs it)");
         var (lab, router) = RealClientTests.Boot(WithPolicyOnGigabitEthernet2("""
@@ -39,7 +40,7 @@ public sealed partial class QosLabTests(ITestOutputHelper output)
                   }
                 ]
               }
-            """));
+            """), layout: layout);
         using (lab)
         using (router)
         {
@@ -63,8 +64,9 @@ public sealed partial class QosLabTests(ITestOutputHelper output)
         }
     }
 
-    [SkippableFact]
-    public void Priority_class_keeps_ef_pings_fast_across_a_saturated_shaped_link()
+    [SkippableTheory]
+    [MemberData(nameof(RealClientTests.Layouts), MemberType = typeof(RealClientTests))]
+    public void Priority_class_keeps_ef_pings_fast_across_a_saturated_shaped_link(string layout)
     {
         Skip.If(Tools.Which("iperf3") is null, "needs iperf3 (bash .ci/run installs it)");
         var (lab, router) = RealClientTests.Boot(WithPolicyOnGigabitEthernet2("""
@@ -85,7 +87,7 @@ public sealed partial class QosLabTests(ITestOutputHelper output)
                   }
                 ]
               }
-            """));
+            """), layout: layout);
         using (lab)
         using (router)
         {

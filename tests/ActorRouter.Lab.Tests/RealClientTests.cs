@@ -19,14 +19,27 @@ public sealed partial class RealClientTests
 {
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(10);
 
-    /// <summary>A fresh lab with the router booted in it (config/lab.conf, optionally edited); skips when the lab cannot be built here.</summary>
-    internal static (LabNetwork Lab, RouterProcess Router) Boot(Func<string, string>? editConfig = null, int interfaces = 3)
+    /// <summary>
+    /// The thread layouts (<c>data-plane.layout</c>) the real-client tests run with: split; collapsed
+    /// with a worker per core (two here, so traffic between interfaces of different workers crosses
+    /// their rings); auto (the default: one pinned worker on a 2-core machine).
+    /// </summary>
+    public static TheoryData<string> Layouts => ["split", "collapsed", "auto"];
+
+    /// <summary>A fresh lab with the router booted in it (config/lab.conf, optionally edited, in the given layout); skips when the lab cannot be built here.</summary>
+    internal static (LabNetwork Lab, RouterProcess Router) Boot(Func<string, string>? editConfig = null, int interfaces = 3, string? layout = null)
     {
         Skip.If(LabNetwork.Unavailable is not null, LabNetwork.Unavailable);
         var lab = LabNetwork.Create();
         try
         {
-            var router = RouterProcess.Start(lab.Router, RouterProcess.LabConfig(editConfig));
+            var text = RouterProcess.LabConfig(editConfig);
+            if (layout is not null)
+            {
+                // A later HOCON value replaces an earlier one.
+                text += $"\nactorrouter.data-plane.layout = {layout}\n";
+            }
+            var router = RouterProcess.Start(lab.Router, text);
             try
             {
                 router.WaitUntilReady(interfaces);
@@ -54,10 +67,11 @@ public sealed partial class RealClientTests
     [GeneratedRegex(@"link/ether ([0-9a-f:]{17})")]
     private static partial Regex LinkEther();
 
-    [SkippableFact]
-    public void Hosts_ping_each_other_and_the_router_with_arp_resolved_by_the_router()
+    [SkippableTheory]
+    [MemberData(nameof(Layouts))]
+    public void Hosts_ping_each_other_and_the_router_with_arp_resolved_by_the_router(string layout)
     {
-        var (lab, router) = Boot();
+        var (lab, router) = Boot(layout: layout);
         using (lab)
         using (router)
         {
@@ -87,11 +101,12 @@ public sealed partial class RealClientTests
         }
     }
 
-    [SkippableFact]
-    public void Traceroute_shows_the_router_as_the_first_hop()
+    [SkippableTheory]
+    [MemberData(nameof(Layouts))]
+    public void Traceroute_shows_the_router_as_the_first_hop(string layout)
     {
         Skip.If(Tools.Which("traceroute") is null, "needs traceroute (bash .ci/run installs it)");
-        var (lab, router) = Boot();
+        var (lab, router) = Boot(layout: layout);
         using (lab)
         using (router)
         {
@@ -105,10 +120,11 @@ public sealed partial class RealClientTests
         }
     }
 
-    [SkippableFact]
-    public void Dont_fragment_ping_larger_than_the_egress_mtu_gets_frag_needed_with_mtu_1280()
+    [SkippableTheory]
+    [MemberData(nameof(Layouts))]
+    public void Dont_fragment_ping_larger_than_the_egress_mtu_gets_frag_needed_with_mtu_1280(string layout)
     {
-        var (lab, router) = Boot(text => text.Replace("ipv4 = \"198.51.100.1/24\" }", "ipv4 = \"198.51.100.1/24\", mtu = 1280 }"));
+        var (lab, router) = Boot(text => text.Replace("ipv4 = \"198.51.100.1/24\" }", "ipv4 = \"198.51.100.1/24\", mtu = 1280 }"), layout: layout);
         using (lab)
         using (router)
         {
@@ -126,11 +142,12 @@ public sealed partial class RealClientTests
         }
     }
 
-    [SkippableFact]
-    public void Tcp_transfers_arrive_whole_iperf3_and_a_checksummed_stream()
+    [SkippableTheory]
+    [MemberData(nameof(Layouts))]
+    public void Tcp_transfers_arrive_whole_iperf3_and_a_checksummed_stream(string layout)
     {
         Skip.If(Tools.Which("iperf3") is null, "needs iperf3 (bash .ci/run installs it)");
-        var (lab, router) = Boot();
+        var (lab, router) = Boot(layout: layout);
         using (lab)
         using (router)
         {

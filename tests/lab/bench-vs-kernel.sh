@@ -13,6 +13,7 @@
 #   ar-default   ActorRouter on config/lab.conf as shipped
 #   ar-afpkt     ActorRouter on a copy of config/lab.conf with driver = af-packet on every interface
 #   ar-afxdp     ActorRouter on a copy of config/lab.conf with driver = af-xdp on every interface
+#   ar-split, ar-collapsed   (not in the default set) config/lab.conf with data-plane.layout = split / collapsed
 #
 # h2 drops the blaster's UDP (port 9090) at its ingress hook with an nftables rule, so its own stack
 # costs nothing and the rule's counter is the exact number of frames delivered. For each frame size
@@ -56,6 +57,7 @@ repo=$(cd "$here/../.." && pwd)
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-3}
 SIZES=${SIZES:-"64 1514"}
 ALL_FORWARDERS="kernel-own kernel-gen tpmd-afpkt tpmd-afxdp ar-default ar-afpkt ar-afxdp"
+KNOWN_FORWARDERS="$ALL_FORWARDERS ar-split ar-collapsed"
 FORWARDERS=${FORWARDERS:-$ALL_FORWARDERS}
 GEN_CORE=${GEN_CORE:-0}
 FWD_CORE=${FWD_CORE:-1}
@@ -70,7 +72,7 @@ BLAST_PORT=9090
 DPDK_PACKAGES="dpdk-dev librte-net-af-packet23 librte-net-af-xdp23 librte-mempool-ring23"
 
 for f in $FORWARDERS; do
-  case " $ALL_FORWARDERS " in *" $f "*) ;; *) echo "bench-vs-kernel.sh: unknown forwarder $f (known: $ALL_FORWARDERS)" >&2; exit 2 ;; esac
+  case " $KNOWN_FORWARDERS " in *" $f "*) ;; *) echo "bench-vs-kernel.sh: unknown forwarder $f (known: $KNOWN_FORWARDERS)" >&2; exit 2 ;; esac
 done
 for tool in cc ip ping taskset timeout dotnet awk; do
   command -v "$tool" >/dev/null || { echo "bench-vs-kernel.sh: needs $tool" >&2; exit 1; }
@@ -280,11 +282,12 @@ testpmd() {   # testpmd af_packet|af_xdp
   measure "$name" "pid:$forwarder_pid"
 }
 
-actorrouter() {   # actorrouter NAME DRIVER|default
-  local name=$1 driver=$2 conf="$work/$1.conf"
+actorrouter() {   # actorrouter NAME DRIVER|default [LAYOUT]
+  local name=$1 driver=$2 layout=${3:-} conf="$work/$1.conf"
   if [ ! -f "$host_dll" ]; then results[$name,skip]="no $host_dll (build it or drop SKIP_BUILD)"; return; fi
   sed -e "s/port = 4054/port = 0/" "$repo/config/lab.conf" >"$conf"
   [ "$driver" = default ] || sed -i -E "s/driver = [a-z-]+/driver = $driver/" "$conf"
+  [ -z "$layout" ] || sed -i -E "s/^( *)data-plane \{/&\n\1  layout = $layout/" "$conf"
   [ -z "$AF_PACKET_MODE" ] || sed -i -E "s/driver = af-packet,/driver = af-packet, af-packet-mode = $AF_PACKET_MODE,/" "$conf"
   lab_up
   [ "$RPS_ALL" != 1 ] || rps_to_forwarding_core
@@ -318,6 +321,8 @@ for f in $FORWARDERS; do
     ar-default) actorrouter "$f" default ;;
     ar-afpkt) actorrouter "$f" af-packet ;;
     ar-afxdp) actorrouter "$f" af-xdp ;;
+    ar-split) actorrouter "$f" default split ;;
+    ar-collapsed) actorrouter "$f" default collapsed ;;
   esac
   teardown
 done

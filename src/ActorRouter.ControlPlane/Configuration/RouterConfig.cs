@@ -22,12 +22,21 @@ public sealed record CoreAssignment(int Rx, EquatableList<int> Ppe, int Hqf)
 {
     public const int Unpinned = -1;
 
+    /// <summary>Collapsed layout: core per worker; an empty list leaves them unpinned (auto pins one per core itself).</summary>
+    public EquatableList<int> Workers { get; init; } = EquatableList<int>.Empty;
+
     /// <summary>An empty <see cref="Ppe"/> list leaves every PPE thread unpinned.</summary>
     public static readonly CoreAssignment Default = new(Unpinned, EquatableList<int>.Empty, Unpinned);
 }
 
 public sealed record DataPlaneConfig(GpmConfig Gpm, int PpeThreads, int BurstSize, int RingSize, CoreAssignment Cores)
 {
+    /// <summary>split, collapsed or auto: see config/README.md, "data-plane.layout".</summary>
+    public ActorRouter.DataPlane.DataPlaneLayout Layout { get; init; } = ActorRouter.DataPlane.DataPlaneLayout.Auto;
+
+    /// <summary>Collapsed layout: how many workers; 0 = one per core.</summary>
+    public int Workers { get; init; }
+
     public static readonly DataPlaneConfig Default = new(GpmConfig.Default, PpeThreads: 2, BurstSize: 32, RingSize: 1024, CoreAssignment.Default);
 }
 
@@ -156,6 +165,25 @@ public sealed record SimulatedHostConfig(
 public sealed record SimulationConfig(EquatableList<SimulatedHostConfig> Hosts)
 {
     public static readonly SimulationConfig Default = new(EquatableList<SimulatedHostConfig>.Empty);
+}
+
+/// <summary>The <c>data-plane.layout</c> key's words.</summary>
+public static class DataPlaneLayouts
+{
+    public static string Text(ActorRouter.DataPlane.DataPlaneLayout layout) => layout switch
+    {
+        ActorRouter.DataPlane.DataPlaneLayout.Split => "split",
+        ActorRouter.DataPlane.DataPlaneLayout.Collapsed => "collapsed",
+        _ => "auto",
+    };
+
+    public static ActorRouter.DataPlane.DataPlaneLayout? Parse(string text) => text switch
+    {
+        "split" => ActorRouter.DataPlane.DataPlaneLayout.Split,
+        "collapsed" => ActorRouter.DataPlane.DataPlaneLayout.Collapsed,
+        "auto" => ActorRouter.DataPlane.DataPlaneLayout.Auto,
+        _ => null,
+    };
 }
 
 /// <summary>The <c>driver</c> key's words, and which drivers open a real Linux interface.</summary>

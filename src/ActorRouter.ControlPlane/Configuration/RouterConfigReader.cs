@@ -84,6 +84,20 @@ internal static partial class RouterConfigReader
         var ppeThreads = section.Int("ppe-threads", defaults.PpeThreads, 1, 64);
         var burstSize = section.Int("burst-size", defaults.BurstSize, 1, 256);
         var ringSize = section.PowerOfTwo("ring-size", defaults.RingSize, 64, 65536);
+        var layoutText = section.Text("layout", "split, collapsed or auto");
+        var layout = defaults.Layout;
+        if (layoutText is not null)
+        {
+            if (DataPlaneLayouts.Parse(layoutText) is { } parsed)
+            {
+                layout = parsed;
+            }
+            else
+            {
+                section.Error("layout", $"expected split, collapsed or auto, got '{layoutText}'");
+            }
+        }
+        var workers = section.Int("workers", defaults.Workers, 0, 64);
 
         var coresSection = section.Section("cores");
         var rx = ReadCore(coresSection, "rx");
@@ -117,10 +131,46 @@ internal static partial class RouterConfigReader
             coresSection.Error("ppe", $"lists {ppe.Count} {(ppe.Count == 1 ? "core" : "cores")} but ppe-threads is {ppeThreads} (give one core per PPE thread, or [] to leave them unpinned)");
         }
         var hqf = ReadCore(coresSection, "hqf");
+        var workerCores = new List<int>();
+        var workerListIsValid = !coresSection.HasErrorAt("workers");
+        foreach (var (element, path) in coresSection.List("workers"))
+        {
+            var text = HoconSection.ScalarText(element, path, "an integer", errors);
+            if (text is null)
+            {
+                workerListIsValid = false;
+                continue;
+            }
+            if (!int.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var core))
+            {
+                errors.Add(path, $"expected an integer, got '{text}'");
+                workerListIsValid = false;
+                continue;
+            }
+            if (CheckCore(core) is { } problem)
+            {
+                errors.Add(path, problem);
+                workerListIsValid = false;
+                continue;
+            }
+            workerCores.Add(core);
+        }
+        if (workerListIsValid && !section.HasErrorAt("workers") && workers > 0 && workerCores.Count > 0 && workerCores.Count != workers)
+        {
+            coresSection.Error("workers", $"lists {workerCores.Count} {(workerCores.Count == 1 ? "core" : "cores")} but workers is {workers} (give one core per worker, or [] to leave them unpinned)");
+        }
+        if (workerCores.Count > 0 && !section.HasErrorAt("layout") && layout == ActorRouter.DataPlane.DataPlaneLayout.Split)
+        {
+            coresSection.Error("workers", "pins collapsed-layout workers, but layout is split (pin split threads with rx, ppe and hqf)");
+        }
         coresSection.ReportUnknownKeys();
         section.ReportUnknownKeys();
 
-        return new DataPlaneConfig(gpm, ppeThreads, burstSize, ringSize, new CoreAssignment(rx, ppe.ToEquatableList(), hqf));
+        return new DataPlaneConfig(gpm, ppeThreads, burstSize, ringSize, new CoreAssignment(rx, ppe.ToEquatableList(), hqf) { Workers = workerCores.ToEquatableList() })
+        {
+            Layout = layout,
+            Workers = workers,
+        };
     }
 
     private static int ReadCore(HoconSection section, string key)

@@ -25,10 +25,13 @@ public static partial class RouterConfigWriter
         w.Value("ppe-threads", dataPlane.PpeThreads);
         w.Value("burst-size", dataPlane.BurstSize);
         w.Value("ring-size", dataPlane.RingSize);
+        w.Raw("layout", DataPlaneLayouts.Text(dataPlane.Layout));
+        w.Value("workers", dataPlane.Workers);
         w.Open("cores");
         w.Value("rx", dataPlane.Cores.Rx);
         w.Raw("ppe", "[" + string.Join(", ", dataPlane.Cores.Ppe.Select(Number)) + "]");
         w.Value("hqf", dataPlane.Cores.Hqf);
+        w.Raw("workers", "[" + string.Join(", ", dataPlane.Cores.Workers.Select(Number)) + "]");
         w.Close();
         w.Close();
 

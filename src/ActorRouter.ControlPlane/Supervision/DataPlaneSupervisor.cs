@@ -95,8 +95,9 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
             worker.Faulted += _onWorkerFault;
         }
         _dataPlane.Start();
-        _log.Info("data plane started: rx, {0} PPE thread(s), hqf; GPM {1} x {2} bytes",
-            _dataPlane.Options.PpeThreads, _dataPlane.Options.BufferCount, _dataPlane.Options.BufferSize);
+        _log.Info("data plane started: {0}; GPM {1} x {2} bytes",
+            _dataPlane.Plan.Layout == DataPlaneLayout.Split ? $"split layout: rx, {_dataPlane.Options.PpeThreads} PPE thread(s), hqf" : $"layout {_dataPlane.Plan}",
+            _dataPlane.Options.BufferCount, _dataPlane.Options.BufferSize);
         Timers.StartPeriodicTimer(nameof(CheckHeartbeats), CheckHeartbeats.Instance, _timings.HeartbeatInterval);
 
         var qfpClient = Context.ActorOf(QfpClientActor.Props(_dataPlane, _vnics), QfpClientName);

@@ -29,14 +29,19 @@ public sealed class HqfWorker : DataPlaneWorker
     private readonly long _clockTicksPerSecond;
     private QosPolicyTable? _adoptedQos;
     private int _nextPpe;
+    private readonly bool _restoreRotationOrder;
+    /// <summary>Collapsed layout: which interfaces this HQF stage transmits for (null: all, the split layout's one HQF).</summary>
+    private readonly Func<int, bool>? _transmitsFor;
     private static readonly long CarrierRecheckTicks = Stopwatch.Frequency / 1000;
     private readonly bool[] _carrierUp;
     private readonly long[] _carrierReadAt;
 
     internal HqfWorker(string name, int core, QfpDataPlane dataPlane, PpeChannel[] channels, SpscRing inject, GpmCache cache,
-        ThreadCounters counters, int maxInterfaces, int queueLimit, int txBurst, int scratchSize)
+        ThreadCounters counters, int maxInterfaces, int queueLimit, int txBurst, int scratchSize, bool restoreRotationOrder = true, Func<int, bool>? transmitsFor = null)
         : base(name, core, counters)
     {
+        _transmitsFor = transmitsFor;
+        _restoreRotationOrder = restoreRotationOrder;
         _dataPlane = dataPlane;
         _channels = channels;
         _inject = inject;
@@ -84,7 +89,13 @@ public sealed class HqfWorker : DataPlaneWorker
             var channel = _channels[_nextPpe];
             if (!channel.OutBursts.TryPeek(out var length))
             {
-                break;
+                if (_restoreRotationOrder)
+                {
+                    break;
+                }
+                // Collapsed layout: each ring is one worker's own FIFO, so no rotation to wait for.
+                _nextPpe = _nextPpe + 1 == _channels.Length ? 0 : _nextPpe + 1;
+                continue;
             }
             if (channel.OutPackets.Count < (int)length)
             {
@@ -153,6 +164,30 @@ public sealed class HqfWorker : DataPlaneWorker
         }
     }
 
+    /// <summary>
+    /// Collapsed layout: the worker that owns this HQF stage hands it the output of a burst it
+    /// processed itself, with no ring in between.
+    /// </summary>
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal void EnqueueProcessed(ReadOnlySpan<uint> buffers)
+    {
+        var gpm = _dataPlane.Gpm;
+        for (var i = 0; i < buffers.Length; i++)
+        {
+            Enqueue(gpm, buffers[i]);
+        }
+    }
+
+    /// <summary>Collapsed layout: one HQF turn run on the owning worker's thread (this instance is never started as a thread).</summary>
+    internal bool RunStage() => RunOnce();
+
+    /// <summary>Collapsed layout: the owning worker's last look before it sleeps.</summary>
+    internal bool StageHasPendingWork() => HasPendingWork();
+
+    /// <summary>Collapsed layout: how long the owning worker may sleep with shaped packets waiting.</summary>
+    internal int StageSleepTimeout => SleepTimeout;
+
     /// <summary>The DSCP of a forwarded IPv4 frame; 0 for anything else.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static int Dscp(PacketMemory gpm, uint buffer, ref PacketMeta meta)
@@ -207,6 +242,10 @@ public sealed class HqfWorker : DataPlaneWorker
         {
             var current = _schedulers[index];
             var target = index < targets.Length ? targets[index] : null;
+            if (target is not null && _transmitsFor is not null && !_transmitsFor(index))
+            {
+                target = null; // another collapsed worker's interface: its HQF alone runs the scheduler
+            }
             if (ReferenceEquals(current, target))
             {
                 current?.Advance();

@@ -16,7 +16,11 @@ public class RoundTripTests
     public void Every_optional_value_survives_writing_and_loading()
     {
         var config = new RouterConfig(
-            new DataPlaneConfig(new GpmConfig(4096, 512, 4), 1, 256, 64, new CoreAssignment(0, EquatableList.Of(0), 0)),
+            new DataPlaneConfig(new GpmConfig(4096, 512, 4), 1, 256, 64, new CoreAssignment(0, EquatableList.Of(0), 0) { Workers = EquatableList.Of(0) })
+            {
+                Layout = ActorRouter.DataPlane.DataPlaneLayout.Collapsed,
+                Workers = 1,
+            },
             new PuntConfig(64) { Arp = new PuntClassConfig(5, 1, 40), Broadcast = new PuntClassConfig(7, 3, 5) },
             new IcmpConfig(0, 1),
             EquatableList.Of(
@@ -64,10 +68,13 @@ public class RoundTripTests
                 ppe-threads = 2
                 burst-size = 32
                 ring-size = 1024
+                layout = auto
+                workers = 0
                 cores {
                   rx = -1
                   ppe = []
                   hqf = -1
+                  workers = []
                 }
               }
               punt {

@@ -192,6 +192,27 @@ public class ValidationErrorTests
     }
 
     [Fact]
+    public void Unknown_layout_is_reported() =>
+        AssertSingleError(
+            "actorrouter.data-plane.layout = pipelined",
+            "actorrouter.data-plane.layout",
+            "expected split, collapsed or auto, got 'pipelined'");
+
+    [Fact]
+    public void Worker_core_list_must_match_the_worker_count() =>
+        AssertSingleError(
+            "actorrouter.data-plane { layout = collapsed, workers = 2, cores.workers = [0] }",
+            "actorrouter.data-plane.cores.workers",
+            "lists 1 core but workers is 2 (give one core per worker, or [] to leave them unpinned)");
+
+    [Fact]
+    public void Worker_cores_with_the_split_layout_are_reported() =>
+        AssertSingleError(
+            "actorrouter.data-plane { layout = split, cores.workers = [0] }",
+            "actorrouter.data-plane.cores.workers",
+            "pins collapsed-layout workers, but layout is split (pin split threads with rx, ppe and hqf)");
+
+    [Fact]
     public void Ppe_core_list_must_match_the_thread_count() =>
         AssertSingleError(
             "actorrouter.data-plane { ppe-threads = 2, cores.ppe = [0] }",

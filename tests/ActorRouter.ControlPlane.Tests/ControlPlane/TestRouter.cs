@@ -47,6 +47,8 @@ public static class TestConfigs
             actorrouter {
               data-plane {
                 gpm { buffer-size = 2048, buffer-count = 2048, headroom = 128 }
+                # The supervision tests name the split layout's threads (rx, ppe0, ppe1, hqf).
+                layout = split
                 ppe-threads = 2
                 burst-size = 32
                 ring-size = 256

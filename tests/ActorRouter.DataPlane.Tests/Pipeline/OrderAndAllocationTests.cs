@@ -79,10 +79,20 @@ public class OrderAndAllocationTests
         Assert.True(router.StopAndAccount().AllFree);
     }
 
-    [Fact]
-    public void Steady_state_forwarding_allocates_nothing_on_the_data_plane_threads()
+    [Theory]
+    [InlineData("split")]
+    [InlineData("collapsed-1")]
+    [InlineData("collapsed-2")]
+    public void Steady_state_forwarding_allocates_nothing_on_the_data_plane_threads(string layout)
     {
-        using var router = new TestRouter(ppeThreads: 2);
+        using var router = new TestRouter(options: new DataPlaneOptions
+        {
+            BufferCount = 8192,
+            PpeThreads = 2,
+            Layout = layout == "split" ? DataPlaneLayout.Split : DataPlaneLayout.Collapsed,
+            // Two workers: Gi1 (receiving) is worker0's and Gi2 (transmitting) worker1's, so the ring between them is on the path.
+            Workers = layout == "collapsed-2" ? 2 : 1,
+        });
         var frame = UdpFrom(0, HostAddresses[1], payloadLength: 18);
         var sink = new byte[2048];
         void Pump(int count)

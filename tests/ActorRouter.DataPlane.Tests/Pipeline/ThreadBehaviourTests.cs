@@ -15,14 +15,16 @@ public class ThreadBehaviourTests
         return long.Parse(fields[11]) + long.Parse(fields[12]);
     }
 
-    [Fact]
-    public void An_idle_data_plane_sleeps_and_uses_next_to_no_cpu()
+    [Theory]
+    [InlineData(DataPlaneLayout.Split)]
+    [InlineData(DataPlaneLayout.Collapsed)]
+    public void An_idle_data_plane_sleeps_and_uses_next_to_no_cpu(DataPlaneLayout layout)
     {
         if (!OperatingSystem.IsLinux())
         {
             return;
         }
-        using var router = new TestRouter(ppeThreads: 2);
+        using var router = new TestRouter(options: new DataPlaneOptions { BufferCount = 8192, PpeThreads = 2, Layout = layout, Workers = 2 });
         Thread.Sleep(300);
         var before = router.DataPlane.Workers.Select(w => CpuTicks(w.OsThreadId)).ToArray();
         var sleepsBefore = router.DataPlane.Workers.Select(w => w.Counters.Sleeps).ToArray();

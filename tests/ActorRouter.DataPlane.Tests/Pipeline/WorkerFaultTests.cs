@@ -7,13 +7,24 @@ namespace ActorRouter.DataPlane.Tests.Pipeline;
 public class WorkerFaultTests
 {
     [Theory]
-    [InlineData("rx")]
-    [InlineData("ppe0")]
-    [InlineData("ppe1")]
-    [InlineData("hqf")]
-    public void A_faulted_thread_is_reported_restarted_on_the_same_rings_and_loses_no_buffer(string name)
+    [InlineData("split", "rx")]
+    [InlineData("split", "ppe0")]
+    [InlineData("split", "ppe1")]
+    [InlineData("split", "hqf")]
+    // Collapsed, two workers: Gi1 (the sender's) is worker0's, Gi2 worker1's, so the traffic crosses their ring.
+    [InlineData("collapsed-2", "worker0")]
+    [InlineData("collapsed-2", "worker1")]
+    [InlineData("collapsed-1", "worker0")]
+    public void A_faulted_thread_is_reported_restarted_on_the_same_rings_and_loses_no_buffer(string layout, string name)
     {
-        using var router = new TestRouter(ppeThreads: 2);
+        var options = new DataPlaneOptions
+        {
+            BufferCount = 8192,
+            PpeThreads = 2,
+            Layout = layout == "split" ? DataPlaneLayout.Split : DataPlaneLayout.Collapsed,
+            Workers = layout == "collapsed-2" ? 2 : 1,
+        };
+        using var router = new TestRouter(options: options);
         var worker = router.DataPlane.FindWorker(name)!;
         WorkerFault? reported = null;
         worker.Faulted += f => reported = f;

@@ -96,6 +96,41 @@ public class PipelineQosTests
     }
 
     [Fact]
+    public void Collapsed_layout_shapes_exactly_what_two_other_workers_send_to_a_policy_interface()
+    {
+        var clock = new VirtualClock();
+        // Three workers: Gi1 is worker0's, Gi2 worker1's, Gi3 worker2's. The shaped Gi2 gets traffic
+        // from both other workers through their rings, and only worker1's HQF schedules it.
+        using var router = new TestRouter(options: Options(clock) with { Layout = DataPlaneLayout.Collapsed, Workers = 3 });
+        var dp = router.DataPlane;
+        Assert.Same(dp.CollapsedWorkers[1].HqfStage, dp.EgressStageFor(Gi2));
+        dp.AttachServicePolicy(Gi2, new PolicyMapDefinition("shape", new RateSpec(8_000_000, 3000), [new PolicyClassDefinition(null, QueueLimit: 500)]));
+        var fromGi1 = Frame(1000);
+        var fromGi3 = PacketBuilder.Udp(HostMacs[2], RouterMacs[2], HostAddresses[2], HostAddresses[1], 1000, 2000, new byte[1000 - 42]);
+        for (var i = 0; i < 150; i++)
+        {
+            router.Send(0, fromGi1);
+            router.Send(2, fromGi3);
+        }
+        Assert.True(WaitUntil(() => dp.ReadInterfaceCounter(Gi2, InterfaceCounter.TxPackets) == 3 && dp.QueueDepth(Gi2) == 297),
+            $"{dp.ReadInterfaceCounter(Gi2, InterfaceCounter.TxPackets)} sent, {dp.QueueDepth(Gi2)} queued");
+        for (var ms = 1; ms <= 100; ms++)
+        {
+            clock.Now += 1_000_000;
+            dp.CollapsedWorkers[1].Signal.Wake();
+            var expected = 3 + ms;
+            Assert.True(WaitUntil(() => dp.ReadInterfaceCounter(Gi2, InterfaceCounter.TxPackets) == expected), $"at {ms} ms: {dp.ReadInterfaceCounter(Gi2, InterfaceCounter.TxPackets)} sent, {expected} expected");
+        }
+        Thread.Sleep(50);
+        Assert.Equal(103, dp.ReadInterfaceCounter(Gi2, InterfaceCounter.TxPackets));
+        Assert.Equal(103_000, dp.ReadInterfaceCounter(Gi2, InterfaceCounter.TxBytes));
+        Assert.Equal(197, dp.QueueDepth(Gi2));
+        // Only worker1 transmitted on Gi2.
+        Assert.Equal(103, dp.CollapsedWorkers[1].Counters.Read(Gi2, InterfaceCounter.TxPackets));
+        Assert.True(router.StopAndAccount().AllFree);
+    }
+
+    [Fact]
     public void A_shaped_interface_limits_a_flood_to_the_shaped_rate_in_real_time()
     {
         using var router = new TestRouter(options: Options());

@@ -33,12 +33,16 @@ public sealed class ArchitectureTests
         "ActorRouter.DataPlane.Memory.BufferOwner",
         "ActorRouter.DataPlane.Threads.WorkerState",
         "ActorRouter.DataPlane.Threads.WorkerFault",
+        "ActorRouter.DataPlane.Threads.LayoutPlan",
+        "ActorRouter.DataPlane.DataPlaneLayout",
     ];
 
     /// <summary>What the supervisor, which owns the data plane's lifetime, may call on it.</summary>
     private static readonly HashSet<string> LifecycleMembers =
     [
         ".ctor", "Start", "Stop", "Dispose", "get_Threads", "get_Options", "ReadGpmAccounting", "RegisteredPortNames",
+        // Which threads it runs (the layout resolved), for the supervisor's start-up line.
+        "get_Plan",
     ];
 
     [Fact]
