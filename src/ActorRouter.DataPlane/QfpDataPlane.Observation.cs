@@ -14,18 +14,18 @@ public sealed partial class QfpDataPlane
     private CaptureSession? _capture;
 
     /// <summary>The PPE graphs, by PPE index.</summary>
-    public IReadOnlyList<PpeGraph> Graphs => Ppes.Select(p => p.Graph).ToList();
+    public IReadOnlyList<PpeGraph> Graphs => GraphThreads.Select(t => t.Graph).ToList();
 
     /// <summary><c>show platform runtime</c>: every PPE's nodes, in dispatch order (racy reading).</summary>
     public IReadOnlyList<(string Thread, IReadOnlyList<NodeRuntime> Nodes)> ReadRuntime() =>
-        Ppes.Select(p => (p.Name, p.Graph.ReadRuntime())).ToList();
+        GraphThreads.Select(t => (t.Name, t.Graph.ReadRuntime())).ToList();
 
     /// <summary><c>clear platform runtime</c>.</summary>
     public void ClearRuntime()
     {
-        foreach (var ppe in Ppes)
+        foreach (var (_, graph) in GraphThreads)
         {
-            ppe.Graph.ClearRuntime();
+            graph.ClearRuntime();
         }
     }
 
@@ -58,7 +58,7 @@ public sealed partial class QfpDataPlane
             throw new DataPlaneCommandException($"no uIDB with index {i}");
         }
         var session = new PacketTraceSession(limit, interfaceIndex is int index ? InterfaceSet(index) : null,
-            interfaceIndex is int named ? Interfaces[named]!.Name : null, filter, Ppes.Count);
+            interfaceIndex is int named ? Interfaces[named]!.Name : null, filter, GraphThreads.Count);
         lock (_observationLock)
         {
             _trace = session;
@@ -74,7 +74,7 @@ public sealed partial class QfpDataPlane
         {
             lock (_observationLock)
             {
-                if (_trace is { IsFull: true } && Ppes.Any(p => p.Graph.Observers?.Trace is { } t && ReferenceEquals(t.Session, _trace)))
+                if (_trace is { IsFull: true } && GraphThreads.Any(p => p.Graph.Observers?.Trace is { } t && ReferenceEquals(t.Session, _trace)))
                 {
                     InstallObservers();
                 }
@@ -117,9 +117,9 @@ public sealed partial class QfpDataPlane
             {
                 throw new DataPlaneCommandException($"capture {_capture.Name} is running; stop it first (one capture runs at a time)");
             }
-            if (session.Rings.Count != Ppes.Count)
+            if (session.Rings.Count != GraphThreads.Count)
             {
-                throw new DataPlaneCommandException($"the capture has {session.Rings.Count} rings for {Ppes.Count} PPE threads");
+                throw new DataPlaneCommandException($"the capture has {session.Rings.Count} rings for {GraphThreads.Count} graph threads");
             }
             _capture = session;
             InstallObservers();
@@ -156,9 +156,9 @@ public sealed partial class QfpDataPlane
     {
         var trace = _trace is { IsFull: false } t ? t : null;
         var capture = _capture;
-        for (var i = 0; i < Ppes.Count; i++)
+        for (var i = 0; i < GraphThreads.Count; i++)
         {
-            var graph = Ppes[i].Graph;
+            var graph = GraphThreads[i].Graph;
             var graphTrace = trace is null ? null : new GraphTrace(trace, trace.Buffer(i));
             var tap = capture?.Tap(graph, i);
             graph.Observers = graphTrace is null && tap is null ? null : new GraphObservers(graphTrace, tap);

@@ -15,10 +15,10 @@ public sealed partial class QfpDataPlane
     public PuntStatistics ReadPuntStatistics()
     {
         var policy = Options.EffectivePuntPolicy;
-        var nodes = new List<PuntNode>(Ppes.Count);
-        foreach (var ppe in Ppes)
+        var nodes = new List<PuntNode>(GraphThreads.Count);
+        foreach (var (_, graph) in GraphThreads)
         {
-            foreach (var node in ppe.Graph.Nodes)
+            foreach (var node in graph.Nodes)
             {
                 if (node is PuntNode punt)
                 {
@@ -38,10 +38,10 @@ public sealed partial class QfpDataPlane
             if (punt == PuntClass.IcmpError)
             {
                 long sent = 0, limited = 0;
-                foreach (var ppe in Ppes)
+                foreach (var (_, graph) in GraphThreads)
                 {
-                    sent += Volatile.Read(ref ppe.Graph.Counters.IcmpErrorsSent);
-                    limited += Volatile.Read(ref ppe.Graph.Counters.IcmpErrorsRateLimited);
+                    sent += Volatile.Read(ref graph.Counters.IcmpErrorsSent);
+                    limited += Volatile.Read(ref graph.Counters.IcmpErrorsRateLimited);
                 }
                 classes.Add(new PuntClassStatistics(punt, Options.IcmpErrorRatePerSecond, Options.IcmpErrorBurst, 0, sent + limited, limited, sent, 0, 0));
                 continue;

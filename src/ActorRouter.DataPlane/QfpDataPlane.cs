@@ -84,6 +84,7 @@ public sealed partial class QfpDataPlane : IDisposable
                 _allCounters.Add(_collapsed[i].Counters);
             }
             Ppes = Array.Empty<PpeWorker>();
+            GraphThreads = _collapsed.Select(w => (w.Name, w.Graph)).ToArray();
             Workers = _collapsed;
             _allCounters.Add(_controlCounters);
             return;
@@ -109,6 +110,7 @@ public sealed partial class QfpDataPlane : IDisposable
             _allCounters.Add(counters);
         }
         Ppes = ppes;
+        GraphThreads = ppes.Select(p => (p.Name, p.Graph)).ToArray();
         var rxCounters = new ThreadCounters("rx", options.MaxInterfaces);
         _rx = new RxWorker("rx", options.RxCore, this, _channels, new GpmCache(Gpm, Math.Max(256, options.BurstSize * 8)), rxCounters, options.BurstSize);
         var hqfCounters = new ThreadCounters("hqf", options.MaxInterfaces);
@@ -208,6 +210,15 @@ public sealed partial class QfpDataPlane : IDisposable
 
     /// <summary>The PPE threads (split layout; empty in the collapsed layout, whose workers run the graph).</summary>
     public IReadOnlyList<PpeWorker> Ppes { get; }
+
+    /// <summary>
+    /// Every thread that runs a PPE graph, with its graph, in index order: the PPEs in the split layout, the workers
+    /// in the collapsed one. Runtime, packet trace, capture and the punt classes reach the graphs through this.
+    /// </summary>
+    internal IReadOnlyList<(string Name, PpeGraph Graph)> GraphThreads { get; }
+
+    /// <summary>How many threads run a PPE graph (a capture has one ring per such thread).</summary>
+    public int GraphThreadCount => GraphThreads.Count;
 
     /// <summary>The HQF thread (split layout only); <see cref="EgressStageFor"/> works in both.</summary>
     public HqfWorker Hqf => _hqf ?? throw new InvalidOperationException("the collapsed layout has no HQF thread: each worker runs an HQF stage");

@@ -104,7 +104,7 @@ public sealed class CaptureManagerActor : ReceiveActor, IWithTimers
         var d = entry.Definition;
         var snapLength = _dataPlane.Options.BufferSize;
         var session = new CaptureSession(d.Name, d.Input, d.Output, d.Drops, d.DropReason,
-            d.InterfaceIndex is int index ? _dataPlane.InterfaceSet(index) : null, d.Filter, d.LimitPackets, _dataPlane.Ppes.Count, snapLength);
+            d.InterfaceIndex is int index ? _dataPlane.InterfaceSet(index) : null, d.Filter, d.LimitPackets, _dataPlane.GraphThreadCount, snapLength);
         CaptureFileWriter writer;
         try
         {

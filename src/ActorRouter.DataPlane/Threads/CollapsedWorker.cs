@@ -50,6 +50,9 @@ public sealed class CollapsedWorker : DataPlaneWorker
     /// <summary>This worker's HQF stage (its egress queues and schedulers), run on this thread.</summary>
     public HqfWorker HqfStage => _hqf;
 
+    /// <summary>This worker's graph of nodes (its runtime, packet trace and capture taps; the punt classes' counters).</summary>
+    internal PpeGraph Graph => _graph;
+
     /// <summary>This worker's graph nodes with their counters (racy reading, as <see cref="PpeWorker.ReadNodeCounters"/>).</summary>
     public IReadOnlyList<NodeRuntimeCounters> ReadNodeCounters() => _graph.ReadCounters();
 
