@@ -77,19 +77,23 @@ public class ArpHardeningTests : Akka.TestKit.Xunit2.TestKit
         var fman = CreateTestProbe();
         router.StartPuntPath(Sys, fman, Settings(maxIncomplete: 8, requestsPerSecond: 5));
 
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         for (var i = 0; i < 50; i++)
         {
             router.ArpActor!.Tell(new ResolveNeighbor(router.Index1, OnSubnet1(100 + i)));
         }
 
         var counters = Counters(router);
+        // The budget starts with 5 and refills 5 a second: on a busy machine the 50 gleans can take long enough
+        // for a token or two to come back (none when they take under 200 ms).
+        var refilled = (int)Math.Ceiling(clock.Elapsed.TotalSeconds * 5);
         Assert.Equal(42, counters.GleansRefused);
-        Assert.Equal(5, counters.RequestsSent);
-        Assert.Equal(3, counters.RequestsRateLimited);
+        Assert.InRange(counters.RequestsSent, 5, 5 + refilled);
+        Assert.InRange(counters.RequestsRateLimited, 3 - Math.Min(3, refilled), 3);
         Assert.Equal(8, Dynamic(router).Count(e => e.State == ArpEntryState.Incomplete));
-        // Exactly the budget's requests reached the wire, all broadcasts for the first addresses.
+        // Exactly the requests the budget allowed reached the wire, all broadcasts.
         var requests = ReceiveAll(router.Far1, TimeSpan.FromMilliseconds(500));
-        Assert.Equal(5, requests.Count);
+        Assert.Equal(Counters(router).RequestsSent, requests.Count);
         Assert.All(requests, r => Assert.Equal(MacAddress.Broadcast, MacAddress.Read(r)));
     }
 

@@ -102,7 +102,7 @@ public sealed class RouteChurnUnderTrafficTests
         }
         router.DataPlane.PublishRoutes(Routes(states[0]), router.Neighbors);
         // started: versions whose publication has begun; completed: versions fully published.
-        long started = 0, completed = 0;
+        long started = 0, completed = 0, sentCount = 0;
         var stop = false;
         var churn = new Thread(() =>
         {
@@ -111,6 +111,13 @@ public sealed class RouteChurnUnderTrafficTests
                 Volatile.Write(ref started, v);
                 router.DataPlane.PublishRoutes(Routes(states[v]), router.Neighbors);
                 Volatile.Write(ref completed, v);
+                // Interleaved with the traffic however the threads are scheduled: the next change waits until two
+                // more packets went out (publishing alone outruns the sender on a busy machine).
+                var wanted = Volatile.Read(ref sentCount) + 2;
+                while (Volatile.Read(ref sentCount) < wanted && !Volatile.Read(ref stop))
+                {
+                    Thread.Yield();
+                }
             }
         }) { IsBackground = true, Name = "route-churn" };
 
@@ -156,6 +163,7 @@ public sealed class RouteChurnUnderTrafficTests
             sentFrom[next] = (destination, Volatile.Read(ref completed));
             router.Send(0, frame);
             next++;
+            Volatile.Write(ref sentCount, next);
             // At most 64 in flight: the check is about routes, not about queues overflowing.
             var waitUntil = clock.Elapsed + TimeSpan.FromSeconds(5);
             while (sentFrom.Count >= 64 && clock.Elapsed < waitUntil)
