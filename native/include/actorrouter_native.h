@@ -11,12 +11,22 @@
 #include <stdint.h>
 
 #define ARN_EXPORT __attribute__((visibility("default")))
-#define ARN_ABI_VERSION 4
+#define ARN_ABI_VERSION 5
 
 /* Library version packed as (major << 16) | (minor << 8) | patch. */
 ARN_EXPORT uint32_t arn_version(void);
 /* ABI number of the exported API; see ARN_ABI_VERSION. */
 ARN_EXPORT uint32_t arn_abi_version(void);
+
+/* ---- Cycle counter ----------------------------------------------------------
+ * The CPU's free-running counter, as VPP's `show runtime` counts clocks: the TSC
+ * on x86 (constant rate on every CPU this router targets), the virtual counter on
+ * arm64, CLOCK_MONOTONIC nanoseconds elsewhere. The kind says which one. */
+#define ARN_CYCLES_MONOTONIC_NS 0
+#define ARN_CYCLES_TSC 1
+#define ARN_CYCLES_ARM_VIRTUAL_COUNTER 2
+ARN_EXPORT uint64_t arn_cycle_counter(void);
+ARN_EXPORT uint32_t arn_cycle_counter_kind(void);
 
 /* ---- AF_PACKET ports ------------------------------------------------------
  * A port is one AF_PACKET socket bound to one interface, with an RX ring and

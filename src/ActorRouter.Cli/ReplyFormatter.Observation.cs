@@ -10,15 +10,16 @@ public static partial class ReplyFormatter
     private static string PlatformRuntime(PlatformRuntimeView v)
     {
         var s = new StringBuilder();
-        s.AppendLine(CultureInfo.InvariantCulture, $"Node runtime (time measured on one burst in {v.SampleInterval})");
+        s.AppendLine(CultureInfo.InvariantCulture,
+            $"Node runtime (time measured on one burst in {v.SampleInterval}; clocks: {v.ClockSource} at {v.ClocksPerSecond / 1e9:F3} GHz)");
         foreach (var thread in v.Threads)
         {
             s.AppendLine(CultureInfo.InvariantCulture, $"Thread {thread.Thread}:");
-            s.AppendLine("  Name                     Calls         Packets  Packets/Call   ns/Packet");
+            s.AppendLine("  Name                     Calls         Packets  Packets/Call   ns/Packet  Clocks/Packet");
             foreach (var n in thread.Nodes.Where(n => n.Calls > 0))
             {
                 s.AppendLine(CultureInfo.InvariantCulture,
-                    $"  {n.Node,-18} {n.Calls,11} {n.Packets,15} {n.PacketsPerCall,13:F2} {n.NanosecondsPerPacket,11:F1}");
+                    $"  {n.Node,-18} {n.Calls,11} {n.Packets,15} {n.PacketsPerCall,13:F2} {n.NanosecondsPerPacket,11:F1} {n.ClocksPerPacket,14:F1}");
             }
         }
         return s.ToString().TrimEnd('\n');

@@ -11,9 +11,11 @@ public sealed record ClearPlatformRuntimeRequest : IArctlRequest;
 /// <summary>
 /// One node of one PPE thread, as VPP's <c>show runtime</c>: <paramref name="Calls"/> (vectors handled),
 /// <paramref name="Packets"/>, their ratio, and the time per packet measured on the timed bursts
-/// (<paramref name="TimedPackets"/> of them): <paramref name="NanosecondsPerPacket"/>.
+/// (<paramref name="TimedPackets"/> of them): <paramref name="NanosecondsPerPacket"/>, and the same in the
+/// CPU's cycle counter's clocks (<see cref="PlatformRuntimeView.ClockSource"/>): <paramref name="ClocksPerPacket"/>.
 /// </summary>
-public sealed record NodeRuntimeView(string Node, long Calls, long Packets, double PacketsPerCall, long TimedPackets, double NanosecondsPerPacket);
+public sealed record NodeRuntimeView(string Node, long Calls, long Packets, double PacketsPerCall, long TimedPackets, double NanosecondsPerPacket,
+    double ClocksPerPacket);
 
 public sealed record ThreadRuntimeView(string Thread, IReadOnlyList<NodeRuntimeView> Nodes)
 {
@@ -21,7 +23,9 @@ public sealed record ThreadRuntimeView(string Thread, IReadOnlyList<NodeRuntimeV
 }
 
 /// <param name="SampleInterval">One burst in this many is timed; calls and packets count every burst.</param>
-public sealed record PlatformRuntimeView(int SampleInterval, IReadOnlyList<ThreadRuntimeView> Threads)
+/// <param name="ClockSource">The counter clocks are counted in: TSC (x86), cntvct (arm64) or ns.</param>
+/// <param name="ClocksPerSecond">That counter's measured rate.</param>
+public sealed record PlatformRuntimeView(int SampleInterval, string ClockSource, double ClocksPerSecond, IReadOnlyList<ThreadRuntimeView> Threads)
 {
     public IReadOnlyList<ThreadRuntimeView> Threads { get; } = Threads.ToList();
 }

@@ -98,12 +98,22 @@ public sealed class ObservationCommandTests(RouterFixture fixture) : IClassFixtu
         var busy = root.GetProperty("threads").EnumerateArray().First(t => t.GetProperty("nodes")[0].GetProperty("timedPackets").GetInt64() > 0);
         var input = busy.GetProperty("nodes")[0];
         Assert.True(input.GetProperty("calls").GetInt64() > 0);
-        Assert.True(input.GetProperty("nanosecondsPerPacket").GetDouble() > 0);
+        var nanoseconds = input.GetProperty("nanosecondsPerPacket").GetDouble();
+        Assert.True(nanoseconds > 0);
+        // Clocks are the CPU's cycle counter's (the TSC here), at its measured rate.
+        var clockSource = root.GetProperty("clockSource").GetString();
+        var hz = root.GetProperty("clocksPerSecond").GetDouble();
+        if (System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64)
+        {
+            Assert.Equal("TSC", clockSource);
+            Assert.InRange(hz, 5e8, 1e10);
+        }
+        Assert.Equal(Math.Round(nanoseconds * hz / 1e9, 1), input.GetProperty("clocksPerPacket").GetDouble(), 0.11);
 
         var text = await Router.ArctlAsync("show", "platform", "runtime");
-        Assert.Equal("Node runtime (time measured on one burst in 256)", text.Lines[0]);
+        Assert.Matches(@"^Node runtime \(time measured on one burst in 256; clocks: (TSC|cntvct|ns) at \d+\.\d{3} GHz\)$", text.Lines[0]);
         Assert.Contains($"Thread {threadNames[0]}:", text.Lines);
-        Assert.Contains("  Name                     Calls         Packets  Packets/Call   ns/Packet", text.Lines);
+        Assert.Contains("  Name                     Calls         Packets  Packets/Call   ns/Packet  Clocks/Packet", text.Lines);
         Assert.Contains(text.Lines, l => l.StartsWith("  ethernet-input ", StringComparison.Ordinal));
 
         var clear = await Router.ArctlAsync("clear", "platform", "runtime");

@@ -16,9 +16,11 @@ public sealed partial class CommandRequestActor
     {
         var qfp = (await ActorsAsync()).QfpClient;
         var runtime = await qfp.Ask<PlatformRuntime>(ReadPlatformRuntime.Instance, AnswerTimeout);
-        return new PlatformRuntimeView(runtime.SampleInterval, runtime.Threads.Select(t => new ThreadRuntimeView(t.Thread,
-            t.Nodes.Select(n => new NodeRuntimeView(n.Node, n.Calls, n.Packets, Math.Round(n.PacketsPerCall, 2), n.TimedPackets,
-                Math.Round(n.NanosecondsPerPacket, 1))).ToList())).ToList());
+        var clock = runtime.Clock;
+        return new PlatformRuntimeView(runtime.SampleInterval, clock.Source, Math.Round(clock.CyclesPerSecond),
+            runtime.Threads.Select(t => new ThreadRuntimeView(t.Thread, t.Nodes.Select(n => new NodeRuntimeView(n.Node, n.Calls, n.Packets,
+                Math.Round(n.PacketsPerCall, 2), n.TimedPackets, Math.Round(n.NanosecondsPerPacket, 1),
+                Math.Round(clock.ClocksFor(n.NanosecondsPerPacket), 1))).ToList())).ToList());
     }
 
     private async Task<object> ClearPlatformRuntimeAsync()

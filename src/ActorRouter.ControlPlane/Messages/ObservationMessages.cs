@@ -1,4 +1,5 @@
 using ActorRouter.DataPlane.Graph;
+using ActorRouter.IO.Native;
 
 namespace ActorRouter.ControlPlane.Messages;
 
@@ -10,8 +11,8 @@ public sealed record ReadPlatformRuntime
     public static readonly ReadPlatformRuntime Instance = new();
 }
 
-/// <summary>Every PPE thread's nodes with their runtime, in dispatch order.</summary>
-public sealed record PlatformRuntime(int SampleInterval, IReadOnlyList<ThreadNodeRuntime> Threads);
+/// <summary>Every PPE thread's nodes with their runtime, in dispatch order; <paramref name="Clock"/>: the cycle counter clocks per packet are counted in.</summary>
+public sealed record PlatformRuntime(int SampleInterval, CycleCounterRate Clock, IReadOnlyList<ThreadNodeRuntime> Threads);
 
 public sealed record ThreadNodeRuntime(string Thread, IReadOnlyList<NodeRuntime> Nodes);
 

@@ -1,5 +1,6 @@
 using ActorRouter.ControlPlane.Messages;
 using ActorRouter.DataPlane;
+using ActorRouter.IO.Native;
 using Akka.Actor;
 
 namespace ActorRouter.ControlPlane.Qfp;
@@ -9,8 +10,11 @@ public sealed partial class QfpClientActor
 {
     private void ReceiveObservation()
     {
+        // The cycle counter's rate is measured once (20 ms): off this actor's thread, before the first show asks.
+        _ = Task.Run(() => CycleCounter.Rate);
         Receive<ReadPlatformRuntime>(_ => Sender.Tell(new PlatformRuntime(
             _dataPlane.Graphs.Count == 0 ? 0 : _dataPlane.Graphs[0].RuntimeSampleInterval,
+            CycleCounter.Rate,
             _dataPlane.ReadRuntime().Select(t => new ThreadNodeRuntime(t.Thread, t.Nodes)).ToList())));
         Receive<ClearPlatformRuntime>(_ =>
         {

@@ -8,7 +8,7 @@ public static unsafe partial class NativeShim
     public const string LibraryName = "actorrouter_native";
 
     /// <summary>The ABI number this assembly was written against; must equal <see cref="AbiVersion"/>.</summary>
-    public const uint ExpectedAbiVersion = 4;
+    public const uint ExpectedAbiVersion = 5;
 
     [LibraryImport(LibraryName, EntryPoint = "arn_version")]
     private static partial uint NativeVersion();
