@@ -234,28 +234,33 @@ public readonly ref struct Ipv4Header
     public Span<byte> Payload => Buffer[HeaderLength..TotalLength];
 
     /// <summary>
-    /// True when the header checksum verifies. The option-less 20-byte header, nearly every packet, is
-    /// summed unrolled: five 32-bit words in 64 bits, then folded.
+    /// True when the header checksum verifies (false for a header length under 20 bytes or past the view).
     /// </summary>
     public bool IsChecksumValid
     {
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         get
         {
-            if ((_start & 0x0F) == 5)
+            var headerLength = (_start & 0x0F) << 2;
+            if (headerLength < MinimumLength || headerLength > _available)
             {
-                // The ten 16-bit words summed in vector registers (the loops that validate headers keep every general
-                // register busy). Summed as read, little-endian: the one's complement sum of byte-swapped words is the
-                // byte-swapped sum (RFC 1071), and 0xFFFF reads the same both ways.
-                var words = Vector128.LoadUnsafe(ref _start).AsUInt16();
-                var (low, high) = Vector128.Widen(words);
-                uint tail = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref _start, 16));
-                uint sum = Vector128.Sum(low + high) + (tail & 0xFFFF) + (tail >> 16);
-                sum = (sum & 0xFFFF) + (sum >> 16);
-                sum = (sum & 0xFFFF) + (sum >> 16);
-                return sum == 0xFFFF;
+                return false;
             }
-            return InternetChecksum.IsValid(Header);
+            // The first eight 16-bit words summed in vector registers, the rest (two without options) as 32-bit reads,
+            // all inline: the loops that validate headers keep every general register busy, and a call (or a chain of
+            // carry folds) there makes the JIT spill them. Summed as read, little-endian: the one's complement sum of
+            // byte-swapped words is the byte-swapped sum (RFC 1071).
+            var words = Vector128.LoadUnsafe(ref _start).AsUInt16();
+            var (low, high) = Vector128.Widen(words);
+            uint sum = Vector128.Sum(low + high);
+            for (var offset = 16; offset < headerLength; offset += 4)
+            {
+                uint pair = Unsafe.ReadUnaligned<uint>(ref Unsafe.Add(ref _start, offset));
+                sum += (pair & 0xFFFF) + (pair >> 16);
+            }
+            // Folding the carries back in keeps the sum's value modulo 0xFFFF and never gives 0 for a non-zero sum, so
+            // it folds to 0xFFFF (a valid header) exactly when the sum is a non-zero multiple of 0xFFFF.
+            return sum % 0xFFFF == 0 && sum != 0;
         }
     }
 

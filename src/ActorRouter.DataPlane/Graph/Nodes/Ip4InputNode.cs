@@ -35,46 +35,45 @@ public sealed unsafe class Ip4InputNode : GraphNode
             {
                 var buffer = *p;
                 ref var meta = ref gpm.Meta(buffer);
-                DropReason reason;
                 var l3Length = meta.Length - PpeContext.EthernetHeaderLength;
                 if (l3Length < Ipv4Header.MinimumLength)
                 {
-                    reason = DropReason.Ipv4Truncated;
-                    goto drop;
+                    Drop(buffer, ref meta, DropReason.Ipv4Truncated);
+                    continue;
                 }
                 var frame = gpm.BufferPointer(buffer) + meta.Offset;
                 var ip = Ipv4Header.Over(frame + PpeContext.EthernetHeaderLength, l3Length);
                 if (ip.Version != 4)
                 {
-                    reason = DropReason.Ipv4BadVersion;
-                    goto drop;
+                    Drop(buffer, ref meta, DropReason.Ipv4BadVersion);
+                    continue;
                 }
                 var headerLength = ip.HeaderLength;
                 if (headerLength < Ipv4Header.MinimumLength)
                 {
-                    reason = DropReason.Ipv4BadHeaderLength;
-                    goto drop;
+                    Drop(buffer, ref meta, DropReason.Ipv4BadHeaderLength);
+                    continue;
                 }
                 if (headerLength > l3Length)
                 {
-                    reason = DropReason.Ipv4Truncated;
-                    goto drop;
+                    Drop(buffer, ref meta, DropReason.Ipv4Truncated);
+                    continue;
                 }
                 if (!ip.IsChecksumValid)
                 {
-                    reason = DropReason.Ipv4BadChecksum;
-                    goto drop;
+                    Drop(buffer, ref meta, DropReason.Ipv4BadChecksum);
+                    continue;
                 }
                 int totalLength = ip.TotalLength;
                 if (totalLength < headerLength)
                 {
-                    reason = DropReason.Ipv4BadTotalLength;
-                    goto drop;
+                    Drop(buffer, ref meta, DropReason.Ipv4BadTotalLength);
+                    continue;
                 }
                 if (totalLength > l3Length)
                 {
-                    reason = DropReason.Ipv4Truncated;
-                    goto drop;
+                    Drop(buffer, ref meta, DropReason.Ipv4Truncated);
+                    continue;
                 }
                 // Ethernet pads short frames; the IP total length is the truth from here on.
                 meta.Length = (ushort)(PpeContext.EthernetHeaderLength + totalLength);
@@ -83,8 +82,8 @@ public sealed unsafe class Ip4InputNode : GraphNode
                 var sourceTop = ip.Source >> 24;
                 if (sourceTop == 0 || sourceTop == 127 || sourceTop >= 224)
                 {
-                    reason = DropReason.MartianSource;
-                    goto drop;
+                    Drop(buffer, ref meta, DropReason.MartianSource);
+                    continue;
                 }
                 var destination = ip.Destination;
                 var destinationTop = destination >> 24;
@@ -97,13 +96,13 @@ public sealed unsafe class Ip4InputNode : GraphNode
                 }
                 if (destinationTop >= 224)
                 {
-                    reason = destinationTop < 240 ? DropReason.MulticastUnsupported : DropReason.MartianDestination;
-                    goto drop;
+                    Drop(buffer, ref meta, destinationTop < 240 ? DropReason.MulticastUnsupported : DropReason.MartianDestination);
+                    continue;
                 }
                 if (destinationTop == 0 || destinationTop == 127)
                 {
-                    reason = DropReason.MartianDestination;
-                    goto drop;
+                    Drop(buffer, ref meta, DropReason.MartianDestination);
+                    continue;
                 }
                 // ip4-lookup's key and the two facts it needs from the frame, where it reads them without going back to
                 // the packet (each pass over a burst's frames costs cache misses: buffers 2 KiB apart share few L1 sets).
@@ -112,9 +111,6 @@ public sealed unsafe class Ip4InputNode : GraphNode
                 fib.Prefetch(destination);
                 meta.NodeArgument = (byte)(((frame[0] & 1) != 0 ? Ip4LookupNode.LinkGroupFlag : 0) | (ip.Ttl <= 1 ? Ip4LookupNode.TtlExpiresFlag : 0));
                 *next++ = buffer;
-                continue;
-            drop:
-                Drop(buffer, ref meta, reason);
             }
             mainCount = (int)(next - mainStart);
         }
