@@ -95,6 +95,8 @@ public sealed unsafe class Ip4LookupNode : GraphNode
     }
 
     /// <summary>Every packet that does not go straight on to ip4-rewrite or classify, in RFC 1812's order of checks.</summary>
+    // Inlined: a call inside the loop makes the JIT keep the loop's state in the few callee-saved registers and spill the rest.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Divert(uint buffer, ref Memory.PacketMeta meta, AdjacencyKind kind, bool linkGroup, bool ttlExpires, uint nextHop, uint destination, AdjacencyView adjacencies)
     {
         if (kind == AdjacencyKind.None)
