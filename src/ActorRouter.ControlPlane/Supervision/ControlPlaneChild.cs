@@ -31,6 +31,14 @@ public sealed record SupervisionTimings(TimeSpan HeartbeatInterval, TimeSpan Han
         RestartBackoffCap: TimeSpan.FromSeconds(5),
         FaultMemory: TimeSpan.FromSeconds(30));
 
+    /// <summary>The defaults with the hang limit and the restart limits of <c>actorrouter.supervision</c>.</summary>
+    public static SupervisionTimings From(ActorRouter.ControlPlane.Configuration.SupervisionConfig config) => Default with
+    {
+        HangAfter = config.HangAfter,
+        ThreadRestartLimit = config.ThreadRestartLimit,
+        ChildRestartLimit = config.ChildRestartLimit,
+    };
+
     /// <summary>Restarts of one data-plane thread within <see cref="FaultMemory"/> before the data plane is reloaded instead.</summary>
     public int ThreadRestartLimit { get; init; } = 10;
 

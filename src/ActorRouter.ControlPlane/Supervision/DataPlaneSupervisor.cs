@@ -56,7 +56,7 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         _config = config;
         _vnics = vnics;
         _extraChildren = extraChildren ?? [];
-        _timings = timings ?? SupervisionTimings.Default;
+        _timings = timings ?? SupervisionTimings.From(config.Supervision);
         _dataPlane = new QfpDataPlane(DataPlaneOptionsMapper.FromConfig(config));
 
         // Runs on the dying thread: post and return, never block it.
