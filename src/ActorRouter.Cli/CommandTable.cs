@@ -88,7 +88,14 @@ public static class CommandTable
             a => CaptureCommand(a[0], a[1])),
         new("show monitor capture", "the captures: definition, state, frames copied and written, copies dropped", _ => new ShowMonitorCaptureRequest()),
         new("debug fault TARGET", "crash a data-plane thread (rx, ppe0, hqf) or actor (fman, ...); needs fault-injection.enabled", a => new DebugFaultRequest(a[0])),
+        new("debug fault TARGET stall SECONDS", "hang a data-plane thread for SECONDS (0.001..3600) holding its burst: the supervisor fences and restarts it after its hang limit",
+            a => new DebugFaultRequest(a[0], StallSeconds(a[1]))),
     ];
+
+    private static double StallSeconds(string text)
+        => double.TryParse(text, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var seconds) && seconds is >= 0.001 and <= 3600
+            ? seconds
+            : throw new UsageException($"stall SECONDS must be a number from 0.001 to 3600, got '{text}'");
 
     private static string ReadFile(string path)
     {

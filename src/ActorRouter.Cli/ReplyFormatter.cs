@@ -210,6 +210,15 @@ public static partial class ReplyFormatter
         {
             s.AppendLine($"{t.Name,-8} {N(t.Core),4} {(t.Pinned ? "yes" : "no"),-6} {t.State,-8} {N(t.Heartbeat),14} {N(t.Restarts),8} {N(t.Hangs),5} {N(t.OsThreadId),8}  {t.LastFault ?? "-"}");
         }
+        var fences = v.Threads.Sum(t => t.Fences);
+        if (fences > 0)
+        {
+            s.AppendLine($"Hung threads fenced off and replaced: {N(fences)} ({string.Join(", ", v.Threads.Where(t => t.Fences > 0).Select(t => $"{t.Name} {N(t.Fences)}"))})");
+        }
+        if (v.DataPlaneReloads > 0 || v.ControlPlaneEscalations > 0)
+        {
+            s.AppendLine($"Escalations: {N(v.DataPlaneReloads)} data-plane reload(s), {N(v.ControlPlaneEscalations)} restart(s) of every control-plane actor; last: {v.LastEscalation ?? "-"}");
+        }
         return s.ToString().TrimEnd('\n');
     }
 

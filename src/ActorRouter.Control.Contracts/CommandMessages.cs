@@ -64,8 +64,11 @@ public sealed record ClearCountersRequest(string? Interface) : IArctlRequest;
 /// <summary><c>write memory [PATH]</c>; null writes to the file the router was started from.</summary>
 public sealed record WriteMemoryRequest(string? Path) : IArctlRequest;
 
-/// <summary><c>debug fault TARGET</c>: crash a data-plane thread or a control-plane actor (only with fault injection enabled).</summary>
-public sealed record DebugFaultRequest(string Target) : IArctlRequest;
+/// <summary>
+/// <c>debug fault TARGET</c>: crash a data-plane thread or a control-plane actor; <c>debug fault TARGET stall SECONDS</c>:
+/// hang a data-plane thread for that long (only with fault injection enabled).
+/// </summary>
+public sealed record DebugFaultRequest(string Target, double? StallSeconds = null) : IArctlRequest;
 
 // ---- replies ----------------------------------------------------------------------------------
 //
@@ -158,11 +161,24 @@ public sealed record QfpStatisticsView(
 
 /// <param name="Core">-1 when not pinned to a core.</param>
 /// <param name="OsThreadId">The Linux thread id (0 before the thread started).</param>
-public sealed record ThreadView(string Name, int Core, bool Pinned, string State, long Heartbeat, int Restarts, int Hangs, int OsThreadId, string? LastFault);
+public sealed record ThreadView(string Name, int Core, bool Pinned, string State, long Heartbeat, int Restarts, int Hangs, int OsThreadId, string? LastFault)
+{
+    /// <summary>Times a hung thread was fenced off (disowned) and replaced by a new one.</summary>
+    public int Fences { get; init; }
+}
 
 public sealed record ThreadsView(IReadOnlyList<ThreadView> Threads)
 {
     public IReadOnlyList<ThreadView> Threads { get; } = Threads.ToList();
+
+    /// <summary>Escalations past a data-plane thread's restart limit: the data plane reloaded.</summary>
+    public int DataPlaneReloads { get; init; }
+
+    /// <summary>Escalations past a control-plane actor's restart limit: every control-plane actor restarted.</summary>
+    public int ControlPlaneEscalations { get; init; }
+
+    /// <summary>The last escalation (UTC time, cause, action); null when none.</summary>
+    public string? LastEscalation { get; init; }
 }
 
 /// <param name="Paths">Every actor under /user, e.g. "/user/router/fman", sorted so that children follow their parent.</param>

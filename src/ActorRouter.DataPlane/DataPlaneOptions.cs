@@ -36,6 +36,13 @@ public sealed record DataPlaneOptions
     public Func<long>? HqfClock { get; init; }
     /// <summary>Ticks per second of <see cref="HqfClock"/>; 0: <see cref="System.Diagnostics.Stopwatch.Frequency"/>.</summary>
     public long HqfClockTicksPerSecond { get; init; }
+    /// <summary>
+    /// Split layout: how long the HQF waits for a PPE to finish the burst next in arrival order while other
+    /// PPEs have finished bursts waiting, before it lets those go ahead and counts that PPE's late bursts as
+    /// <see cref="DropReason.PpeStalled"/> drops. Far above any burst's processing time (a PPE descheduled on
+    /// a loaded machine must not lose bursts), far below the supervisor's hang limit.
+    /// </summary>
+    public TimeSpan PpeOrderWait { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>The punt policy in force for the whole router (rates not yet divided over the PPEs).</summary>
     public PuntPolicy EffectivePuntPolicy => PuntPolicy ?? PuntPolicy.Uniform(PuntRatePerSecond, PuntBurst, PuntRingSize);
@@ -62,6 +69,7 @@ public sealed record DataPlaneOptions
         Require(EgressQueueLimit >= 1, $"egress queue limit must be ≥ 1, got {EgressQueueLimit}");
         // A frame received untagged may leave on a subinterface: its rewrite pushes a 4-byte 802.1Q tag in front.
         Require(Headroom >= 4 && Headroom < BufferSize, $"GPM headroom must be at least 4 bytes (room for an 802.1Q tag) and below the buffer size, got {Headroom}");
+        Require(PpeOrderWait > TimeSpan.Zero, $"PPE order wait must be positive, got {PpeOrderWait}");
         Require(BufferCount >= 4 * RingSize, $"GPM buffer count ({BufferCount}) must be at least 4 × ring-size ({RingSize})");
     }
 }

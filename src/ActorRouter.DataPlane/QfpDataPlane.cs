@@ -97,6 +97,7 @@ public sealed partial class QfpDataPlane : IDisposable
         var burstRing = BurstRingSize(options);
         var outputRing = OutputRingSize(options);
         _channels = new PpeChannel[options.PpeThreads];
+        Dispatch = new PpeDispatch(options.PpeThreads, burstRing);
         _puntRings = new SpscRing[options.PpeThreads];
         var ppes = new PpeWorker[options.PpeThreads];
         for (var i = 0; i < options.PpeThreads; i++)
@@ -106,16 +107,16 @@ public sealed partial class QfpDataPlane : IDisposable
             var counters = new ThreadCounters($"ppe{i}", options.MaxInterfaces);
             var graph = CreateGraph(options, counters, _puntRings[i], options.PpeThreads);
             var core = i < options.PpeCores.Count ? options.PpeCores[i] : -1;
-            ppes[i] = new PpeWorker($"ppe{i}", core, this, _channels[i], graph);
+            ppes[i] = new PpeWorker($"ppe{i}", core, this, i, _channels[i], graph);
             _allCounters.Add(counters);
         }
         Ppes = ppes;
         GraphThreads = ppes.Select(p => (p.Name, p.Graph)).ToArray();
         var rxCounters = new ThreadCounters("rx", options.MaxInterfaces);
-        _rx = new RxWorker("rx", options.RxCore, this, _channels, new GpmCache(Gpm, Math.Max(256, options.BurstSize * 8)), rxCounters, options.BurstSize);
+        _rx = new RxWorker("rx", options.RxCore, this, _channels, Dispatch, new GpmCache(Gpm, Math.Max(256, options.BurstSize * 8)), rxCounters, options.BurstSize);
         var hqfCounters = new ThreadCounters("hqf", options.MaxInterfaces);
         _hqf = new HqfWorker("hqf", options.HqfCore, this, _channels, _injectRings[0], new GpmCache(Gpm, Math.Max(256, options.BurstSize * 8)), hqfCounters,
-            options.MaxInterfaces, options.EgressQueueLimit, options.BurstSize, options.BurstSize * maxOutputPerPacket);
+            options.MaxInterfaces, options.EgressQueueLimit, options.BurstSize, options.BurstSize * maxOutputPerPacket, dispatch: Dispatch);
         _allCounters.Insert(0, rxCounters);
         _allCounters.Add(hqfCounters);
         _graphWorkers = ppes;
@@ -193,7 +194,7 @@ public sealed partial class QfpDataPlane : IDisposable
             }
             // The HQF stage shares the worker's counters and buffer cache: it runs on the worker's thread.
             var stage = new HqfWorker($"worker{i}-hqf", -1, this, inbound, injectRings[i], graph.Context.Cache, counters,
-                options.MaxInterfaces, options.EgressQueueLimit, options.BurstSize, options.BurstSize * maxOutputPerPacket, restoreRotationOrder: false,
+                options.MaxInterfaces, options.EgressQueueLimit, options.BurstSize, options.BurstSize * maxOutputPerPacket,
                 transmitsFor: ownerIndex => CollapsedOwner(ownerIndex) == worker);
             workers[i] = new CollapsedWorker($"worker{i}", plan.WorkerCores[i], this, i, count, graph, stage, outbound, options.BurstSize);
         }
@@ -210,6 +211,9 @@ public sealed partial class QfpDataPlane : IDisposable
 
     /// <summary>The PPE threads (split layout; empty in the collapsed layout, whose workers run the graph).</summary>
     public IReadOnlyList<PpeWorker> Ppes { get; }
+
+    /// <summary>Split layout: which PPE each burst went to, and which PPEs the dispatcher passes over (null in the collapsed layout).</summary>
+    public PpeDispatch? Dispatch { get; }
 
     /// <summary>
     /// Every thread that runs a PPE graph, with its graph, in index order: the PPEs in the split layout, the workers
@@ -312,13 +316,7 @@ public sealed partial class QfpDataPlane : IDisposable
             }
             _started = false;
             Span<uint> scratch = stackalloc uint[256];
-            foreach (var channel in _channels)
-            {
-                DrainRing(channel.InPackets, scratch);
-                DrainCounts(channel.InBursts, scratch);
-                DrainRing(channel.OutPackets, scratch);
-                DrainCounts(channel.OutBursts, scratch);
-            }
+            DrainPpeChannels(scratch);
             lock (_puntLock)
             {
                 foreach (var ring in _puntRings)
@@ -338,10 +336,29 @@ public sealed partial class QfpDataPlane : IDisposable
             {
                 worker.ReclaimHeldBuffers();
             }
+            // A PPE's reclaim writes the records the HQF would have expected of its bursts: empty them again.
+            DrainPpeChannels(scratch);
             foreach (var stage in _egressStages)
             {
                 stage.DrainQueues();
             }
+        }
+    }
+
+    private void DrainPpeChannels(Span<uint> scratch)
+    {
+        foreach (var channel in _channels)
+        {
+            DrainRing(channel.InPackets, scratch);
+            DrainCounts(channel.InBursts, scratch);
+            DrainRing(channel.OutPackets, scratch);
+            DrainCounts(channel.OutBursts, scratch);
+        }
+        if (Dispatch is not null)
+        {
+            // Every ring is empty now: no burst is owed to the HQF and no PPE is behind.
+            DrainCounts(Dispatch.Order, scratch);
+            _hqf!.ForgetSkippedBursts();
         }
     }
 
@@ -976,6 +993,7 @@ public sealed partial class QfpDataPlane : IDisposable
                 _forwarding.Fib.Dispose();
             }
             _programmed.Fib.Dispose();
+            Dispatch?.Dispose();
             foreach (var channel in _channels)
             {
                 channel.Dispose();

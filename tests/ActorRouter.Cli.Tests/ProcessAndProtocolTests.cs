@@ -101,6 +101,9 @@ public sealed class ProcessAndProtocolTests
         new QfpStatisticsView([new ThreadStatisticsView("rx", 1, 2, 3)], [new DropCountView("NoRoute", 7)], 16384, 16000,
             [new GpmOwnerView("Free", 16000)], [new RingDepthView("rx->ppe0", 1, 1024)], [new EgressQueueView("GigabitEthernet1", 0)]),
         new ThreadsView([new ThreadView("ppe0", -1, false, "Running", 99, 1, 0, 1234, "boom")]),
+        new ThreadsView([new ThreadView("ppe1", 1, true, "Running", 7, 2, 1, 99, "hung") { Fences = 1 }])
+            { DataPlaneReloads = 1, ControlPlaneEscalations = 2, LastEscalation = "12:00:00 fman failed 21 times within 60 s: restarted every control-plane child" },
+        new DebugFaultRequest("ppe0", 2.5),
         new ActorsView(["/user/router", "/user/router/fman"]),
         new RunningConfigView("(embedded default)", "actorrouter {\n}\n"),
         new SignedRequest(new SetMtuRequest("gi1", 1400), [0x30, 0x82, 1], 1_764_460_800_000, "00112233445566778899aabbccddeeff", [1, 2, 3]),

@@ -260,9 +260,14 @@ public sealed partial class CommandRequestActor : ReceiveActor
 
     private async Task<object> ShowThreadsAsync()
     {
-        var health = (await _supervisor.Ask<DataPlaneHealth>(GetDataPlaneHealth.Instance, AnswerTimeout)).Workers;
-        return new ThreadsView(health.Select(h =>
-            new ThreadView(h.Name, h.Core, h.PinnedToCore, h.State, h.Heartbeat, h.Restarts, h.Hangs, h.OsThreadId, h.LastFault)).ToList());
+        var health = await _supervisor.Ask<DataPlaneHealth>(GetDataPlaneHealth.Instance, AnswerTimeout);
+        return new ThreadsView(health.Workers.Select(h =>
+            new ThreadView(h.Name, h.Core, h.PinnedToCore, h.State, h.Heartbeat, h.Restarts, h.Hangs, h.OsThreadId, h.LastFault) { Fences = h.Fences }).ToList())
+        {
+            DataPlaneReloads = health.DataPlaneReloads,
+            ControlPlaneEscalations = health.ControlPlaneEscalations,
+            LastEscalation = health.LastEscalation,
+        };
     }
 
     private async Task<object> ShowActorsAsync()
@@ -511,9 +516,14 @@ public sealed partial class CommandRequestActor : ReceiveActor
 
     private async Task<object> DebugFaultAsync(DebugFaultRequest m)
     {
-        var answer = await _supervisor.Ask<object>(new InjectFault(m.Target), AnswerTimeout);
+        if (m.StallSeconds is { } seconds && (double.IsNaN(seconds) || seconds < 0.001 || seconds > 3600))
+        {
+            return new CommandRefused($"stall must be 0.001..3600 seconds, got {seconds}");
+        }
+        var answer = await _supervisor.Ask<object>(new InjectFault(m.Target, m.StallSeconds is { } stall ? TimeSpan.FromSeconds(stall) : null), AnswerTimeout);
         return answer switch
         {
+            FaultInjected f when m.StallSeconds is { } hang => new CommandDone($"{f.Target} hangs for {hang:0.###} s"),
             FaultInjected f => new CommandDone($"fault injected into {f.Target}"),
             FaultInjectionRefused r => new CommandRefused(r.Reason),
             _ => new CommandRefused($"unexpected answer {answer.GetType().Name}"),

@@ -180,6 +180,7 @@ public static partial class RouterConfigWriter
         }
         WriteQos(w, config.Qos);
         WriteMetrics(w, config.Metrics);
+        WriteSupervision(w, config.Supervision);
 
         w.Close();
         return w.ToString();

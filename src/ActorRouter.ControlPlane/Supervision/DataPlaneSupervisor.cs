@@ -18,6 +18,17 @@ namespace ActorRouter.ControlPlane.Supervision;
 /// the parent of the QFP client, FMAN and the platform. Those children are restarted on any failure
 /// while the data plane, which lives here and not in them, keeps forwarding on its last tables.
 /// When it stops, the data plane stops with every buffer back in GPM.
+/// <para>
+/// Supervision has no gap where something stays down: a thread whose heartbeat stood still for
+/// <see cref="SupervisionTimings.HangAfter"/> is fenced (it can be neither killed nor trusted, so it is
+/// disowned: see <see cref="DataPlaneWorker.Fence"/>) and restarted like a crashed one, its buffers
+/// reclaimed. A thread that keeps failing past <see cref="SupervisionTimings.ThreadRestartLimit"/> gets the
+/// data plane reloaded (every thread stopped or fenced, every ring and queue emptied into GPM, every thread
+/// started again on the tables the control plane published); a control-plane child past
+/// <see cref="SupervisionTimings.ChildRestartLimit"/> gets all children restarted
+/// (<see cref="EscalatingChildStrategy"/>). Each escalation is logged as an error and counted in the health
+/// (<c>show platform threads</c>).
+/// </para>
 /// </summary>
 public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
 {
@@ -33,22 +44,29 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, WorkerWatch> _watches = new(StringComparer.OrdinalIgnoreCase);
     private readonly QfpDataPlane _dataPlane;
     private readonly Action<WorkerFault> _onWorkerFault;
+    private readonly SupervisorStrategy _childStrategy;
     private bool _stopped;
     private ControlPlaneActors? _actors;
+    private int _dataPlaneReloads;
+    private int _childEscalations;
+    private string? _lastEscalation;
 
     public DataPlaneSupervisor(RouterConfig config, IVnicFactory vnics, IReadOnlyList<ControlPlaneChild>? extraChildren = null, SupervisionTimings? timings = null)
     {
         _config = config;
         _vnics = vnics;
         _extraChildren = extraChildren ?? [];
-        _timings = timings ?? SupervisionTimings.Default;
+        _timings = timings ?? SupervisionTimings.From(config.Supervision);
         _dataPlane = new QfpDataPlane(DataPlaneOptionsMapper.FromConfig(config));
 
         // Runs on the dying thread: post and return, never block it.
         var self = Self;
         _onWorkerFault = fault => self.Tell(new DataPlaneThreadFaulted(fault.Worker, $"{fault.Exception.GetType().Name}: {fault.Exception.Message}"));
 
+        _childStrategy = new EscalatingChildStrategy(_timings.ChildRestartLimit, _timings.ChildRestartWindow, OnChildEscalated);
+
         Receive<DataPlaneThreadFaulted>(OnThreadFaulted);
+        Receive<ReloadDataPlane>(OnReloadDataPlane);
         Receive<RestartDataPlaneThread>(OnRestartThread);
         Receive<CheckHeartbeats>(_ => CheckHeartbeatsNow());
         Receive<InjectFault>(OnInjectFault);
@@ -82,10 +100,20 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         public string? LastFault { get; set; }
     }
 
-    protected override SupervisorStrategy SupervisorStrategy() =>
-        // A control-plane actor that fails (or is killed for a test) is restarted and resyncs; the
-        // data plane does not depend on it to forward.
-        new OneForOneStrategy(maxNrOfRetries: 20, withinTimeRange: TimeSpan.FromMinutes(1), localOnlyDecider: _ => Directive.Restart);
+    private sealed record ReloadDataPlane(string Reason);
+
+    // A control-plane actor that fails (or is killed for a test) is restarted and resyncs; the data plane does
+    // not depend on it to forward. It is never stopped: past its limit every child is restarted (escalation).
+    protected override SupervisorStrategy SupervisorStrategy() => _childStrategy;
+
+    /// <summary>Runs inside the strategy, on this actor's thread, while it handles the child's failure.</summary>
+    private void OnChildEscalated(IActorRef child, int failures, Exception cause)
+    {
+        _childEscalations++;
+        _lastEscalation = $"{DateTime.UtcNow:HH:mm:ss} {child.Path.Name} failed {failures} times within {_timings.ChildRestartWindow.TotalSeconds:0} s: restarted every control-plane child";
+        _log.Error("escalation: control-plane actor {0} failed {1} times within {2:0} s ({3}: {4}); restarting every control-plane child (FMAN resyncs from the data plane)",
+            child.Path.Name, failures, _timings.ChildRestartWindow.TotalSeconds, cause.GetType().Name, cause.Message);
+    }
 
     protected override void PreStart()
     {
@@ -162,6 +190,12 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         {
             return;
         }
+        if (watch.RecentFaults > _timings.ThreadRestartLimit)
+        {
+            Self.Tell(new ReloadDataPlane($"data-plane thread {m.Name} failed {watch.RecentFaults} times within {_timings.FaultMemory.TotalSeconds:0} s (last: {m.Reason})"));
+            watch.RestartScheduled = true;
+            return;
+        }
         // The first fault is restarted at once; a thread that keeps failing waits longer each time, up to the cap.
         var delay = watch.RecentFaults <= 1
             ? TimeSpan.Zero
@@ -206,6 +240,45 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         _log.Warning("data-plane thread {0} restarted (restart {1})", m.Name, watch.Worker.Restarts);
     }
 
+    /// <summary>
+    /// The escalation for data-plane threads: stop every thread (one that will not stop is fenced), empty
+    /// every ring, queue and thread cache into GPM, and start every thread again. The tables the threads
+    /// read (uIDBs, FIB and adjacencies, policies) are the ones the control plane published; they stay.
+    /// </summary>
+    private void OnReloadDataPlane(ReloadDataPlane m)
+    {
+        if (_stopped)
+        {
+            return;
+        }
+        _dataPlaneReloads++;
+        _lastEscalation = $"{DateTime.UtcNow:HH:mm:ss} {m.Reason}: reloaded the data plane";
+        _log.Error("escalation: {0}; reloading the data plane (every thread restarted on emptied rings, tables kept)", m.Reason);
+        foreach (var watch in _watches.Values)
+        {
+            Timers.Cancel("restart-" + watch.Worker.Name);
+        }
+        try
+        {
+            _dataPlane.Stop();
+            var accounting = _dataPlane.ReadGpmAccounting();
+            _dataPlane.Start();
+            _log.Warning("data plane reloaded (reload {0}); GPM after the stop: {1}", _dataPlaneReloads, accounting);
+        }
+        catch (Exception e)
+        {
+            _log.Error(e, "data plane reload failed");
+        }
+        var now = DateTime.UtcNow;
+        foreach (var watch in _watches.Values)
+        {
+            watch.RecentFaults = 0;
+            watch.RestartScheduled = false;
+            watch.LastMove = now;
+            watch.HangReported = false;
+        }
+    }
+
     private void CheckHeartbeatsNow()
     {
         var now = DateTime.UtcNow;
@@ -227,8 +300,14 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
             {
                 watch.HangReported = true;
                 watch.Hangs++;
-                _log.Error("data-plane thread {0} looks hung: heartbeat {1} has not moved for {2:0.0} s",
-                    watch.Worker.Name, beat, (now - watch.LastMove).TotalSeconds);
+                var stood = (now - watch.LastMove).TotalSeconds;
+                _log.Error("data-plane thread {0} hung: heartbeat {1} has not moved for {2:0.0} s; fencing it off and restarting it",
+                    watch.Worker.Name, beat, stood);
+                if (watch.Worker.Fence($"heartbeat stood still for {stood:0.0} s", _timings.FenceGrace))
+                {
+                    // From here on as a crashed thread: restarted (with backoff, up to the escalation) with its buffers reclaimed.
+                    Self.Tell(new DataPlaneThreadFaulted(watch.Worker.Name, $"hung: heartbeat {beat} stood still for {stood:0.0} s"));
+                }
             }
         }
     }
@@ -236,8 +315,17 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
     private DataPlaneHealth Health() => new(_dataPlane.Threads.Select(w =>
     {
         var watch = _watches[w.Name];
-        return new WorkerHealth(w.Name, w.State.ToString(), w.Heartbeat, w.Restarts, watch.Hangs, watch.LastFault, w.Core, w.PinnedToCore, w.OsThreadId);
-    }).ToList());
+        return new WorkerHealth(w.Name, w.State.ToString(), w.Heartbeat, w.Restarts, watch.Hangs, watch.LastFault, w.Core, w.PinnedToCore, w.OsThreadId)
+        {
+            Fences = w.Fences,
+            AbandonedThreads = w.AbandonedThreads,
+        };
+    }).ToList())
+    {
+        DataPlaneReloads = _dataPlaneReloads,
+        ControlPlaneEscalations = _childEscalations,
+        LastEscalation = _lastEscalation,
+    };
 
     private ISupervisedThread? FindThread(string name)
     {
@@ -262,9 +350,22 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         }
         if (FindThread(m.Target) is { } worker)
         {
-            _log.Warning("fault injection: crashing data-plane thread {0}", worker.Name);
-            worker.InjectFault();
+            if (m.Stall is { } stall)
+            {
+                _log.Warning("fault injection: hanging data-plane thread {0} for {1:0.###} s", worker.Name, stall.TotalSeconds);
+                worker.InjectStall(stall);
+            }
+            else
+            {
+                _log.Warning("fault injection: crashing data-plane thread {0}", worker.Name);
+                worker.InjectFault();
+            }
             Sender.Tell(new FaultInjected(m.Target));
+            return;
+        }
+        if (m.Stall is not null)
+        {
+            Sender.Tell(new FaultInjectionRefused(m.Target, $"only a data-plane thread can be hung ({string.Join(", ", _dataPlane.Threads.Select(w => w.Name))})"));
             return;
         }
         var child = Context.Child(m.Target);

@@ -63,6 +63,11 @@ public enum DropReason
     UnknownVlan,
     /// <summary>Fragmenting would need a fragment offset beyond the 13-bit field (RFC 791).</summary>
     FragmentOffsetOverflow,
+    /// <summary>
+    /// Split layout: the burst's PPE did not finish it in time (its thread hung, died or fell far behind), so
+    /// the HQF let later bursts of the other PPEs go ahead and drops this one when it comes, keeping per-flow order.
+    /// </summary>
+    PpeStalled,
 }
 
 /// <summary>Why a packet was punted to the control plane.</summary>

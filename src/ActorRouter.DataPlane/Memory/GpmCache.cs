@@ -33,6 +33,7 @@ public sealed class GpmCache
             return false;
         }
         buffer = _buffers[--_count];
+        _gpm.DebugTaken(new ReadOnlySpan<uint>(in buffer), BufferOwner.ThreadCache);
         return true;
     }
 
@@ -46,6 +47,7 @@ public sealed class GpmCache
         var n = Math.Min(_count, destination.Length);
         _buffers.AsSpan(_count - n, n).CopyTo(destination);
         _count -= n;
+        _gpm.DebugTaken(destination[..n], BufferOwner.ThreadCache);
         return n;
     }
 
@@ -56,6 +58,7 @@ public sealed class GpmCache
         {
             Spill();
         }
+        _gpm.DebugFreed(buffer);
         _gpm.SetOwner(buffer, BufferOwner.ThreadCache);
         _buffers[_count++] = buffer;
     }
@@ -71,7 +74,7 @@ public sealed class GpmCache
     /// <summary>Returns every cached buffer to the pool (on thread stop).</summary>
     public void Drain()
     {
-        _gpm.FreeBulk(_buffers.AsSpan(0, _count));
+        _gpm.ReturnCached(_buffers.AsSpan(0, _count));
         _count = 0;
     }
 
@@ -87,7 +90,7 @@ public sealed class GpmCache
     private void Spill()
     {
         var n = BatchSize;
-        _gpm.FreeBulk(_buffers.AsSpan(_count - n, n));
+        _gpm.ReturnCached(_buffers.AsSpan(_count - n, n));
         _count -= n;
     }
 }

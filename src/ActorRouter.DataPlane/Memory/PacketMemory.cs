@@ -59,6 +59,9 @@ public sealed unsafe class PacketMemory : IDisposable
     private readonly PacketMeta* _meta;
     private readonly MpmcIndexQueue _pool;
     private int _disposed;
+#if DEBUG
+    private readonly GpmOwnership _ownership;
+#endif
 
     public PacketMemory(int bufferCount, int bufferSize, int headroom)
     {
@@ -80,6 +83,9 @@ public sealed unsafe class PacketMemory : IDisposable
         _block = (byte*)NativeMemory.AlignedAlloc((nuint)bufferCount * (nuint)bufferSize, 4096);
         _meta = (PacketMeta*)NativeMemory.AlignedAlloc((nuint)bufferCount * (nuint)sizeof(PacketMeta), 64);
         NativeMemory.Clear(_meta, (nuint)bufferCount * (nuint)sizeof(PacketMeta));
+#if DEBUG
+        _ownership = new GpmOwnership(bufferCount);
+#endif
         _pool = new MpmcIndexQueue(bufferCount);
         for (uint i = 0; i < bufferCount; i++)
         {
@@ -143,17 +149,54 @@ public sealed unsafe class PacketMemory : IDisposable
         {
             _meta[destination[i]].Owner = owner;
         }
+        if (owner != BufferOwner.ThreadCache)
+        {
+            // Straight into someone's hands (a driver's, the control plane's); into a cache they stay free.
+            DebugTaken(destination[..n], owner);
+        }
         return n;
     }
 
-    /// <summary>Returns buffers to the pool.</summary>
+    /// <summary>Returns buffers someone held to the pool (Debug builds: throws <see cref="GpmOwnershipException"/> on a double free).</summary>
     public void FreeBulk(ReadOnlySpan<uint> buffers)
+    {
+        for (var i = 0; i < buffers.Length; i++)
+        {
+            DebugFreed(buffers[i]);
+            _meta[buffers[i]].Owner = BufferOwner.Free;
+        }
+        _pool.EnqueueBurst(buffers);
+    }
+
+    /// <summary>A thread cache's free buffers going back to the pool: free before, free after.</summary>
+    internal void ReturnCached(ReadOnlySpan<uint> buffers)
     {
         for (var i = 0; i < buffers.Length; i++)
         {
             _meta[buffers[i]].Owner = BufferOwner.Free;
         }
         _pool.EnqueueBurst(buffers);
+    }
+
+    /// <summary>Debug builds: the buffers leave the free buffers (a cache handed them out). Compiled out of Release.</summary>
+    [System.Diagnostics.Conditional("DEBUG")]
+    internal void DebugTaken(ReadOnlySpan<uint> buffers, BufferOwner owner)
+    {
+#if DEBUG
+        for (var i = 0; i < buffers.Length; i++)
+        {
+            _ownership.Taken(buffers[i], owner);
+        }
+#endif
+    }
+
+    /// <summary>Debug builds: the buffer goes back to the free buffers; a double free throws here. Compiled out of Release.</summary>
+    [System.Diagnostics.Conditional("DEBUG")]
+    internal void DebugFreed(uint buffer)
+    {
+#if DEBUG
+        _ownership.Freed(buffer, _meta[buffer].Owner);
+#endif
     }
 
     /// <summary>Resets a buffer's metadata for a fresh frame written at the default headroom.</summary>

@@ -118,8 +118,10 @@ public sealed class CollapsedWorker : DataPlaneWorker
             Counters.Bursts++;
             _inputHeld = received;
             // An injected fault strikes here, with a received burst in hand and not yet processed.
-            FailIfFaultInjected();
+            BurstCheckpoint();
             var produced = _graph.ProcessBurst(_burst.AsSpan(0, received), _output, _dataPlane.Forwarding, interfaces, _dataPlane.Qos);
+            // A thread that hung inside the graph and was fenced meanwhile hands nothing on.
+            FenceCheckpoint();
             _inputHeld = 0;
             // The received buffers now belong to the output, the punt ring or GPM: keep only the unused free ones.
             var left = _held - received;

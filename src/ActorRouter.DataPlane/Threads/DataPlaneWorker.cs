@@ -28,10 +28,23 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
     /// flow never pays a wake-up per burst, short enough that an idle router uses next to no CPU.</summary>
     private static readonly long IdlePollTicks = System.Diagnostics.Stopwatch.Frequency / 5000; // 200 µs
     private const int DefaultSleepTimeoutMilliseconds = 100;
+    /// <summary>How long <see cref="Stop"/> waits for the thread to leave its loop before it fences it as hung.</summary>
+    private static readonly TimeSpan StopJoinTimeout = TimeSpan.FromSeconds(5);
+    /// <summary>The generation the running thread was started with, as that thread sees it (each thread runs one worker loop).</summary>
+    [ThreadStatic]
+    private static long t_ownGeneration;
     private Thread? _thread;
     private volatile bool _stopRequested;
     private volatile bool _faultRequested;
     private int _stallMilliseconds;
+    // The fence: a thread may touch this worker's rings, buffers and fields only while this still equals the
+    // generation it was started with. Fence() moves it on; the old thread, should it ever run again, meets the
+    // changed value at its next burst checkpoint and leaves without touching anything.
+    private long _generation;
+    // Fenced threads that have not left yet; while any is out there, every burst checkpoint looks at the fence.
+    private int _abandonedThreads;
+    private int _fences;
+    private bool _everStarted;
     private long _epoch;
     private long _heartbeat;
     private long _allocatedBytes;
@@ -56,6 +69,12 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
     public long Heartbeat => Volatile.Read(ref _heartbeat);
     public int Restarts => Volatile.Read(ref _restarts);
     public WorkerFault? LastFault { get; private set; }
+
+    /// <summary>Times a hung thread of this worker was fenced off (and its work given to a new thread).</summary>
+    public int Fences => Volatile.Read(ref _fences);
+
+    /// <summary>Fenced threads that are still stuck where they hung (they leave, touching nothing, if they ever wake).</summary>
+    public int AbandonedThreads => Volatile.Read(ref _abandonedThreads);
 
     /// <summary>
     /// Bytes the thread has allocated on the managed heap since it started, as the thread itself
@@ -93,9 +112,17 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
         }
         _stopRequested = false;
         _faultRequested = false;
+        // A thread that died (or was fenced) inside a burst left the epoch odd: the new thread starts outside any burst.
+        if ((Interlocked.Read(ref _epoch) & 1) != 0)
+        {
+            Interlocked.Increment(ref _epoch);
+        }
         _state = WorkerState.Running;
-        _thread = new Thread(Loop) { IsBackground = true, Name = Name };
+        _everStarted = true;
+        var generation = Interlocked.Read(ref _generation);
+        _thread = new Thread(() => Loop(generation)) { IsBackground = true, Name = Name };
         _thread.Start();
+        OnThreadStarted();
     }
 
     /// <summary>Asks the loop to end and waits for it; safe to call on a faulted or stopped worker.</summary>
@@ -104,14 +131,47 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
         _stopRequested = true;
         Signal.Wake();
         var thread = _thread;
-        if (thread is not null && thread != Thread.CurrentThread)
+        if (thread is not null && thread != Thread.CurrentThread && !thread.Join(StopJoinTimeout))
         {
-            thread.Join();
+            // Hung: it cannot be joined (nor killed); fence it so the buffers it held can be reclaimed safely.
+            Fence("did not stop within " + StopJoinTimeout.TotalSeconds + " s");
         }
+        _thread = null;
         if (_state == WorkerState.Running)
         {
             _state = WorkerState.Stopped;
         }
+    }
+
+    /// <summary>
+    /// Fences off a hung thread. A managed thread cannot be killed, so it is disowned instead: the
+    /// worker's generation moves on, and the old thread checks it at every burst checkpoint (and right
+    /// after a hang point) before it touches a ring, a buffer or this worker's fields, so if it ever
+    /// wakes it leaves without touching anything. Afterwards the worker is Faulted and
+    /// <see cref="Restart"/> reclaims what the old thread held and starts a new thread on the same rings.
+    /// The thread is given <paramref name="grace"/> to leave by itself first (it was only slow): then
+    /// nothing of it is left behind. False when no thread was running.
+    /// </summary>
+    public bool Fence(string reason, TimeSpan grace = default)
+    {
+        var thread = _thread;
+        if (_state != WorkerState.Running || thread is null)
+        {
+            return false;
+        }
+        Interlocked.Increment(ref _abandonedThreads);
+        Interlocked.Increment(ref _generation);
+        Interlocked.Increment(ref _fences);
+        Signal.Wake();
+        if (grace > TimeSpan.Zero && thread != Thread.CurrentThread)
+        {
+            thread.Join(grace);
+        }
+        _thread = null;
+        LastFault = new WorkerFault(Name, new WorkerHungException(Name, reason), DateTime.UtcNow);
+        _state = WorkerState.Faulted;
+        OnThreadLost();
+        return true;
     }
 
     /// <summary>
@@ -126,6 +186,16 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
         Start();
     }
 
+    /// <summary>The thread died or was fenced (called on the dying thread, or by <see cref="Fence"/>): no allocation, no lock.</summary>
+    protected virtual void OnThreadLost()
+    {
+    }
+
+    /// <summary>A thread runs again (after <see cref="Start"/>, whether a restart or a reload of the whole data plane).</summary>
+    protected virtual void OnThreadStarted()
+    {
+    }
+
     /// <summary>Fault injection: the thread throws at its next turn, while it holds buffers.</summary>
     public void InjectFault()
     {
@@ -133,17 +203,22 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
         Signal.Wake();
     }
 
-    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    /// <summary>Fault injection: the thread stops turning (no heartbeat) for <paramref name="duration"/>, as a hung thread would.</summary>
+    /// <summary>
+    /// Fault injection: at its next burst checkpoint (with a burst in hand; or at once when idle) the thread
+    /// stops turning for <paramref name="duration"/>, as a hung thread would: no heartbeat, and it looks at
+    /// nothing while it hangs. When it wakes it meets the fence if the supervisor fenced it meanwhile.
+    /// </summary>
     public void InjectStall(TimeSpan duration)
     {
         Volatile.Write(ref _stallMilliseconds, (int)Math.Clamp(duration.TotalMilliseconds, 1, int.MaxValue));
         Signal.Wake();
     }
 
-    private void Loop()
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private void Loop(long generation)
     {
+        t_ownGeneration = generation;
         Pinned = Core < 0 || ThreadAffinity.TryPinCurrentThread(Core);
         // Published last: a non-zero id tells observers the thread is set up.
         OsThreadId = ThreadAffinity.CurrentOsThreadId();
@@ -152,25 +227,18 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
         {
             while (!_stopRequested)
             {
+                if (Interlocked.Read(ref _generation) != generation)
+                {
+                    throw new ThreadFencedException();
+                }
                 Interlocked.Increment(ref _epoch);
-                bool worked;
-                try
+                var worked = RunOnce();
+                if (!worked)
                 {
-                    worked = RunOnce();
-                    if (_faultRequested && !worked)
-                    {
-                        // Idle: fail here rather than wait for traffic to reach the fault point.
-                        FailIfFaultInjected();
-                    }
+                    // Idle: a requested fault or hang strikes here rather than wait for traffic to reach its point.
+                    BurstCheckpoint();
                 }
-                finally
-                {
-                    Interlocked.Increment(ref _epoch);
-                }
-                if (Volatile.Read(ref _stallMilliseconds) != 0)
-                {
-                    Thread.Sleep(Interlocked.Exchange(ref _stallMilliseconds, 0));
-                }
+                Interlocked.Increment(ref _epoch);
                 Volatile.Write(ref _heartbeat, _heartbeat + 1);
                 if ((_heartbeat & 1023) == 0)
                 {
@@ -194,7 +262,7 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
                 }
                 idleSince = 0;
                 Signal.PrepareToSleep();
-                if (HasPendingWork() || _stopRequested || _faultRequested)
+                if (HasPendingWork() || _stopRequested || _faultRequested || Volatile.Read(ref _stallMilliseconds) != 0)
                 {
                     Signal.CancelSleep();
                     continue;
@@ -203,24 +271,85 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
                 Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
                 Signal.Sleep(SleepTimeout, SleepFileDescriptors);
             }
+            if (Interlocked.Read(ref _generation) != generation)
+            {
+                throw new ThreadFencedException();
+            }
             _state = WorkerState.Stopped;
         }
         catch (Exception ex)
         {
+            if (Interlocked.Read(ref _generation) != generation)
+            {
+                // Fenced: this thread is no longer the worker's. Whatever it was doing, it leaves now and
+                // touches nothing shared (its buffers were reclaimed, a new thread may own the rings).
+                Interlocked.Decrement(ref _abandonedThreads);
+                return;
+            }
             var fault = new WorkerFault(Name, ex, DateTime.UtcNow);
             LastFault = fault;
             _state = WorkerState.Faulted;
+            OnThreadLost();
             Faulted?.Invoke(fault);
         }
     }
 
-    /// <summary>Called by workers while they hold a burst, so an injected fault strands buffers as a real crash would.</summary>
-    protected void FailIfFaultInjected()
+    /// <summary>
+    /// Called by workers once per burst, while they hold it: where an injected fault strikes (stranding
+    /// the burst as a real crash would), where an injected hang holds the thread, and where a fenced
+    /// thread leaves without touching anything. The common case is three reads of rarely written fields.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    protected void BurstCheckpoint()
     {
+        if (_faultRequested | Volatile.Read(ref _stallMilliseconds) != 0 | Volatile.Read(ref _abandonedThreads) != 0)
+        {
+            AttendToRequests();
+        }
+    }
+
+    /// <summary>
+    /// The fence alone (no fault or hang strikes here): for the point after a burst's processing where a
+    /// thread that hung inside it and was fenced meanwhile must not hand anything on.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    protected void FenceCheckpoint()
+    {
+        if (Volatile.Read(ref _abandonedThreads) != 0 && _everStarted)
+        {
+            ThrowIfFenced();
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private void AttendToRequests()
+    {
+        // A worker run as a stage of another (the collapsed layout's HQF stage) has no thread of its own:
+        // its owner's checkpoint guards it.
+        if (!_everStarted)
+        {
+            return;
+        }
+        ThrowIfFenced();
         if (_faultRequested)
         {
             _faultRequested = false;
             throw new InjectedFaultException(Name);
+        }
+        var stall = Interlocked.Exchange(ref _stallMilliseconds, 0);
+        if (stall != 0)
+        {
+            // Hung: it looks at nothing (not the fence either) until the time is up.
+            Thread.Sleep(stall);
+            ThrowIfFenced();
+        }
+    }
+
+    private void ThrowIfFenced()
+    {
+        if (Interlocked.Read(ref _generation) != t_ownGeneration)
+        {
+            throw new ThreadFencedException();
         }
     }
 
@@ -242,6 +371,15 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
 
 /// <summary>The exception a worker throws when fault injection asks it to fail.</summary>
 public sealed class InjectedFaultException(string worker) : Exception($"fault injected into {worker}");
+
+/// <summary>Why a worker whose heartbeat stopped was fenced off and restarted.</summary>
+public sealed class WorkerHungException(string worker, string reason) : Exception($"{worker} hung: {reason}");
+
+/// <summary>
+/// Thrown inside a fenced thread when it wakes at a checkpoint: the one way to leave a burst from any depth
+/// without touching anything more. Once per fenced thread, never per packet.
+/// </summary>
+internal sealed class ThreadFencedException() : Exception("this thread was fenced off");
 
 /// <summary>Pins the calling thread to one CPU with Linux sched_setaffinity.</summary>
 public static partial class ThreadAffinity

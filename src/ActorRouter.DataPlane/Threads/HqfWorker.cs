@@ -29,7 +29,14 @@ public sealed class HqfWorker : DataPlaneWorker
     private readonly long _clockTicksPerSecond;
     private QosPolicyTable? _adoptedQos;
     private int _nextPpe;
-    private readonly bool _restoreRotationOrder;
+    /// <summary>Split layout: the dispatch order to follow (null in the collapsed layout: each ring is one worker's FIFO).</summary>
+    private readonly PpeDispatch? _dispatch;
+    /// <summary>Per PPE: bursts the HQF skipped in the dispatch order and drops when the PPE delivers them.</summary>
+    private readonly int[] _skipped;
+    private int _skippedTotal;
+    /// <summary>When the HQF began waiting for the PPE at the head of the dispatch order (0: not waiting).</summary>
+    private long _waitingSince;
+    private readonly long _orderWaitTicks;
     /// <summary>Collapsed layout: which interfaces this HQF stage transmits for (null: all, the split layout's one HQF).</summary>
     private readonly Func<int, bool>? _transmitsFor;
     private static readonly long CarrierRecheckTicks = Stopwatch.Frequency / 1000;
@@ -37,11 +44,13 @@ public sealed class HqfWorker : DataPlaneWorker
     private readonly long[] _carrierReadAt;
 
     internal HqfWorker(string name, int core, QfpDataPlane dataPlane, PpeChannel[] channels, SpscRing inject, GpmCache cache,
-        ThreadCounters counters, int maxInterfaces, int queueLimit, int txBurst, int scratchSize, bool restoreRotationOrder = true, Func<int, bool>? transmitsFor = null)
+        ThreadCounters counters, int maxInterfaces, int queueLimit, int txBurst, int scratchSize, PpeDispatch? dispatch = null, Func<int, bool>? transmitsFor = null)
         : base(name, core, counters)
     {
         _transmitsFor = transmitsFor;
-        _restoreRotationOrder = restoreRotationOrder;
+        _dispatch = dispatch;
+        _skipped = new int[channels.Length];
+        _orderWaitTicks = (long)(dataPlane.Options.PpeOrderWait.TotalSeconds * Stopwatch.Frequency);
         _dataPlane = dataPlane;
         _channels = channels;
         _inject = inject;
@@ -81,39 +90,174 @@ public sealed class HqfWorker : DataPlaneWorker
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool CollectFromPpes()
     {
+        if (_dispatch is null)
+        {
+            return CollectFromWorkers();
+        }
         var gpm = _dataPlane.Gpm;
-        var worked = false;
+        var worked = _skippedTotal != 0 && DropLateBursts(gpm);
+        var order = _dispatch.Order;
         // Bounded so transmission keeps pace with collection.
         for (var turn = 0; turn < 4 * _channels.Length; turn++)
         {
-            var channel = _channels[_nextPpe];
-            if (!channel.OutBursts.TryPeek(out var length))
-            {
-                if (_restoreRotationOrder)
-                {
-                    break;
-                }
-                // Collapsed layout: each ring is one worker's own FIFO, so no rotation to wait for.
-                _nextPpe = _nextPpe + 1 == _channels.Length ? 0 : _nextPpe + 1;
-                continue;
-            }
-            if (channel.OutPackets.Count < (int)length)
+            if (!order.TryPeek(out var entry))
             {
                 break;
             }
-            // Fail (when asked to) before taking anything, so order restoration stays aligned.
-            FailIfFaultInjected();
-            var remaining = (int)length;
-            while (remaining > 0)
+            var ppe = (int)entry;
+            var channel = _channels[ppe];
+            if (_skipped[ppe] != 0 || !channel.OutBursts.TryPeek(out var length) || channel.OutPackets.Count < (int)length)
             {
-                var n = channel.OutPackets.DequeueBurst(_scratch.AsSpan(0, Math.Min(remaining, _scratch.Length)));
-                for (var i = 0; i < n; i++)
+                // The PPE has not finished the burst next in arrival order (or still owes bursts skipped before it).
+                if (!GiveUpWaitingFor(ppe))
                 {
-                    Enqueue(gpm, _scratch[i]);
+                    break;
                 }
-                remaining -= n;
+                order.TryDequeue(out _);
+                _skipped[ppe]++;
+                _skippedTotal++;
+                _dispatch.SetLagging(ppe, true);
+                worked = true;
+                continue;
             }
-            channel.OutBursts.TryDequeue(out _);
+            _waitingSince = 0;
+            // Fail (when asked to) before taking anything, so order restoration stays aligned.
+            BurstCheckpoint();
+            TakeBurst(gpm, channel, (int)length);
+            order.TryDequeue(out _);
+            worked = true;
+        }
+        return worked;
+    }
+
+    /// <summary>
+    /// Whether to stop waiting for <paramref name="ppe"/>'s next burst and let the later ones go: at once
+    /// when the PPE is down (its thread died or was fenced) or already lagging; otherwise once it has kept
+    /// the others waiting for <see cref="DataPlaneOptions.PpeOrderWait"/>.
+    /// </summary>
+    private bool GiveUpWaitingFor(int ppe)
+    {
+        if (_dispatch!.IsDown(ppe) || _dispatch.IsLagging(ppe))
+        {
+            return true;
+        }
+        var othersWaiting = false;
+        for (var other = 0; other < _channels.Length; other++)
+        {
+            if (other != ppe && !_channels[other].OutBursts.IsEmpty)
+            {
+                othersWaiting = true;
+                break;
+            }
+        }
+        if (!othersWaiting)
+        {
+            _waitingSince = 0;
+            return false;
+        }
+        var now = Stopwatch.GetTimestamp();
+        if (_waitingSince == 0)
+        {
+            _waitingSince = now;
+            return false;
+        }
+        if (now - _waitingSince < _orderWaitTicks)
+        {
+            return false;
+        }
+        _waitingSince = 0;
+        return true;
+    }
+
+    /// <summary>
+    /// The bursts the HQF skipped, as their PPEs deliver them (late, or as the empty records a restart writes
+    /// for what it reclaimed): dropped and counted, since later traffic has gone ahead of them. A PPE that owes
+    /// nothing more is no longer lagging, and the dispatcher gives it bursts again.
+    /// </summary>
+    private bool DropLateBursts(PacketMemory gpm)
+    {
+        var worked = false;
+        for (var ppe = 0; ppe < _channels.Length; ppe++)
+        {
+            if (_skipped[ppe] == 0)
+            {
+                continue;
+            }
+            var channel = _channels[ppe];
+            while (_skipped[ppe] != 0 && channel.OutBursts.TryPeek(out var length) && channel.OutPackets.Count >= (int)length)
+            {
+                var remaining = (int)length;
+                while (remaining > 0)
+                {
+                    var n = channel.OutPackets.DequeueBurst(_scratch.AsSpan(0, Math.Min(remaining, _scratch.Length)));
+                    for (var i = 0; i < n; i++)
+                    {
+                        Counters.Drop(gpm.Meta(_scratch[i]).RxInterface, DropReason.PpeStalled);
+                    }
+                    _cache.FreeBurst(_scratch.AsSpan(0, n));
+                    remaining -= n;
+                }
+                channel.OutBursts.TryDequeue(out _);
+                _skipped[ppe]--;
+                _skippedTotal--;
+                worked = true;
+            }
+            if (_skipped[ppe] == 0)
+            {
+                _dispatch!.SetLagging(ppe, false);
+            }
+        }
+        return worked;
+    }
+
+    /// <summary>After a data-plane stop has emptied every ring: nothing is owed any more.</summary>
+    internal void ForgetSkippedBursts()
+    {
+        Array.Clear(_skipped);
+        _skippedTotal = 0;
+        _waitingSince = 0;
+        for (var ppe = 0; ppe < _channels.Length; ppe++)
+        {
+            _dispatch?.SetLagging(ppe, false);
+        }
+    }
+
+    /// <summary>Bursts skipped in the dispatch order whose PPE has not delivered them yet.</summary>
+    public int SkippedBurstsOwed => Volatile.Read(ref _skippedTotal);
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private void TakeBurst(PacketMemory gpm, PpeChannel channel, int length)
+    {
+        var remaining = length;
+        while (remaining > 0)
+        {
+            var n = channel.OutPackets.DequeueBurst(_scratch.AsSpan(0, Math.Min(remaining, _scratch.Length)));
+            for (var i = 0; i < n; i++)
+            {
+                Enqueue(gpm, _scratch[i]);
+            }
+            remaining -= n;
+        }
+        channel.OutBursts.TryDequeue(out _);
+    }
+
+    /// <summary>Collapsed layout: each ring is one other worker's FIFO of bursts for this worker's ports; no order to follow across them.</summary>
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private bool CollectFromWorkers()
+    {
+        var gpm = _dataPlane.Gpm;
+        var worked = false;
+        for (var turn = 0; turn < 4 * _channels.Length; turn++)
+        {
+            var channel = _channels[_nextPpe];
+            if (!channel.OutBursts.TryPeek(out var length) || channel.OutPackets.Count < (int)length)
+            {
+                _nextPpe = _nextPpe + 1 == _channels.Length ? 0 : _nextPpe + 1;
+                continue;
+            }
+            BurstCheckpoint();
+            TakeBurst(gpm, channel, (int)length);
             _nextPpe = _nextPpe + 1 == _channels.Length ? 0 : _nextPpe + 1;
             worked = true;
         }

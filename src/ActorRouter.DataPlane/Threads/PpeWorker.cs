@@ -13,6 +13,7 @@ public sealed class PpeWorker : DataPlaneWorker
 {
     private readonly QfpDataPlane _dataPlane;
     private readonly PpeChannel _channel;
+    private readonly int _index;
     private readonly PpeGraph _graph;
     private readonly GpmCache _cache;
     private readonly uint[] _input;
@@ -25,10 +26,11 @@ public sealed class PpeWorker : DataPlaneWorker
     // HQF's rotation over the PPEs would wait for it for ever.
     private bool _recordPending;
 
-    internal PpeWorker(string name, int core, QfpDataPlane dataPlane, PpeChannel channel, PpeGraph graph)
+    internal PpeWorker(string name, int core, QfpDataPlane dataPlane, int index, PpeChannel channel, PpeGraph graph)
         : base(name, core, graph.Counters)
     {
         _dataPlane = dataPlane;
+        _index = index;
         _channel = channel;
         _graph = graph;
         _cache = graph.Context.Cache;
@@ -67,8 +69,11 @@ public sealed class PpeWorker : DataPlaneWorker
         {
             _dataPlane.Gpm.SetOwner(_input[i], BufferOwner.Ppe);
         }
-        FailIfFaultInjected();
-        _outputHeld = _graph.ProcessBurst(_input.AsSpan(0, got), _output, _dataPlane.Forwarding, _dataPlane.Interfaces, _dataPlane.Qos);
+        BurstCheckpoint();
+        var produced = _graph.ProcessBurst(_input.AsSpan(0, got), _output, _dataPlane.Forwarding, _dataPlane.Interfaces, _dataPlane.Qos);
+        // A thread that hung inside the graph and was fenced meanwhile hands nothing on.
+        FenceCheckpoint();
+        _outputHeld = produced;
         _inputHeld = 0;
         _outputPending = 0;
         _recordPending = true;
@@ -149,7 +154,44 @@ public sealed class PpeWorker : DataPlaneWorker
         _outputHeld = 0;
         _outputPending = 0;
         _recordPending = false;
+        ReclaimQueuedBursts();
         _cache.Drain();
+    }
+
+    /// <summary>
+    /// The bursts the dispatcher queued to this PPE that its dead thread never took: freed and counted as
+    /// thread-fault drops, each with the empty record the HQF's dispatch order expects of it. Only as many
+    /// as the B4Q burst ring has room for records right now (the reclaim must not wait on the HQF); any left
+    /// go to the new thread, and if the HQF has skipped them meanwhile it drops them as late when they come.
+    /// </summary>
+    private void ReclaimQueuedBursts()
+    {
+        var gpm = _dataPlane.Gpm;
+        while (_channel.OutBursts.FreeSpace > 0 && _channel.InBursts.TryPeek(out var length))
+        {
+            var got = _channel.InPackets.DequeueBurst(_input.AsSpan(0, (int)length));
+            _channel.InBursts.TryDequeue(out _);
+            for (var i = 0; i < got; i++)
+            {
+                Counters.Drop(gpm.Meta(_input[i]).RxInterface, DropReason.ThreadFault);
+                _cache.Free(_input[i]);
+            }
+            _channel.OutBursts.TryEnqueue(0);
+        }
+    }
+
+    protected override void OnThreadLost()
+    {
+        // Runs on the dying thread (or the supervisor's, for a fenced one): the dispatcher stops giving this
+        // PPE bursts and the HQF stops waiting for it, at once rather than after the order wait.
+        _dataPlane.Dispatch?.SetDown(_index, true);
+        _dataPlane.HqfSignal.Wake();
+    }
+
+    protected override void OnThreadStarted()
+    {
+        _dataPlane.Dispatch?.SetDown(_index, false);
+        _dataPlane.HqfSignal.Wake();
     }
 
     internal void DrainOnStop() => _cache.Drain();

@@ -5,25 +5,28 @@ namespace ActorRouter.DataPlane.Threads;
 
 /// <summary>
 /// The Rx thread with the dispatcher: polls the RX side of every registered port, lands frames in
-/// GPM buffers from its own cache, and hands each port's burst whole to the next PPE in strict
-/// rotation (the order the HQF later restores). When the next PPE has no room it stops receiving,
-/// leaving frames in the vNIC's ring: back-pressure, not silent loss.
+/// GPM buffers from its own cache, and hands each port's burst whole to the next PPE in rotation that
+/// accepts it — passing over a PPE that is down, lagging or full — and records the PPE in the
+/// dispatch order (which the HQF follows to restore arrival order). When no PPE has room it stops
+/// receiving, leaving frames in the vNIC's ring: back-pressure, not silent loss.
 /// </summary>
 public sealed class RxWorker : DataPlaneWorker
 {
     private readonly QfpDataPlane _dataPlane;
     private readonly PpeChannel[] _channels;
+    private readonly PpeDispatch _dispatch;
     private readonly GpmCache _cache;
     private readonly uint[] _burst;
     private readonly int _burstSize;
     private int _nextPpe;
     private int _held;
 
-    internal RxWorker(string name, int core, QfpDataPlane dataPlane, PpeChannel[] channels, GpmCache cache, ThreadCounters counters, int burstSize)
+    internal RxWorker(string name, int core, QfpDataPlane dataPlane, PpeChannel[] channels, PpeDispatch dispatch, GpmCache cache, ThreadCounters counters, int burstSize)
         : base(name, core, counters)
     {
         _dataPlane = dataPlane;
         _channels = channels;
+        _dispatch = dispatch;
         _cache = cache;
         _burstSize = burstSize;
         _burst = new uint[burstSize];
@@ -42,12 +45,12 @@ public sealed class RxWorker : DataPlaneWorker
         {
             var index = registered[r];
             var port = ports[index]!;
-            var channel = _channels[_nextPpe];
-            if (channel.InPackets.FreeSpace < _burstSize || channel.InBursts.FreeSpace < 1)
+            var ppe = ChoosePpe();
+            if (ppe < 0)
             {
-                _dataPlane.PpeSignal(_nextPpe).Notify();
                 return worked;
             }
+            var channel = _channels[ppe];
             // Keep a full burst of free buffers in hand; whatever the port does not fill stays ours.
             while (_held < _burstSize)
             {
@@ -85,11 +88,13 @@ public sealed class RxWorker : DataPlaneWorker
             Counters.Packets += received;
             Counters.Bursts++;
             // An injected fault strikes here, with a received burst in hand and not yet dispatched.
-            FailIfFaultInjected();
+            BurstCheckpoint();
             channel.InPackets.EnqueueBurst(_burst.AsSpan(0, received));
             channel.InBursts.TryEnqueue((uint)received);
-            _dataPlane.PpeSignal(_nextPpe).Notify();
-            _nextPpe = _nextPpe + 1 == _channels.Length ? 0 : _nextPpe + 1;
+            // After the burst is in the PPE's ring: the HQF, following this order, then waits for that PPE.
+            _dispatch.Order.TryEnqueue((uint)ppe);
+            _dataPlane.PpeSignal(ppe).Notify();
+            _nextPpe = ppe + 1 == _channels.Length ? 0 : ppe + 1;
             // Slide the unused free buffers to the front for the next port.
             var left = _held - received;
             _burst.AsSpan(received, left).CopyTo(_burst);
@@ -97,6 +102,36 @@ public sealed class RxWorker : DataPlaneWorker
             worked = true;
         }
         return worked;
+    }
+
+    /// <summary>
+    /// The next PPE in rotation that accepts a burst (not down, not lagging, room for a whole burst), or -1
+    /// when none does or the dispatch order is full: then the frames wait in the vNIC's ring.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    private int ChoosePpe()
+    {
+        if (_dispatch.Order.FreeSpace < 1)
+        {
+            _dataPlane.HqfSignal.Notify();
+            return -1;
+        }
+        var ppe = _nextPpe;
+        for (var tried = 0; tried < _channels.Length; tried++)
+        {
+            if (_dispatch.Accepts(ppe))
+            {
+                var channel = _channels[ppe];
+                if (channel.InPackets.FreeSpace >= _burstSize && channel.InBursts.FreeSpace >= 1)
+                {
+                    return ppe;
+                }
+                // Full: make sure it is awake to drain, and try the next one.
+                _dataPlane.PpeSignal(ppe).Notify();
+            }
+            ppe = ppe + 1 == _channels.Length ? 0 : ppe + 1;
+        }
+        return -1;
     }
 
     private long _pollFdsGeneration = -1;

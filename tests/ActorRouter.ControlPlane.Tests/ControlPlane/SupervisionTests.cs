@@ -184,34 +184,160 @@ public sealed class SupervisionTests(ITestOutputHelper output) : ControlPlaneTes
         router.Dispose();
     }
 
+    private WorkerHealth HealthOf(RunningRouter router, string thread) =>
+        router.Ask<DataPlaneHealth>(router.Supervisor, GetDataPlaneHealth.Instance).Workers.Single(w => w.Name == thread);
+
     [Fact]
-    public void A_thread_whose_heartbeat_stops_is_reported_hung_once_and_recovers()
+    public void A_ppe_hung_under_traffic_is_fenced_and_restarted_while_traffic_flows_through_the_other_ppe()
     {
-        var router = StartRouter(TestConfigs.TwoInterfaces(faultInjection: true));
+        var router = StartForwarding(out var traffic);
         try
         {
-            var worker = router.DataPlane.FindWorker("ppe1")!;
-            WorkerHealth Ppe1() => router.Ask<DataPlaneHealth>(router.Supervisor, GetDataPlaneHealth.Instance).Workers.Single(w => w.Name == "ppe1");
-            Assert.Equal(0, Ppe1().Hangs);
+            var dp = router.DataPlane;
+            var ppe1 = dp.FindWorker("ppe1")!;
+            Assert.Equal(0, HealthOf(router, "ppe1").Hangs);
 
-            // Silent for 3.5 s: longer than the 2 s the supervisor allows a heartbeat to stand still.
-            worker.InjectStall(TimeSpan.FromSeconds(3.5));
+            // Hung for 5 s at its next burst, holding it: longer than the 2 s the supervisor allows a heartbeat to stand still.
+            Assert.Equal(new FaultInjected("ppe1"), router.Ask<object>(router.Supervisor, new InjectFault("ppe1", TimeSpan.FromSeconds(5))));
 
-            AwaitAssert(() => Assert.Equal(1, Ppe1().Hangs), Long, TimeSpan.FromMilliseconds(100));
-            var beat = worker.Heartbeat;
-            AwaitAssert(() => Assert.True(worker.Heartbeat > beat + 10, "the heartbeat did not move again"), Long, TimeSpan.FromMilliseconds(100));
-            var health = Ppe1();
-            Assert.Equal(1, health.Hangs);
-            Assert.Equal("Running", health.State);
-            Assert.Equal(0, health.Restarts);
+            // Before the supervisor acts, the HQF stops waiting for ppe1 and the dispatcher passes it over: traffic goes on through ppe0.
+            AwaitAssert(() => Assert.True(dp.Dispatch!.IsLagging(1), "the HQF still waits for ppe1"), Long, TimeSpan.FromMilliseconds(10));
+            var atLag = traffic.Received;
+            AwaitAssert(() => Assert.True(traffic.Received >= atLag + 200 || ppe1.Restarts > 0, $"{traffic.Received - atLag} frames since ppe1 lagged"),
+                Long, TimeSpan.FromMilliseconds(20));
+            Assert.True(traffic.Received >= atLag + 200, $"only {traffic.Received - atLag} frames got through while ppe1 hung");
+            Assert.Equal(0, ppe1.Restarts);
+
+            // Then the supervisor finds the heartbeat standing still, fences ppe1 and restarts it with its buffers reclaimed.
+            AwaitAssert(() =>
+            {
+                var health = HealthOf(router, "ppe1");
+                Assert.Equal(1, health.Hangs);
+                Assert.Equal(1, health.Fences);
+                Assert.Equal(1, health.Restarts);
+                Assert.Equal("Running", health.State);
+                Assert.StartsWith("hung: heartbeat ", health.LastFault);
+            }, Long, TimeSpan.FromMilliseconds(50));
+            AwaitAssert(() => Assert.True(dp.Dispatch!.Accepts(1), "ppe1 did not rejoin the dispatch"), Long, TimeSpan.FromMilliseconds(20));
+            AssertStillForwarding(traffic);
+            // The fenced thread wakes after its 5 s and leaves touching nothing.
+            AwaitAssert(() => Assert.Equal(0, HealthOf(router, "ppe1").AbandonedThreads), Long, TimeSpan.FromMilliseconds(100));
+            AssertStillForwarding(traffic);
             Assert.All(router.DataPlane.Workers.Where(w => w.Name != "ppe1"), w =>
-                Assert.Equal(0, router.Ask<DataPlaneHealth>(router.Supervisor, GetDataPlaneHealth.Instance).Workers.Single(h => h.Name == w.Name).Hangs));
+            {
+                var health = HealthOf(router, w.Name);
+                Assert.Equal(0, health.Hangs);
+                Assert.Equal(0, health.Restarts);
+            });
         }
         finally
         {
-            router.Stop();
-            router.Dispose();
+            traffic.Dispose();
         }
+        var stopped = router.Stop();
+        Assert.True(stopped.Accounting.AllFree, stopped.Accounting.ToString());
+        router.Dispose();
+    }
+
+    [Fact]
+    public void A_thread_failing_past_its_restart_limit_gets_the_data_plane_reloaded_and_forwarding_recovers()
+    {
+        var timings = SupervisionTimings.Default with { ThreadRestartLimit = 2 };
+        var router = StartRouter(TestConfigs.TwoInterfaces(faultInjection: true), timings: timings);
+        var gi2 = router.DataPlane.Interfaces.FindByName("GigabitEthernet2")!.Index;
+        router.Fman.Tell(new NeighborResolved(gi2, TestConfigs.HostB, TestConfigs.HostBMac), TestActor);
+        var traffic = new Traffic(router.Wire("mem0"), router.Wire("mem1"));
+        try
+        {
+            AwaitAssert(() => Assert.True(traffic.Received > 100, $"{traffic.Received} frames arrived"), Long, TimeSpan.FromMilliseconds(50));
+            var ppe0 = router.DataPlane.FindWorker("ppe0")!;
+            for (var fault = 1; fault <= 2; fault++)
+            {
+                Assert.IsType<FaultInjected>(router.Ask<object>(router.Supervisor, new InjectFault("ppe0")));
+                var expected = fault;
+                AwaitAssert(() =>
+                {
+                    Assert.Equal(expected, ppe0.Restarts);
+                    Assert.Equal(WorkerState.Running, ppe0.State);
+                }, Long, TimeSpan.FromMilliseconds(20));
+            }
+            Assert.Equal(0, router.Ask<DataPlaneHealth>(router.Supervisor, GetDataPlaneHealth.Instance).DataPlaneReloads);
+
+            EventFilter.Error(start: "escalation: data-plane thread ppe0 failed 3 times within 30 s").ExpectOne(Long, () =>
+                Assert.IsType<FaultInjected>(router.Ask<object>(router.Supervisor, new InjectFault("ppe0"))));
+
+            AwaitAssert(() =>
+            {
+                var health = router.Ask<DataPlaneHealth>(router.Supervisor, GetDataPlaneHealth.Instance);
+                Assert.Equal(1, health.DataPlaneReloads);
+                Assert.Equal(0, health.ControlPlaneEscalations);
+                Assert.EndsWith(": reloaded the data plane", health.LastEscalation);
+                Assert.Contains("data-plane thread ppe0 failed 3 times within 30 s", health.LastEscalation);
+                Assert.All(health.Workers, w => Assert.Equal("Running", w.State));
+            }, Long, TimeSpan.FromMilliseconds(20));
+            // The reload restarted every thread rather than ppe0 once more.
+            Assert.Equal(2, ppe0.Restarts);
+            AssertStillForwarding(traffic);
+
+            // The count starts afresh: the next fault is an ordinary restart.
+            Assert.IsType<FaultInjected>(router.Ask<object>(router.Supervisor, new InjectFault("ppe0")));
+            AwaitAssert(() => Assert.Equal(3, ppe0.Restarts), Long, TimeSpan.FromMilliseconds(20));
+            AssertStillForwarding(traffic);
+            Assert.Equal(1, router.Ask<DataPlaneHealth>(router.Supervisor, GetDataPlaneHealth.Instance).DataPlaneReloads);
+        }
+        finally
+        {
+            traffic.Dispose();
+        }
+        var stopped = router.Stop();
+        Assert.True(stopped.Accounting.AllFree, stopped.Accounting.ToString());
+        router.Dispose();
+    }
+
+    [Fact]
+    public void A_control_plane_actor_failing_past_its_limit_gets_every_actor_restarted_and_is_never_stopped()
+    {
+        var timings = SupervisionTimings.Default with { ChildRestartLimit = 2 };
+        var router = StartRouter(TestConfigs.TwoInterfaces(faultInjection: true), timings: timings);
+        var gi2 = router.DataPlane.Interfaces.FindByName("GigabitEthernet2")!.Index;
+        router.Fman.Tell(new NeighborResolved(gi2, TestConfigs.HostB, TestConfigs.HostBMac), TestActor);
+        var traffic = new Traffic(router.Wire("mem0"), router.Wire("mem1"));
+        try
+        {
+            AwaitAssert(() => Assert.True(traffic.Received > 100, $"{traffic.Received} frames arrived"), Long, TimeSpan.FromMilliseconds(50));
+            var watcher = CreateTestProbe();
+            watcher.Watch(router.Fman);
+            for (var kill = 1; kill <= 2; kill++)
+            {
+                EventFilter.Info(contains: "resynced 2 interface(s) from the data plane").ExpectOne(Long, () =>
+                    Assert.Equal(new FaultInjected("fman"), router.Ask<object>(router.Supervisor, new InjectFault(DataPlaneSupervisor.FmanName))));
+            }
+            Assert.Equal(0, router.Ask<DataPlaneHealth>(router.Supervisor, GetDataPlaneHealth.Instance).ControlPlaneEscalations);
+
+            // The third failure within the minute: every control-plane actor is restarted (FMAN resyncs once more), none is stopped.
+            EventFilter.Error(start: "escalation: control-plane actor fman failed 3 times within 60 s").ExpectOne(Long, () =>
+                EventFilter.Info(contains: "resynced 2 interface(s) from the data plane").ExpectOne(Long, () =>
+                    Assert.Equal(new FaultInjected("fman"), router.Ask<object>(router.Supervisor, new InjectFault(DataPlaneSupervisor.FmanName)))));
+
+            var health = router.Ask<DataPlaneHealth>(router.Supervisor, GetDataPlaneHealth.Instance);
+            Assert.Equal(1, health.ControlPlaneEscalations);
+            Assert.Equal(0, health.DataPlaneReloads);
+            Assert.EndsWith("fman failed 3 times within 60 s: restarted every control-plane child", health.LastEscalation);
+            watcher.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+            // FMAN and the QFP client behind it answer and act: a change goes through to the data plane.
+            Assert.Equal(["GigabitEthernet1", "GigabitEthernet2"], router.Interfaces().Select(i => i.Name).Order());
+            Assert.IsType<CommandSucceeded>(router.Ask<object>(router.Fman, new SetInterfaceMtu("GigabitEthernet1", 1400)));
+            AwaitAssert(() => Assert.Equal(1400, router.DataPlane.Interfaces.FindByName("GigabitEthernet1")!.Mtu), Long, TimeSpan.FromMilliseconds(20));
+            AssertStillForwarding(traffic);
+            Assert.All(router.DataPlane.Workers, w => Assert.Equal(0, w.Restarts));
+        }
+        finally
+        {
+            traffic.Dispose();
+        }
+        var stopped = router.Stop();
+        Assert.True(stopped.Accounting.AllFree, stopped.Accounting.ToString());
+        router.Dispose();
     }
 
     [Fact]

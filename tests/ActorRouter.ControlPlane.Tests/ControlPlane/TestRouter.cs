@@ -98,13 +98,13 @@ public abstract class ControlPlaneTestKit(ITestOutputHelper output) : TestKit(Ak
 
     /// <summary>Starts the supervisor (data plane, QFP client, FMAN, platform) and waits for every InterfaceUp/InterfaceInitFailed.</summary>
     protected RunningRouter StartRouter(RouterConfig config, IVnicFactory? vnics = null, MemoryVnicFactory? memory = null, int? expectedOutcomes = null,
-        IReadOnlyList<ControlPlaneChild>? children = null)
+        IReadOnlyList<ControlPlaneChild>? children = null, SupervisionTimings? timings = null)
     {
         memory ??= new MemoryVnicFactory(config.DataPlane.Gpm.BufferSize);
         var events = CreateTestProbe();
         Sys.EventStream.Subscribe(events.Ref, typeof(InterfaceUp));
         Sys.EventStream.Subscribe(events.Ref, typeof(InterfaceInitFailed));
-        var supervisor = Sys.ActorOf(DataPlaneSupervisor.Props(config, vnics ?? new DriverVnicFactory(memory), children), "dp-" + Guid.NewGuid().ToString("N")[..8]);
+        var supervisor = Sys.ActorOf(DataPlaneSupervisor.Props(config, vnics ?? new DriverVnicFactory(memory), children, timings), "dp-" + Guid.NewGuid().ToString("N")[..8]);
         var outcomes = new List<object>();
         for (var i = 0; i < (expectedOutcomes ?? config.Interfaces.Count); i++)
         {
