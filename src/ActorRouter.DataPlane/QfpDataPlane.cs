@@ -67,6 +67,8 @@ public sealed partial class QfpDataPlane : IDisposable
         fib.Grace = _grace;
         _routes = new Ipv4ForwardingProgrammer(fib, new AdjacencyTable(_grace));
         _programmed = new ForwardingTables(fib, _routes.Adjacencies, 0);
+        _routes6 = CreateIpv6Forwarding(_grace);
+        _programmed.Ipv6 = _routes6.Forwarding;
         _forwarding = _programmed;
         _qos = QosPolicyTable.Empty(options.MaxInterfaces);
         PuntSignal = new WakeSignal();
@@ -614,6 +616,7 @@ public sealed partial class QfpDataPlane : IDisposable
     private void SwapForwarding(ForwardingTables tables)
     {
         var old = _forwarding;
+        tables.Ipv6 ??= _routes6.Forwarding;
         _forwarding = tables;
         if (!ReferenceEquals(old.Fib, tables.Fib) && !ReferenceEquals(old.Fib, _programmed.Fib))
         {
@@ -642,6 +645,8 @@ public sealed partial class QfpDataPlane : IDisposable
             }
             var update = _routes.Replace(interfaces, staticRoutes, neighbors);
             AfterRouteChange();
+            // Interface state changed with it, perhaps: IPv6's connected and local routes follow the same uIDBs.
+            ReprogramIpv6();
             return update;
         }
     }
@@ -722,7 +727,8 @@ public sealed partial class QfpDataPlane : IDisposable
                     _retired.RemoveAt(r);
                 }
             }
-            return _retired.Count + _programmed.Fib.ReclaimRetired() + _programmed.Adjacencies.Reclaim();
+            return _retired.Count + _programmed.Fib.ReclaimRetired() + _programmed.Adjacencies.Reclaim()
+                + _routes6.Forwarding.Fib.ReclaimRetired() + _routes6.Forwarding.Adjacencies.Reclaim();
         }
     }
 
@@ -976,6 +982,7 @@ public sealed partial class QfpDataPlane : IDisposable
                 _forwarding.Fib.Dispose();
             }
             _programmed.Fib.Dispose();
+            _routes6.Forwarding.Fib.Dispose();
             foreach (var channel in _channels)
             {
                 channel.Dispose();

@@ -61,13 +61,16 @@ public sealed unsafe class Ipv6Fib : IDisposable
     private const int MaxLevels = 14; // tbl24 and 13 byte levels: 24 + 13 × 8 = 128
 
     private uint* _tbl24;
+    private void* _tbl24Allocation;
     private uint** _segments;
     private int _segmentCount;
     private long _nativeBytes;
     private int _freed;
 
     // Writer-side state (the control plane, one thread at a time).
-    private readonly byte[] _tbl24Lengths = new byte[Tbl24Entries];
+    // The lengths of tbl24's entries (16 MiB), allocated with the first route.
+    private byte[]? _tbl24LengthStorage;
+    private byte[] _tbl24Lengths => _tbl24LengthStorage ??= new byte[Tbl24Entries];
     private readonly List<byte[]> _segmentLengths = new();
     private readonly Dictionary<UInt128, uint>?[] _rules = new Dictionary<UInt128, uint>?[129];
     private readonly Stack<uint> _freeGroups = new();
@@ -93,13 +96,14 @@ public sealed unsafe class Ipv6Fib : IDisposable
         }
         catch
         {
-            if (_tbl24 != null) NativeMemory.AlignedFree(_tbl24);
+            if (_tbl24Allocation != null) NativeMemory.Free(_tbl24Allocation);
             _tbl24 = null;
+            _tbl24Allocation = null;
             _freed = 1;
             GC.SuppressFinalize(this);
             throw;
         }
-        _nativeBytes = Tbl24Bytes + DirectoryBytes;
+        _nativeBytes = Tbl24Bytes + (long)HugePageAlignment + DirectoryBytes;
         GC.AddMemoryPressure(_nativeBytes);
     }
 
@@ -585,9 +589,9 @@ public sealed unsafe class Ipv6Fib : IDisposable
         {
             return;
         }
-        if (_tbl24 != null)
+        if (_tbl24Allocation != null)
         {
-            NativeMemory.AlignedFree(_tbl24);
+            NativeMemory.Free(_tbl24Allocation);
         }
         if (_segments != null)
         {
@@ -598,14 +602,20 @@ public sealed unsafe class Ipv6Fib : IDisposable
             NativeMemory.Free(_segments);
         }
         _tbl24 = null;
+        _tbl24Allocation = null;
         _segments = null;
         GC.RemoveMemoryPressure(_nativeBytes);
     }
 
-    /// <summary>Zeroed 2 MiB-aligned native memory with transparent huge pages requested (as the IPv4 tbl24).</summary>
-    private static uint* AllocateTable(nuint bytes)
+    /// <summary>
+    /// Zeroed native memory, 2 MiB aligned with transparent huge pages requested. Taken from calloc, so the pages stay
+    /// untouched (and cost no resident memory) until a route writes them: a data plane that never sees an IPv6 route
+    /// pays address space only.
+    /// </summary>
+    private uint* AllocateTable(nuint bytes)
     {
-        var table = (uint*)NativeMemory.AlignedAlloc(bytes, HugePageAlignment);
+        _tbl24Allocation = NativeMemory.AllocZeroed(bytes + HugePageAlignment);
+        var table = (uint*)(((nuint)_tbl24Allocation + HugePageAlignment - 1) & ~(HugePageAlignment - 1));
         if (OperatingSystem.IsLinux())
         {
             try
@@ -617,7 +627,6 @@ public sealed unsafe class Ipv6Fib : IDisposable
                 // A libc without madvise only costs speed.
             }
         }
-        NativeMemory.Clear(table, bytes);
         return table;
     }
 }
