@@ -67,6 +67,8 @@ public sealed partial class QfpDataPlane : IDisposable
         fib.Grace = _grace;
         _routes = new Ipv4ForwardingProgrammer(fib, new AdjacencyTable(_grace));
         _programmed = new ForwardingTables(fib, _routes.Adjacencies, 0);
+        _routes6 = CreateIpv6Forwarding(_grace);
+        _programmed.Ipv6 = _routes6.Forwarding;
         _forwarding = _programmed;
         _qos = QosPolicyTable.Empty(options.MaxInterfaces);
         PuntSignal = new WakeSignal();
@@ -631,6 +633,7 @@ public sealed partial class QfpDataPlane : IDisposable
     private void SwapForwarding(ForwardingTables tables)
     {
         var old = _forwarding;
+        tables.Ipv6 ??= _routes6.Forwarding;
         _forwarding = tables;
         if (!ReferenceEquals(old.Fib, tables.Fib) && !ReferenceEquals(old.Fib, _programmed.Fib))
         {
@@ -659,6 +662,8 @@ public sealed partial class QfpDataPlane : IDisposable
             }
             var update = _routes.Replace(interfaces, staticRoutes, neighbors);
             AfterRouteChange();
+            // Interface state changed with it, perhaps: IPv6's connected and local routes follow the same uIDBs.
+            ReprogramIpv6();
             return update;
         }
     }
@@ -739,7 +744,8 @@ public sealed partial class QfpDataPlane : IDisposable
                     _retired.RemoveAt(r);
                 }
             }
-            return _retired.Count + _programmed.Fib.ReclaimRetired() + _programmed.Adjacencies.Reclaim();
+            return _retired.Count + _programmed.Fib.ReclaimRetired() + _programmed.Adjacencies.Reclaim()
+                + _routes6.Forwarding.Fib.ReclaimRetired() + _routes6.Forwarding.Adjacencies.Reclaim();
         }
     }
 
@@ -994,6 +1000,7 @@ public sealed partial class QfpDataPlane : IDisposable
             }
             _programmed.Fib.Dispose();
             Dispatch?.Dispose();
+            _routes6.Forwarding.Fib.Dispose();
             foreach (var channel in _channels)
             {
                 channel.Dispose();

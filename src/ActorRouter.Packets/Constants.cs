@@ -20,6 +20,20 @@ public static class IpProtocols
     public const byte Tcp = 6;
     public const byte Udp = 17;
     public const byte Icmpv6 = 58;
+
+    // IPv6 extension headers (RFC 8200 §4, IANA "IPv6 Extension Header Types").
+    public const byte HopByHop = 0;
+    public const byte Routing = 43;
+    public const byte Fragment = 44;
+    public const byte Esp = 50;
+    public const byte AuthenticationHeader = 51;
+    public const byte NoNextHeader = 59;
+    public const byte DestinationOptions = 60;
+    public const byte Mobility = 135;
+    public const byte Hip = 139;
+    public const byte Shim6 = 140;
+    public const byte Experimental1 = 253;
+    public const byte Experimental2 = 254;
 }
 
 /// <summary>ICMPv4 message types the router sends or answers.</summary>
@@ -51,10 +65,30 @@ public static class Icmpv6Types
     public const byte DestinationUnreachable = 1;
     public const byte PacketTooBig = 2;
     public const byte TimeExceeded = 3;
+    public const byte ParameterProblem = 4;
     public const byte EchoRequest = 128;
     public const byte EchoReply = 129;
     public const byte NeighborSolicitation = 135;
     public const byte NeighborAdvertisement = 136;
+}
+
+/// <summary>ICMPv6 error codes (RFC 4443).</summary>
+public static class Icmpv6Codes
+{
+    /// <summary>Destination Unreachable: no route to destination.</summary>
+    public const byte NoRoute = 0;
+    /// <summary>Destination Unreachable: beyond scope of source address.</summary>
+    public const byte BeyondScope = 2;
+    /// <summary>Destination Unreachable: address unreachable.</summary>
+    public const byte AddressUnreachable = 3;
+    /// <summary>Time Exceeded: hop limit exceeded in transit.</summary>
+    public const byte HopLimitExceeded = 0;
+    /// <summary>Parameter Problem: erroneous header field encountered.</summary>
+    public const byte ErroneousHeaderField = 0;
+    /// <summary>Parameter Problem: unrecognized Next Header type encountered.</summary>
+    public const byte UnrecognizedNextHeader = 1;
+    /// <summary>Parameter Problem: IPv6 first fragment has an incomplete header chain (RFC 7112).</summary>
+    public const byte IncompleteHeaderChain = 3;
 }
 
 /// <summary>ARP operation codes.</summary>

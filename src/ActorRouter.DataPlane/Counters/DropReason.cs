@@ -11,7 +11,7 @@ public enum DropReason
     NotForUs,
     /// <summary>EtherType the router does not handle.</summary>
     UnknownEtherType,
-    /// <summary>IPv6 is not forwarded yet.</summary>
+    /// <summary>IPv6 frame while the data plane has no IPv6 forwarding state.</summary>
     Ipv6Unsupported,
     /// <summary>RFC 1812 §5.2.2: the link layer reported fewer bytes than the IPv4 header or total length needs.</summary>
     Ipv4Truncated,
@@ -68,6 +68,30 @@ public enum DropReason
     /// the HQF let later bursts of the other PPEs go ahead and drops this one when it comes, keeping per-flow order.
     /// </summary>
     PpeStalled,
+    /// <summary>RFC 8200 §3: the link layer reported fewer bytes than the IPv6 header or its payload length needs.</summary>
+    Ipv6Truncated,
+    /// <summary>RFC 8200 §3: version is not 6.</summary>
+    Ipv6BadVersion,
+    /// <summary>Source that can never be forwarded (RFC 4291/6890): unspecified, loopback, multicast, IPv4-mapped.</summary>
+    Ipv6MartianSource,
+    /// <summary>Destination that can never be forwarded (RFC 4291/6890): unspecified, loopback, IPv4-mapped.</summary>
+    Ipv6MartianDestination,
+    /// <summary>Link-local source or destination (fe80::/10): not forwarded beyond the link (RFC 4291 §2.5.6).</summary>
+    Ipv6LinkLocalScope,
+    /// <summary>Hop limit would reach zero (an ICMPv6 Time Exceeded may be sent).</summary>
+    Ipv6HopLimitExceeded,
+    /// <summary>No IPv6 route (an ICMPv6 Destination Unreachable may be sent).</summary>
+    Ipv6NoRoute,
+    /// <summary>Larger than the egress MTU: IPv6 routers never fragment (RFC 8200 §5; an ICMPv6 Packet Too Big may be sent).</summary>
+    Ipv6PacketTooBig,
+    /// <summary>Carries a Hop-by-Hop Options header; the data plane does not process them (RFC 8200 §4.3).</summary>
+    Ipv6HopByHop,
+    /// <summary>Extension header chain malformed: truncated, longer than the walk's bound, or Hop-by-Hop not first.</summary>
+    Ipv6BadExtensionChain,
+    /// <summary>An unassigned Next Header value in the chain (an ICMPv6 Parameter Problem may be sent).</summary>
+    Ipv6UnknownNextHeader,
+    /// <summary>Addressed to one of the router's IPv6 addresses; the control plane does not answer IPv6 yet.</summary>
+    Ipv6ForUsNotHandled,
 }
 
 /// <summary>Why a packet was punted to the control plane.</summary>

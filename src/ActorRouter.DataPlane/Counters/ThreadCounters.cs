@@ -46,6 +46,10 @@ public sealed class ThreadCounters
     public long IcmpErrorsSent;
     public long IcmpErrorsSuppressed;
     public long IcmpErrorsRateLimited;
+    /// <summary>ICMPv6 errors generated, suppressed by RFC 4443 §2.4 rules, and refused by the rate limit.</summary>
+    public long Icmpv6ErrorsSent;
+    public long Icmpv6ErrorsSuppressed;
+    public long Icmpv6ErrorsRateLimited;
     /// <summary>Fragments generated.</summary>
     public long FragmentsCreated;
 
@@ -106,5 +110,6 @@ public sealed class ThreadCounters
         Array.Clear(_drops);
         Packets = Bursts = Sleeps = 0;
         IcmpErrorsSent = IcmpErrorsSuppressed = IcmpErrorsRateLimited = FragmentsCreated = 0;
+        Icmpv6ErrorsSent = Icmpv6ErrorsSuppressed = Icmpv6ErrorsRateLimited = 0;
     }
 }

@@ -29,4 +29,10 @@ public sealed class ForwardingTables
     public AdjacencyTable Adjacencies { get; }
 
     public long Generation { get; }
+
+    /// <summary>
+    /// The IPv6 FIB and adjacencies, or null when these tables carry none (IPv6 frames then drop as unsupported). The
+    /// data plane gives a published pair without them its own.
+    /// </summary>
+    public Ipv6Forwarding? Ipv6 { get; internal set; }
 }

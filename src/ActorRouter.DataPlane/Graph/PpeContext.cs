@@ -46,6 +46,11 @@ public sealed unsafe class PpeContext
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int WriteEthernet(byte* p, ulong destination, ulong source, ushort vlan)
+        => WriteEthernet(p, destination, source, vlan, EtherTypes.Ipv4);
+
+    /// <summary>As <see cref="WriteEthernet(byte*, ulong, ulong, ushort)"/> for a payload of <paramref name="etherType"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int WriteEthernet(byte* p, ulong destination, ulong source, ushort vlan, ushort etherType)
     {
         BinaryPrimitives.WriteUInt32BigEndian(new Span<byte>(p, 4), (uint)(destination >> 16));
         BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(p + 4, 2), (ushort)destination);
@@ -53,11 +58,11 @@ public sealed unsafe class PpeContext
         BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(p + 10, 2), (ushort)source);
         if (vlan == 0)
         {
-            BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(p + 12, 2), EtherTypes.Ipv4);
+            BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(p + 12, 2), etherType);
             return EthernetHeaderLength;
         }
         BinaryPrimitives.WriteUInt32BigEndian(new Span<byte>(p + 12, 4), ((uint)EtherTypes.Vlan << 16) | vlan);
-        BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(p + 16, 2), EtherTypes.Ipv4);
+        BinaryPrimitives.WriteUInt16BigEndian(new Span<byte>(p + 16, 2), etherType);
         return EthernetHeaderLength + VlanTagLength;
     }
 

@@ -184,7 +184,9 @@ public sealed partial class PpeGraph
     /// <summary>
     /// The IPv4 unicast graph (RFC 1812):
     /// ethernet-input → ip4-input → ip4-lookup → [classify →] ip4-rewrite → interface-output,
-    /// with ip4-frag and ip4-icmp-error off ip4-rewrite and ip4-lookup, and punt and drop as sinks.
+    /// with ip4-frag and ip4-icmp-error off ip4-rewrite and ip4-lookup, and punt and drop as sinks; beside it the IPv6
+    /// unicast path (RFC 8200): ethernet-input → ip6-input → ip6-lookup → ip6-rewrite → interface-output, with
+    /// ip6-icmp-error off all three (the ICMPv6 errors have their own rate limit of the same size).
     /// </summary>
     public static PpeGraph CreateIpv4(PacketMemory gpm, GpmCache cache, ThreadCounters counters, SpscRing puntRing, WakeSignal? puntSignal,
         int maxBurst, double puntRatePerSecond, double puntBurst, double icmpRatePerSecond, double icmpBurst)
@@ -204,6 +206,11 @@ public sealed partial class PpeGraph
         graph.Register(new Ip4RewriteNode(context));
         graph.Register(new Ip4FragNode(context));
         graph.Register(new Ip4IcmpErrorNode(context, new TokenBucket(icmpRatePerSecond, icmpBurst)));
+        var ip6Lookup = new Ip6LookupNode(context, maxBurst);
+        graph.Register(new Ip6InputNode(context, ip6Lookup));
+        graph.Register(ip6Lookup);
+        graph.Register(new Ip6RewriteNode(context));
+        graph.Register(new Ip6IcmpErrorNode(context, new TokenBucket(icmpRatePerSecond, icmpBurst)));
         graph.Register(new PuntNode(context, puntRing, puntSignal, punt));
         graph.Register(new DropNode(context));
         graph.Register(new InterfaceOutputNode(context));

@@ -26,6 +26,12 @@ public sealed record Uidb(
     /// <summary>The subinterface's 802.1Q VLAN id (1..4094); 0 for a physical interface.</summary>
     public ushort Vlan { get; init; }
 
+    /// <summary>The interface's configured IPv6 addresses (global or unique-local), in configuration order.</summary>
+    public IReadOnlyList<Forwarding.Ipv6InterfaceAddress> Ipv6Addresses { get; init; } = [];
+
+    /// <summary>The link-local address every IPv6 interface has: fe80::/64 with the modified EUI-64 of the MAC (RFC 4291 §2.5.1).</summary>
+    public UInt128 Ipv6LinkLocal => Forwarding.Ipv6InterfaceAddress.LinkLocalFromMac(Mac);
+
     public bool IsSubinterface => ParentIndex >= 0;
 
     /// <summary>
@@ -60,6 +66,7 @@ public sealed class UidbTable
         Addresses = new uint[maxInterfaces];
         Ports = new IVnicPort?[maxInterfaces];
         Vlans = new ushort[maxInterfaces];
+        Ipv6Sources = new UInt128[maxInterfaces];
         SubinterfacesByVlan = new ushort[]?[maxInterfaces];
         var active = new List<int>();
         for (var i = 0; i < maxInterfaces; i++)
@@ -73,6 +80,7 @@ public sealed class UidbTable
             Mtus[i] = u.Mtu;
             Up[i] = u.AdminUp && u.Registered;
             Addresses[i] = u.Ipv4Address;
+            Ipv6Sources[i] = u.Ipv6Addresses.Count > 0 ? u.Ipv6Addresses[0].Address : UInt128.Zero;
             Ports[i] = u.Port;
             if (u.Registered)
             {
@@ -92,6 +100,7 @@ public sealed class UidbTable
             Mtus[i] = u.Mtu;
             Up[i] = u.AdminUp && Up[u.ParentIndex];
             Addresses[i] = u.Ipv4Address;
+            Ipv6Sources[i] = u.Ipv6Addresses.Count > 0 ? u.Ipv6Addresses[0].Address : UInt128.Zero;
             Ports[i] = parent.Port;
             Vlans[i] = u.Vlan;
             var byVlan = SubinterfacesByVlan[u.ParentIndex] ??= new ushort[Uidb.MaxVlan + 2];
@@ -111,6 +120,9 @@ public sealed class UidbTable
     public bool[] Up { get; }
     /// <summary>Per index: primary IPv4 address (0 when none).</summary>
     public uint[] Addresses { get; }
+
+    /// <summary>Per interface: the IPv6 address ICMPv6 errors leaving by it come from (its first configured address), or 0.</summary>
+    public UInt128[] Ipv6Sources { get; }
     /// <summary>Per index: the vNIC port, once registered (a subinterface's is its parent's).</summary>
     public IVnicPort?[] Ports { get; }
     /// <summary>Per index: the 802.1Q VLAN id frames leaving it are tagged with (0: untagged, a physical interface).</summary>

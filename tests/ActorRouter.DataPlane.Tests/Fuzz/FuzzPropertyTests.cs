@@ -53,7 +53,7 @@ public class FuzzPropertyTests
         Assert.True(outcome.Forwarded > 0 && outcome.Punted > 0 && outcome.Fragments > 0 && outcome.IcmpErrors > 0, outcome.ToString());
         foreach (var reason in new[] { "RuntFrame", "NotForUs", "UnknownEtherType", "UnknownVlan", "Ipv4BadVersion", "Ipv4BadHeaderLength",
                      "Ipv4BadTotalLength", "Ipv4Truncated", "Ipv4BadChecksum", "MartianSource", "MartianDestination", "TtlExpired", "NoRoute",
-                     "NoAdjacency", "FragmentationNeeded", "Ipv6Unsupported" })
+                     "NoAdjacency", "FragmentationNeeded", "Ipv6BadVersion" })
         {
             Assert.True(outcome.DropsByReason.GetValueOrDefault(reason) > 0, $"no {reason} drop in 5000 frames");
         }

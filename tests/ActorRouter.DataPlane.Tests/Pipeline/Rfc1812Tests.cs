@@ -30,7 +30,8 @@ public class Rfc1812Tests
     {
         { "runt", DropReason.RuntFrame },
         { "not-our-mac", DropReason.NotForUs },
-        { "ipv6", DropReason.Ipv6Unsupported },
+        // An IPv4 packet behind the IPv6 EtherType reaches ip6-input, which refuses its version.
+        { "ipv6", DropReason.Ipv6BadVersion },
         { "unknown-ethertype", DropReason.UnknownEtherType },
         { "short-ip", DropReason.Ipv4Truncated },
         { "bad-checksum", DropReason.Ipv4BadChecksum },

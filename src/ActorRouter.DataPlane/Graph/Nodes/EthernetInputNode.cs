@@ -12,15 +12,15 @@ namespace ActorRouter.DataPlane.Graph.Nodes;
 /// subinterfaces continues as received on that subinterface, with the tag removed (so every later
 /// node, and the control plane for punted frames, sees a plain Ethernet header); any other tag
 /// (unknown VLAN, an interface without subinterfaces, QinQ) is dropped. Then dispatches on the
-/// EtherType: IPv4 on, ARP punted, the rest dropped.
+/// EtherType: IPv4 on, IPv6 to ip6-input, ARP punted, the rest dropped.
 /// </summary>
 public sealed unsafe class EthernetInputNode : GraphNode
 {
-    public const int NextIp4Input = 0, NextPunt = 1, NextDrop = 2;
+    public const int NextIp4Input = 0, NextPunt = 1, NextDrop = 2, NextIp6Input = 3;
     private readonly PpeContext _context;
 
     public EthernetInputNode(PpeContext context)
-        : base(NodeNames.EthernetInput, NodeNames.Ip4Input, NodeNames.Punt, NodeNames.Drop)
+        : base(NodeNames.EthernetInput, NodeNames.Ip4Input, NodeNames.Punt, NodeNames.Drop, NodeNames.Ip6Input)
         => _context = context;
 
     // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
@@ -100,6 +100,11 @@ public sealed unsafe class EthernetInputNode : GraphNode
                     *next++ = buffer;
                     continue;
                 }
+                if (etherType == EtherTypes.Ipv6)
+                {
+                    Enqueue(NextIp6Input, buffer);
+                    continue;
+                }
                 if (etherType == EtherTypes.Arp)
                 {
                     meta.PuntReason = (byte)PuntReason.Arp;
@@ -109,7 +114,6 @@ public sealed unsafe class EthernetInputNode : GraphNode
                 }
                 reason = etherType switch
                 {
-                    EtherTypes.Ipv6 => DropReason.Ipv6Unsupported,
                     EtherTypes.ServiceVlan or EtherTypes.LegacyQinQ => DropReason.UnknownVlan,
                     _ => DropReason.UnknownEtherType,
                 };

@@ -10,6 +10,10 @@ public static class NodeNames
     public const string Ip4Rewrite = "ip4-rewrite";
     public const string Ip4Frag = "ip4-frag";
     public const string Ip4IcmpError = "ip4-icmp-error";
+    public const string Ip6Input = "ip6-input";
+    public const string Ip6Lookup = "ip6-lookup";
+    public const string Ip6Rewrite = "ip6-rewrite";
+    public const string Ip6IcmpError = "ip6-icmp-error";
     public const string Punt = "punt";
     public const string Drop = "drop";
     public const string InterfaceOutput = "interface-output";
