@@ -17,8 +17,12 @@ public static class EtherTypes
 public static class IpProtocols
 {
     public const byte Icmp = 1;
+    /// <summary>IPv4 in IPv4: the next header of an ESP tunnel-mode packet carrying an IPv4 packet.</summary>
+    public const byte IpInIp = 4;
     public const byte Tcp = 6;
     public const byte Udp = 17;
+    /// <summary>Encapsulating Security Payload (RFC 4303).</summary>
+    public const byte Esp = 50;
     public const byte Icmpv6 = 58;
 }
 

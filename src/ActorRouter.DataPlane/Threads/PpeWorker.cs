@@ -59,6 +59,8 @@ public sealed class PpeWorker : DataPlaneWorker
         {
             return false;
         }
+        var recycled = (length & PpeChannel.RecycledBurstFlag) != 0;
+        length &= ~PpeChannel.RecycledBurstFlag;
         // The dispatcher writes a burst's packets before its length, so they are all there.
         var got = _channel.InPackets.DequeueBurst(_input.AsSpan(0, (int)length));
         _channel.InBursts.TryDequeue(out _);
@@ -68,7 +70,9 @@ public sealed class PpeWorker : DataPlaneWorker
             _dataPlane.Gpm.SetOwner(_input[i], BufferOwner.Ppe);
         }
         FailIfFaultInjected();
-        _outputHeld = _graph.ProcessBurst(_input.AsSpan(0, got), _output, _dataPlane.Forwarding, _dataPlane.Interfaces, _dataPlane.Qos);
+        _outputHeld = recycled
+            ? _graph.ProcessRecycled(_input.AsSpan(0, got), _output, _dataPlane.Forwarding, _dataPlane.Interfaces, _dataPlane.Qos)
+            : _graph.ProcessBurst(_input.AsSpan(0, got), _output, _dataPlane.Forwarding, _dataPlane.Interfaces, _dataPlane.Qos);
         _inputHeld = 0;
         _outputPending = 0;
         _recordPending = true;

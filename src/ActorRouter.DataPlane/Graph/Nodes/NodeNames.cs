@@ -10,6 +10,9 @@ public static class NodeNames
     public const string Ip4Rewrite = "ip4-rewrite";
     public const string Ip4Frag = "ip4-frag";
     public const string Ip4IcmpError = "ip4-icmp-error";
+    public const string Esp4Encrypt = "esp4-encrypt";
+    public const string Esp4Decrypt = "esp4-decrypt";
+    public const string Recycle = "recycle";
     public const string Punt = "punt";
     public const string Drop = "drop";
     public const string InterfaceOutput = "interface-output";
