@@ -46,6 +46,7 @@ public sealed partial class QfpClientActor : ReceiveActor
         ReceiveQos();
         ReceivePunt();
         ReceiveObservation();
+        ReceiveTunnels();
     }
 
     public static Props Props(QfpDataPlane dataPlane, IVnicFactory vnics) =>
@@ -127,6 +128,11 @@ public sealed partial class QfpClientActor : ReceiveActor
         {
             try
             {
+                if (uidb.IsTunnel)
+                {
+                    // Its SAs go first: no tunnel may name a uIDB that is gone.
+                    _dataPlane.PublishIpsecTunnels(CurrentSpecs().Where(s => !string.Equals(s.InterfaceName, m.Name, StringComparison.OrdinalIgnoreCase)).ToList());
+                }
                 _dataPlane.DeleteUidb(m.Index);
             }
             catch (DataPlaneCommandException e)

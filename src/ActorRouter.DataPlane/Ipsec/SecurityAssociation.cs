@@ -114,6 +114,9 @@ public sealed unsafe class SecurityAssociation : IDisposable
         return sum;
     }
 
+    /// <summary>A copy of the key (the control plane republishing an unchanged SA beside a changed one).</summary>
+    public byte[] CopyKey() => new ReadOnlySpan<byte>(_key, KeyLength).ToArray();
+
     /// <summary>True when <paramref name="key"/> is this SA's key (compared in constant time).</summary>
     public bool KeyMatches(ReadOnlySpan<byte> key)
         => key.Length == KeyLength && CryptographicOperations.FixedTimeEquals(key, new ReadOnlySpan<byte>(_key, KeyLength));
