@@ -50,12 +50,17 @@ public static class CommandTable
         new("show platform threads", "data-plane threads: core, pinning, state, heartbeat, restarts", _ => new ShowThreadsRequest()),
         new("show actors", "the control plane's actor hierarchy", _ => new ShowActorsRequest()),
         new("show control endpoint", "the control endpoint: requests admitted and throttled, remote messages dropped by reason", _ => new ShowControlEndpointRequest()),
+        new("show crypto ipsec sa", "the IPsec security associations of every tunnel: SPI, transform, outer endpoints, packets, bytes, auth failures, replays, sequence numbers",
+            _ => new ShowCryptoIpsecSaRequest()),
         new("show running-config", "the configuration as it is now (HOCON)", _ => new ShowRunningConfigRequest()),
         new("interface NAME shutdown", "take an interface administratively down", a => new SetShutdownRequest(a[0], true)),
         new("interface NAME no shutdown", "bring an interface administratively up", a => new SetShutdownRequest(a[0], false)),
         new("interface NAME ip address PREFIX", "set an interface's address (A.B.C.D/LEN)", a => new SetIpAddressRequest(a[0], Prefix(a[1]))),
         new("interface NAME ip address ADDRESS MASK", "set an interface's address (A.B.C.D M.M.M.M)", a => new SetIpAddressRequest(a[0], Prefix(a[1] + " " + a[2]))),
         new("interface NAME no ip address", "remove an interface's address", a => new SetIpAddressRequest(a[0], null)),
+        new("interface NAME tunnel source ADDRESS destination ADDRESS esp-out SPI KEY SALT esp-in SPI KEY SALT",
+            "create tunnel interface NAME (TunnelN): route-based IPsec, ESP tunnel mode, AES-GCM; SPI decimal or 0x…, KEY 0x and 32 or 64 hex digits (128 or 256 bit), SALT 0x and 8 hex digits; manual keying",
+            a => Tunnel(a)),
         new("interface NAME mtu N", $"set an interface's IP MTU ({InterfaceRules.MinMtu}..{InterfaceRules.MaxMtu}, and what a packet buffer holds)", a => new SetMtuRequest(a[0], Mtu(a[1]))),
         new("interface NAME encapsulation dot1q VLAN", $"create 802.1Q subinterface NAME (PARENT.NUMBER, e.g. gi1.100) for VLAN {InterfaceRules.MinVlan}..{InterfaceRules.MaxVlan}", a => new CreateSubinterfaceRequest(a[0], Vlan(a[1]))),
         new("interface NAME service-policy output POLICY", "attach a configured policy map to an interface's output (QoS)", a => new SetServicePolicyRequest(a[0], a[1])),
@@ -117,6 +122,30 @@ public static class CommandTable
     // The same rules the router applies to the configuration file and to every change (Control.Contracts.Rules),
     // checked here too so that a mistyped value is named before a connection is made. What depends on the
     // router's state or its buffer size (an overlapping subnet, an MTU a buffer cannot hold) only the router knows.
+
+    /// <summary>The words after <c>interface NAME tunnel</c>, checked here so a mistyped key never leaves arctl.</summary>
+    private static CreateTunnelRequest Tunnel(IReadOnlyList<string> a)
+    {
+        // a: NAME, source, destination, out spi, key, salt, in spi, key, salt (the keywords are part of the pattern).
+        ArpAddress(a[1]);
+        ArpAddress(a[2]);
+        foreach (var (spi, key, salt, direction) in new[] { (a[3], a[4], a[5], "esp-out"), (a[6], a[7], a[8], "esp-in") })
+        {
+            if (!TunnelKeys.TryParseSpi(spi, out _))
+            {
+                throw new UsageException($"{direction}: '{spi}' is not an SPI (256..4294967295, decimal or 0x…)");
+            }
+            if (TunnelKeys.ParseHex(key, 16, 32) is null)
+            {
+                throw new UsageException($"{direction}: the key must be 0x and 32 or 64 hex digits (AES-GCM-128 or -256)");
+            }
+            if (TunnelKeys.ParseHex(salt, 4, 4) is null)
+            {
+                throw new UsageException($"{direction}: the salt must be 0x and 8 hex digits");
+            }
+        }
+        return new CreateTunnelRequest(a[0], a[1], a[2], a[3], a[4], a[5], a[6], a[7], a[8]);
+    }
 
     private static readonly string[] CaptureKeywords = ["match", "limit", "duration", "file"];
 

@@ -26,6 +26,7 @@ namespace ActorRouter.Cli;
 [JsonSerializable(typeof(PlatformRuntimeView))]
 [JsonSerializable(typeof(PacketTraceView))]
 [JsonSerializable(typeof(MonitorCaptureView))]
+[JsonSerializable(typeof(CryptoIpsecSaView))]
 [JsonSerializable(typeof(CredentialIssued))]
 [JsonSerializable(typeof(CommandDone))]
 [JsonSerializable(typeof(CommandRefused))]

@@ -51,6 +51,7 @@ public static partial class ReplyFormatter
         PlatformRuntimeView v => PlatformRuntime(v),
         PacketTraceView v => PacketTrace(v),
         MonitorCaptureView v => MonitorCapture(v),
+        CryptoIpsecSaView v => CryptoIpsecSa(v),
         RunningConfigView v => $"# running configuration; the router was started from {v.Source}\n{v.Text.TrimEnd('\n')}",
         _ => $"(unexpected reply {reply.GetType().Name})",
     };

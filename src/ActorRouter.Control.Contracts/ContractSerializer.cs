@@ -38,6 +38,7 @@ public static class ContractCodec
         typeof(ShowPlatformRuntimeRequest), typeof(ClearPlatformRuntimeRequest), typeof(PlatformRuntimeView),
         typeof(DebugPacketTraceRequest), typeof(ShowPacketTraceRequest), typeof(ClearPacketTraceRequest), typeof(PacketTraceView),
         typeof(DefineCaptureRequest), typeof(StartCaptureRequest), typeof(StopCaptureRequest), typeof(ShowMonitorCaptureRequest), typeof(MonitorCaptureView),
+        typeof(ShowCryptoIpsecSaRequest), typeof(CryptoIpsecSaView), typeof(CreateTunnelRequest),
     ];
 
     private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(t => t, t => t.Name);
@@ -184,6 +185,10 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
 [JsonSerializable(typeof(RemoveStaticArpRequest))]
 [JsonSerializable(typeof(ClearIpArpRequest))]
 [JsonSerializable(typeof(ShowPlatformPuntRequest))]
+[JsonSerializable(typeof(ShowCryptoIpsecSaRequest))]
+[JsonSerializable(typeof(CryptoIpsecSaView))]
+[JsonSerializable(typeof(IpsecSaView))]
+[JsonSerializable(typeof(CreateTunnelRequest))]
 [JsonSerializable(typeof(PuntView))]
 [JsonSerializable(typeof(PuntClassView))]
 [JsonSerializable(typeof(ShowPlatformRuntimeRequest))]

@@ -32,6 +32,8 @@ public sealed record DataPlaneOptions
     public double IcmpErrorRatePerSecond { get; init; } = 100;
     public double IcmpErrorBurst { get; init; } = 10;
     public int InjectRingSize { get; init; } = 256;
+    /// <summary>Size of the recycle ring (HQF back to PPE input) of each egress stage.</summary>
+    public int RecycleRingSize { get; init; } = 1024;
     /// <summary>Monotonic clock the HQF thread and its QoS schedulers credit tokens by; null: <see cref="System.Diagnostics.Stopwatch.GetTimestamp"/>. Tests drive a virtual one.</summary>
     public Func<long>? HqfClock { get; init; }
     /// <summary>Ticks per second of <see cref="HqfClock"/>; 0: <see cref="System.Diagnostics.Stopwatch.Frequency"/>.</summary>
@@ -65,6 +67,7 @@ public sealed record DataPlaneOptions
         Require(PowerOfTwo(PuntRingSize), $"punt ring-size must be a power of two, got {PuntRingSize}");
         Require(PuntPolicy?.WhyInvalid(PuntRingSize) is null, PuntPolicy?.WhyInvalid(PuntRingSize) ?? "");
         Require(PowerOfTwo(InjectRingSize), $"inject ring-size must be a power of two, got {InjectRingSize}");
+        Require(PowerOfTwo(RecycleRingSize) && RecycleRingSize >= BurstSize, $"recycle ring-size must be a power of two ≥ burst-size, got {RecycleRingSize}");
         Require(MaxInterfaces is >= 1 and <= 4096, $"max interfaces must be 1..4096, got {MaxInterfaces}");
         Require(EgressQueueLimit >= 1, $"egress queue limit must be ≥ 1, got {EgressQueueLimit}");
         // A frame received untagged may leave on a subinterface: its rewrite pushes a 4-byte 802.1Q tag in front.

@@ -3,6 +3,7 @@ using ActorRouter.DataPlane.Fib;
 using ActorRouter.DataPlane.Forwarding;
 using ActorRouter.DataPlane.Graph;
 using ActorRouter.DataPlane.Interfaces;
+using ActorRouter.DataPlane.Ipsec;
 using ActorRouter.DataPlane.Memory;
 using ActorRouter.DataPlane.Qos;
 using ActorRouter.DataPlane.Rings;
@@ -30,6 +31,8 @@ public sealed partial class QfpDataPlane : IDisposable
     private readonly SpscRing[] _puntRings;
     /// <summary>The control plane's frames to each egress stage (split: the HQF thread; collapsed: each worker).</summary>
     private readonly SpscRing[] _injectRings;
+    /// <summary>The recycle rings from each egress stage back into PPE input (split: HQF → Rx; collapsed: each worker's own).</summary>
+    private readonly SpscRing[] _recycleRings;
     private readonly RxWorker? _rx;
     private readonly HqfWorker? _hqf;
     private readonly CollapsedWorker[] _collapsed;
@@ -59,6 +62,7 @@ public sealed partial class QfpDataPlane : IDisposable
         options.Validate();
         Options = options;
         Gpm = new PacketMemory(options.BufferCount, options.BufferSize, options.Headroom);
+        Ipsec = new IpsecDatabase();
         _interfaces = new UidbTable(Array.Empty<Uidb?>(), 0, options.MaxInterfaces);
         // One FIB and one adjacency table for the data plane's life, changed in place; unlinked tbl8 groups and
         // adjacency ids are reused only once every PPE has left the bursts that might still read them.
@@ -77,7 +81,7 @@ public sealed partial class QfpDataPlane : IDisposable
         Plan = LayoutPlanner.Plan(options);
         if (Plan.Layout == DataPlaneLayout.Collapsed)
         {
-            (_channels, _puntRings, _injectRings, _collapsed) = BuildCollapsed(options, Plan);
+            (_channels, _puntRings, _injectRings, _recycleRings, _collapsed) = BuildCollapsed(options, Plan);
             _graphWorkers = _collapsed;
             _egressStages = new HqfWorker[_collapsed.Length];
             for (var i = 0; i < _collapsed.Length; i++)
@@ -93,6 +97,7 @@ public sealed partial class QfpDataPlane : IDisposable
         }
         _collapsed = Array.Empty<CollapsedWorker>();
         _injectRings = [new SpscRing(options.InjectRingSize)];
+        _recycleRings = [new SpscRing(options.RecycleRingSize)];
         _allCounters.Add(_controlCounters);
 
         var maxOutputPerPacket = MaxOutputPerPacket(options);
@@ -107,7 +112,7 @@ public sealed partial class QfpDataPlane : IDisposable
             _channels[i] = new PpeChannel(options.RingSize, burstRing, outputRing);
             _puntRings[i] = new SpscRing(options.PuntRingSize);
             var counters = new ThreadCounters($"ppe{i}", options.MaxInterfaces);
-            var graph = CreateGraph(options, counters, _puntRings[i], options.PpeThreads);
+            var graph = CreateGraph(options, counters, _puntRings[i], options.PpeThreads, i);
             var core = i < options.PpeCores.Count ? options.PpeCores[i] : -1;
             ppes[i] = new PpeWorker($"ppe{i}", core, this, i, _channels[i], graph);
             _allCounters.Add(counters);
@@ -115,10 +120,11 @@ public sealed partial class QfpDataPlane : IDisposable
         Ppes = ppes;
         GraphThreads = ppes.Select(p => (p.Name, p.Graph)).ToArray();
         var rxCounters = new ThreadCounters("rx", options.MaxInterfaces);
-        _rx = new RxWorker("rx", options.RxCore, this, _channels, Dispatch, new GpmCache(Gpm, Math.Max(256, options.BurstSize * 8)), rxCounters, options.BurstSize);
+        _rx = new RxWorker("rx", options.RxCore, this, _channels, Dispatch, new GpmCache(Gpm, Math.Max(256, options.BurstSize * 8)), rxCounters, options.BurstSize,
+            _recycleRings[0]);
         var hqfCounters = new ThreadCounters("hqf", options.MaxInterfaces);
         _hqf = new HqfWorker("hqf", options.HqfCore, this, _channels, _injectRings[0], new GpmCache(Gpm, Math.Max(256, options.BurstSize * 8)), hqfCounters,
-            options.MaxInterfaces, options.EgressQueueLimit, options.BurstSize, options.BurstSize * maxOutputPerPacket, dispatch: Dispatch);
+            options.MaxInterfaces, options.EgressQueueLimit, options.BurstSize, options.BurstSize * maxOutputPerPacket, dispatch: Dispatch, recycle: _recycleRings[0]);
         _allCounters.Insert(0, rxCounters);
         _allCounters.Add(hqfCounters);
         _graphWorkers = ppes;
@@ -135,12 +141,12 @@ public sealed partial class QfpDataPlane : IDisposable
         => (int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)Math.Max(options.RingSize, options.BurstSize * MaxOutputPerPacket(options)));
 
     /// <summary>A PPE graph with its share (one of <paramref name="graphThreads"/>) of the punt and ICMP error rates.</summary>
-    private PpeGraph CreateGraph(DataPlaneOptions options, ThreadCounters counters, SpscRing puntRing, int graphThreads)
+    private PpeGraph CreateGraph(DataPlaneOptions options, ThreadCounters counters, SpscRing puntRing, int graphThreads, int graphThread)
     {
         var cache = new GpmCache(Gpm, Math.Max(256, options.BurstSize * 4));
         return PpeGraph.CreateIpv4(Gpm, cache, counters, puntRing, PuntSignal, options.BurstSize,
             options.EffectivePuntPolicy.PerPpe(graphThreads),
-            options.IcmpErrorRatePerSecond / graphThreads, Math.Max(1, options.IcmpErrorBurst / graphThreads));
+            options.IcmpErrorRatePerSecond / graphThreads, Math.Max(1, options.IcmpErrorBurst / graphThreads), Ipsec, graphThread);
     }
 
     /// <summary>
@@ -148,7 +154,7 @@ public sealed partial class QfpDataPlane : IDisposable
     /// its own thread; between every two workers one SPSC ring each way for output whose egress port
     /// the other owns.
     /// </summary>
-    private (PpeChannel[] Channels, SpscRing[] PuntRings, SpscRing[] InjectRings, CollapsedWorker[] Workers) BuildCollapsed(DataPlaneOptions options, LayoutPlan plan)
+    private (PpeChannel[] Channels, SpscRing[] PuntRings, SpscRing[] InjectRings, SpscRing[] RecycleRings, CollapsedWorker[] Workers) BuildCollapsed(DataPlaneOptions options, LayoutPlan plan)
     {
         var count = plan.Workers;
         var maxOutputPerPacket = MaxOutputPerPacket(options);
@@ -169,14 +175,16 @@ public sealed partial class QfpDataPlane : IDisposable
         }
         var puntRings = new SpscRing[count];
         var injectRings = new SpscRing[count];
+        var recycleRings = new SpscRing[count];
         var workers = new CollapsedWorker[count];
         for (var i = 0; i < count; i++)
         {
             var worker = i;
             puntRings[i] = new SpscRing(options.PuntRingSize);
             injectRings[i] = new SpscRing(options.InjectRingSize);
+            recycleRings[i] = new SpscRing(options.RecycleRingSize);
             var counters = new ThreadCounters($"worker{i}", options.MaxInterfaces);
-            var graph = CreateGraph(options, counters, puntRings[i], count);
+            var graph = CreateGraph(options, counters, puntRings[i], count, i);
             var inbound = new PpeChannel[Math.Max(1, count - 1)];
             var outbound = new PpeChannel?[count];
             var n = 0;
@@ -197,14 +205,31 @@ public sealed partial class QfpDataPlane : IDisposable
             // The HQF stage shares the worker's counters and buffer cache: it runs on the worker's thread.
             var stage = new HqfWorker($"worker{i}-hqf", -1, this, inbound, injectRings[i], graph.Context.Cache, counters,
                 options.MaxInterfaces, options.EgressQueueLimit, options.BurstSize, options.BurstSize * maxOutputPerPacket,
-                transmitsFor: ownerIndex => CollapsedOwner(ownerIndex) == worker);
-            workers[i] = new CollapsedWorker($"worker{i}", plan.WorkerCores[i], this, i, count, graph, stage, outbound, options.BurstSize);
+                transmitsFor: ownerIndex => CollapsedOwner(ownerIndex) == worker, recycle: recycleRings[i]);
+            workers[i] = new CollapsedWorker($"worker{i}", plan.WorkerCores[i], this, i, count, graph, stage, outbound, options.BurstSize, recycleRings[i]);
         }
-        return (channels.ToArray(), puntRings, injectRings, workers);
+        return (channels.ToArray(), puntRings, injectRings, recycleRings, workers);
     }
 
     public DataPlaneOptions Options { get; }
     public PacketMemory Gpm { get; }
+
+    /// <summary>The IPsec tunnels and SAs the PPEs' esp4-encrypt and esp4-decrypt nodes use (published as a snapshot).</summary>
+    public IpsecDatabase Ipsec { get; }
+
+    /// <summary>Packets waiting on the recycle rings (racy reading).</summary>
+    public int RecycleRingDepth
+    {
+        get
+        {
+            var depth = 0;
+            foreach (var ring in _recycleRings)
+            {
+                depth += ring.Count;
+            }
+            return depth;
+        }
+    }
     /// <summary>The layout the threads run in (auto resolved) and where they are pinned.</summary>
     public LayoutPlan Plan { get; }
 
@@ -333,6 +358,10 @@ public sealed partial class QfpDataPlane : IDisposable
                     DrainRing(ring, scratch);
                 }
                 _controlCache.Drain();
+            }
+            foreach (var ring in _recycleRings)
+            {
+                DrainRing(ring, scratch);
             }
             foreach (var worker in Workers)
             {
@@ -658,7 +687,7 @@ public sealed partial class QfpDataPlane : IDisposable
             var interfaces = new List<ConnectedInterface>();
             foreach (var u in _interfaces.All)
             {
-                interfaces.Add(new ConnectedInterface(u.Index, u.Ipv4Address, u.Ipv4PrefixLength, u.AdminUp && u.Registered));
+                interfaces.Add(new ConnectedInterface(u.Index, u.Ipv4Address, u.Ipv4PrefixLength, u.AdminUp && (u.Registered || u.IsTunnel), u.IsTunnel));
             }
             var update = _routes.Replace(interfaces, staticRoutes, neighbors);
             AfterRouteChange();
@@ -1013,6 +1042,11 @@ public sealed partial class QfpDataPlane : IDisposable
             {
                 ring.Dispose();
             }
+            foreach (var ring in _recycleRings)
+            {
+                ring.Dispose();
+            }
+            Ipsec.Dispose();
             foreach (var worker in Workers)
             {
                 worker.Signal.Dispose();

@@ -17,15 +17,19 @@ public static class EtherTypes
 public static class IpProtocols
 {
     public const byte Icmp = 1;
+    /// <summary>IPv4 in IPv4: the next header of an ESP tunnel-mode packet carrying an IPv4 packet.</summary>
+    public const byte IpInIp = 4;
     public const byte Tcp = 6;
     public const byte Udp = 17;
+    /// <summary>Encapsulating Security Payload (RFC 4303).</summary>
+    public const byte Esp = 50;
     public const byte Icmpv6 = 58;
 
     // IPv6 extension headers (RFC 8200 §4, IANA "IPv6 Extension Header Types").
     public const byte HopByHop = 0;
     public const byte Routing = 43;
     public const byte Fragment = 44;
-    public const byte Esp = 50;
+    // Esp (50), above, is an extension header too.
     public const byte AuthenticationHeader = 51;
     public const byte NoNextHeader = 59;
     public const byte DestinationOptions = 60;

@@ -117,6 +117,8 @@ public sealed partial class CommandRequestActor : ReceiveActor
         RemoveStaticArpRequest m => RemoveStaticArpAsync(m),
         ClearIpArpRequest m => ClearIpArpAsync(m),
         ShowPlatformPuntRequest => ShowPlatformPuntAsync(),
+        ShowCryptoIpsecSaRequest => ShowCryptoIpsecSaAsync(),
+        CreateTunnelRequest m => CreateTunnelAsync(m),
         ShowPlatformRuntimeRequest => ShowPlatformRuntimeAsync(),
         ClearPlatformRuntimeRequest => ClearPlatformRuntimeAsync(),
         DebugPacketTraceRequest m => DebugPacketTraceAsync(m),
@@ -284,7 +286,7 @@ public sealed partial class CommandRequestActor : ReceiveActor
     {
         var fman = (await ActorsAsync()).Fman;
         var running = await fman.Ask<RunningConfig>(GetRunningConfig.Instance, AnswerTimeout);
-        return new RunningConfigView(_configPath is null ? "(embedded default)" : Path.GetFullPath(_configPath), running.Text);
+        return new RunningConfigView(_configPath is null ? "(embedded default)" : Path.GetFullPath(_configPath), HideTunnelKeys(running.Text));
     }
 
     // ---- changes -------------------------------------------------------------------------------

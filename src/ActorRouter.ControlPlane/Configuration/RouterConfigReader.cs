@@ -229,6 +229,11 @@ internal static partial class RouterConfigReader
         /// <summary>0 for a physical interface.</summary>
         public int Vlan { get; set; }
 
+        /// <summary>A tunnel interface's endpoints and SAs (null: not a tunnel, or its tunnel block was invalid and reported).</summary>
+        public TunnelConfig? Tunnel { get; set; }
+
+        public bool IsTunnel { get; set; }
+
         /// <summary>A subinterface's parent name as written (PARENT of PARENT.NUMBER); null for a physical interface.</summary>
         public string? ParentName { get; set; }
 
@@ -237,6 +242,7 @@ internal static partial class RouterConfigReader
             AfPacketMode = AfPacketMode,
             ServicePolicyOutput = ServicePolicyOutput,
             Vlan = Vlan,
+            Tunnel = Tunnel,
         };
     }
 
@@ -247,7 +253,11 @@ internal static partial class RouterConfigReader
         {
             var draft = new InterfaceDraft { Path = section.Path };
             draft.Name = ReadRouterInterfaceName(section, out var written);
-            if (written is not null && written.Contains('.', StringComparison.Ordinal))
+            if (section.Has("tunnel"))
+            {
+                ReadTunnelOwnKeys(section, draft);
+            }
+            else if (written is not null && written.Contains('.', StringComparison.Ordinal))
             {
                 // Read as a subinterface even when its number is wrong, so that one mistake is reported once.
                 ReadSubinterfaceOwnKeys(section, draft, InterfaceRules.IsSubinterfaceName(written, out var parentName) ? parentName : written[..written.IndexOf('.', StringComparison.Ordinal)]);
@@ -269,7 +279,7 @@ internal static partial class RouterConfigReader
                 }
             }
             (draft.Ipv4, draft.Ipv4Invalid) = ReadInterfaceAddress(section);
-            draft.Mtu = section.Int("mtu", InterfaceConfig.DefaultMtu, InterfaceRules.MinMtu, InterfaceRules.MaxMtu);
+            draft.Mtu = section.Int("mtu", draft.IsTunnel ? TunnelConfig.DefaultMtu : InterfaceConfig.DefaultMtu, InterfaceRules.MinMtu, InterfaceRules.MaxMtu);
             draft.Shutdown = section.Bool("shutdown", false);
             draft.ServicePolicyOutput = section.OptionalString("service-policy-output");
             section.ReportUnknownKeys();
@@ -292,7 +302,8 @@ internal static partial class RouterConfigReader
                 {
                     errors.Add($"{later.Path}.name", $"duplicate interface name '{later.Name}' (also at {earlier.Path})");
                 }
-                if (earlier.OsName is not null && earlier.OsName == later.OsName && later.ParentName is null && earlier.ParentName is null)
+                if (earlier.OsName is not null && earlier.OsName == later.OsName && later.ParentName is null && earlier.ParentName is null
+                    && !earlier.IsTunnel && !later.IsTunnel)
                 {
                     errors.Add($"{later.Path}.os-name", $"duplicate os-name '{later.OsName}' (also at {earlier.Path})");
                 }
@@ -304,6 +315,93 @@ internal static partial class RouterConfigReader
         }
         CheckSubinterfaces(drafts, errors);
         return drafts;
+    }
+
+    /// <summary>
+    /// A tunnel interface's own keys: <c>tunnel { source, destination, esp-out { spi, key, salt }, esp-in { … } }</c>;
+    /// none of a port's (os-name, driver, ring-size, mac, vlan).
+    /// </summary>
+    private static void ReadTunnelOwnKeys(HoconSection section, InterfaceDraft draft)
+    {
+        draft.IsTunnel = true;
+        draft.OsName = draft.Name;
+        draft.Driver = InterfaceDriver.Memory;
+        draft.RingSize = InterfaceConfig.DefaultRingSize;
+        foreach (var port in (string[])["os-name", "driver", "ring-size", "mac", "af-packet-mode", "vlan", "service-policy-output"])
+        {
+            if (section.Has(port))
+            {
+                section.Error(port, $"a tunnel interface has no {port}");
+            }
+        }
+        var tunnel = section.Section("tunnel");
+        var source = ReadAddress(tunnel, "source", required: true);
+        var destination = ReadAddress(tunnel, "destination", required: true);
+        foreach (var (key, address) in new[] { ("source", source), ("destination", destination) })
+        {
+            if (address is uint a && Ipv4Rules.WhyNotUnicast(a) is { } why)
+            {
+                tunnel.Error(key, why);
+            }
+        }
+        var outbound = ReadEspSa(tunnel.Section("esp-out"));
+        var inbound = ReadEspSa(tunnel.Section("esp-in"));
+        tunnel.ReportUnknownKeys();
+        if (outbound is not null && inbound is not null && outbound.Spi == inbound.Spi && source == destination)
+        {
+            tunnel.Error("esp-in", "the inbound and outbound SAs of a tunnel to itself must differ in SPI");
+        }
+        if (source is uint s && destination is uint d && outbound is not null && inbound is not null)
+        {
+            draft.Tunnel = new TunnelConfig(s, d, outbound, inbound);
+        }
+    }
+
+    /// <summary>One manually keyed SA: <c>spi</c> (256..4294967295, decimal or 0x…), <c>key</c> (16 or 32 bytes in 0x… hex), <c>salt</c> (4 bytes in 0x… hex).</summary>
+    private static EspSaConfig? ReadEspSa(HoconSection section)
+    {
+        if (!section.IsPresent)
+        {
+            section.Error("spi", "missing: a tunnel needs esp-out and esp-in, each with spi, key and salt");
+            return null;
+        }
+        var spiText = section.RequiredText("spi", "an SPI (256..4294967295, decimal or 0x…)");
+        uint? spi = null;
+        if (spiText is not null)
+        {
+            if (TunnelKeys.TryParseSpi(spiText, out var parsed))
+            {
+                spi = parsed;
+            }
+            else
+            {
+                section.Error("spi", $"'{spiText}' is not an SPI (256..4294967295, decimal or 0x…; 0..255 are reserved)");
+            }
+        }
+        var keyText = section.RequiredText("key", "an AES-GCM key in hexadecimal (0x and 32 or 64 digits)");
+        string? key = null;
+        if (keyText is not null)
+        {
+            key = TunnelKeys.ParseHex(keyText, 16, 32);
+            if (key is null)
+            {
+                section.Error("key", "expected an AES-GCM key in hexadecimal: 0x and 32 digits (128 bit) or 64 digits (256 bit)");
+            }
+        }
+        var saltText = section.RequiredText("salt", "a salt in hexadecimal (0x and 8 digits)");
+        string? salt = null;
+        if (saltText is not null)
+        {
+            salt = TunnelKeys.ParseHex(saltText, 4, 4);
+            if (salt is null)
+            {
+                section.Error("salt", "expected a 4-byte salt in hexadecimal: 0x and 8 digits");
+            }
+        }
+        section.ReportUnknownKeys();
+        return spi is uint s && key is not null && salt is not null
+            ? new EspSaConfig(s, key, uint.Parse(salt, NumberStyles.HexNumber, CultureInfo.InvariantCulture))
+            : null;
     }
 
     /// <summary>The keys of a subinterface's own: a vlan, and none of what it shares with its parent.</summary>

@@ -44,6 +44,30 @@ public static partial class RouterConfigWriter
 
         w.OpenList("interfaces", config.Interfaces, (w, i) =>
         {
+            if (i.Tunnel is { } tunnel)
+            {
+                // A tunnel has no port: its name, address, MTU and state, and its endpoints and manually keyed SAs.
+                w.Value("name", i.Name);
+                if (i.Ipv4 is { } tunnelSubnet)
+                {
+                    w.Value("ipv4", tunnelSubnet.ToString());
+                }
+                w.Value("mtu", i.Mtu);
+                w.Value("shutdown", i.Shutdown);
+                w.Open("tunnel");
+                w.Value("source", Ipv4Text.Format(tunnel.Source));
+                w.Value("destination", Ipv4Text.Format(tunnel.Destination));
+                foreach (var (key, sa) in new[] { ("esp-out", tunnel.Outbound), ("esp-in", tunnel.Inbound) })
+                {
+                    w.Open(key);
+                    w.Value("spi", "0x" + sa.Spi.ToString("x", System.Globalization.CultureInfo.InvariantCulture));
+                    w.Value("key", EspSaConfig.Hex(sa.KeyHex));
+                    w.Value("salt", EspSaConfig.SaltHex(sa.Salt));
+                    w.Close();
+                }
+                w.Close();
+                return;
+            }
             if (i.IsSubinterface)
             {
                 // What a subinterface shares with its parent (os-name, driver, ring, MAC) is written on the parent only.

@@ -161,9 +161,9 @@ public sealed partial class FmanActor
             return;
         }
         var name = itf.Config.Name;
-        if (!itf.Config.IsSubinterface)
+        if (!itf.Config.IsSubinterface && !itf.Config.IsTunnel)
         {
-            Sender.Tell(new CommandFailed($"{name} is a physical interface; only subinterfaces can be removed"));
+            Sender.Tell(new CommandFailed($"{name} is a physical interface; only subinterfaces and tunnels can be removed"));
             return;
         }
         if (State.StaticRoutes.FirstOrDefault(r => string.Equals(r.Interface, name, StringComparison.OrdinalIgnoreCase)) is { } pinned)

@@ -98,6 +98,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         Receive<RemoveStaticRoute>(OnRemoveStaticRoute);
         ReceiveQos();
         ReceiveSubinterfaces();
+        ReceiveTunnels();
         ReceiveStaticArp();
 
         ReceiveQueries();
@@ -136,6 +137,11 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
             StartSubinterface(config, Sender);
             return;
         }
+        if (config.IsTunnel)
+        {
+            StartTunnel(config, Sender);
+            return;
+        }
         _pending[config.Name] = new PendingHandshake(config, Sender);
         _log.Info("{0}: discovered as {1}; creating its uIDB", config.Name, config.OsName);
         _qfpClient.Tell(new CreateUidb(config.Name, config.OsName, config.Mtu, config.Mac ?? 0));
@@ -161,6 +167,12 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         {
             _log.Warning("{0}: uIDB {1} bound for no handshake in progress; deleting it", m.Name, m.Index);
             _qfpClient.Tell(new DeleteUidb(m.Name, m.Index));
+            return;
+        }
+        if (pending.Config.IsTunnel)
+        {
+            _log.Info("{0}: uIDB {1} bound; configuring the tunnel", m.Name, m.Index);
+            _qfpClient.Tell(new ConfigureTunnel(m.Name, m.Index, pending.Config));
             return;
         }
         if (pending.Config.IsSubinterface)

@@ -71,3 +71,12 @@ public enum HandshakeStep
 /// (no uIDB remains) and then forwards it to the platform and the event stream.
 /// </summary>
 public sealed record InterfaceInitFailed(string Name, HandshakeStep Step, string Reason);
+
+/// <summary>FMAN → QFP client: create the uIDB of a tunnel interface (no port); answered with <see cref="UidbCreated"/>.</summary>
+public sealed record CreateTunnelUidb(string Name, int Mtu);
+
+/// <summary>
+/// FMAN → QFP client: apply a tunnel interface's state and address and make its SAs the data plane's (or change them);
+/// answered with <see cref="InterfaceReady"/>, or <see cref="InterfaceInitFailed"/> at the Configure step.
+/// </summary>
+public sealed record ConfigureTunnel(string Name, int Index, InterfaceConfig Interface);

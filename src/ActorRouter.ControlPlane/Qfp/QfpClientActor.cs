@@ -39,13 +39,14 @@ public sealed partial class QfpClientActor : ReceiveActor
         Receive<WithdrawNeighbor>(m => Answer(m.Generation, _dataPlane.WithdrawNeighbor(m.Interface, m.Address)));
         Receive<ReadInterfaceStatus>(OnReadInterfaceStatus);
         Receive<ReadUidbTable>(_ => Sender.Tell(new UidbTableSnapshot(_dataPlane.Interfaces.All
-            .Select(u => new UidbEntry(u.Index, u.Name, u.OsName, u.Mtu, u.Mac, u.AdminUp, u.Ipv4Address, u.Ipv4PrefixLength, u.Registered) { Vlan = u.Vlan })
+            .Select(u => new UidbEntry(u.Index, u.Name, u.OsName, u.Mtu, u.Mac, u.AdminUp, u.Ipv4Address, u.Ipv4PrefixLength, u.Registered || u.IsTunnel) { Vlan = u.Vlan })
             .ToList())));
         Receive<LendPuntPort>(_ => Sender.Tell(new PuntPortLent(_dataPlane.PuntPort)));
         Receive<ReadDataPlaneStatistics>(_ => Sender.Tell(_dataPlane.ReadStatistics()));
         ReceiveQos();
         ReceivePunt();
         ReceiveObservation();
+        ReceiveTunnels();
     }
 
     public static Props Props(QfpDataPlane dataPlane, IVnicFactory vnics) =>
@@ -127,6 +128,11 @@ public sealed partial class QfpClientActor : ReceiveActor
         {
             try
             {
+                if (uidb.IsTunnel)
+                {
+                    // Its SAs go first: no tunnel may name a uIDB that is gone.
+                    _dataPlane.PublishIpsecTunnels(CurrentSpecs().Where(s => !string.Equals(s.InterfaceName, m.Name, StringComparison.OrdinalIgnoreCase)).ToList());
+                }
                 _dataPlane.DeleteUidb(m.Index);
             }
             catch (DataPlaneCommandException e)
@@ -171,7 +177,8 @@ public sealed partial class QfpClientActor : ReceiveActor
             // A subinterface is up when it and its parent are administratively up and the parent's port has its link.
             var carrier = uidb?.IsSubinterface == true ? table[uidb.ParentIndex] : uidb;
             var (inputDrops, outputDrops) = _dataPlane.ReadDriverDrops(s.Index);
-            var operUp = uidb is not null && uidb.AdminUp && carrier is not null && carrier.AdminUp && carrier.Port is { LinkUp: true };
+            // A tunnel has no port: it is up while administratively up.
+            var operUp = uidb is not null && uidb.AdminUp && (uidb.IsTunnel || (carrier is not null && carrier.AdminUp && carrier.Port is { LinkUp: true }));
             filled.Add(s with
             {
                 OperUp = operUp,

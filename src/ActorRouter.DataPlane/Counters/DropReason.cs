@@ -92,6 +92,22 @@ public enum DropReason
     Ipv6UnknownNextHeader,
     /// <summary>Addressed to one of the router's IPv6 addresses; the control plane does not answer IPv6 yet.</summary>
     Ipv6ForUsNotHandled,
+    /// <summary>The recycle ring back into PPE input was full (the PPEs are behind the packets sent round again).</summary>
+    RecycleRingFull,
+    /// <summary>A packet would go round the recycle path more often than the loop guard allows (a tunnel routed into itself).</summary>
+    RecycleLoop,
+    /// <summary>ESP for the router with an SPI no inbound security association has.</summary>
+    EspUnknownSpi,
+    /// <summary>ESP whose integrity check value (the AES-GCM tag) did not verify: forged, corrupted or keyed differently.</summary>
+    EspBadIcv,
+    /// <summary>ESP with a sequence number already received or left behind by the anti-replay window (RFC 4303 §3.4.3).</summary>
+    EspReplay,
+    /// <summary>ESP too short for its header, IV and ICV, with a bad padding, or an inner packet that is not IPv4.</summary>
+    EspMalformed,
+    /// <summary>A fragment of an ESP packet for the router: outer fragments are not reassembled (the tunnel MTU keeps them from being needed).</summary>
+    EspFragment,
+    /// <summary>An outbound security association's 32-bit sequence number is used up (RFC 4303 §3.3.3: rekey; IKE is not run here).</summary>
+    EspSequenceOverflow,
 }
 
 /// <summary>Why a packet was punted to the control plane.</summary>

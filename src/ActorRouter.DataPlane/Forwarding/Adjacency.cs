@@ -17,6 +17,8 @@ public enum AdjacencyKind : byte
     Receive,
     /// <summary>Explicit discard route.</summary>
     Drop,
+    /// <summary>Into a tunnel interface (the adjacency's interface): encapsulate and encrypt (esp4-encrypt).</summary>
+    Tunnel,
 }
 
 /// <summary>A next hop as the PPE needs it: where to send and which MAC to write.</summary>

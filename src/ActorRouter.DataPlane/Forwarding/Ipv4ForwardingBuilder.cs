@@ -3,7 +3,8 @@ using ActorRouter.DataPlane.Fib;
 namespace ActorRouter.DataPlane.Forwarding;
 
 /// <summary>An interface as the route builder sees it.</summary>
-public readonly record struct ConnectedInterface(int Index, uint Address, int PrefixLength, bool Up);
+/// <param name="Tunnel">A tunnel interface: its subnet, and every next hop on it, is reached by encrypting into the tunnel (no ARP).</param>
+public readonly record struct ConnectedInterface(int Index, uint Address, int PrefixLength, bool Up, bool Tunnel = false);
 
 /// <summary>A static route: prefix via a next-hop address (0 with <see cref="Discard"/> = null route).</summary>
 public readonly record struct StaticRoute(uint Prefix, int PrefixLength, uint NextHop, bool Discard = false);
@@ -38,6 +39,7 @@ public sealed class Ipv4ForwardingProgrammer
         public static readonly AdjacencyKey Receive = new(AdjacencyKind.Receive, 0, 0);
         public static readonly AdjacencyKey Drop = new(AdjacencyKind.Drop, 0, 0);
         public static AdjacencyKey Glean(int index) => new(AdjacencyKind.Glean, index, 0);
+        public static AdjacencyKey Tunnel(int index) => new(AdjacencyKind.Tunnel, index, 0);
 
         /// <summary>A neighbor's adjacency: resolved while the neighbor is known, incomplete otherwise.</summary>
         public static AdjacencyKey Neighbor(int index, uint address) => new(AdjacencyKind.Resolved, index, address);
@@ -180,7 +182,7 @@ public sealed class Ipv4ForwardingProgrammer
         {
             if (i.PrefixLength < 32)
             {
-                desired[RouteKey(i.Address & Mask(i.PrefixLength), i.PrefixLength)] = AdjacencyKey.Glean(i.Index);
+                desired[RouteKey(i.Address & Mask(i.PrefixLength), i.PrefixLength)] = i.Tunnel ? AdjacencyKey.Tunnel(i.Index) : AdjacencyKey.Glean(i.Index);
             }
         }
         foreach (var ((index, address), _) in _neighbors)
@@ -270,7 +272,7 @@ public sealed class Ipv4ForwardingProgrammer
         {
             return null;
         }
-        return AdjacencyKey.Neighbor(c.Index, r.NextHop);
+        return c.Tunnel ? AdjacencyKey.Tunnel(c.Index) : AdjacencyKey.Neighbor(c.Index, r.NextHop);
     }
 
     private bool OnConnectedSubnet(int index, uint address)
@@ -370,6 +372,7 @@ public sealed class Ipv4ForwardingProgrammer
             ? new Adjacency(AdjacencyKind.Resolved, (ushort)key.Interface, mac, key.Address)
             : new Adjacency(AdjacencyKind.Incomplete, (ushort)key.Interface, 0, key.Address),
         AdjacencyKind.Glean => new Adjacency(AdjacencyKind.Glean, (ushort)key.Interface, 0, 0),
+        AdjacencyKind.Tunnel => new Adjacency(AdjacencyKind.Tunnel, (ushort)key.Interface, 0, 0),
         _ => new Adjacency(key.Kind, 0, 0, 0),
     };
 

@@ -4,6 +4,7 @@ using ActorRouter.DataPlane.Counters;
 using ActorRouter.DataPlane.Forwarding;
 using ActorRouter.DataPlane.Graph.Nodes;
 using ActorRouter.DataPlane.Interfaces;
+using ActorRouter.DataPlane.Ipsec;
 using ActorRouter.DataPlane.Memory;
 using ActorRouter.DataPlane.Qos;
 using ActorRouter.DataPlane.Rings;
@@ -26,6 +27,9 @@ public sealed partial class PpeGraph
     private GraphNode[] _dispatch = [];
     private GraphNode? _entry;
     private InterfaceOutputNode? _output;
+    /// <summary>By <see cref="RecycleEntry"/>: the frame a recycled packet enters (null: no such node in this graph).</summary>
+    private NodeFrame?[] _recycleEntries = [];
+    private NodeFrame? _recycleDrop;
     private bool _wired;
 
     public PpeGraph(PpeContext context, int maxBurst, int maxOutputPerPacket)
@@ -99,6 +103,10 @@ public sealed partial class PpeGraph
         }
         _entry = _nodes[0];
         _output = output;
+        _recycleEntries = new NodeFrame?[Enum.GetValues<RecycleEntry>().Length];
+        _recycleEntries[(int)RecycleEntry.Ip4Input] = _byName.GetValueOrDefault(NodeNames.Ip4Input)?.Input;
+        _recycleEntries[(int)RecycleEntry.Ip4Lookup] = _byName.GetValueOrDefault(NodeNames.Ip4Lookup)?.Input;
+        _recycleDrop = _byName.GetValueOrDefault(NodeNames.Drop)?.Input;
         // interface-output is not dispatched: ProcessBurst empties it into the caller's output.
         _dispatch = _nodes.GetRange(0, _nodes.Count - 1).ToArray();
         WireObservation();
@@ -124,6 +132,51 @@ public sealed partial class PpeGraph
         var entry = _entry!.Input;
         input.CopyTo(entry.Buffers);
         entry.Count = input.Length;
+        return RunBurst(input.Length, output);
+    }
+
+    /// <summary>
+    /// Runs the graph on a burst of recycled packets (<see cref="MaxBurst"/> at most, from the recycle
+    /// ring): each enters at the node its <c>PacketMeta.NodeArgument</c> names (<see cref="RecycleEntry"/>),
+    /// in the order they came; an entry this graph lacks drops the packet (counted as malformed recycle
+    /// input under <see cref="DropReason.RecycleLoop"/>). Otherwise as <see cref="ProcessBurst"/>.
+    /// </summary>
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public int ProcessRecycled(ReadOnlySpan<uint> input, Span<uint> output, ForwardingTables tables, UidbTable interfaces, QosPolicyTable? qos = null)
+    {
+        var context = Context;
+        context.Tables = tables;
+        context.Interfaces = interfaces;
+        context.Policies = qos is { Any: true } ? qos.Policies : null;
+        var gpm = context.Gpm.View;
+        var entries = _recycleEntries;
+        for (var i = 0; i < input.Length; i++)
+        {
+            var buffer = input[i];
+            ref var meta = ref gpm.Meta(buffer);
+            var entry = meta.NodeArgument;
+            var frame = entry < entries.Length ? entries[entry] : null;
+            if (frame is null)
+            {
+                frame = _recycleDrop!;
+                meta.NodeArgument = (byte)DropReason.RecycleLoop;
+            }
+            else
+            {
+                // ip4-lookup reads its flags here (not link-level broadcast, TTL fine: the router built the header).
+                meta.NodeArgument = 0;
+            }
+            frame.Buffers[frame.Count++] = buffer;
+        }
+        return RunBurst(input.Length, output);
+    }
+
+    // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int RunBurst(int inputLength, Span<uint> output)
+    {
+        var context = Context;
         var nodes = _dispatch;
         // One check per burst: most bursts run the plain loop; a sampled burst, or any burst while a
         // packet trace or capture is armed, runs the observed loop (PpeGraph.Observation.cs).
@@ -148,7 +201,7 @@ public sealed partial class PpeGraph
         {
             RunObserved(nodes);
         }
-        context.Counters.Packets += input.Length;
+        context.Counters.Packets += inputLength;
         context.Counters.Bursts++;
         return _output!.Emit(output);
     }
@@ -184,7 +237,9 @@ public sealed partial class PpeGraph
     /// <summary>
     /// The IPv4 unicast graph (RFC 1812):
     /// ethernet-input → ip4-input → ip4-lookup → [classify →] ip4-rewrite → interface-output,
-    /// with ip4-frag and ip4-icmp-error off ip4-rewrite and ip4-lookup, and punt and drop as sinks; beside it the IPv6
+    /// with ip4-frag and ip4-icmp-error off ip4-rewrite and ip4-lookup, and punt and drop as sinks;
+    /// off ip4-lookup too, ESP to the router to esp4-decrypt and routes into a tunnel to esp4-encrypt,
+    /// both of which leave through recycle (back to ip4-input or ip4-lookup on the recycle path); beside it the IPv6
     /// unicast path (RFC 8200): ethernet-input → ip6-input → ip6-lookup → ip6-rewrite → interface-output, with
     /// ip6-icmp-error off all three (the ICMPv6 errors have their own rate limit of the same size).
     /// </summary>
@@ -196,6 +251,12 @@ public sealed partial class PpeGraph
     /// <param name="punt">This PPE's part of the punt classes' policers and ring shares (<see cref="PuntPolicy.PerPpe"/>).</param>
     public static PpeGraph CreateIpv4(PacketMemory gpm, GpmCache cache, ThreadCounters counters, SpscRing puntRing, WakeSignal? puntSignal,
         int maxBurst, PuntPolicy punt, double icmpRatePerSecond, double icmpBurst)
+        => CreateIpv4(gpm, cache, counters, puntRing, puntSignal, maxBurst, punt, icmpRatePerSecond, icmpBurst, new IpsecDatabase(), 0);
+
+    /// <param name="ipsec">The tunnels and SAs esp4-encrypt and esp4-decrypt read.</param>
+    /// <param name="graphThread">This graph's thread among the data plane's graph threads (its IPsec cipher contexts and counters).</param>
+    public static PpeGraph CreateIpv4(PacketMemory gpm, GpmCache cache, ThreadCounters counters, SpscRing puntRing, WakeSignal? puntSignal,
+        int maxBurst, PuntPolicy punt, double icmpRatePerSecond, double icmpBurst, IpsecDatabase ipsec, int graphThread)
     {
         var context = new PpeContext(gpm, cache, counters);
         var graph = new PpeGraph(context, maxBurst, gpm.BufferSize / 8 + 2);
@@ -205,12 +266,15 @@ public sealed partial class PpeGraph
         graph.Register(new ClassifyNode(context));
         graph.Register(new Ip4RewriteNode(context));
         graph.Register(new Ip4FragNode(context));
+        graph.Register(new Esp4DecryptNode(context, ipsec, graphThread));
+        graph.Register(new Esp4EncryptNode(context, ipsec, graphThread));
         graph.Register(new Ip4IcmpErrorNode(context, new TokenBucket(icmpRatePerSecond, icmpBurst)));
         var ip6Lookup = new Ip6LookupNode(context, maxBurst);
         graph.Register(new Ip6InputNode(context, ip6Lookup));
         graph.Register(ip6Lookup);
         graph.Register(new Ip6RewriteNode(context));
         graph.Register(new Ip6IcmpErrorNode(context, new TokenBucket(icmpRatePerSecond, icmpBurst)));
+        graph.Register(new RecycleNode(context));
         graph.Register(new PuntNode(context, puntRing, puntSignal, punt));
         graph.Register(new DropNode(context));
         graph.Register(new InterfaceOutputNode(context));

@@ -35,6 +35,12 @@ public sealed record Uidb(
     public bool IsSubinterface => ParentIndex >= 0;
 
     /// <summary>
+    /// A tunnel interface (<c>Tunnel1</c>): no port and no MAC; what is routed into it is encrypted and
+    /// sent on by esp4-encrypt, what its inbound SA decrypts is received on it. Up while admin up.
+    /// </summary>
+    public bool IsTunnel { get; init; }
+
+    /// <summary>
     /// Registered with the I/O layer (a vNIC port is open for it). A subinterface shares its parent's
     /// port; the table's <see cref="UidbTable.Ports"/> gives it the parent's.
     /// </summary>
@@ -78,7 +84,7 @@ public sealed class UidbTable
             }
             Macs[i] = u.Mac;
             Mtus[i] = u.Mtu;
-            Up[i] = u.AdminUp && u.Registered;
+            Up[i] = u.AdminUp && (u.Registered || u.IsTunnel);
             Addresses[i] = u.Ipv4Address;
             Ipv6Sources[i] = u.Ipv6Addresses.Count > 0 ? u.Ipv6Addresses[0].Address : UInt128.Zero;
             Ports[i] = u.Port;

@@ -19,30 +19,38 @@ public enum BufferOwner : byte
 }
 
 /// <summary>Per-buffer metadata kept beside the packet bytes (not inside them, so a burst's
-/// metadata is dense in cache while the PPE walks it).</summary>
-[StructLayout(LayoutKind.Sequential)]
+/// metadata is dense in cache while the PPE walks it). 16 bytes: four to a cache line.</summary>
+[StructLayout(LayoutKind.Explicit, Size = 16)]
 public struct PacketMeta
 {
     /// <summary>Offset of the first frame byte inside the buffer (headroom before it).</summary>
-    public ushort Offset;
+    [FieldOffset(0)] public ushort Offset;
     /// <summary>Frame length in bytes.</summary>
-    public ushort Length;
+    [FieldOffset(2)] public ushort Length;
     /// <summary>uIDB index of the interface the frame came in on.</summary>
-    public ushort RxInterface;
+    [FieldOffset(4)] public ushort RxInterface;
     /// <summary>uIDB index of the interface the frame leaves by (set by the PPE or the injector).</summary>
-    public ushort TxInterface;
+    [FieldOffset(6)] public ushort TxInterface;
     /// <summary>Why the packet was punted (see <c>PuntReason</c>), when it was.</summary>
-    public byte PuntReason;
-    public BufferOwner Owner;
+    [FieldOffset(8)] public byte PuntReason;
+    [FieldOffset(9)] public BufferOwner Owner;
     /// <summary>Traffic class chosen by the PPE (reserved for HQF classes).</summary>
-    public byte TrafficClass;
+    [FieldOffset(10)] public byte TrafficClass;
+    /// <summary>
+    /// How many times the packet has gone round the recycle path (the loop guard's count). It shares its
+    /// byte with <see cref="TrafficClass"/>: a packet is classified only on its way to a physical egress
+    /// (ip4-lookup and classify write the class there), which a packet bound for the recycle path never
+    /// takes, and a frame from a port starts at 0.
+    /// </summary>
+    [FieldOffset(10)] public byte Recycles;
     /// <summary>
     /// An argument a PPE graph node leaves for the next node along with the packet (which ICMP error
-    /// ip4-icmp-error builds, which drop reason the drop node counts); meaningless between threads.
+    /// ip4-icmp-error builds, which drop reason the drop node counts). Meaningless between threads,
+    /// except on the recycle path, where it names the graph entry the packet goes back to (<c>RecycleEntry</c>).
     /// </summary>
-    public byte NodeArgument;
+    [FieldOffset(11)] public byte NodeArgument;
     /// <summary>Next-hop id the FIB returned (for glean punts the control plane needs it).</summary>
-    public uint NextHop;
+    [FieldOffset(12)] public uint NextHop;
 }
 
 /// <summary>

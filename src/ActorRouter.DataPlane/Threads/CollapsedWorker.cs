@@ -1,6 +1,7 @@
 using ActorRouter.DataPlane.Counters;
 using ActorRouter.DataPlane.Graph;
 using ActorRouter.DataPlane.Memory;
+using ActorRouter.DataPlane.Rings;
 
 namespace ActorRouter.DataPlane.Threads;
 
@@ -27,13 +28,18 @@ public sealed class CollapsedWorker : DataPlaneWorker
     private readonly uint[] _output;
     private readonly uint[] _forOther;
     private readonly int _burstSize;
+    /// <summary>This worker's recycle ring: its HQF stage fills it, this worker runs it through the graph again.</summary>
+    private readonly SpscRing? _recycle;
+    private readonly uint[] _recycled;
     private int _held;
     private int _inputHeld;
 
     internal CollapsedWorker(string name, int core, QfpDataPlane dataPlane, int workerIndex, int workerCount, PpeGraph graph,
-        HqfWorker hqfStage, PpeChannel?[] toWorker, int burstSize)
+        HqfWorker hqfStage, PpeChannel?[] toWorker, int burstSize, SpscRing? recycle = null)
         : base(name, core, graph.Counters)
     {
+        _recycle = recycle;
+        _recycled = new uint[burstSize];
         _dataPlane = dataPlane;
         _workerIndex = workerIndex;
         _workerCount = workerCount;
@@ -72,7 +78,7 @@ public sealed class CollapsedWorker : DataPlaneWorker
         var registered = interfaces.RegisteredIndices;
         var ports = interfaces.Ports;
         var gpm = _dataPlane.Gpm;
-        var worked = false;
+        var worked = ProcessRecycled(interfaces);
         for (var r = 0; r < registered.Length; r++)
         {
             var index = registered[r];
@@ -133,6 +139,33 @@ public sealed class CollapsedWorker : DataPlaneWorker
         worked |= _hqf.RunStage();
         return worked;
     }
+
+    /// <summary>
+    /// The recycle path: one burst from this worker's recycle ring (what its HQF stage put there) runs
+    /// through the graph again, each packet entering where its recycler said; the output is handed on
+    /// as a received burst's is.
+    /// </summary>
+    private bool ProcessRecycled(Interfaces.UidbTable interfaces)
+    {
+        var ring = _recycle;
+        if (ring is null || ring.IsEmpty)
+        {
+            return false;
+        }
+        var count = ring.DequeueBurst(_recycled);
+        var gpm = _dataPlane.Gpm;
+        for (var i = 0; i < count; i++)
+        {
+            gpm.SetOwner(_recycled[i], BufferOwner.Ppe);
+        }
+        _recycledHeld = count;
+        var produced = _graph.ProcessRecycled(_recycled.AsSpan(0, count), _output, _dataPlane.Forwarding, interfaces, _dataPlane.Qos);
+        _recycledHeld = 0;
+        HandOutput(_output.AsSpan(0, produced), interfaces);
+        return true;
+    }
+
+    private int _recycledHeld;
 
     /// <summary>
     /// The burst's output: what this worker transmits goes straight into its HQF stage; the rest, in
@@ -258,7 +291,7 @@ public sealed class CollapsedWorker : DataPlaneWorker
                 return true;
             }
         }
-        return _hqf.StageHasPendingWork();
+        return _recycle is { IsEmpty: false } || _hqf.StageHasPendingWork();
     }
 
     protected internal override void ReclaimHeldBuffers()
@@ -274,6 +307,15 @@ public sealed class CollapsedWorker : DataPlaneWorker
                 _cache.Free(_burst[i]);
             }
         }
+        for (var i = 0; i < _recycledHeld; i++)
+        {
+            if (gpm.Meta(_recycled[i]).Owner == BufferOwner.Ppe)
+            {
+                Counters.Drop(gpm.Meta(_recycled[i]).RxInterface, DropReason.ThreadFault);
+                _cache.Free(_recycled[i]);
+            }
+        }
+        _recycledHeld = 0;
         // The free buffers in hand behind the burst.
         for (var i = _inputHeld; i < _held; i++)
         {

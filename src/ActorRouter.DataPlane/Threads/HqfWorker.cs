@@ -21,6 +21,8 @@ public sealed class HqfWorker : DataPlaneWorker
     private readonly QfpDataPlane _dataPlane;
     private readonly PpeChannel[] _channels;
     private readonly SpscRing _inject;
+    /// <summary>Where packets bound for the recycle interface go: back to PPE input (the Rx thread, or this collapsed worker).</summary>
+    private readonly SpscRing? _recycle;
     private readonly GpmCache _cache;
     private readonly EgressQueue[] _queues;
     private readonly uint[] _scratch;
@@ -44,9 +46,11 @@ public sealed class HqfWorker : DataPlaneWorker
     private readonly long[] _carrierReadAt;
 
     internal HqfWorker(string name, int core, QfpDataPlane dataPlane, PpeChannel[] channels, SpscRing inject, GpmCache cache,
-        ThreadCounters counters, int maxInterfaces, int queueLimit, int txBurst, int scratchSize, PpeDispatch? dispatch = null, Func<int, bool>? transmitsFor = null)
+        ThreadCounters counters, int maxInterfaces, int queueLimit, int txBurst, int scratchSize, PpeDispatch? dispatch = null, Func<int, bool>? transmitsFor = null,
+        SpscRing? recycle = null)
         : base(name, core, counters)
     {
+        _recycle = recycle;
         _transmitsFor = transmitsFor;
         _dispatch = dispatch;
         _skipped = new int[channels.Length];
@@ -82,6 +86,12 @@ public sealed class HqfWorker : DataPlaneWorker
         AdoptPolicies();
         var worked = CollectFromPpes();
         worked |= CollectInjected();
+        if (_recycledSinceNotify && _dispatch is not null)
+        {
+            // Split layout: the Rx thread dispatches the recycle ring; wake it once per turn, not per packet.
+            _recycledSinceNotify = false;
+            _dataPlane.Rx.Signal.Notify();
+        }
         worked |= Transmit();
         return worked;
     }
@@ -285,6 +295,11 @@ public sealed class HqfWorker : DataPlaneWorker
         var egress = meta.TxInterface;
         if (egress >= _queues.Length)
         {
+            if (egress == Graph.Nodes.RecycleNode.RecycleInterface && _recycle is not null)
+            {
+                Recycle(buffer, ref meta);
+                return;
+            }
             Counters.Drop(0, DropReason.InterfaceDown);
             _cache.Free(buffer);
             return;
@@ -307,6 +322,26 @@ public sealed class HqfWorker : DataPlaneWorker
             _cache.Free(buffer);
         }
     }
+
+    /// <summary>
+    /// The recycle path: a packet a PPE sent round again goes on the recycle ring, in the order the HQF
+    /// restored, for the dispatcher to hand back to a PPE. A full ring drops it (counted): the PPEs are
+    /// behind, and waiting here would stall every interface's output.
+    /// </summary>
+    private void Recycle(uint buffer, ref PacketMeta meta)
+    {
+        if (!_recycle!.TryEnqueue(buffer))
+        {
+            Counters.Drop(meta.RxInterface, DropReason.RecycleRingFull);
+            _cache.Free(buffer);
+            return;
+        }
+        meta.Owner = BufferOwner.Rx;
+        _recycledSinceNotify = true;
+    }
+
+    /// <summary>Packets went on the recycle ring this turn (the split layout wakes the Rx thread for them once).</summary>
+    private bool _recycledSinceNotify;
 
     /// <summary>
     /// Collapsed layout: the worker that owns this HQF stage hands it the output of a burst it

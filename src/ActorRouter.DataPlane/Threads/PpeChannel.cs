@@ -21,8 +21,11 @@ public sealed class PpeChannel : IDisposable
 
     /// <summary>Dispatcher → PPE: buffer indices.</summary>
     public SpscRing InPackets { get; }
-    /// <summary>Dispatcher → PPE: length of each assigned burst.</summary>
+    /// <summary>Dispatcher → PPE: length of each assigned burst, with <see cref="RecycledBurstFlag"/> for a burst from the recycle ring.</summary>
     public SpscRing InBursts { get; }
+
+    /// <summary>Set in an <see cref="InBursts"/> record: the burst's packets come from the recycle ring (each enters the graph where its recycler said).</summary>
+    public const uint RecycledBurstFlag = 0x8000_0000;
     /// <summary>PPE → HQF (the B4Q gather ring): buffers to transmit.</summary>
     public SpscRing OutPackets { get; }
     /// <summary>PPE → HQF: how many output buffers each input burst became.</summary>

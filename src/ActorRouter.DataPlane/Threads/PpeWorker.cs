@@ -61,6 +61,8 @@ public sealed class PpeWorker : DataPlaneWorker
         {
             return false;
         }
+        var recycled = (length & PpeChannel.RecycledBurstFlag) != 0;
+        length &= ~PpeChannel.RecycledBurstFlag;
         // The dispatcher writes a burst's packets before its length, so they are all there.
         var got = _channel.InPackets.DequeueBurst(_input.AsSpan(0, (int)length));
         _channel.InBursts.TryDequeue(out _);
@@ -70,7 +72,9 @@ public sealed class PpeWorker : DataPlaneWorker
             _dataPlane.Gpm.SetOwner(_input[i], BufferOwner.Ppe);
         }
         BurstCheckpoint();
-        var produced = _graph.ProcessBurst(_input.AsSpan(0, got), _output, _dataPlane.Forwarding, _dataPlane.Interfaces, _dataPlane.Qos);
+        var produced = recycled
+            ? _graph.ProcessRecycled(_input.AsSpan(0, got), _output, _dataPlane.Forwarding, _dataPlane.Interfaces, _dataPlane.Qos)
+            : _graph.ProcessBurst(_input.AsSpan(0, got), _output, _dataPlane.Forwarding, _dataPlane.Interfaces, _dataPlane.Qos);
         // A thread that hung inside the graph and was fenced meanwhile hands nothing on.
         FenceCheckpoint();
         _outputHeld = produced;
@@ -169,7 +173,7 @@ public sealed class PpeWorker : DataPlaneWorker
         var gpm = _dataPlane.Gpm;
         while (_channel.OutBursts.FreeSpace > 0 && _channel.InBursts.TryPeek(out var length))
         {
-            var got = _channel.InPackets.DequeueBurst(_input.AsSpan(0, (int)length));
+            var got = _channel.InPackets.DequeueBurst(_input.AsSpan(0, (int)(length & ~PpeChannel.RecycledBurstFlag)));
             _channel.InBursts.TryDequeue(out _);
             for (var i = 0; i < got; i++)
             {

@@ -1,5 +1,6 @@
 using ActorRouter.DataPlane.Counters;
 using ActorRouter.DataPlane.Memory;
+using ActorRouter.DataPlane.Rings;
 
 namespace ActorRouter.DataPlane.Threads;
 
@@ -18,12 +19,18 @@ public sealed class RxWorker : DataPlaneWorker
     private readonly GpmCache _cache;
     private readonly uint[] _burst;
     private readonly int _burstSize;
+    /// <summary>The recycle ring from the HQF: packets to hand back to the PPEs, dispatched like a port's bursts.</summary>
+    private readonly SpscRing? _recycle;
+    private readonly uint[] _recycled;
     private int _nextPpe;
     private int _held;
 
-    internal RxWorker(string name, int core, QfpDataPlane dataPlane, PpeChannel[] channels, PpeDispatch dispatch, GpmCache cache, ThreadCounters counters, int burstSize)
+    internal RxWorker(string name, int core, QfpDataPlane dataPlane, PpeChannel[] channels, PpeDispatch dispatch, GpmCache cache, ThreadCounters counters, int burstSize,
+        SpscRing? recycle = null)
         : base(name, core, counters)
     {
+        _recycle = recycle;
+        _recycled = new uint[burstSize];
         _dataPlane = dataPlane;
         _channels = channels;
         _dispatch = dispatch;
@@ -40,7 +47,7 @@ public sealed class RxWorker : DataPlaneWorker
         var registered = interfaces.RegisteredIndices;
         var ports = interfaces.Ports;
         var gpm = _dataPlane.Gpm;
-        var worked = false;
+        var worked = DispatchRecycled();
         for (var r = 0; r < registered.Length; r++)
         {
             var index = registered[r];
@@ -134,6 +141,33 @@ public sealed class RxWorker : DataPlaneWorker
         return -1;
     }
 
+    /// <summary>
+    /// The recycle path's way back in: a burst from the recycle ring goes to the next PPE that accepts one, in
+    /// the same rotation and dispatch order as the ports' bursts (so the HQF restores its order too), marked as
+    /// recycled. When no PPE has room the packets wait on the ring, and the HQF counts what no longer fits.
+    /// </summary>
+    private bool DispatchRecycled()
+    {
+        var ring = _recycle;
+        if (ring is null || ring.IsEmpty)
+        {
+            return false;
+        }
+        var ppe = ChoosePpe();
+        if (ppe < 0)
+        {
+            return false;
+        }
+        var channel = _channels[ppe];
+        var count = ring.DequeueBurst(_recycled);
+        channel.InPackets.EnqueueBurst(_recycled.AsSpan(0, count));
+        channel.InBursts.TryEnqueue((uint)count | PpeChannel.RecycledBurstFlag);
+        _dispatch.Order.TryEnqueue((uint)ppe);
+        _dataPlane.PpeSignal(ppe).Notify();
+        _nextPpe = ppe + 1 == _channels.Length ? 0 : ppe + 1;
+        return true;
+    }
+
     private long _pollFdsGeneration = -1;
     private int[] _pollFds = Array.Empty<int>();
 
@@ -163,6 +197,10 @@ public sealed class RxWorker : DataPlaneWorker
 
     protected override bool HasPendingWork()
     {
+        if (_recycle is { IsEmpty: false })
+        {
+            return true;
+        }
         var interfaces = _dataPlane.Interfaces;
         foreach (var index in interfaces.RegisteredIndices)
         {

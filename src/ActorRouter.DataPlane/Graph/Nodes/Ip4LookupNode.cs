@@ -15,7 +15,7 @@ namespace ActorRouter.DataPlane.Graph.Nodes;
 /// </summary>
 public sealed unsafe class Ip4LookupNode : GraphNode
 {
-    public const int NextIp4Rewrite = 0, NextClassify = 1, NextIcmpError = 2, NextPunt = 3, NextDrop = 4;
+    public const int NextIp4Rewrite = 0, NextClassify = 1, NextIcmpError = 2, NextPunt = 3, NextDrop = 4, NextEsp4Encrypt = 5, NextEsp4Decrypt = 6;
 
     /// <summary>In <c>PacketMeta.NodeArgument</c> on the way in: the frame came to a link-layer broadcast or multicast address.</summary>
     public const byte LinkGroupFlag = 1;
@@ -27,7 +27,8 @@ public sealed unsafe class Ip4LookupNode : GraphNode
     private readonly uint[] _nextHops;
 
     public Ip4LookupNode(PpeContext context, int maxBurst)
-        : base(NodeNames.Ip4Lookup, NodeNames.Ip4Rewrite, NodeNames.Classify, NodeNames.Ip4IcmpError, NodeNames.Punt, NodeNames.Drop)
+        : base(NodeNames.Ip4Lookup, NodeNames.Ip4Rewrite, NodeNames.Classify, NodeNames.Ip4IcmpError, NodeNames.Punt, NodeNames.Drop,
+            NodeNames.Esp4Encrypt, NodeNames.Esp4Decrypt)
     {
         _context = context;
         _keys = new uint[maxBurst];
@@ -87,7 +88,7 @@ public sealed unsafe class Ip4LookupNode : GraphNode
                     *next++ = buffer;
                     continue;
                 }
-                Divert(buffer, ref meta, kind, (flags & LinkGroupFlag) != 0, (flags & TtlExpiresFlag) != 0, nextHop, keys[p - first], adjacencies);
+                Divert(buffer, ref meta, kind, (flags & LinkGroupFlag) != 0, (flags & TtlExpiresFlag) != 0, nextHop, keys[p - first], adjacencies, gpm, up);
             }
             mainCount = (int)(next - mainStart);
         }
@@ -97,7 +98,8 @@ public sealed unsafe class Ip4LookupNode : GraphNode
     /// <summary>Every packet that does not go straight on to ip4-rewrite or classify, in RFC 1812's order of checks.</summary>
     // Inlined: a call inside the loop makes the JIT keep the loop's state in the few callee-saved registers and spill the rest.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void Divert(uint buffer, ref Memory.PacketMeta meta, AdjacencyKind kind, bool linkGroup, bool ttlExpires, uint nextHop, uint destination, AdjacencyView adjacencies)
+    private void Divert(uint buffer, ref Memory.PacketMeta meta, AdjacencyKind kind, bool linkGroup, bool ttlExpires, uint nextHop, uint destination,
+        AdjacencyView adjacencies, Memory.GpmView gpm, bool[] up)
     {
         if (kind == AdjacencyKind.None)
         {
@@ -112,6 +114,12 @@ public sealed unsafe class Ip4LookupNode : GraphNode
         }
         if (kind == AdjacencyKind.Receive)
         {
+            if (!linkGroup && IsEsp(gpm, buffer, ref meta))
+            {
+                // ESP to the router: the tunnels' inbound SAs decide (an unknown SPI is dropped and counted there).
+                Enqueue(NextEsp4Decrypt, buffer);
+                return;
+            }
             meta.PuntReason = (byte)PuntReason.ForUs;
             meta.NextHop = nextHop;
             Enqueue(NextPunt, buffer);
@@ -134,11 +142,27 @@ public sealed unsafe class Ip4LookupNode : GraphNode
             Drop(buffer, ref meta, DropReason.NullRoute);
             return;
         }
+        if (kind == AdjacencyKind.Tunnel)
+        {
+            var tunnel = AdjacencyView.InterfaceOf(adjacencies.Word(nextHop));
+            if (!up[tunnel])
+            {
+                Drop(buffer, ref meta, DropReason.InterfaceDown);
+                return;
+            }
+            meta.TxInterface = tunnel;
+            Enqueue(NextEsp4Encrypt, buffer);
+            return;
+        }
         // Glean or incomplete: ask the control plane to resolve; the packet itself is not forwarded.
         meta.PuntReason = (byte)PuntReason.Glean;
         meta.NextHop = kind == AdjacencyKind.Glean ? destination : adjacencies.NextHopAddress(nextHop);
         Enqueue(NextPunt, buffer);
     }
+
+    /// <summary>True for an IPv4 packet whose protocol is ESP (ip4-input validated its header, fragments included: esp4-decrypt counts those).</summary>
+    private static bool IsEsp(Memory.GpmView gpm, uint buffer, ref Memory.PacketMeta meta)
+        => gpm.BufferPointer(buffer)[meta.Offset + PpeContext.EthernetHeaderLength + 9] == IpProtocols.Esp;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Drop(uint buffer, ref Memory.PacketMeta meta, DropReason reason)

@@ -14,6 +14,9 @@ public static class NodeNames
     public const string Ip6Lookup = "ip6-lookup";
     public const string Ip6Rewrite = "ip6-rewrite";
     public const string Ip6IcmpError = "ip6-icmp-error";
+    public const string Esp4Encrypt = "esp4-encrypt";
+    public const string Esp4Decrypt = "esp4-decrypt";
+    public const string Recycle = "recycle";
     public const string Punt = "punt";
     public const string Drop = "drop";
     public const string InterfaceOutput = "interface-output";
