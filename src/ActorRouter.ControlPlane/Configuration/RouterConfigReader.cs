@@ -47,6 +47,7 @@ internal static partial class RouterConfigReader
         var arp = ReadArp(top.Section("arp"), errors);
         var qos = ReadQos(top.Section("qos"), interfaces, errors);
         var metrics = ReadMetrics(top.Section("metrics"));
+        var fleet = ReadFleet(top.Section("fleet"), errors);
         top.ReportUnknownKeys();
 
         return new RouterConfig(
@@ -63,6 +64,7 @@ internal static partial class RouterConfigReader
             Arp = arp,
             Qos = qos,
             Metrics = metrics,
+            Fleet = fleet,
         };
     }
 

@@ -180,6 +180,7 @@ public static partial class RouterConfigWriter
         }
         WriteQos(w, config.Qos);
         WriteMetrics(w, config.Metrics);
+        WriteFleet(w, config.Fleet);
 
         w.Close();
         return w.ToString();
