@@ -33,6 +33,7 @@ public sealed class FleetNode : IHostedService
     private readonly ILoggerFactory _loggers;
     private readonly TextWriter _stdout;
     private ActorSystem? _system;
+    private volatile bool _stopping;
 
     public FleetNode(FleetConfig config, ControlCredentials credentials, string? keyPassword, ILoggerFactory loggers, TextWriter stdout)
     {
@@ -73,9 +74,31 @@ public sealed class FleetNode : IHostedService
         var cluster = Cluster.Get(_system);
         _stdout.WriteLine($"fleet: {_config.RouterName} in fleet {_config.Name} on {cluster.SelfAddress}, joining {(_config.SeedNodes.Count == 0 ? "itself" : string.Join(", ", _config.SeedNodes))}");
         cluster.RegisterOnMemberUp(() => _stdout.WriteLine($"fleet: {_config.RouterName} is up in fleet {_config.Name}"));
-        cluster.RegisterOnMemberRemoved(() => _stdout.WriteLine($"fleet: {_config.RouterName} left fleet {_config.Name}; the router goes on forwarding"));
-        return new FleetLink(fleet, _config.RouterName);
+        var membership = new FleetMembership();
+        var system = _system;
+        _ = system.WhenTerminated.ContinueWith(_ =>
+        {
+            if (_stopping)
+            {
+                return;
+            }
+            var reason = Describe(CoordinatedShutdown.Get(system).ShutdownReason);
+            membership.End(reason);
+            _stdout.WriteLine($"fleet: {_config.RouterName} is no longer in fleet {_config.Name}: {reason}; the router goes on forwarding");
+        }, TaskScheduler.Default);
+        return new FleetLink(fleet, _config.RouterName, membership);
     }
+
+    /// <summary>Why Akka stopped the fleet system, in the operator's terms.</summary>
+    private static string Describe(CoordinatedShutdown.Reason? reason) => reason switch
+    {
+        null => "its actor system stopped",
+        CoordinatedShutdown.ClusterDowningReason => "the cluster downed it (the split-brain resolver, or an operator)",
+        CoordinatedShutdown.ClusterLeavingReason => "it left the cluster",
+        _ when reason.GetType().Name == "TlsHandshakeFailureReason" =>
+            "a TLS handshake with a member failed: its certificate is not under this router's fleet CA, or this router's not under its (see the 'fleet: refused' lines)",
+        _ => reason.GetType().Name,
+    };
 
     private static Exception Innermost(Exception e) => e switch
     {
@@ -143,6 +166,7 @@ public sealed class FleetNode : IHostedService
         {
             return;
         }
+        _stopping = true;
         try
         {
             await Cluster.Get(_system).LeaveAsync(new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token).ConfigureAwait(false);

@@ -128,6 +128,9 @@ public sealed class CommandGatewayActor : ReceiveActor
             case ShowFleetRequest when _fleet is null:
                 replyTo.Tell(new CommandRefused(NotInFleet));
                 return;
+            case ShowFleetRequest when _fleet.Membership.EndedBecause is { } ended:
+                replyTo.Tell(new CommandRefused(MembershipEnded(ended)));
+                return;
             case ShowFleetRequest:
                 _fleet.Fleet.Tell(new FleetCommand(request, null, identity, replyTo));
                 return;
@@ -140,6 +143,9 @@ public sealed class CommandGatewayActor : ReceiveActor
         }
     }
 
+    private string MembershipEnded(string reason) =>
+        $"{_fleet!.RouterName} is no longer in its fleet ({reason}); the router goes on forwarding; restart it to rejoin";
+
     public const string NotInFleet = "this router is not a member of a fleet (actorrouter.fleet.enabled is off)";
 
     /// <summary>Why a <c>--node</c> or <c>--fleet</c> request cannot go to the fleet from here; null when it can.</summary>
@@ -148,6 +154,10 @@ public sealed class CommandGatewayActor : ReceiveActor
         if (_fleet is null)
         {
             return NotInFleet;
+        }
+        if (_fleet.Membership.EndedBecause is { } ended)
+        {
+            return MembershipEnded(ended);
         }
         return request switch
         {

@@ -10,8 +10,23 @@ namespace ActorRouter.ControlPlane.Fleet;
 // remoting carries only the control contracts (a caller's SignedRequest and the replies) between
 // fleet actors, and Akka's own cluster messages.
 
-/// <summary>How the gateway reaches the fleet: the fleet actor and this router's name in the fleet.</summary>
-public sealed record FleetLink(IActorRef Fleet, string RouterName);
+/// <summary>How the gateway reaches the fleet: the fleet actor, this router's name in the fleet, and whether its membership still runs.</summary>
+public sealed record FleetLink(IActorRef Fleet, string RouterName, FleetMembership Membership);
+
+/// <summary>
+/// Whether this router's fleet actor system still runs. Akka stops a member's system when the cluster
+/// downs it, and when a TLS handshake with a peer fails; the router goes on without it, and fleet
+/// requests are refused with the reason instead of waiting for an actor that is gone.
+/// </summary>
+public sealed class FleetMembership
+{
+    private volatile string? _endedBecause;
+
+    /// <summary>Null while the membership runs; else why it ended.</summary>
+    public string? EndedBecause => _endedBecause;
+
+    public void End(string reason) => _endedBecause = reason;
+}
 
 /// <summary>
 /// Gateway → fleet actor: <paramref name="Request"/> (a <c>show fleet</c>, a <c>--node</c> or a <c>--fleet</c>
@@ -37,8 +52,18 @@ public sealed record AttachGateway(IActorRef Gateway);
 /// may send only the control contracts and Akka's own cluster messages, never an arbitrary type (such
 /// as the local messages above) named on the wire.
 /// </summary>
-public sealed class RefusingSerializer(ExtendedActorSystem system) : Serializer(system)
+public sealed class RefusingSerializer : Serializer
 {
+    public RefusingSerializer(ExtendedActorSystem system) : base(system)
+    {
+    }
+
+    /// <summary>Akka creates the serializer in the json slot with that slot's settings, which this one ignores.</summary>
+    public RefusingSerializer(ExtendedActorSystem system, Akka.Configuration.Config settings) : base(system)
+    {
+        _ = settings;
+    }
+
     public override int Identifier => 4054;
 
     public override bool IncludeManifest => false;
