@@ -25,7 +25,11 @@ public static class ArctlApp
     public const int ExitNotAuthorised = 4;
 
     public const string Usage =
-        "usage: arctl [--router HOST:PORT] [--json] [--timeout SECONDS] [--count N] [--cert FILE [--cert-password PASSWORD]] [COMMAND...]\n" +
+        "usage: arctl [--router HOST:PORT] [--json] [--timeout SECONDS] [--count N] [--cert FILE [--cert-password PASSWORD]]\n" +
+        "             [--node NAME | --fleet [--deadline SECONDS]] [COMMAND...]\n" +
+        "       --node NAME: run the command on fleet member NAME, through the router arctl connects to;\n" +
+        "       --fleet: run a show command on every member and merge the answers (Router column); members that do not\n" +
+        "       answer within the deadline (default 5 s) are named, and arctl exits 3\n" +
         "       the router defaults to $ARCTL_ROUTER, else 127.0.0.1:4053; the credential to $ARCTL_CERT ($ARCTL_CERT_PASSWORD),\n" +
         "       else admin.p12 or read-only.p12 in the router's state directory (/var/lib/actorrouter for root,\n" +
         "       else $XDG_STATE_HOME/actorrouter or ~/.local/state/actorrouter);\n" +
@@ -44,6 +48,9 @@ public static class ArctlApp
 
     private sealed record Options(RouterAddress Router, bool Json, TimeSpan ConnectTimeout, ClientCertificate? Certificate, List<string> Words)
     {
+        /// <summary><c>--node NAME</c> / <c>--fleet</c>: where each command runs (null, null: on the router connected to).</summary>
+        public FleetTarget? Target { get; init; }
+
         /// <summary><c>--count N</c>: how many refreshes a <c>monitor</c> command prints before it stops.</summary>
         public int? Count { get; init; }
     }
@@ -72,7 +79,7 @@ public static class ArctlApp
             }
             return ExitOk;
         }
-        await using var session = new Session(options.Router, options.ConnectTimeout, options.Certificate) { MonitorCount = options.Count };
+        await using var session = new Session(options.Router, options.ConnectTimeout, options.Certificate) { MonitorCount = options.Count, Target = options.Target };
         if (options.Words.Count > 0)
         {
             return await session.RunOneAsync(options.Words, options.Json, stdout, stderr);
@@ -89,6 +96,9 @@ public static class ArctlApp
         var certificatePassword = environment("ARCTL_CERT_PASSWORD");
         var words = new List<string>();
         int? count = null;
+        string? node = null;
+        var fleet = false;
+        TimeSpan? deadline = null;
         for (var i = 0; i < args.Length; i++)
         {
             string Value(string option) => i + 1 < args.Length ? args[++i] : throw new UsageException($"{option} needs a value");
@@ -122,6 +132,21 @@ public static class ArctlApp
                     }
                     count = refreshes;
                     break;
+                case "--node":
+                    node = Value("--node");
+                    break;
+                case "--fleet":
+                    fleet = true;
+                    break;
+                case "--deadline":
+                    var deadlineText = Value("--deadline");
+                    if (!double.TryParse(deadlineText, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var deadlineSeconds)
+                        || deadlineSeconds * 1000 < FleetRequest.MinimumDeadlineMilliseconds || deadlineSeconds * 1000 > FleetRequest.MaximumDeadlineMilliseconds)
+                    {
+                        throw new UsageException($"--deadline needs seconds between {FleetRequest.MinimumDeadlineMilliseconds / 1000.0:0.0} and {FleetRequest.MaximumDeadlineMilliseconds / 1000}, not '{deadlineText}'");
+                    }
+                    deadline = TimeSpan.FromSeconds(deadlineSeconds);
+                    break;
                 case "--role" or "--out":
                     // Options of 'credentials issue': kept in place as words of the command.
                     words.Add(args[i]);
@@ -138,7 +163,16 @@ public static class ArctlApp
         }
         var router = string.IsNullOrWhiteSpace(routerText) ? RouterAddress.Default : RouterAddress.Parse(routerText);
         var certificate = string.IsNullOrEmpty(certificatePath) ? null : new ClientCertificate(certificatePath, certificatePassword);
-        return new Options(router, json, timeout, certificate, words) { Count = count };
+        if (node is not null && fleet)
+        {
+            throw new UsageException("--node and --fleet exclude each other");
+        }
+        if (deadline is not null && !fleet)
+        {
+            throw new UsageException("--deadline goes with --fleet");
+        }
+        FleetTarget? target = node is not null ? new FleetTarget(node, null) : fleet ? new FleetTarget(null, deadline ?? DefaultFleetDeadline) : null;
+        return new Options(router, json, timeout, certificate, words) { Count = count, Target = target };
     }
 
     private static async Task<int> RunInteractiveAsync(Session session, bool json, TextWriter stdout, TextWriter stderr, TextReader input, bool useConsole)
@@ -235,6 +269,32 @@ public static class ArctlApp
         return words;
     }
 
+    /// <summary>How long <c>--fleet</c> waits for the members' answers unless <c>--deadline</c> says otherwise.</summary>
+    public static readonly TimeSpan DefaultFleetDeadline = TimeSpan.FromSeconds(5);
+
+    /// <summary><c>--node NAME</c> (<paramref name="Node"/>) or <c>--fleet</c> (<paramref name="Deadline"/>).</summary>
+    private sealed record FleetTarget(string? Node, TimeSpan? Deadline)
+    {
+        /// <summary><paramref name="request"/> wrapped for its target, or a usage error when it cannot go there.</summary>
+        public IArctlRequest Wrap(IArctlRequest request)
+        {
+            if (request is MonitorInterfacesRequest or IssueCredentialCommand)
+            {
+                throw new UsageException($"{(Node is null ? "--fleet" : "--node")} cannot carry this command: connect to the router itself (--router)");
+            }
+            if (Node is not null)
+            {
+                return FleetRules.WhyNotForNode(request) is { } notForNode ? throw new UsageException(notForNode) : new NodeRequest(Node, request);
+            }
+            return FleetRules.WhyNotForFleet(request) is { } notForFleet
+                ? throw new UsageException(notForFleet)
+                : new FleetRequest(request, (int)Deadline!.Value.TotalMilliseconds);
+        }
+
+        /// <summary>How long arctl waits for the answer: a change on another member waits for its data plane; --fleet for its deadline.</summary>
+        public TimeSpan AnswerTimeout => Deadline is { } deadline ? deadline + TimeSpan.FromSeconds(5) : DefaultAnswerTimeout + TimeSpan.FromSeconds(10);
+    }
+
     /// <summary>The monitor loop printed its refreshes and stopped; nothing more to print.</summary>
     private sealed record MonitorEnded;
 
@@ -301,12 +361,20 @@ public static class ArctlApp
 
         public int? MonitorCount { get; init; }
 
+        public FleetTarget? Target { get; init; }
+
         public async Task<int> RunOneAsync(IReadOnlyList<string> words, bool json, TextWriter stdout, TextWriter stderr)
         {
             IArctlRequest request;
+            IArctlRequest? carried = null;
             try
             {
                 request = CommandTable.Parse(words);
+                if (Target is not null)
+                {
+                    carried = request;
+                    request = Target.Wrap(request);
+                }
             }
             catch (UsageException e)
             {
@@ -336,7 +404,7 @@ public static class ArctlApp
                 }
                 reply = request is MonitorInterfacesRequest monitor
                     ? await MonitorAsync(monitor, json, stdout)
-                    : await _connection.AskAsync(request, DefaultAnswerTimeout, router);
+                    : await _connection.AskAsync(request, Target?.AnswerTimeout ?? DefaultAnswerTimeout, router);
             }
             catch (RouterUnreachableException e)
             {
@@ -385,9 +453,14 @@ public static class ArctlApp
             {
                 return ExitOk;
             }
+            if (reply is FleetAnswersView answers)
+            {
+                await stdout.WriteLineAsync(json ? ReplyFormatter.FleetJson(answers) : ReplyFormatter.FleetText(answers, carried));
+                return ReplyFormatter.FleetExitCode(answers);
+            }
             var text = json
                 ? ReplyFormatter.Json(reply)
-                : ReplyFormatter.Text(request is ShowIpInterfaceBriefRequest && reply is InterfacesView view ? new ReplyFormatter.IpInterfaceBrief(view) : reply);
+                : ReplyFormatter.Text((carried ?? request) is ShowIpInterfaceBriefRequest && reply is InterfacesView view ? new ReplyFormatter.IpInterfaceBrief(view) : reply);
             await stdout.WriteLineAsync(text);
             PhaseTiming.Mark("print");
             return ExitOk;

@@ -76,6 +76,7 @@ public static class CommandTable
         new("clear ip arp [ADDRESS]", "forget every dynamic ARP entry, or the one for ADDRESS (static entries stay)", a => new ClearIpArpRequest(a.Count > 0 ? ArpAddress(a[0]) : null)),
         new("clear counters [NAME]", "zero the counters of one interface, or of all interfaces and threads", a => new ClearCountersRequest(a.Count > 0 ? a[0] : null)),
         new("write memory [PATH]", "save the running configuration to the file the router started from (or PATH)", a => new WriteMemoryRequest(a.Count > 0 ? a[0] : null)),
+        new("show fleet", "the fleet's members: router, status, reachability, leader, uptime, management address", _ => new ShowFleetRequest()),
         new("show control clients", "clients connected to the control endpoint (name, role) and refused attempts by reason", _ => new ShowControlClientsRequest()),
         new("credentials issue NAME --role ROLE --out FILE", "issue a client credential (ROLE read-only or admin) under the router's CA; the key is made here and written to FILE (admin only)",
             a => new IssueCredentialCommand(a[0], a[1], a[2])),

@@ -31,6 +31,8 @@ namespace ActorRouter.Cli;
 [JsonSerializable(typeof(CommandDone))]
 [JsonSerializable(typeof(CommandRefused))]
 [JsonSerializable(typeof(NotAuthorised))]
+[JsonSerializable(typeof(FleetView))]
+[JsonSerializable(typeof(FleetAnswersView))]
 internal sealed partial class ReplyJsonContext : JsonSerializerContext;
 
 /// <summary>One line per refresh: <c>arctl --json monitor interfaces</c>.</summary>

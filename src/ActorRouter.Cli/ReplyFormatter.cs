@@ -20,6 +20,7 @@ public static partial class ReplyFormatter
         CommandDone d => JsonSerializer.Serialize(new JsonDone(true, d.Message), ReplyJsonContext.Default.JsonDone),
         CommandRefused r => JsonSerializer.Serialize(new JsonError(false, r.Reason), ReplyJsonContext.Default.JsonError),
         NotAuthorised r => JsonSerializer.Serialize(new JsonNotAuthorised(false, true, r.Reason), ReplyJsonContext.Default.JsonNotAuthorised),
+        FleetAnswersView v => FleetJson(v),
         _ when ReplyJsonContext.Default.GetTypeInfo(reply.GetType()) is { } info => JsonSerializer.Serialize(reply, info),
         _ => JsonSerializer.Serialize(new JsonError(false, $"unexpected reply {reply.GetType().Name}"), ReplyJsonContext.Default.JsonError),
     };
@@ -52,6 +53,8 @@ public static partial class ReplyFormatter
         PacketTraceView v => PacketTrace(v),
         MonitorCaptureView v => MonitorCapture(v),
         CryptoIpsecSaView v => CryptoIpsecSa(v),
+        FleetView v => Fleet(v),
+        FleetAnswersView v => FleetText(v, null),
         RunningConfigView v => $"# running configuration; the router was started from {v.Source}\n{v.Text.TrimEnd('\n')}",
         _ => $"(unexpected reply {reply.GetType().Name})",
     };

@@ -39,6 +39,7 @@ public static class ContractCodec
         typeof(DebugPacketTraceRequest), typeof(ShowPacketTraceRequest), typeof(ClearPacketTraceRequest), typeof(PacketTraceView),
         typeof(DefineCaptureRequest), typeof(StartCaptureRequest), typeof(StopCaptureRequest), typeof(ShowMonitorCaptureRequest), typeof(MonitorCaptureView),
         typeof(ShowCryptoIpsecSaRequest), typeof(CryptoIpsecSaView), typeof(CreateTunnelRequest),
+        typeof(ShowFleetRequest), typeof(FleetView), typeof(NodeRequest), typeof(FleetRequest), typeof(FleetAnswersView),
     ];
 
     private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(t => t, t => t.Name);
@@ -83,6 +84,15 @@ public static class ContractCodec
     /// </summary>
     public static Type? RequestTypeOf(string manifest) =>
         ByManifest.TryGetValue(manifest, out var type) && type != typeof(SignedRequest) && typeof(IArctlRequest).IsAssignableFrom(type)
+            ? type
+            : null;
+
+    /// <summary>
+    /// The reply type <paramref name="manifest"/> names in the fixed table; null for requests, signed
+    /// requests and fleet answers (a member's answer never nests another). Used for the replies inside a <see cref="FleetAnswersView"/>.
+    /// </summary>
+    public static Type? ReplyTypeOf(string manifest) =>
+        ByManifest.TryGetValue(manifest, out var type) && type != typeof(SignedRequest) && type != typeof(FleetAnswersView) && !typeof(IArctlRequest).IsAssignableFrom(type)
             ? type
             : null;
 
@@ -208,6 +218,14 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
 [JsonSerializable(typeof(ShowMonitorCaptureRequest))]
 [JsonSerializable(typeof(MonitorCaptureView))]
 [JsonSerializable(typeof(CaptureView))]
+[JsonSerializable(typeof(ShowFleetRequest))]
+[JsonSerializable(typeof(FleetView))]
+[JsonSerializable(typeof(FleetMemberView))]
+[JsonSerializable(typeof(NodeRequest))]
+[JsonSerializable(typeof(FleetRequest))]
+[JsonSerializable(typeof(FleetAnswersView))]
+[JsonSerializable(typeof(FleetAnswer))]
+[JsonSerializable(typeof(FleetSilence))]
 internal sealed partial class ContractJsonContext : JsonSerializerContext;
 
 /// <summary>

@@ -143,6 +143,12 @@ public static class RouterHost
         // The interface rates of show interfaces (a statistics snapshot every sample interval).
         builder.Services.AddSingleton(ActorRouter.ControlPlane.Observability.InterfaceRateSampler.Child());
         builder.Services.AddSingleton<ISimulationStarter, SimulationStarter>();
+        if (config.Fleet.Enabled)
+        {
+            // The fleet's own actor system (see FleetNode for why it is not the control endpoint's).
+            builder.Services.AddSingleton(services => new FleetNode(config.Fleet, authorizer.Credentials,
+                config.Control.KeyPassword?.Read(out _), services.GetRequiredService<ILoggerFactory>(), stdout));
+        }
 
         // Before Akka, so that the meter listens when the handshake's measurements are taken.
         builder.Services.AddHostedService<Metrics.MetricsExporter>();
@@ -186,12 +192,19 @@ public static class RouterHost
                 // Clients leave the list of connected clients when their association ends.
                 var tracker = system.ActorOf(Akka.Actor.Props.Create(() => new ControlClientTracker(authorizer)), "control-client-tracker");
                 system.EventStream.Subscribe(tracker, typeof(Akka.Remote.DisassociatedEvent));
+                var fleet = config.Fleet.Enabled ? services.GetRequiredService<FleetNode>().Start() : null;
                 system.ActorOf(CommandGatewayGuardian.Props(
-                    CommandGatewayActor.Props(supervisor, options.ConfigPath, authorizer, config.Control.ConfigDirectory, configWriter), CommandGatewayAddress.ActorName), CommandGatewayGuardian.Name);
+                    CommandGatewayActor.Props(supervisor, options.ConfigPath, authorizer, config.Control.ConfigDirectory, configWriter, fleet: fleet),
+                    CommandGatewayAddress.ActorName, fleet?.Fleet), CommandGatewayGuardian.Name);
             });
         });
         // Registered after Akka, so it stops first: the data plane is stopped while the actors still run.
         builder.Services.AddHostedService<RouterConsole>();
+        if (config.Fleet.Enabled)
+        {
+            // Stops before Akka's own service: the router leaves its fleet while its actors still answer.
+            builder.Services.AddHostedService(services => services.GetRequiredService<FleetNode>());
+        }
         builder.Services.AddSingleton(authorizer);
         var host = builder.Build();
         // Every refused connection and request, with the peer it came from (also counted in show control clients),

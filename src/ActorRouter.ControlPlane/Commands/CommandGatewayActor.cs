@@ -1,5 +1,6 @@
 using ActorRouter.Control.Contracts;
 using ActorRouter.ControlPlane.Credentials;
+using ActorRouter.ControlPlane.Fleet;
 using Akka.Actor;
 using Akka.Event;
 
@@ -30,6 +31,7 @@ public sealed class CommandGatewayActor : ReceiveActor
     private readonly int _queueCapacity;
     private readonly ControlEndpointStatistics _endpoint;
     private readonly ClientAuthorizer _authorizer;
+    private readonly FleetLink? _fleet;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<string, ClientQueue> _clients = new(StringComparer.Ordinal);
     private readonly Dictionary<IActorRef, string> _running = new();
@@ -39,8 +41,9 @@ public sealed class CommandGatewayActor : ReceiveActor
     /// <param name="supervisor">The <see cref="Supervision.DataPlaneSupervisor"/>.</param>
     /// <param name="configPath">The file the router was started from; null on the embedded default.</param>
     /// <param name="configDirectory">Where <c>write memory PATH</c> may write; null: the start file's directory.</param>
+    /// <param name="fleet">The fleet this router is a member of; null: fleet requests are refused.</param>
     public CommandGatewayActor(IActorRef supervisor, string? configPath, string? configDirectory, ClientAuthorizer authorizer,
-        ConfigFileWriter writer, int queueCapacityPerClient)
+        ConfigFileWriter writer, int queueCapacityPerClient, FleetLink? fleet = null)
     {
         if (queueCapacityPerClient < 1)
         {
@@ -48,6 +51,7 @@ public sealed class CommandGatewayActor : ReceiveActor
         }
         _requestProps = CommandRequestActor.Props(supervisor, configPath, configDirectory, authorizer, writer);
         _authorizer = authorizer;
+        _fleet = fleet;
         _queueCapacity = queueCapacityPerClient;
         _endpoint = ControlEndpointStatistics.For(Context.System);
         Receive<SignedRequest>(signed => OnSigned(signed, Sender));
@@ -57,12 +61,16 @@ public sealed class CommandGatewayActor : ReceiveActor
             Sender.Tell(new NotAuthorised("not authorised: the request carries no client signature"));
         });
         Receive<Terminated>(t => OnFinished(t.ActorRef));
+        // From the fleet actor of this process only: no remote peer reaches this actor system's actors
+        // (the control endpoint's door passes only contracts), and these are not contracts.
+        Receive<FleetDelivery>(delivery => OnFleetDelivery(delivery, Sender));
+        Receive<RunAdmitted>(run => Dispatch(run.Request, run.Identity, Sender, ClientOf(Sender)));
     }
 
     public static Props Props(IActorRef supervisor, string? configPath, ClientAuthorizer authorizer, string? configDirectory = null,
-        ConfigFileWriter? writer = null, int queueCapacityPerClient = DefaultQueueCapacityPerClient) =>
+        ConfigFileWriter? writer = null, int queueCapacityPerClient = DefaultQueueCapacityPerClient, FleetLink? fleet = null) =>
         Akka.Actor.Props.Create(() => new CommandGatewayActor(supervisor, configPath, configDirectory, authorizer,
-            writer ?? new ConfigFileWriter(null), queueCapacityPerClient));
+            writer ?? new ConfigFileWriter(null), queueCapacityPerClient, fleet));
 
     /// <summary>The address the authorizer logs and counts a client under.</summary>
     private static string PeerOf(IActorRef sender) => sender.Path.Address.ToString();
@@ -89,14 +97,116 @@ public sealed class CommandGatewayActor : ReceiveActor
         }
         switch (signed.Request)
         {
+            case NodeRequest node when _fleet is not null && node.Node == _fleet.RouterName && FleetRules.WhyNotForNode(node.Request) is null:
+                Dispatch(node.Request, identity, replyTo, ClientOf(replyTo));
+                return;
+            case NodeRequest or FleetRequest:
+                if (WhyNotCarried(signed.Request) is { } notCarried)
+                {
+                    replyTo.Tell(new CommandRefused(notCarried));
+                    return;
+                }
+                _fleet!.Fleet.Tell(new FleetCommand(signed.Request, signed, identity, replyTo));
+                return;
+            default:
+                Dispatch(signed.Request, identity, replyTo, ClientOf(replyTo));
+                return;
+        }
+    }
+
+    /// <summary>An admitted request that runs on this router: the endpoint's own views, <c>show fleet</c>, or the client's queue.</summary>
+    private void Dispatch(IArctlRequest request, ClientIdentity identity, IActorRef replyTo, string client)
+    {
+        switch (request)
+        {
             case ShowControlEndpointRequest:
                 replyTo.Tell(EndpointView());
                 return;
             case ShowControlClientsRequest:
                 replyTo.Tell(_authorizer.View());
                 return;
+            case ShowFleetRequest when _fleet is null:
+                replyTo.Tell(new CommandRefused(NotInFleet));
+                return;
+            case ShowFleetRequest when _fleet.Membership.EndedBecause is { } ended:
+                replyTo.Tell(new CommandRefused(MembershipEnded(ended)));
+                return;
+            case ShowFleetRequest:
+                _fleet.Fleet.Tell(new FleetCommand(request, null, identity, replyTo));
+                return;
+            case NodeRequest or FleetRequest:
+                replyTo.Tell(new CommandRefused(FleetRules.WhyNotForNode(request)!));
+                return;
             default:
-                OnRequest(signed.Request, identity, replyTo);
+                OnRequest(request, identity, replyTo, client);
+                return;
+        }
+    }
+
+    private string MembershipEnded(string reason) =>
+        $"{_fleet!.RouterName} is no longer in its fleet ({reason}); the router goes on forwarding; restart it to rejoin";
+
+    public const string NotInFleet = "this router is not a member of a fleet (actorrouter.fleet.enabled is off)";
+
+    /// <summary>Why a <c>--node</c> or <c>--fleet</c> request cannot go to the fleet from here; null when it can.</summary>
+    private string? WhyNotCarried(IArctlRequest request)
+    {
+        if (_fleet is null)
+        {
+            return NotInFleet;
+        }
+        if (_fleet.Membership.EndedBecause is { } ended)
+        {
+            return MembershipEnded(ended);
+        }
+        return request switch
+        {
+            NodeRequest { Request: null } or FleetRequest { Request: null } => "the request carries no command",
+            NodeRequest node => FleetRules.WhyNotForNode(node.Request),
+            FleetRequest fleet when fleet.DeadlineMilliseconds is < FleetRequest.MinimumDeadlineMilliseconds or > FleetRequest.MaximumDeadlineMilliseconds =>
+                $"the --fleet deadline must be {FleetRequest.MinimumDeadlineMilliseconds} ms to {FleetRequest.MaximumDeadlineMilliseconds} ms",
+            FleetRequest fleet => FleetRules.WhyNotForFleet(fleet.Request),
+            _ => null,
+        };
+    }
+
+    /// <summary>
+    /// A caller's request another member carried here: admitted exactly as arctl's own (bound, signature,
+    /// clock, nonce, role), then run when it is addressed to this router.
+    /// </summary>
+    private void OnFleetDelivery(FleetDelivery delivery, IActorRef replyTo)
+    {
+        var signed = delivery.Signed;
+        var client = "fleet " + delivery.Origin;
+        if (_fleet is null || signed is null)
+        {
+            replyTo.Tell(new CommandRefused(NotInFleet));
+            return;
+        }
+        if (Admit(signed.Request, client) is { } throttled)
+        {
+            replyTo.Tell(throttled);
+            return;
+        }
+        var identity = _authorizer.Admit(signed, client, out var refusal);
+        if (identity is null)
+        {
+            replyTo.Tell(new NotAuthorised(refusal!));
+            return;
+        }
+        switch (signed.Request)
+        {
+            case NodeRequest node when node.Node == _fleet.RouterName && FleetRules.WhyNotForNode(node.Request) is null:
+                Dispatch(node.Request, identity, replyTo, client);
+                return;
+            case NodeRequest node:
+                replyTo.Tell(new CommandRefused($"the request is addressed to {node.Node}, and this is {_fleet.RouterName}"));
+                return;
+            case FleetRequest fleet when FleetRules.WhyNotForFleet(fleet.Request) is null:
+                Dispatch(fleet.Request, identity, replyTo, client);
+                return;
+            default:
+                replyTo.Tell(new CommandRefused($"a fleet member carries only --node and --fleet requests, not {signed.Request.GetType().Name}"));
                 return;
         }
     }
@@ -135,9 +245,8 @@ public sealed class CommandGatewayActor : ReceiveActor
     private static string ClientOf(IActorRef sender) =>
         sender.Path.Address.HasGlobalScope ? sender.Path.Address.ToString() : sender.Path.ToString();
 
-    private void OnRequest(IArctlRequest request, ClientIdentity identity, IActorRef replyTo)
+    private void OnRequest(IArctlRequest request, ClientIdentity identity, IActorRef replyTo, string client)
     {
-        var client = ClientOf(replyTo);
         _admitted++;
         if (!_clients.TryGetValue(client, out var queue))
         {

@@ -11,13 +11,15 @@ public sealed class CommandGatewayGuardian : ReceiveActor
 {
     public const string Name = "control";
 
-    public CommandGatewayGuardian(Props gateway, string gatewayName)
+    /// <param name="announceTo">Told the gateway's reference once it exists (the fleet actor, which hands it carried requests); null: nobody.</param>
+    public CommandGatewayGuardian(Props gateway, string gatewayName, IActorRef? announceTo = null)
     {
-        Context.ActorOf(gateway, gatewayName);
+        var created = Context.ActorOf(gateway, gatewayName);
+        announceTo?.Tell(new Fleet.AttachGateway(created));
     }
 
-    public static Props Props(Props gateway, string gatewayName) =>
-        Akka.Actor.Props.Create(() => new CommandGatewayGuardian(gateway, gatewayName));
+    public static Props Props(Props gateway, string gatewayName, IActorRef? announceTo = null) =>
+        Akka.Actor.Props.Create(() => new CommandGatewayGuardian(gateway, gatewayName, announceTo));
 
     protected override SupervisorStrategy SupervisorStrategy() =>
         new OneForOneStrategy(maxNrOfRetries: -1, withinTimeRange: Timeout.InfiniteTimeSpan, localOnlyDecider: _ => Directive.Restart);

@@ -48,6 +48,7 @@ internal static partial class RouterConfigReader
         var qos = ReadQos(top.Section("qos"), interfaces, errors);
         var metrics = ReadMetrics(top.Section("metrics"));
         var supervision = ReadSupervision(top.Section("supervision"));
+        var fleet = ReadFleet(top.Section("fleet"), errors);
         top.ReportUnknownKeys();
 
         return new RouterConfig(
@@ -65,6 +66,7 @@ internal static partial class RouterConfigReader
             Qos = qos,
             Metrics = metrics,
             Supervision = supervision,
+            Fleet = fleet,
         };
     }
 

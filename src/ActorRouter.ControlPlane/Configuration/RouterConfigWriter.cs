@@ -205,6 +205,7 @@ public static partial class RouterConfigWriter
         WriteQos(w, config.Qos);
         WriteMetrics(w, config.Metrics);
         WriteSupervision(w, config.Supervision);
+        WriteFleet(w, config.Fleet);
 
         w.Close();
         return w.ToString();

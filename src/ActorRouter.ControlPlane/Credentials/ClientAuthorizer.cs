@@ -168,10 +168,20 @@ public sealed class ClientAuthorizer
         return $"not authorised: credential '{identity.Name}' has role {identity.Role}, and {Describe(request)} needs role {ClientRoles.Admin}";
     }
 
-    /// <summary>Requests that only look: every <c>Show…</c> request.</summary>
-    public static bool IsReadOnly(IArctlRequest request) => request.GetType().Name.StartsWith("Show", StringComparison.Ordinal);
+    /// <summary>Requests that only look: every <c>Show…</c> request, also when carried to another fleet member (<c>--node</c>, <c>--fleet</c>).</summary>
+    public static bool IsReadOnly(IArctlRequest request) => request switch
+    {
+        NodeRequest node => node.Request is not null && IsReadOnly(node.Request),
+        FleetRequest fleet => fleet.Request is not null && IsReadOnly(fleet.Request),
+        _ => request.GetType().Name.StartsWith("Show", StringComparison.Ordinal),
+    };
 
-    private static string Describe(IArctlRequest request) => request.GetType().Name.Replace("Request", "", StringComparison.Ordinal);
+    private static string Describe(IArctlRequest request) => request switch
+    {
+        NodeRequest { Request: { } inner } => Describe(inner),
+        FleetRequest { Request: { } inner } => Describe(inner),
+        _ => request.GetType().Name.Replace("Request", "", StringComparison.Ordinal),
+    };
 
     /// <summary>The client at <paramref name="address"/> went away.</summary>
     public void Disconnected(string address)

@@ -209,14 +209,17 @@ public sealed partial class ControlCredentials
         return Issue(name, role, request.PublicKey, serverAuthentication: false, []);
     }
 
-    private X509Certificate2 Issue(string name, string role, PublicKey publicKey, bool serverAuthentication, IEnumerable<string> hostnames)
+    /// <param name="alsoClientAuthentication">Both usages (a fleet member is the server of the connections it accepts and the client of those it opens).</param>
+    private X509Certificate2 Issue(string name, string role, PublicKey publicKey, bool serverAuthentication, IEnumerable<string> hostnames, bool alsoClientAuthentication = false)
     {
         var subject = new X500DistinguishedName($"CN={name}, OU={role}, O=ActorRouter control");
         var request = new CertificateRequest(subject, publicKey, HashAlgorithmName.SHA256);
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, true));
         request.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.DigitalSignature, true));
         request.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension(
-            serverAuthentication ? [Oid.FromOidValue("1.3.6.1.5.5.7.3.1", OidGroup.EnhancedKeyUsage)] : [Oid.FromOidValue("1.3.6.1.5.5.7.3.2", OidGroup.EnhancedKeyUsage)],
+            alsoClientAuthentication
+                ? [Oid.FromOidValue("1.3.6.1.5.5.7.3.1", OidGroup.EnhancedKeyUsage), Oid.FromOidValue("1.3.6.1.5.5.7.3.2", OidGroup.EnhancedKeyUsage)]
+                : serverAuthentication ? [Oid.FromOidValue("1.3.6.1.5.5.7.3.1", OidGroup.EnhancedKeyUsage)] : [Oid.FromOidValue("1.3.6.1.5.5.7.3.2", OidGroup.EnhancedKeyUsage)],
             false));
         if (serverAuthentication)
         {

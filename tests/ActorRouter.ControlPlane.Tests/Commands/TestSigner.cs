@@ -29,6 +29,20 @@ public static class TestSigner
     public static ClientAuthorizer Authorizer() =>
         new(ControlCredentials.OpenOrCreate(Shared.Value.Directory, null, null, []));
 
+    private static readonly Lazy<(X509Certificate2 Certificate, ECDsa Key)> Viewer = new(() =>
+    {
+        var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=viewer", key, HashAlgorithmName.SHA256).CreateSigningRequest();
+        var credentials = ControlCredentials.OpenOrCreate(Shared.Value.Directory, null, null, []);
+        var certificate = credentials.IssueFromSigningRequest("viewer", ClientRoles.ReadOnly, request, out var error)
+            ?? throw new InvalidOperationException(error);
+        return (certificate, key);
+    });
+
+    /// <summary><paramref name="request"/> signed with a read-only credential named viewer.</summary>
+    public static SignedRequest ReadOnly(IArctlRequest request) =>
+        RequestSigning.Sign(request, Viewer.Value.Certificate, Viewer.Value.Key);
+
     /// <summary><paramref name="request"/> signed with the admin credential.</summary>
     public static SignedRequest Admin(IArctlRequest request) =>
         RequestSigning.Sign(request, Shared.Value.Certificate, Shared.Value.Key);
