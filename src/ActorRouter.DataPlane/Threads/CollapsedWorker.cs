@@ -39,6 +39,7 @@ public sealed class CollapsedWorker : DataPlaneWorker
         _workerCount = workerCount;
         _graph = graph;
         _cache = graph.Context.Cache;
+        _cache.KeepBurstLedger(graph.MaxBurst * graph.MaxOutputPerPacket);
         _hqf = hqfStage;
         _toWorker = toWorker;
         _burstSize = burstSize;
@@ -117,6 +118,7 @@ public sealed class CollapsedWorker : DataPlaneWorker
             Counters.Add(index, InterfaceCounter.RxBytes, bytes);
             Counters.Bursts++;
             _inputHeld = received;
+            _cache.BeginBurst(received);
             // An injected fault strikes here, with a received burst in hand and not yet processed.
             BurstCheckpoint();
             var produced = _graph.ProcessBurst(_burst.AsSpan(0, received), _output, _dataPlane.Forwarding, interfaces, _dataPlane.Qos);
@@ -273,6 +275,11 @@ public sealed class CollapsedWorker : DataPlaneWorker
                 Counters.Drop(gpm.Meta(_burst[i]).RxInterface, DropReason.ThreadFault);
                 _cache.Free(_burst[i]);
             }
+        }
+        if (_inputHeld > 0)
+        {
+            PpeWorker.ReclaimBurstAllocations(gpm, _cache);
+            _graph.DiscardUnfinishedBurst();
         }
         // The free buffers in hand behind the burst.
         for (var i = _inputHeld; i < _held; i++)
