@@ -208,6 +208,9 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
     /// stops turning for <paramref name="duration"/>, as a hung thread would: no heartbeat, and it looks at
     /// nothing while it hangs. When it wakes it meets the fence if the supervisor fenced it meanwhile.
     /// </summary>
+    /// <summary>An injected hang not yet begun (the thread has not reached a checkpoint since).</summary>
+    internal bool StallPending => Volatile.Read(ref _stallMilliseconds) != 0;
+
     public void InjectStall(TimeSpan duration)
     {
         Volatile.Write(ref _stallMilliseconds, (int)Math.Clamp(duration.TotalMilliseconds, 1, int.MaxValue));
