@@ -151,6 +151,13 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
     /// <see cref="Restart"/> reclaims what the old thread held and starts a new thread on the same rings.
     /// The thread is given <paramref name="grace"/> to leave by itself first (it was only slow): then
     /// nothing of it is left behind. False when no thread was running.
+    /// <para>
+    /// The fence is checked once per burst (at the burst checkpoint, after the graph, at the top of every
+    /// turn), not per packet: a thread stuck for good (a loop that never ends) never touches anything again,
+    /// and an injected hang wakes exactly at a fence. A thread that hangs inside a graph node and resumes
+    /// after the hang limit finishes that node's loop over its burst before it meets the fence — the one
+    /// window a per-burst check leaves; the hang limit (seconds) is kept far above any burst's time.
+    /// </para>
     /// </summary>
     public bool Fence(string reason, TimeSpan grace = default)
     {
