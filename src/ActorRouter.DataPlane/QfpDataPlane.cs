@@ -380,9 +380,9 @@ public sealed partial class QfpDataPlane : IDisposable
     {
         foreach (var channel in _channels)
         {
-            DrainRing(channel.InPackets, scratch);
+            DrainTransitRing(channel.InPackets, scratch);
             DrainCounts(channel.InBursts, scratch);
-            DrainRing(channel.OutPackets, scratch);
+            DrainTransitRing(channel.OutPackets, scratch);
             DrainCounts(channel.OutBursts, scratch);
         }
         if (Dispatch is not null)
@@ -398,6 +398,23 @@ public sealed partial class QfpDataPlane : IDisposable
         int n;
         while ((n = ring.DequeueBurst(scratch)) > 0)
         {
+            Gpm.FreeBulk(scratch[..n]);
+        }
+    }
+
+    /// <summary>
+    /// A ring of received packets between two stages: what is in it when the data plane stops (at shutdown,
+    /// or reloaded as a supervision escalation) is dropped and counted as a thread fault, not lost silently.
+    /// </summary>
+    private void DrainTransitRing(SpscRing ring, Span<uint> scratch)
+    {
+        int n;
+        while ((n = ring.DequeueBurst(scratch)) > 0)
+        {
+            for (var i = 0; i < n; i++)
+            {
+                _controlCounters.Drop(Gpm.Meta(scratch[i]).RxInterface, DropReason.ThreadFault);
+            }
             Gpm.FreeBulk(scratch[..n]);
         }
     }

@@ -77,7 +77,7 @@ def receive(port, seconds):
 
 
 def main():
-    if len(sys.argv) == 7 and sys.argv[1] == "send":
+    if len(sys.argv) == 6 and sys.argv[1] == "send":
         send(sys.argv[2], int(sys.argv[3]), float(sys.argv[4]), float(sys.argv[5]))
     elif len(sys.argv) == 4 and sys.argv[1] == "receive":
         receive(int(sys.argv[2]), float(sys.argv[3]))

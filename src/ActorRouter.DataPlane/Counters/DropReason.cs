@@ -51,7 +51,7 @@ public enum DropReason
     Oversize,
     /// <summary>Injected frame the data plane refused (bad interface, too short).</summary>
     InjectInvalid,
-    /// <summary>Buffers held by a data-plane thread that failed, returned to GPM by its restart.</summary>
+    /// <summary>Buffers held by a data-plane thread that failed or hung, returned to GPM by its restart; or in a ring between threads when the data plane was stopped or reloaded.</summary>
     ThreadFault,
     /// <summary>Dropped early by WRED (random-detect) in an output service policy's class.</summary>
     QosRandomDrop,

@@ -206,6 +206,18 @@ public sealed partial class PpeGraph
         return _output!.Emit(output);
     }
 
+    /// <summary>
+    /// After a fault inside <see cref="ProcessBurst"/> (on a thread that is dead now): the buffers still queued in the
+    /// nodes' frames belong to the failed burst, which the reclaim takes back; the next burst must not send them.
+    /// </summary>
+    internal void DiscardUnfinishedBurst()
+    {
+        foreach (var node in _nodes)
+        {
+            node.Input.Count = 0;
+        }
+    }
+
     /// <summary>A racy reading of every node's counters, in dispatch order (for <c>show platform runtime</c>).</summary>
     public IReadOnlyList<NodeRuntimeCounters> ReadCounters()
     {

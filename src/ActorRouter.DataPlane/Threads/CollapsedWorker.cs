@@ -45,6 +45,7 @@ public sealed class CollapsedWorker : DataPlaneWorker
         _workerCount = workerCount;
         _graph = graph;
         _cache = graph.Context.Cache;
+        _cache.KeepBurstLedger(graph.MaxBurst * graph.MaxOutputPerPacket);
         _hqf = hqfStage;
         _toWorker = toWorker;
         _burstSize = burstSize;
@@ -123,6 +124,7 @@ public sealed class CollapsedWorker : DataPlaneWorker
             Counters.Add(index, InterfaceCounter.RxBytes, bytes);
             Counters.Bursts++;
             _inputHeld = received;
+            _cache.BeginBurst(received);
             // An injected fault strikes here, with a received burst in hand and not yet processed.
             BurstCheckpoint();
             var produced = _graph.ProcessBurst(_burst.AsSpan(0, received), _output, _dataPlane.Forwarding, interfaces, _dataPlane.Qos);
@@ -159,7 +161,12 @@ public sealed class CollapsedWorker : DataPlaneWorker
             gpm.SetOwner(_recycled[i], BufferOwner.Ppe);
         }
         _recycledHeld = count;
+        _cache.BeginBurst(count);
+        // An injected fault strikes here as for a received burst: with the recycled burst in hand.
+        BurstCheckpoint();
         var produced = _graph.ProcessRecycled(_recycled.AsSpan(0, count), _output, _dataPlane.Forwarding, interfaces, _dataPlane.Qos);
+        // A thread that hung inside the graph and was fenced meanwhile hands nothing on.
+        FenceCheckpoint();
         _recycledHeld = 0;
         HandOutput(_output.AsSpan(0, produced), interfaces);
         return true;
@@ -307,6 +314,7 @@ public sealed class CollapsedWorker : DataPlaneWorker
                 _cache.Free(_burst[i]);
             }
         }
+        var inGraph = _inputHeld > 0 || _recycledHeld > 0;
         for (var i = 0; i < _recycledHeld; i++)
         {
             if (gpm.Meta(_recycled[i]).Owner == BufferOwner.Ppe)
@@ -316,6 +324,11 @@ public sealed class CollapsedWorker : DataPlaneWorker
             }
         }
         _recycledHeld = 0;
+        if (inGraph)
+        {
+            PpeWorker.ReclaimBurstAllocations(gpm, _cache);
+            _graph.DiscardUnfinishedBurst();
+        }
         // The free buffers in hand behind the burst.
         for (var i = _inputHeld; i < _held; i++)
         {

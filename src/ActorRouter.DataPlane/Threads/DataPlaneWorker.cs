@@ -151,6 +151,13 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
     /// <see cref="Restart"/> reclaims what the old thread held and starts a new thread on the same rings.
     /// The thread is given <paramref name="grace"/> to leave by itself first (it was only slow): then
     /// nothing of it is left behind. False when no thread was running.
+    /// <para>
+    /// The fence is checked once per burst (at the burst checkpoint, after the graph, at the top of every
+    /// turn), not per packet: a thread stuck for good (a loop that never ends) never touches anything again,
+    /// and an injected hang wakes exactly at a fence. A thread that hangs inside a graph node and resumes
+    /// after the hang limit finishes that node's loop over its burst before it meets the fence — the one
+    /// window a per-burst check leaves; the hang limit (seconds) is kept far above any burst's time.
+    /// </para>
     /// </summary>
     public bool Fence(string reason, TimeSpan grace = default)
     {
@@ -208,6 +215,9 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
     /// stops turning for <paramref name="duration"/>, as a hung thread would: no heartbeat, and it looks at
     /// nothing while it hangs. When it wakes it meets the fence if the supervisor fenced it meanwhile.
     /// </summary>
+    /// <summary>An injected hang not yet begun (the thread has not reached a checkpoint since).</summary>
+    internal bool StallPending => Volatile.Read(ref _stallMilliseconds) != 0;
+
     public void InjectStall(TimeSpan duration)
     {
         Volatile.Write(ref _stallMilliseconds, (int)Math.Clamp(duration.TotalMilliseconds, 1, int.MaxValue));

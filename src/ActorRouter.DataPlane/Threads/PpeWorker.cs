@@ -34,6 +34,7 @@ public sealed class PpeWorker : DataPlaneWorker
         _channel = channel;
         _graph = graph;
         _cache = graph.Context.Cache;
+        _cache.KeepBurstLedger(graph.MaxBurst * graph.MaxOutputPerPacket);
         _input = new uint[graph.MaxBurst];
         _output = new uint[graph.MaxBurst * graph.MaxOutputPerPacket];
     }
@@ -71,6 +72,7 @@ public sealed class PpeWorker : DataPlaneWorker
         {
             _dataPlane.Gpm.SetOwner(_input[i], BufferOwner.Ppe);
         }
+        _cache.BeginBurst(got);
         BurstCheckpoint();
         var produced = recycled
             ? _graph.ProcessRecycled(_input.AsSpan(0, got), _output, _dataPlane.Forwarding, _dataPlane.Interfaces, _dataPlane.Qos)
@@ -131,6 +133,11 @@ public sealed class PpeWorker : DataPlaneWorker
                 _cache.Free(_input[i]);
             }
         }
+        if (_inputHeld > 0)
+        {
+            ReclaimBurstAllocations(gpm, _cache);
+            _graph.DiscardUnfinishedBurst();
+        }
         // Output not yet in the B4Q ring is lost with the dead thread's burst; the burst record is
         // still written (with what did reach the ring) so the HQF's order restoration stays aligned.
         for (var i = _outputPending; i < _outputHeld; i++)
@@ -160,6 +167,26 @@ public sealed class PpeWorker : DataPlaneWorker
         _recordPending = false;
         ReclaimQueuedBursts();
         _cache.Drain();
+    }
+
+    /// <summary>
+    /// A fault inside the feature path strands what the graph had allocated for the burst (ICMP errors,
+    /// fragments) in the graph's own arrays. The cache's ledger names them; those still in this PPE's hands —
+    /// tagged as the PPE's, or handed out and not yet tagged (still "thread cache" but not in the cache) — go
+    /// back. Nothing freed during the burst left this cache (see <see cref="GpmCache.BeginBurst"/>), so no
+    /// buffer another thread now holds carries a tag that could mislead this.
+    /// </summary>
+    internal static void ReclaimBurstAllocations(PacketMemory gpm, GpmCache cache)
+    {
+        foreach (var buffer in cache.AllocatedThisBurst)
+        {
+            var owner = gpm.Meta(buffer).Owner;
+            if (owner == BufferOwner.Ppe || (owner == BufferOwner.ThreadCache && !cache.Holds(buffer)))
+            {
+                cache.Free(buffer);
+            }
+        }
+        cache.BeginBurst(0);
     }
 
     /// <summary>

@@ -84,6 +84,11 @@ public sealed class RouterMetrics : IDisposable
         _meter.CreateObservableCounter("actorrouter.thread.sleeps", () => Each(s => s.Statistics.Threads, t => t.Sleeps, t => [Tag("thread", t.Name)]), "{sleep}", "Times a data-plane thread went to sleep for want of work");
         _meter.CreateObservableCounter("actorrouter.thread.restarts", () => Each(s => s.Health?.Workers, w => (long)w.Restarts, w => [Tag("thread", w.Name)]), "{restart}", "Times the supervisor restarted a data-plane thread");
         _meter.CreateObservableCounter("actorrouter.thread.hangs", () => Each(s => s.Health?.Workers, w => (long)w.Hangs, w => [Tag("thread", w.Name)]), "{hang}", "Times a data-plane thread's heartbeat stopped moving");
+        _meter.CreateObservableCounter("actorrouter.thread.fences", () => Each(s => s.Health?.Workers, w => (long)w.Fences, w => [Tag("thread", w.Name)]), "{fence}", "Times a hung data-plane thread was fenced off and replaced");
+        _meter.CreateObservableCounter("actorrouter.supervision.escalations", () => Each(s => s.Health is { } health
+                ? new[] { (Kind: "data-plane-reload", Count: (long)health.DataPlaneReloads), (Kind: "control-plane-restart", Count: (long)health.ControlPlaneEscalations) }
+                : null, x => x.Count, x => [Tag("kind", x.Kind)]),
+            "{escalation}", "Times the supervisor went past a restart limit: the data plane reloaded, or every control-plane actor restarted");
         _meter.CreateObservableGauge("actorrouter.gpm.buffers", () => Each(s => Enum.GetValues<BufferOwner>().Select(o => (Owner: o, Count: s.Statistics.Gpm.Held(o))), x => (long)x.Count, x => [Tag("owner", x.Owner.ToString())]), "{buffer}", "GPM buffers by owner (Free: in the pool)");
         _meter.CreateObservableGauge("actorrouter.gpm.capacity", () => One(s => (long?)s.Statistics.Gpm.Total), "{buffer}", "GPM buffers in all");
         _meter.CreateObservableGauge("actorrouter.ring.depth", () => Each(s => s.Statistics.Rings, r => (long)r.Count, r => [Tag("ring", r.Name)]), "{entry}", "Entries in a ring between data-plane threads");

@@ -254,6 +254,7 @@ public class HungThreadTests
         Assert.True(WaitUntil(() => flow.Arrived > 200), $"no steady flow: {flow.Arrived} arrived");
 
         worker.InjectStall(TimeSpan.FromSeconds(2));
+        Assert.True(WaitUntil(() => !worker.StallPending), $"{name} never reached the hang");
         var beat = worker.Heartbeat;
         Thread.Sleep(300);
         Assert.True(worker.Heartbeat <= beat + 1, "the heartbeat moved while the thread hung");
@@ -292,6 +293,7 @@ public class HungThreadTests
             router.Send(0, UdpFrom(0, HostAddresses[1], id: (ushort)i));
         }
         Assert.True(WaitUntil(() => dp.ReadInterfaceCounter(0, InterfaceCounter.RxPackets) == 128), "the router did not take every frame in");
+        Assert.True(WaitUntil(() => !ppe0.StallPending), "ppe0 never reached the hang");
 
         // Stop waits 5 s for each thread, then fences the one that does not stop; the reload escalation relies on this.
         var accounting = router.StopAndAccount();
