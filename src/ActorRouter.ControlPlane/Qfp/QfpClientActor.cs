@@ -46,6 +46,7 @@ public sealed partial class QfpClientActor : ReceiveActor
         ReceiveQos();
         ReceivePunt();
         ReceiveObservation();
+        ReceiveIpv6();
     }
 
     public static Props Props(QfpDataPlane dataPlane, IVnicFactory vnics) =>
@@ -110,6 +111,7 @@ public sealed partial class QfpClientActor : ReceiveActor
             {
                 _dataPlane.SetIpv4Address(m.Index, address.Address, address.PrefixLength);
             }
+            SetIpv6Addresses(m.Index, config);
         }
         catch (DataPlaneCommandException e)
         {
@@ -156,7 +158,11 @@ public sealed partial class QfpClientActor : ReceiveActor
         }
     }
 
-    private void OnPublishRoutes(PublishRoutes m) => Answer(m.Generation, _dataPlane.PublishRoutes(m.StaticRoutes, m.Neighbors));
+    private void OnPublishRoutes(PublishRoutes m)
+    {
+        _dataPlane.PublishIpv6Routes(m.Ipv6StaticRoutes, m.Ipv6Neighbors);
+        Answer(m.Generation, _dataPlane.PublishRoutes(m.StaticRoutes, m.Neighbors));
+    }
 
     private void Answer(long generation, ForwardingUpdate update) =>
         Sender.Tell(new RoutesPublished(generation, update.RouteCount, update.UnresolvedStaticRoutes));
