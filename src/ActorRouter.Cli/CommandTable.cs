@@ -334,7 +334,7 @@ public static class CommandTable
                 arguments.Add(words[i]);
                 continue;
             }
-            if (!token.StartsWith(words[i], StringComparison.OrdinalIgnoreCase) || !IsUnambiguousAt(words[i], spec, i))
+            if (!token.StartsWith(words[i], StringComparison.OrdinalIgnoreCase) || !IsUnambiguousAt(words[i], token, spec, i))
             {
                 return new MatchOutcome(null, i, false, false);
             }
@@ -344,8 +344,11 @@ public static class CommandTable
             : new MatchOutcome(arguments, i, false, false);
     }
 
-    /// <summary>An abbreviation must pick one keyword among those any command allows at that place after the same words.</summary>
-    private static bool IsUnambiguousAt(string word, CommandSpec spec, int position)
+    /// <summary>
+    /// An abbreviation must pick one keyword among those any command allows at that place after the same words; a word
+    /// that is a whole keyword picks that keyword only (<c>ip</c> is not an abbreviation of <c>ipv6</c>).
+    /// </summary>
+    private static bool IsUnambiguousAt(string word, string token, CommandSpec spec, int position)
     {
         var keywords = Commands
             .Where(c => c.Tokens.Count > position && SamePrefixShape(c, spec, position))
@@ -355,7 +358,7 @@ public static class CommandTable
             .ToList();
         if (keywords.Any(k => string.Equals(k, word, StringComparison.OrdinalIgnoreCase)))
         {
-            return true;
+            return string.Equals(token, word, StringComparison.OrdinalIgnoreCase);
         }
         return keywords.Count(k => k.StartsWith(word, StringComparison.OrdinalIgnoreCase)) == 1;
     }
