@@ -44,6 +44,8 @@ public static class CommandTable
         new("show ip interface brief", "one line per interface: address and state", _ => new ShowIpInterfaceBriefRequest()),
         new("show ip route", "the routing table: local (L), connected (C) and static (S) routes", _ => new ShowIpRouteRequest()),
         new("show ip arp", "the ARP table", _ => new ShowIpArpRequest()),
+        new("show ipv6 interface brief", "one line per interface and IPv6 address: state, link-local and configured addresses", _ => new ShowIpv6InterfaceBriefRequest()),
+        new("show ipv6 route", "the IPv6 routing table: local (L), connected (C) and static (S) routes", _ => new ShowIpv6RouteRequest()),
         new("show policy-map interface NAME", "an interface's output service policy: per-class packets, drops and queue depth", a => new ShowPolicyMapRequest(a[0])),
         new("show platform qfp statistics", "data-plane threads, drops by reason, GPM use, ring and queue depths", _ => new ShowQfpStatisticsRequest()),
         new("show platform punt", "punt classes (arp, glean, icmp-for-us, other-for-us, icmp-error, broadcast): policer, ring share, received, policed, queued, dropped", _ => new ShowPlatformPuntRequest()),
@@ -369,7 +371,7 @@ public static class CommandTable
                 arguments.Add(words[i]);
                 continue;
             }
-            if (!token.StartsWith(words[i], StringComparison.OrdinalIgnoreCase) || !IsUnambiguousAt(words[i], spec, i))
+            if (!token.StartsWith(words[i], StringComparison.OrdinalIgnoreCase) || !IsUnambiguousAt(words[i], token, spec, i))
             {
                 return new MatchOutcome(null, i, false, false);
             }
@@ -379,8 +381,11 @@ public static class CommandTable
             : new MatchOutcome(arguments, i, false, false);
     }
 
-    /// <summary>An abbreviation must pick one keyword among those any command allows at that place after the same words.</summary>
-    private static bool IsUnambiguousAt(string word, CommandSpec spec, int position)
+    /// <summary>
+    /// An abbreviation must pick one keyword among those any command allows at that place after the same words; a word
+    /// that is a whole keyword picks that keyword only (<c>ip</c> is not an abbreviation of <c>ipv6</c>).
+    /// </summary>
+    private static bool IsUnambiguousAt(string word, string token, CommandSpec spec, int position)
     {
         var keywords = Commands
             .Where(c => c.Tokens.Count > position && SamePrefixShape(c, spec, position))
@@ -390,7 +395,7 @@ public static class CommandTable
             .ToList();
         if (keywords.Any(k => string.Equals(k, word, StringComparison.OrdinalIgnoreCase)))
         {
-            return true;
+            return string.Equals(token, word, StringComparison.OrdinalIgnoreCase);
         }
         return keywords.Count(k => k.StartsWith(word, StringComparison.OrdinalIgnoreCase)) == 1;
     }

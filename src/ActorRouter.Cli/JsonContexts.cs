@@ -14,6 +14,8 @@ namespace ActorRouter.Cli;
 [JsonSerializable(typeof(ReplyFormatter.JsonNotAuthorised))]
 [JsonSerializable(typeof(InterfacesView))]
 [JsonSerializable(typeof(RoutesView))]
+[JsonSerializable(typeof(Ipv6InterfacesView))]
+[JsonSerializable(typeof(Ipv6RoutesView))]
 [JsonSerializable(typeof(ArpView))]
 [JsonSerializable(typeof(QfpStatisticsView))]
 [JsonSerializable(typeof(ThreadsView))]

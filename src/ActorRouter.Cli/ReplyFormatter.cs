@@ -41,6 +41,8 @@ public static partial class ReplyFormatter
         InterfacesView v => Interfaces(v),
         IpInterfaceBrief b => Brief(b.View),
         RoutesView v => Routes(v),
+        Ipv6InterfacesView v => Ipv6Interfaces(v),
+        Ipv6RoutesView v => Ipv6Routes(v),
         ArpView v => Arp(v),
         PolicyMapView v => v.Text.TrimEnd('\n'),
         QfpStatisticsView v => QfpStatistics(v),

@@ -17,6 +17,12 @@ public sealed record ShowIpRouteRequest : IArctlRequest;
 
 public sealed record ShowIpArpRequest : IArctlRequest;
 
+/// <summary><c>show ipv6 interface brief</c>: each interface's state, link-local and configured IPv6 addresses.</summary>
+public sealed record ShowIpv6InterfaceBriefRequest : IArctlRequest;
+
+/// <summary><c>show ipv6 route</c>: the IPv6 routing table as the data plane holds it.</summary>
+public sealed record ShowIpv6RouteRequest : IArctlRequest;
+
 /// <summary><c>interface NAME service-policy output POLICY</c>, or with a null policy <c>no service-policy output</c>.</summary>
 public sealed record SetServicePolicyRequest(string Interface, string? PolicyName) : IArctlRequest;
 
@@ -117,6 +123,31 @@ public sealed record RouteView(string Code, string Prefix, string? NextHop, stri
 public sealed record RoutesView(IReadOnlyList<RouteView> Routes)
 {
     public IReadOnlyList<RouteView> Routes { get; } = Routes.ToList();
+}
+
+/// <param name="LinkLocal">The interface's link-local address (fe80::/64 from its MAC).</param>
+/// <param name="Addresses">The configured IPv6 addresses with their prefix lengths, in configuration order.</param>
+public sealed record Ipv6InterfaceView(string Name, bool AdminUp, bool OperUp, string LinkLocal, IReadOnlyList<string> Addresses)
+{
+    public IReadOnlyList<string> Addresses { get; } = Addresses.ToList();
+}
+
+public sealed record Ipv6InterfacesView(IReadOnlyList<Ipv6InterfaceView> Interfaces)
+{
+    public IReadOnlyList<Ipv6InterfaceView> Interfaces { get; } = Interfaces.ToList();
+}
+
+/// <param name="Code">IOS IPv6 route codes: "L" local (the router's own address, /128), "C" connected, "S" static.</param>
+/// <param name="NextHop">The static route's next hop; null for connected and local routes.</param>
+/// <param name="Interface">The egress interface; null for local routes.</param>
+/// <param name="State">What the data plane does with the route's packets: "forward" (next hop resolved), "incomplete"
+/// (next hop without a neighbour entry), "glean" (connected prefix: hosts resolved per neighbour entry), "receive" (for the
+/// router), "unresolved" (a static route whose next hop is on no connected prefix: not installed).</param>
+public sealed record Ipv6RouteView(string Code, string Prefix, string? NextHop, string? Interface, string State);
+
+public sealed record Ipv6RoutesView(IReadOnlyList<Ipv6RouteView> Routes)
+{
+    public IReadOnlyList<Ipv6RouteView> Routes { get; } = Routes.ToList();
 }
 
 /// <param name="Mac">Null while the entry is incomplete.</param>

@@ -40,6 +40,7 @@ public static class ContractCodec
         typeof(DefineCaptureRequest), typeof(StartCaptureRequest), typeof(StopCaptureRequest), typeof(ShowMonitorCaptureRequest), typeof(MonitorCaptureView),
         typeof(ShowCryptoIpsecSaRequest), typeof(CryptoIpsecSaView), typeof(CreateTunnelRequest),
         typeof(ShowFleetRequest), typeof(FleetView), typeof(NodeRequest), typeof(FleetRequest), typeof(FleetAnswersView),
+        typeof(ShowIpv6InterfaceBriefRequest), typeof(ShowIpv6RouteRequest), typeof(Ipv6InterfacesView), typeof(Ipv6RoutesView),
     ];
 
     private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(t => t, t => t.Name);
@@ -153,6 +154,10 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
 [JsonSerializable(typeof(ShowIpInterfaceBriefRequest))]
 [JsonSerializable(typeof(ShowIpRouteRequest))]
 [JsonSerializable(typeof(ShowIpArpRequest))]
+[JsonSerializable(typeof(ShowIpv6InterfaceBriefRequest))]
+[JsonSerializable(typeof(ShowIpv6RouteRequest))]
+[JsonSerializable(typeof(Ipv6InterfacesView))]
+[JsonSerializable(typeof(Ipv6RoutesView))]
 [JsonSerializable(typeof(SetServicePolicyRequest))]
 [JsonSerializable(typeof(DefineQosRequest))]
 [JsonSerializable(typeof(ShowPolicyMapRequest))]

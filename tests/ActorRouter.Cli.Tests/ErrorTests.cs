@@ -22,7 +22,7 @@ public sealed class ErrorTests
     [InlineData(new[] { "interface", "gi1", "mtu", "abc" }, "arctl: mtu needs a whole number, not 'abc'")]
     [InlineData(new[] { "interface", "gi1" }, "arctl: incomplete command 'interface gi1'; usage: interface NAME shutdown | interface NAME no shutdown | interface NAME ip address PREFIX | interface NAME ip address ADDRESS MASK | interface NAME no ip address | interface NAME tunnel source ADDRESS destination ADDRESS esp-out SPI KEY SALT esp-in SPI KEY SALT | interface NAME mtu N | interface NAME encapsulation dot1q VLAN | interface NAME service-policy output POLICY | interface NAME no service-policy output")]
     [InlineData(new[] { "ip", "route", "10.0.0.0/8" }, "arctl: incomplete command 'ip route 10.0.0.0/8'; usage: ip route PREFIX NEXT-HOP | ip route ADDRESS MASK NEXT-HOP")]
-    [InlineData(new[] { "show", "i" }, "arctl: ambiguous word 'i' in 'show i': interfaces, ip")]
+    [InlineData(new[] { "show", "i" }, "arctl: ambiguous word 'i' in 'show i': interfaces, ip, ipv6")]
     [InlineData(new[] { "show", "actors", "now" }, "arctl: too many words in 'show actors now'; usage: show actors")]
     [InlineData(new[] { "interface", "gi1", "mtu", "50" }, "arctl: mtu 50 is out of range 68..9000")]
     [InlineData(new[] { "ip", "route", "10.99.0.1/16", "198.51.100.10" }, "arctl: 10.99.0.1/16 has host bits set (did you mean 10.99.0.0/16?)")]

@@ -96,6 +96,8 @@ public sealed partial class CommandRequestActor : ReceiveActor
         ShowIpInterfaceBriefRequest => ShowInterfacesAsync(null),
         ShowIpRouteRequest => ShowRoutesAsync(),
         ShowIpArpRequest => ShowArpAsync(),
+        ShowIpv6InterfaceBriefRequest => ShowIpv6InterfacesAsync(),
+        ShowIpv6RouteRequest => ShowIpv6RoutesAsync(),
         ShowPolicyMapRequest m => ShowPolicyMapAsync(m.Interface),
         ShowQfpStatisticsRequest => ShowQfpStatisticsAsync(),
         ShowThreadsRequest => ShowThreadsAsync(),

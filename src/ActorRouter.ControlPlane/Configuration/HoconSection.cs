@@ -167,6 +167,30 @@ internal sealed class HoconSection
             .ToList();
     }
 
+    /// <summary>A scalar, or a list of scalars, as texts with their paths; absent reads as empty (wrong kinds are reported).</summary>
+    public IReadOnlyList<(string Text, string Path)> TextOrTextList(string key, string expected)
+    {
+        Remember(key);
+        var value = Lookup(key);
+        if (value is null)
+        {
+            return [];
+        }
+        if (!IsArray(value))
+        {
+            return ScalarText(value, PathOf(key), expected, _errors) is { } single ? [(single, PathOf(key))] : [];
+        }
+        var result = new List<(string, string)>();
+        foreach (var (element, path) in List(key))
+        {
+            if (ScalarText(element, path, expected, _errors) is { } text)
+            {
+                result.Add((text, path));
+            }
+        }
+        return result;
+    }
+
     /// <summary>A list whose elements are objects; elements of another kind are reported and skipped.</summary>
     public IReadOnlyList<(HoconSection Section, int Index)> ObjectList(string key)
     {

@@ -45,6 +45,7 @@ internal static partial class RouterConfigReader
         var simulation = ReadSimulation(top.Section("simulation"), interfaces);
         var platform = ReadPlatform(top.Section("platform"), errors);
         var arp = ReadArp(top.Section("arp"), errors);
+        var ipv6 = ReadIpv6(top.Section("ipv6"), interfaces);
         var qos = ReadQos(top.Section("qos"), interfaces, errors);
         var metrics = ReadMetrics(top.Section("metrics"));
         var supervision = ReadSupervision(top.Section("supervision"));
@@ -63,6 +64,7 @@ internal static partial class RouterConfigReader
         {
             Platform = platform,
             Arp = arp,
+            Ipv6 = ipv6,
             Qos = qos,
             Metrics = metrics,
             Supervision = supervision,
@@ -220,6 +222,7 @@ internal static partial class RouterConfigReader
         public InterfaceDriver Driver { get; set; }
         public Ipv4Cidr? Ipv4 { get; set; }
         public bool Ipv4Invalid { get; set; }
+        public EquatableList<Ipv6Cidr> Ipv6 { get; set; } = EquatableList<Ipv6Cidr>.Empty;
         public int Mtu { get; set; }
         public int RingSize { get; set; }
         public ulong? Mac { get; set; }
@@ -245,6 +248,7 @@ internal static partial class RouterConfigReader
             ServicePolicyOutput = ServicePolicyOutput,
             Vlan = Vlan,
             Tunnel = Tunnel,
+            Ipv6 = Ipv6,
         };
     }
 
@@ -281,6 +285,7 @@ internal static partial class RouterConfigReader
                 }
             }
             (draft.Ipv4, draft.Ipv4Invalid) = ReadInterfaceAddress(section);
+            draft.Ipv6 = ReadInterfaceIpv6(section, errors);
             draft.Mtu = section.Int("mtu", draft.IsTunnel ? TunnelConfig.DefaultMtu : InterfaceConfig.DefaultMtu, InterfaceRules.MinMtu, InterfaceRules.MaxMtu);
             draft.Shutdown = section.Bool("shutdown", false);
             draft.ServicePolicyOutput = section.OptionalString("service-policy-output");
@@ -316,6 +321,7 @@ internal static partial class RouterConfigReader
             }
         }
         CheckSubinterfaces(drafts, errors);
+        CheckIpv6Overlaps(drafts, errors);
         return drafts;
     }
 

@@ -77,6 +77,7 @@ public static partial class RouterConfigWriter
                 {
                     w.Value("ipv4", subnet.ToString());
                 }
+                WriteInterfaceIpv6(w, i);
                 w.Value("mtu", i.Mtu);
                 w.Value("shutdown", i.Shutdown);
                 if (i.ServicePolicyOutput is { } subPolicy)
@@ -92,6 +93,7 @@ public static partial class RouterConfigWriter
             {
                 w.Value("ipv4", ipv4.ToString());
             }
+            WriteInterfaceIpv6(w, i);
             w.Value("mtu", i.Mtu);
             w.Value("ring-size", i.RingSize);
             if (i.Mac is { } mac)
@@ -118,6 +120,8 @@ public static partial class RouterConfigWriter
                 w.Value("interface", r.Interface);
             }
         });
+
+        WriteIpv6(w, config.Ipv6);
 
         w.Open("control");
         w.Value("hostname", config.Control.Hostname);

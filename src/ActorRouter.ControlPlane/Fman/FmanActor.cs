@@ -260,7 +260,8 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         var generation = ++_publishGeneration;
         var statics = State.StaticRoutes.Select(ToDataPlane).ToList();
         var neighbors = State.Neighbors.Select(n => new Neighbor(n.Key.Interface, n.Key.Address, n.Value)).ToList();
-        _qfpClient.Tell(new PublishRoutes(generation, statics, neighbors));
+        var (ipv6Routes, ipv6Neighbors) = Ipv6ForDataPlane();
+        _qfpClient.Tell(new PublishRoutes(generation, statics, neighbors) { Ipv6StaticRoutes = ipv6Routes, Ipv6Neighbors = ipv6Neighbors });
         return generation;
     }
 

@@ -56,7 +56,14 @@ public sealed record LateDataPlaneAnswer(long CorrelationId, string Description,
 /// routes that differ from what it has installed. Answered with <see cref="RoutesPublished"/>.
 /// </summary>
 /// <param name="Generation">Echoed in <see cref="RoutesPublished"/> so FMAN knows which publish was answered.</param>
-public sealed record PublishRoutes(long Generation, IReadOnlyList<StaticRoute> StaticRoutes, IReadOnlyList<Neighbor> Neighbors);
+public sealed record PublishRoutes(long Generation, IReadOnlyList<StaticRoute> StaticRoutes, IReadOnlyList<Neighbor> Neighbors)
+{
+    /// <summary>The IPv6 static routes, by interface index, to publish with the IPv4 state.</summary>
+    public IReadOnlyList<Ipv6StaticRoute> Ipv6StaticRoutes { get; init; } = [];
+
+    /// <summary>The IPv6 neighbours (static entries until neighbour discovery), by interface index.</summary>
+    public IReadOnlyList<Ipv6Neighbor> Ipv6Neighbors { get; init; } = [];
+}
 
 /// <summary>
 /// A neighbor learned or changed (ARP): the data plane rewrites its one adjacency in place and adds its /32 when
@@ -101,3 +108,17 @@ public sealed record ReadDataPlaneStatistics
 {
     public static readonly ReadDataPlaneStatistics Instance = new();
 }
+
+/// <summary>Asks for the data plane's IPv6 state (interfaces' addresses, installed routes); answered with <see cref="Ipv6State"/>.</summary>
+public sealed record ReadIpv6State
+{
+    public static readonly ReadIpv6State Instance = new();
+}
+
+/// <summary>One uIDB's IPv6 view: its link-local address (from its MAC) and its configured addresses.</summary>
+public sealed record Ipv6InterfaceState(int Index, string Name, bool AdminUp, bool Registered, UInt128 LinkLocal,
+    IReadOnlyList<ActorRouter.ControlPlane.Configuration.Ipv6Cidr> Addresses);
+
+/// <summary>The data plane's IPv6 state for <c>show ipv6 interface brief</c> and <c>show ipv6 route</c>.</summary>
+public sealed record Ipv6State(IReadOnlyList<Ipv6InterfaceState> Interfaces, IReadOnlyList<Ipv6RouteEntry> Routes,
+    IReadOnlyList<Ipv6StaticRoute> UnresolvedStaticRoutes);

@@ -34,6 +34,7 @@ public sealed partial class QfpClientActor
             {
                 _dataPlane.SetIpv4Address(m.Index, address.Address, address.PrefixLength);
             }
+            SetIpv6Addresses(m.Index, config);
         }
         catch (DataPlaneCommandException e)
         {

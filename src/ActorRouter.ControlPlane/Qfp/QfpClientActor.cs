@@ -47,6 +47,7 @@ public sealed partial class QfpClientActor : ReceiveActor
         ReceivePunt();
         ReceiveObservation();
         ReceiveTunnels();
+        ReceiveIpv6();
     }
 
     public static Props Props(QfpDataPlane dataPlane, IVnicFactory vnics) =>
@@ -111,6 +112,7 @@ public sealed partial class QfpClientActor : ReceiveActor
             {
                 _dataPlane.SetIpv4Address(m.Index, address.Address, address.PrefixLength);
             }
+            SetIpv6Addresses(m.Index, config);
         }
         catch (DataPlaneCommandException e)
         {
@@ -162,7 +164,11 @@ public sealed partial class QfpClientActor : ReceiveActor
         }
     }
 
-    private void OnPublishRoutes(PublishRoutes m) => Answer(m.Generation, _dataPlane.PublishRoutes(m.StaticRoutes, m.Neighbors));
+    private void OnPublishRoutes(PublishRoutes m)
+    {
+        _dataPlane.PublishIpv6Routes(m.Ipv6StaticRoutes, m.Ipv6Neighbors);
+        Answer(m.Generation, _dataPlane.PublishRoutes(m.StaticRoutes, m.Neighbors));
+    }
 
     private void Answer(long generation, ForwardingUpdate update) =>
         Sender.Tell(new RoutesPublished(generation, update.RouteCount, update.UnresolvedStaticRoutes));

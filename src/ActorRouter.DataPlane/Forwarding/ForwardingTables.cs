@@ -17,6 +17,11 @@ public sealed class ForwardingTables
         Generation = generation;
     }
 
+    /// <summary>The IPv4 pair with IPv6 forwarding state beside it (tests and benchmarks).</summary>
+    public ForwardingTables(Ipv4Fib fib, AdjacencyTable adjacencies, long generation, Ipv6Forwarding? ipv6)
+        : this(fib, adjacencies, generation)
+        => Ipv6 = ipv6;
+
     /// <summary>A pair over a fixed adjacency list (index = next-hop id, index 0 = no route), as tests and benchmarks build it.</summary>
     public ForwardingTables(Ipv4Fib fib, Adjacency[] adjacencies, long generation)
         : this(fib, AdjacencyTable.From(adjacencies), generation)

@@ -1,0 +1,96 @@
+using System.Text.Json;
+using ActorRouter.Control.Contracts.Rules;
+using ActorRouter.ControlPlane.Configuration;
+
+namespace ActorRouter.Cli.Tests;
+
+/// <summary>
+/// <c>show ipv6 interface brief</c> and <c>show ipv6 route</c> (and --json) on a router started from the embedded default
+/// with IPv6 added: addresses on both interfaces (two on the first), a static route via a neighbour, one via a link-local
+/// next hop without a neighbour entry, and one whose next hop is on no connected prefix.
+/// </summary>
+public sealed class Ipv6CommandTests
+{
+    private static UInt128 A(string text)
+    {
+        Assert.True(Ipv6Rules.TryParseAddress(text, out var address), text);
+        return address;
+    }
+
+    private static RouterConfig Config()
+    {
+        var config = InProcessRouter.EmbeddedDefault();
+        return config with
+        {
+            Interfaces = EquatableList.Of(
+                config.Interfaces[0] with { Ipv6 = EquatableList.Of(new Ipv6Cidr(A("2001:db8:1::1"), 64), new Ipv6Cidr(A("2001:db8:1:1::1"), 64)) },
+                config.Interfaces[1] with { Ipv6 = EquatableList.Of(new Ipv6Cidr(A("2001:db8:2::1"), 64)) }),
+            Ipv6 = new Ipv6Config(
+                EquatableList.Of(
+                    new Ipv6StaticRouteConfig(new Ipv6Cidr(A("2001:db8:99::"), 48), A("2001:db8:2::10"), null),
+                    new Ipv6StaticRouteConfig(new Ipv6Cidr(UInt128.Zero, 0), A("fe80::2"), "GigabitEthernet2")),
+                EquatableList.Of(new Ipv6NeighborConfig(A("2001:db8:2::10"), "GigabitEthernet2", 0x0200_0000_0A02UL))),
+        };
+    }
+
+    [Fact]
+    public async Task Show_ipv6_interface_brief_and_route_list_what_the_data_plane_holds()
+    {
+        await using var router = await InProcessRouter.StartAsync(Config());
+
+        var brief = await router.ArctlAsync("show", "ipv6", "interface", "brief");
+        Assert.Equal(0, brief.ExitCode);
+        Assert.Equal(
+            [
+                "GigabitEthernet1               [up/up]",
+                "    fe80::ff:fe00:1",
+                "    2001:db8:1::1/64",
+                "    2001:db8:1:1::1/64",
+                "GigabitEthernet2               [up/up]",
+                "    fe80::ff:fe00:2",
+                "    2001:db8:2::1/64",
+            ],
+            brief.Lines);
+
+        var routes = await router.ArctlAsync("sh", "ipv6", "ro");
+        Assert.Equal(0, routes.ExitCode);
+        Assert.Equal(
+            [
+                "IPv6 Routing Table - 8 entries",
+                "Codes: C - Connected, L - Local, S - Static",
+                "S   ::/0 [1/0]",
+                "     via fe80::2, GigabitEthernet2 (next hop not resolved)",
+                "C   2001:db8:1::/64 [0/0]",
+                "     via directly connected, GigabitEthernet1",
+                "L   2001:db8:1::1/128 [0/0]",
+                "     via receive",
+                "C   2001:db8:1:1::/64 [0/0]",
+                "     via directly connected, GigabitEthernet1",
+                "L   2001:db8:1:1::1/128 [0/0]",
+                "     via receive",
+                "C   2001:db8:2::/64 [0/0]",
+                "     via directly connected, GigabitEthernet2",
+                "L   2001:db8:2::1/128 [0/0]",
+                "     via receive",
+                "S   2001:db8:99::/48 [1/0]",
+                "     via 2001:db8:2::10, GigabitEthernet2",
+            ],
+            routes.Lines);
+
+        var json = await router.ArctlAsync("--json", "show", "ipv6", "route");
+        using var doc = JsonDocument.Parse(json.Stdout);
+        var statics = doc.RootElement.GetProperty("routes").EnumerateArray().Where(r => r.GetProperty("code").GetString() == "S")
+            .Select(r => (r.GetProperty("prefix").GetString(), r.GetProperty("nextHop").GetString(), r.GetProperty("state").GetString())).ToList();
+        Assert.Equal([("::/0", "fe80::2", "incomplete"), ("2001:db8:99::/48", "2001:db8:2::10", "forward")], statics);
+
+        var briefJson = await router.ArctlAsync("--json", "show", "ipv6", "interface", "brief");
+        using var briefDoc = JsonDocument.Parse(briefJson.Stdout);
+        var first = briefDoc.RootElement.GetProperty("interfaces")[0];
+        Assert.Equal("fe80::ff:fe00:1", first.GetProperty("linkLocal").GetString());
+        Assert.Equal(["2001:db8:1::1/64", "2001:db8:1:1::1/64"], first.GetProperty("addresses").EnumerateArray().Select(a => a.GetString()));
+
+        // The IPv4 commands keep their abbreviations beside the new ipv6 keyword.
+        var ipv4 = await router.ArctlAsync("sh", "ip", "int", "br");
+        Assert.Equal(3, ipv4.Lines.Length);
+    }
+}
