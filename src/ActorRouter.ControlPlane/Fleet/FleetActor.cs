@@ -48,6 +48,36 @@ public sealed class FleetActor : ReceiveActor
         Receive<AttachGateway>(m => _gateway = m.Gateway);
         Receive<FleetCommand>(OnCommand);
         Receive<SignedRequest>(OnPeerRequest);
+        Receive<ClusterEvent.IMemberEvent>(OnMemberEvent);
+        Receive<ClusterEvent.ReachabilityEvent>(OnReachabilityEvent);
+    }
+
+    /// <summary>Membership and reachability changes go to the log, as a routing protocol logs its neighbours coming and going.</summary>
+    protected override void PreStart() =>
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+
+    protected override void PostStop() => _cluster.Unsubscribe(Self);
+
+    private void OnMemberEvent(ClusterEvent.IMemberEvent change)
+    {
+        var what = change switch
+        {
+            ClusterEvent.MemberJoined => "is joining",
+            ClusterEvent.MemberUp => "is up",
+            ClusterEvent.MemberWeaklyUp => "is up (weakly: not every member has seen it yet)",
+            ClusterEvent.MemberLeft => "is leaving",
+            ClusterEvent.MemberExited => "has left",
+            ClusterEvent.MemberDowned => "was downed",
+            ClusterEvent.MemberRemoved => "was removed",
+            _ => change.GetType().Name,
+        };
+        _log.Info("fleet {0}: member {1} ({2}) {3}", _fleetName, RouterNameOf(change.Member) ?? "?", change.Member.Address, what);
+    }
+
+    private void OnReachabilityEvent(ClusterEvent.ReachabilityEvent change)
+    {
+        var what = change is ClusterEvent.UnreachableMember ? "is unreachable" : "is reachable again";
+        _log.Info("fleet {0}: member {1} ({2}) {3}", _fleetName, RouterNameOf(change.Member) ?? "?", change.Member.Address, what);
     }
 
     public static Props Props(string fleetName, string routerName, TimeProvider? time = null) =>
