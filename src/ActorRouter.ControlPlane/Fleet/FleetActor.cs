@@ -32,6 +32,8 @@ public sealed class FleetActor : ReceiveActor
     /// <summary>A change on the target waits for its data plane: as long as the gateway gives it, and the trip.</summary>
     public static readonly TimeSpan NodeAnswerTimeout = CommandGatewayActor.ChangeTimeout + TimeSpan.FromSeconds(3);
 
+    private const string NotReady = "the router's command gateway is not ready yet; try again in a moment";
+
     private readonly string _fleetName;
     private readonly string _routerName;
     private readonly Cluster _cluster;
@@ -133,7 +135,12 @@ public sealed class FleetActor : ReceiveActor
         var target = members[0];
         if (target.Address == _cluster.SelfAddress)
         {
-            _gateway?.Tell(new RunAdmitted(node.Request, command.Identity), command.ReplyTo);
+            if (_gateway is null)
+            {
+                command.ReplyTo.Tell(new CommandRefused(NotReady));
+                return;
+            }
+            _gateway.Tell(new RunAdmitted(node.Request, command.Identity), command.ReplyTo);
             return;
         }
         var unreachable = _cluster.State.Unreachable.Contains(target);
@@ -183,9 +190,14 @@ public sealed class FleetActor : ReceiveActor
     {
         var sender = Sender;
         var origin = sender.Path.Address;
-        if (_gateway is null || !_cluster.State.Members.Any(m => m.Address == origin))
+        if (!_cluster.State.Members.Any(m => m.Address == origin))
         {
             _log.Warning("fleet: a request from {0}, which is not a member, was dropped", origin);
+            return;
+        }
+        if (_gateway is null)
+        {
+            sender.Tell(new CommandRefused(NotReady), Self);
             return;
         }
         _gateway.Ask<object>(new FleetDelivery(signed, origin.ToString()), NodeAnswerTimeout)
