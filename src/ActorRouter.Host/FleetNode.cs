@@ -100,7 +100,7 @@ public sealed class FleetNode : IHostedService
         CoordinatedShutdown.ClusterDowningReason => "the cluster downed it (the split-brain resolver, or an operator)",
         CoordinatedShutdown.ClusterLeavingReason => "it left the cluster",
         _ when reason.GetType().Name == "TlsHandshakeFailureReason" =>
-            "a TLS handshake with a member failed: its certificate is not under this router's fleet CA, or this router's not under its (see the 'fleet: refused' lines)",
+            "a TLS handshake with a member failed: one side's certificate is not under the other's fleet CA (the side that checked logs 'fleet: refused')",
         _ => reason.GetType().Name,
     };
 
