@@ -33,10 +33,14 @@ public sealed class FleetNode : IHostedService
     private readonly ILoggerFactory _loggers;
     private readonly TextWriter _stdout;
     private ActorSystem? _system;
+    private readonly Akka.Event.LogLevel _logLevel;
     private volatile bool _stopping;
 
-    public FleetNode(FleetConfig config, ControlCredentials credentials, string? keyPassword, ILoggerFactory loggers, TextWriter stdout)
+    /// <param name="logLevel">The host's <c>--log-level</c>, for the fleet system's actors as for the router's.</param>
+    public FleetNode(FleetConfig config, ControlCredentials credentials, string? keyPassword, ILoggerFactory loggers, TextWriter stdout,
+        Akka.Event.LogLevel logLevel = Akka.Event.LogLevel.InfoLevel)
     {
+        _logLevel = logLevel;
         _config = config;
         _credentials = credentials;
         _keyPassword = keyPassword;
@@ -57,7 +61,7 @@ public sealed class FleetNode : IHostedService
         var ssl = new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true,
             (peerCertificate, _, peer, _, _) => AcceptMember(peerCertificate, peer ?? "unknown peer"));
         var setup = BootstrapSetup.Create()
-            .WithConfig(Akka.Configuration.ConfigurationFactory.ParseString(Hocon(_config, DateTimeOffset.UtcNow)))
+            .WithConfig(Akka.Configuration.ConfigurationFactory.ParseString(Hocon(_config, DateTimeOffset.UtcNow, _logLevel)))
             .And(ssl)
             .And(new Logging.AkkaLogBridgeSetup(new Logging.QuietTransportLoggerFactory(_loggers)));
         try
@@ -96,7 +100,7 @@ public sealed class FleetNode : IHostedService
         CoordinatedShutdown.ClusterDowningReason => "the cluster downed it (the split-brain resolver, or an operator)",
         CoordinatedShutdown.ClusterLeavingReason => "it left the cluster",
         _ when reason.GetType().Name == "TlsHandshakeFailureReason" =>
-            "a TLS handshake with a member failed: its certificate is not under this router's fleet CA, or this router's not under its (see the 'fleet: refused' lines)",
+            "a TLS handshake with a member failed: one side's certificate is not under the other's fleet CA (the side that checked logs 'fleet: refused')",
         _ => reason.GetType().Name,
     };
 
@@ -113,20 +117,36 @@ public sealed class FleetNode : IHostedService
         {
             return true;
         }
-        _stdout.WriteLine($"fleet: refused {peer}: {reason}");
+        var count = Interlocked.Increment(ref _refused);
+        // Someone knocking again and again must not flood the output: the first few, then every power of two.
+        if (count <= 8 || (count & (count - 1)) == 0)
+        {
+            _stdout.WriteLine($"fleet: refused {peer}: {reason} ({count} refused so far)");
+        }
         return false;
     }
 
+    private long _refused;
+
     /// <summary>The fleet system's HOCON: cluster provider, TLS transport on the management address, seeds, roles, the split-brain resolver.</summary>
-    public static string Hocon(FleetConfig config, DateTimeOffset started)
+    public static string Hocon(FleetConfig config, DateTimeOffset started, Akka.Event.LogLevel logLevel = Akka.Event.LogLevel.InfoLevel)
     {
+        var level = logLevel switch
+        {
+            Akka.Event.LogLevel.DebugLevel => "DEBUG",
+            Akka.Event.LogLevel.InfoLevel => "INFO",
+            Akka.Event.LogLevel.WarningLevel => "WARNING",
+            _ => "ERROR",
+        };
         var seeds = string.Join(", ", config.SeedNodes.Select(s => $"\"akka.ssl.tcp://{config.Name}@{s}\""));
         var roles = string.Join(", ", FleetActor.Roles(config.RouterName, started).Select(r => $"\"{r}\""));
         var refusing = $"{typeof(RefusingSerializer).FullName}, {typeof(RefusingSerializer).Assembly.GetName().Name}";
         return $$"""
             akka.actor.provider = cluster
             akka.loggers = ["{{typeof(Logging.AkkaLogBridge).FullName}}, {{typeof(Logging.AkkaLogBridge).Assembly.GetName().Name}}"]
-            akka.loglevel = INFO
+            akka.loglevel = {{level}}
+            akka.stdout-loglevel = WARNING
+            akka.log-dead-letters-during-shutdown = off
             akka.coordinated-shutdown.run-by-clr-shutdown-hook = off
             akka.scheduler.tick-duration = 100ms
             akka.remote.dot-netty.tcp {

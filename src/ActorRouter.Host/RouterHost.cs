@@ -147,7 +147,7 @@ public static class RouterHost
         {
             // The fleet's own actor system (see FleetNode for why it is not the control endpoint's).
             builder.Services.AddSingleton(services => new FleetNode(config.Fleet, authorizer.Credentials,
-                config.Control.KeyPassword?.Read(out _), services.GetRequiredService<ILoggerFactory>(), stdout));
+                config.Control.KeyPassword?.Read(out _), services.GetRequiredService<ILoggerFactory>(), stdout, Logging.HostLogging.AkkaLevel(options.LogLevel)));
         }
 
         // Before Akka, so that the meter listens when the handshake's measurements are taken.

@@ -32,6 +32,8 @@ public sealed class FleetActor : ReceiveActor
     /// <summary>A change on the target waits for its data plane: as long as the gateway gives it, and the trip.</summary>
     public static readonly TimeSpan NodeAnswerTimeout = CommandGatewayActor.ChangeTimeout + TimeSpan.FromSeconds(3);
 
+    private const string NotReady = "the router's command gateway is not ready yet; try again in a moment";
+
     private readonly string _fleetName;
     private readonly string _routerName;
     private readonly Cluster _cluster;
@@ -48,6 +50,36 @@ public sealed class FleetActor : ReceiveActor
         Receive<AttachGateway>(m => _gateway = m.Gateway);
         Receive<FleetCommand>(OnCommand);
         Receive<SignedRequest>(OnPeerRequest);
+        Receive<ClusterEvent.IMemberEvent>(OnMemberEvent);
+        Receive<ClusterEvent.ReachabilityEvent>(OnReachabilityEvent);
+    }
+
+    /// <summary>Membership and reachability changes go to the log, as a routing protocol logs its neighbours coming and going.</summary>
+    protected override void PreStart() =>
+        _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents, typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+
+    protected override void PostStop() => _cluster.Unsubscribe(Self);
+
+    private void OnMemberEvent(ClusterEvent.IMemberEvent change)
+    {
+        var what = change switch
+        {
+            ClusterEvent.MemberJoined => "is joining",
+            ClusterEvent.MemberUp => "is up",
+            ClusterEvent.MemberWeaklyUp => "is up (weakly: not every member has seen it yet)",
+            ClusterEvent.MemberLeft => "is leaving",
+            ClusterEvent.MemberExited => "has left",
+            ClusterEvent.MemberDowned => "was downed",
+            ClusterEvent.MemberRemoved => "was removed",
+            _ => change.GetType().Name,
+        };
+        _log.Info("fleet {0}: member {1} ({2}) {3}", _fleetName, RouterNameOf(change.Member) ?? "?", change.Member.Address, what);
+    }
+
+    private void OnReachabilityEvent(ClusterEvent.ReachabilityEvent change)
+    {
+        var what = change is ClusterEvent.UnreachableMember ? "is unreachable" : "is reachable again";
+        _log.Info("fleet {0}: member {1} ({2}) {3}", _fleetName, RouterNameOf(change.Member) ?? "?", change.Member.Address, what);
     }
 
     public static Props Props(string fleetName, string routerName, TimeProvider? time = null) =>
@@ -103,7 +135,12 @@ public sealed class FleetActor : ReceiveActor
         var target = members[0];
         if (target.Address == _cluster.SelfAddress)
         {
-            _gateway?.Tell(new RunAdmitted(node.Request, command.Identity), command.ReplyTo);
+            if (_gateway is null)
+            {
+                command.ReplyTo.Tell(new CommandRefused(NotReady));
+                return;
+            }
+            _gateway.Tell(new RunAdmitted(node.Request, command.Identity), command.ReplyTo);
             return;
         }
         var unreachable = _cluster.State.Unreachable.Contains(target);
@@ -153,9 +190,14 @@ public sealed class FleetActor : ReceiveActor
     {
         var sender = Sender;
         var origin = sender.Path.Address;
-        if (_gateway is null || !_cluster.State.Members.Any(m => m.Address == origin))
+        if (!_cluster.State.Members.Any(m => m.Address == origin))
         {
             _log.Warning("fleet: a request from {0}, which is not a member, was dropped", origin);
+            return;
+        }
+        if (_gateway is null)
+        {
+            sender.Tell(new CommandRefused(NotReady), Self);
             return;
         }
         _gateway.Ask<object>(new FleetDelivery(signed, origin.ToString()), NodeAnswerTimeout)
