@@ -20,7 +20,7 @@ public sealed class ErrorTests
     [InlineData(new[] { "show", "ip", "rotue" }, "arctl: unknown command 'show ip rotue'; did you mean 'show ip route'?")]
     [InlineData(new[] { "show", "platfrom", "threads" }, "arctl: unknown command 'show platfrom threads'; did you mean 'show platform threads'?")]
     [InlineData(new[] { "interface", "gi1", "mtu", "abc" }, "arctl: mtu needs a whole number, not 'abc'")]
-    [InlineData(new[] { "interface", "gi1" }, "arctl: incomplete command 'interface gi1'; usage: interface NAME shutdown | interface NAME no shutdown | interface NAME ip address PREFIX | interface NAME ip address ADDRESS MASK | interface NAME no ip address | interface NAME mtu N | interface NAME encapsulation dot1q VLAN | interface NAME service-policy output POLICY | interface NAME no service-policy output")]
+    [InlineData(new[] { "interface", "gi1" }, "arctl: incomplete command 'interface gi1'; usage: interface NAME shutdown | interface NAME no shutdown | interface NAME ip address PREFIX | interface NAME ip address ADDRESS MASK | interface NAME no ip address | interface NAME tunnel source ADDRESS destination ADDRESS esp-out SPI KEY SALT esp-in SPI KEY SALT | interface NAME mtu N | interface NAME encapsulation dot1q VLAN | interface NAME service-policy output POLICY | interface NAME no service-policy output")]
     [InlineData(new[] { "ip", "route", "10.0.0.0/8" }, "arctl: incomplete command 'ip route 10.0.0.0/8'; usage: ip route PREFIX NEXT-HOP | ip route ADDRESS MASK NEXT-HOP")]
     [InlineData(new[] { "show", "i" }, "arctl: ambiguous word 'i' in 'show i': interfaces, ip")]
     [InlineData(new[] { "show", "actors", "now" }, "arctl: too many words in 'show actors now'; usage: show actors")]

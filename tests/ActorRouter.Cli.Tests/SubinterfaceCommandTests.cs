@@ -68,7 +68,7 @@ public sealed class SubinterfaceCommandTests
         Assert.Equal(3, (await router.ArctlAsync("show", "ip", "interface", "brief")).Lines.Length);
         var physical = await router.ArctlAsync("no", "interface", "gi1");
         Assert.Equal(1, physical.ExitCode);
-        Assert.Contains("GigabitEthernet1 is a physical interface; only subinterfaces can be removed", physical.Stderr);
+        Assert.Contains("GigabitEthernet1 is a physical interface; only subinterfaces and tunnels can be removed", physical.Stderr);
         Assert.Equal(0, dataPlane.ReadDrops(DropReason.UnknownVlan));
     }
 }

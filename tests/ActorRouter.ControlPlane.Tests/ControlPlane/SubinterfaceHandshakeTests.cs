@@ -127,7 +127,7 @@ public sealed class SubinterfaceHandshakeTests(ITestOutputHelper output) : Contr
         fman.Tell(new CreateSubinterface("GigabitEthernet7.5", 5), cli.Ref);
         Assert.Equal(new CommandFailed("no interface GigabitEthernet7"), cli.ExpectMsg<CommandFailed>());
         fman.Tell(new RemoveSubinterface("GigabitEthernet1"), cli.Ref);
-        Assert.Equal(new CommandFailed("GigabitEthernet1 is a physical interface; only subinterfaces can be removed"), cli.ExpectMsg<CommandFailed>());
+        Assert.Equal(new CommandFailed("GigabitEthernet1 is a physical interface; only subinterfaces and tunnels can be removed"), cli.ExpectMsg<CommandFailed>());
         qfp.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
 
         fman.Tell(new RemoveSubinterface("GigabitEthernet1.200"), cli.Ref);
