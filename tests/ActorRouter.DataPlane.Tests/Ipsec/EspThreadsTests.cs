@@ -69,3 +69,41 @@ public sealed class EspThreadsTests
         return frame;
     }
 }
+
+/// <summary>The recycle ring's bound: what does not fit is dropped and counted, never queued without limit.</summary>
+public sealed class RecycleRingTests
+{
+    [Fact]
+    public void A_full_recycle_ring_drops_and_counts_what_does_not_fit_and_the_worker_takes_the_rest_back_in()
+    {
+        using var router = new TestRouter(start: false, options: new DataPlaneOptions
+        {
+            BufferCount = 8192, Layout = DataPlaneLayout.Collapsed, Workers = 1, RecycleRingSize = 32,
+        });
+        var dataPlane = router.DataPlane;
+        var worker = dataPlane.CollapsedWorkers[0];
+        var gpm = dataPlane.Gpm;
+        var buffers = new uint[40];
+        Assert.Equal(40, gpm.AllocateBulk(buffers, Memory.BufferOwner.Ppe));
+        for (var i = 0; i < buffers.Length; i++)
+        {
+            gpm.ResetMeta(buffers[i], 60, Memory.BufferOwner.Ppe);
+            ref var meta = ref gpm.Meta(buffers[i]);
+            meta.TxInterface = Graph.Nodes.RecycleNode.RecycleInterface;
+            meta.RxInterface = 2;
+        }
+
+        worker.HqfStage.EnqueueProcessed(buffers);
+
+        Assert.Equal(32, dataPlane.RecycleRingDepth);
+        Assert.Equal(8, worker.Counters.ReadDrops(2, DropReason.RecycleRingFull));
+
+        // Running, the worker takes the ring back into its graph: these name no graph entry (NodeArgument 0), so each
+        // is dropped and counted as bad recycle input.
+        dataPlane.Start();
+        Assert.True(WaitUntil(() => worker.Counters.ReadDrops(2, DropReason.RecycleLoop) == 32), $"{dataPlane.RecycleRingDepth} still on the ring");
+        var accounting = router.StopAndAccount();
+        Assert.True(accounting.AllFree, accounting.ToString());
+        Assert.Equal(0, dataPlane.RecycleRingDepth);
+    }
+}
