@@ -113,8 +113,12 @@ public sealed partial class QosLabTests(ITestOutputHelper output)
             output.WriteLine($"EF ping (TOS 0xb8): {ef.Received}/20 replies, average RTT {ef.AverageMs:0.###} ms ({ef.RttLine})");
             output.WriteLine($"plain ping (TOS 0): {plain.Received}/40 replies, average RTT {plain.AverageMs:0.###} ms ({plain.RttLine})");
 
-            // The flood really filled the link: otherwise nothing here says anything about priority.
-            Assert.True(received > 0.9 * ShapedBitsPerSecond * UdpPayloadBytes / ShapedBytesPerDatagram, $"the flood only reached {received / 1e6:0.###} Mbit/s");
+            // The flood really filled the link: otherwise nothing here says anything about priority. On an overloaded
+            // machine the generator itself may fall short: then the test says so and stops, instead of failing.
+            var saturated = received > 0.9 * ShapedBitsPerSecond * UdpPayloadBytes / ShapedBytesPerDatagram;
+            Skip.If(!saturated && !Tools.MachineNotOverloaded(),
+                $"the machine is overloaded (load {Tools.LoadAverage():0.#}): the flood only reached {received / 1e6:0.###} Mbit/s, the link was not saturated");
+            Assert.True(saturated, $"the flood only reached {received / 1e6:0.###} Mbit/s");
             Assert.True(ef.Received >= 19, $"EF ping lost {20 - ef.Received} of 20:\n{ef.Output}");
             // The plain ping queues behind the flood in class-default (≈ 74 ms of it) and loses many
             // packets to tail drop there; what comes back shows the queue the EF ping skipped. (Should

@@ -14,16 +14,18 @@ internal static class Tools
     /// Whether the machine had a core to spare for each runnable thread over the last minute (load average at most the
     /// core count): rates that depend on the router's threads getting a core are checked from below only then.
     /// </summary>
-    public static bool MachineNotOverloaded()
+    public static bool MachineNotOverloaded() => LoadAverage() <= Environment.ProcessorCount;
+
+    /// <summary>The one-minute load average (0 when /proc/loadavg cannot be read).</summary>
+    public static double LoadAverage()
     {
         try
         {
-            var load = double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
-            return load <= Environment.ProcessorCount;
+            return double.Parse(File.ReadAllText("/proc/loadavg").Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
         }
         catch (IOException)
         {
-            return true;
+            return 0;
         }
     }
 
