@@ -49,8 +49,15 @@ public sealed partial class ObservabilityTests(ITestOutputHelper output)
             using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(10) };
             var url = $"http://127.0.0.1:{metricsPort}/metrics";
 
-            // During traffic: the text is valid exposition format and the interfaces count.
+            // During traffic: the text is valid exposition format and the interfaces count. The supervisor's numbers come
+            // from an ask that a loaded machine can time out (the sample then lacks them): scrape until a sample has them.
+            var escalations = new Regex(@"actorrouter_supervision_escalations_total\{otel_scope_name=""ActorRouter"",kind=""data-plane-reload""\} 0");
             var scrape = await http.GetStringAsync(url);
+            for (var healthDeadline = DateTime.UtcNow + TimeSpan.FromSeconds(30); !escalations.IsMatch(scrape) && DateTime.UtcNow < healthDeadline;)
+            {
+                await Task.Delay(500);
+                scrape = await http.GetStringAsync(url);
+            }
             var check = Run(promtool!, ["check", "metrics"], scrape);
             Assert.True(check.ExitCode == 0, $"promtool check metrics: exit {check.ExitCode}\n{check.Stdout}{check.Stderr}\n{scrape}");
             Assert.True(Sample(scrape, "actorrouter_interface_received_packets_total", "GigabitEthernet1") > 0, scrape);
