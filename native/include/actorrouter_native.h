@@ -11,7 +11,7 @@
 #include <stdint.h>
 
 #define ARN_EXPORT __attribute__((visibility("default")))
-#define ARN_ABI_VERSION 5
+#define ARN_ABI_VERSION 6
 
 /* Library version packed as (major << 16) | (minor << 8) | patch. */
 ARN_EXPORT uint32_t arn_version(void);
@@ -244,5 +244,36 @@ ARN_EXPORT int arn_poll(const int *fds, int nfds, int timeout_ms, uint32_t *read
  * /var/run/netns/lab): sockets it opens afterwards belong to that namespace,
  * and keep belonging to it whatever thread uses them. Returns 0 or -errno. */
 ARN_EXPORT int arn_netns_enter(const char *path);
+
+/* ---- AES-GCM (ESP, RFC 4106) over OpenSSL's EVP -----------------------------
+ * A context belongs to one thread: it holds one EVP_CIPHER_CTX for encrypting
+ * and one for decrypting, both keyed once when it is made, so the key schedule
+ * lives in native memory and a packet costs only an IV init, the AAD, one
+ * in-place update and the final (tag get or set). Nonces are 12 bytes, tags
+ * 16. Built without OpenSSL (libssl-dev), arn_aes_gcm_available is 0 and
+ * arn_aes_gcm_new returns -ENOTSUP. The per-packet calls never block. */
+
+typedef struct arn_aes_gcm arn_aes_gcm;
+
+/* 1 when the library was built with OpenSSL, else 0. */
+ARN_EXPORT int arn_aes_gcm_available(void);
+
+/* Makes a context for a 16 or 32 byte key. Returns 0 and *out, or -EINVAL
+ * (key length), -ENOMEM, -EIO (OpenSSL refused), -ENOTSUP (no OpenSSL). */
+ARN_EXPORT int arn_aes_gcm_new(const uint8_t *key, uint32_t key_length, arn_aes_gcm **out);
+
+/* Frees the context; OpenSSL clears its key schedule. NULL is ignored. */
+ARN_EXPORT void arn_aes_gcm_free(arn_aes_gcm *gcm);
+
+/* Encrypts text[0..length) in place and writes the 16-byte tag. Returns 0,
+ * or -EIO when OpenSSL fails (it does not for valid arguments). */
+ARN_EXPORT int arn_aes_gcm_encrypt(arn_aes_gcm *gcm, const uint8_t nonce[12], const uint8_t *aad,
+                                   uint32_t aad_length, uint8_t *text, uint32_t length, uint8_t tag[16]);
+
+/* Decrypts text[0..length) in place and verifies the 16-byte tag. Returns 0
+ * when it verifies, -1 when it does not (text then holds unauthenticated
+ * plaintext the caller must drop), or -EIO when OpenSSL fails. */
+ARN_EXPORT int arn_aes_gcm_decrypt(arn_aes_gcm *gcm, const uint8_t nonce[12], const uint8_t *aad,
+                                   uint32_t aad_length, uint8_t *text, uint32_t length, const uint8_t tag[16]);
 
 #endif

@@ -23,6 +23,8 @@ public sealed record DataPlaneOptions
     /// <summary>Collapsed layout: core per worker (index i for worker i; missing or -1 = unpinned).</summary>
     public IReadOnlyList<int> WorkerCores { get; init; } = Array.Empty<int>();
     public int MaxInterfaces { get; init; } = 64;
+    /// <summary>ESP's AES-GCM: the host passes the native shim's OpenSSL engine; the default is .NET's AesGcm.</summary>
+    public Ipsec.IAesGcmEngine AesGcm { get; init; } = Ipsec.ManagedAesGcmEngine.Instance;
     public int EgressQueueLimit { get; init; } = 1024;
     public double PuntRatePerSecond { get; init; } = 1000;
     public double PuntBurst { get; init; } = 100;

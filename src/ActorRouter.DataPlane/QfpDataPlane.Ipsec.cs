@@ -69,10 +69,10 @@ public sealed partial class QfpDataPlane
                 var outbound = previous is not null && spec.Outbound.SameAs(previous.Outbound)
                     ? previous.Outbound
                     : new SecurityAssociation(spec.Outbound.Spi, SaDirection.Outbound, spec.Outbound.Key, spec.Outbound.Salt, GraphThreadCount,
-                        (ulong)Random.Shared.NextInt64());
+                        (ulong)Random.Shared.NextInt64(), Options.AesGcm);
                 var inbound = previous is not null && spec.Inbound.SameAs(previous.Inbound)
                     ? previous.Inbound
-                    : new SecurityAssociation(spec.Inbound.Spi, SaDirection.Inbound, spec.Inbound.Key, spec.Inbound.Salt, GraphThreadCount);
+                    : new SecurityAssociation(spec.Inbound.Spi, SaDirection.Inbound, spec.Inbound.Key, spec.Inbound.Salt, GraphThreadCount, engine: Options.AesGcm);
                 tunnels.Add(new IpsecTunnel(uidb.Index, uidb.Name, spec.Source, spec.Destination, outbound, inbound));
             }
             var tables = new IpsecTables(tunnels, Options.MaxInterfaces);

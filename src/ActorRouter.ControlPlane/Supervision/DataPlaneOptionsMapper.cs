@@ -1,5 +1,6 @@
 using ActorRouter.ControlPlane.Configuration;
 using ActorRouter.DataPlane;
+using ActorRouter.IO.Crypto;
 
 namespace ActorRouter.ControlPlane.Supervision;
 
@@ -24,6 +25,8 @@ public static class DataPlaneOptionsMapper
         PuntPolicy = config.Punt.ToPolicy(config.Icmp),
         IcmpErrorRatePerSecond = config.Icmp.ErrorRateLimitPps,
         IcmpErrorBurst = config.Icmp.Burst,
+        // ESP's AES-GCM over OpenSSL in the native shim; .NET's AesGcm when the shim or its OpenSSL is absent.
+        AesGcm = NativeAesGcmEngine.BestAvailable,
     };
 
     /// <summary>Null when the data plane accepts the options, else why it would not start.</summary>

@@ -7,6 +7,7 @@ using ActorRouter.ControlPlane.Vnic;
 using ActorRouter.DataPlane;
 using ActorRouter.DataPlane.Ports;
 using ActorRouter.DataPlane.Threads;
+using ActorRouter.IO.Crypto;
 using Akka.Actor;
 using Akka.Event;
 
@@ -126,6 +127,14 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         _log.Info("data plane started: {0}; GPM {1} x {2} bytes",
             _dataPlane.Plan.Layout == DataPlaneLayout.Split ? $"split layout: rx, {_dataPlane.Options.PpeThreads} PPE thread(s), hqf" : $"layout {_dataPlane.Plan}",
             _dataPlane.Options.BufferCount, _dataPlane.Options.BufferSize);
+        if (NativeAesGcmEngine.WhyNotNative is { } whyNot)
+        {
+            _log.Warning("ESP AES-GCM: .NET AesGcm (slower; a forged packet costs an exception) because the native engine is unavailable: {0}", whyNot);
+        }
+        else
+        {
+            _log.Info("ESP AES-GCM: {0}", _dataPlane.Options.AesGcm.Name);
+        }
         Timers.StartPeriodicTimer(nameof(CheckHeartbeats), CheckHeartbeats.Instance, _timings.HeartbeatInterval);
 
         var qfpClient = Context.ActorOf(QfpClientActor.Props(_dataPlane, _vnics), QfpClientName);

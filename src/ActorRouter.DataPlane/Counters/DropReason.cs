@@ -108,6 +108,8 @@ public enum DropReason
     EspFragment,
     /// <summary>An outbound security association's 32-bit sequence number is used up (RFC 4303 §3.3.3: rekey; IKE is not run here).</summary>
     EspSequenceOverflow,
+    /// <summary>The AES-GCM engine failed on a packet (OpenSSL refusing a call; not a forged packet, which is <see cref="EspBadIcv"/>).</summary>
+    EspCipherError,
 }
 
 /// <summary>Why a packet was punted to the control plane.</summary>

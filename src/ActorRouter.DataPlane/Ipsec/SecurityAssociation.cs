@@ -28,8 +28,9 @@ public enum SaCounter
 /// <summary>
 /// One manually keyed ESP security association with AES-GCM (RFC 4106: 16 or 32 byte key, 4 byte
 /// salt, 8 byte explicit IV, 16 byte ICV). The key lives in native memory, zeroed when the SA is
-/// disposed; the cipher contexts are made once, one per PPE thread (an <see cref="AesGcm"/> is not
-/// safe to share between threads), so nothing is allocated per packet. An outbound SA hands out
+/// disposed; the cipher contexts (from an <see cref="IAesGcmEngine"/>: OpenSSL's EVP in the native shim, or
+/// .NET's AesGcm) are made once, one per PPE thread (neither is safe to share between threads), so nothing
+/// is allocated per packet. An outbound SA hands out
 /// sequence numbers with one atomic increment (shared by the PPEs); the IV of each packet is
 /// the IV base plus its sequence number, unique for the key's life (RFC 4106 §3.1). An inbound SA
 /// has its anti-replay window. Counters are kept per thread, a cache line apart, and summed on read.
@@ -41,14 +42,15 @@ public sealed unsafe class SecurityAssociation : IDisposable
     public const int IcvLength = 16;
     private const int CounterStride = 8; // longs per thread: one cache line, no false sharing
     private readonly byte* _key;
-    private readonly AesGcm[] _ciphers;
+    private readonly AesGcmContext[] _ciphers;
     private readonly long[] _counters;
     private long _sequence;
     private int _disposed;
 
     /// <param name="threads">PPE threads that will use the SA (one cipher context each).</param>
     /// <param name="ivBase">Added to the sequence number to make each outbound packet's IV.</param>
-    public SecurityAssociation(uint spi, SaDirection direction, ReadOnlySpan<byte> key, uint salt, int threads, ulong ivBase = 0)
+    /// <param name="engine">Makes the cipher contexts; null: .NET's AesGcm (<see cref="ManagedAesGcmEngine"/>).</param>
+    public SecurityAssociation(uint spi, SaDirection direction, ReadOnlySpan<byte> key, uint salt, int threads, ulong ivBase = 0, IAesGcmEngine? engine = null)
     {
         if (key.Length is not (16 or 32))
         {
@@ -66,10 +68,12 @@ public sealed unsafe class SecurityAssociation : IDisposable
         IvBase = ivBase;
         _key = (byte*)NativeMemory.AlignedAlloc((nuint)key.Length, 64);
         key.CopyTo(new Span<byte>(_key, key.Length));
-        _ciphers = new AesGcm[threads];
+        engine ??= ManagedAesGcmEngine.Instance;
+        Engine = engine.Name;
+        _ciphers = new AesGcmContext[threads];
         for (var i = 0; i < threads; i++)
         {
-            _ciphers[i] = new AesGcm(new ReadOnlySpan<byte>(_key, key.Length), IcvLength);
+            _ciphers[i] = engine.CreateContext(new ReadOnlySpan<byte>(_key, key.Length));
         }
         _counters = new long[(threads + 1) * CounterStride];
         Window = direction == SaDirection.Inbound ? new AntiReplayWindow() : null;
@@ -83,6 +87,9 @@ public sealed unsafe class SecurityAssociation : IDisposable
     public ulong IvBase { get; }
     public int Threads => _ciphers.Length;
 
+    /// <summary>Name of the AES-GCM engine whose contexts the SA uses.</summary>
+    public string Engine { get; }
+
     /// <summary>The anti-replay window (inbound SAs only).</summary>
     public AntiReplayWindow? Window { get; }
 
@@ -91,7 +98,7 @@ public sealed unsafe class SecurityAssociation : IDisposable
 
     /// <summary>The cipher context of PPE thread <paramref name="thread"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal AesGcm Cipher(int thread) => _ciphers[thread];
+    internal AesGcmContext Cipher(int thread) => _ciphers[thread];
 
     /// <summary>The next outbound sequence number; above <see cref="uint.MaxValue"/> when the SA is used up (it never wraps, RFC 4303 §3.3.3).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -121,12 +128,12 @@ public sealed unsafe class SecurityAssociation : IDisposable
     public bool KeyMatches(ReadOnlySpan<byte> key)
         => key.Length == KeyLength && CryptographicOperations.FixedTimeEquals(key, new ReadOnlySpan<byte>(_key, KeyLength));
 
-    /// <summary>Writes the 12-byte AES-GCM nonce (salt, then the packet's IV) to <paramref name="nonce"/>.</summary>
+    /// <summary>Writes the 12-byte AES-GCM nonce (salt, then the packet's 8-byte IV) to <paramref name="nonce"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal void WriteNonce(Span<byte> nonce, ReadOnlySpan<byte> iv)
+    internal void WriteNonce(byte* nonce, byte* iv)
     {
-        BinaryPrimitives.WriteUInt32BigEndian(nonce, Salt);
-        iv[..IvLength].CopyTo(nonce[SaltLength..]);
+        BinaryPrimitives.WriteUInt32BigEndian(new Span<byte>(nonce, SaltLength), Salt);
+        Unsafe.WriteUnaligned(nonce + SaltLength, Unsafe.ReadUnaligned<ulong>(iv));
     }
 
     public void Dispose()

@@ -8,7 +8,7 @@ public static unsafe partial class NativeShim
     public const string LibraryName = "actorrouter_native";
 
     /// <summary>The ABI number this assembly was written against; must equal <see cref="AbiVersion"/>.</summary>
-    public const uint ExpectedAbiVersion = 5;
+    public const uint ExpectedAbiVersion = 6;
 
     [LibraryImport(LibraryName, EntryPoint = "arn_version")]
     private static partial uint NativeVersion();
@@ -38,6 +38,26 @@ public static unsafe partial class NativeShim
                 $"libactorrouter_native.so has ABI {abi}, but ActorRouter.IO expects ABI {ExpectedAbiVersion}; rebuild with 'dotnet build'.");
         }
     }
+
+    // ---- AES-GCM over OpenSSL's EVP (see native/include/actorrouter_native.h) ----
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_aes_gcm_available")]
+    public static partial int AesGcmAvailable();
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_aes_gcm_new")]
+    public static partial int AesGcmNew(byte* key, uint keyLength, out nint context);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_aes_gcm_free")]
+    public static partial void AesGcmFree(nint context);
+
+    // Per packet, pure CPU on the caller's buffers (no system call, no lock, never blocks): no GC transition.
+    [LibraryImport(LibraryName, EntryPoint = "arn_aes_gcm_encrypt")]
+    [SuppressGCTransition]
+    public static partial int AesGcmEncrypt(nint context, byte* nonce, byte* aad, uint aadLength, byte* text, uint length, byte* tag);
+
+    [LibraryImport(LibraryName, EntryPoint = "arn_aes_gcm_decrypt")]
+    [SuppressGCTransition]
+    public static partial int AesGcmDecrypt(nint context, byte* nonce, byte* aad, uint aadLength, byte* text, uint length, byte* tag);
 
     // ---- AF_PACKET ports (see native/include/actorrouter_native.h for the contracts) ----
     // Every call returns a negative errno on failure; the port handle is an opaque pointer.

@@ -17,9 +17,10 @@ namespace ActorRouter.DataPlane.Tests.Ipsec;
 /// python3-cryptography) and the RFC 4106 construction over the AES-GCM test vectors of the GCM
 /// specification (McGrew and Viega, test case 3: key feffe992…, nonce cafebabe facedbaddecaf888).
 /// Tunnel1 is 203.0.113.253/30; its peer 198.51.100.10 (Gi2's host) is reached from 198.51.100.1;
-/// 10.98.0.0/16 is routed into it.
+/// 10.98.0.0/16 is routed into it. These run with .NET's AesGcm (the data plane's fallback);
+/// <see cref="EspGraphOpenSslTests"/> runs every one of them again with the native shim's OpenSSL engine.
 /// </summary>
-public sealed class EspGraphTests : IDisposable
+public class EspGraphTests : IDisposable
 {
     // GCM specification, test case 3 (AES-128): key, salt (the nonce's first 4 bytes), IV (its last 8), plaintext and ciphertext.
     internal static readonly byte[] Tc3Key = Convert.FromHexString("feffe9928665731c6d6a8f9467308308");
@@ -59,27 +60,35 @@ public sealed class EspGraphTests : IDisposable
     private readonly SecurityAssociation _inbound;
 
     public EspGraphTests()
+        : this(ManagedAesGcmEngine.Instance)
     {
+    }
+
+    protected EspGraphTests(IAesGcmEngine engine)
+    {
+        Engine = engine;
         _cache = new GpmCache(Gpm, 64);
-        (_tunnel, _outbound, _inbound) = AddTunnel(_router);
+        (_tunnel, _outbound, _inbound) = AddTunnel(_router, engine: engine);
         _graph = PpeGraph.CreateIpv4(Gpm, _cache, _counters, _puntRing, null, 32, PuntPolicy.Uniform(1000, 1000, 64), 1000, 1000, _router.DataPlane.Ipsec, 0);
     }
 
     /// <summary>Tunnel1 with the SAs of the vectors, 10.98.0.0/16 routed into it; the outbound SA's next IV is the test case's.</summary>
-    internal static (int Tunnel, SecurityAssociation Outbound, SecurityAssociation Inbound) AddTunnel(TestRouter router, int threads = 1)
+    internal static (int Tunnel, SecurityAssociation Outbound, SecurityAssociation Inbound) AddTunnel(TestRouter router, int threads = 1, IAesGcmEngine? engine = null)
     {
         var dataPlane = router.DataPlane;
         var tunnel = dataPlane.CreateTunnelUidb("Tunnel1", 1400);
         dataPlane.SetIpv4Address(tunnel.Index, Ipv4Address.Parse("203.0.113.253"), 30);
         dataPlane.SetAdminState(tunnel.Index, true);
-        var outbound = new SecurityAssociation(OutboundSpi, SaDirection.Outbound, Tc3Key, Tc3Salt, threads, ivBase: Tc3Iv - 1);
-        var inbound = new SecurityAssociation(InboundSpi, SaDirection.Inbound, Aes256Key, Aes256Salt, threads);
+        var outbound = new SecurityAssociation(OutboundSpi, SaDirection.Outbound, Tc3Key, Tc3Salt, threads, ivBase: Tc3Iv - 1, engine: engine);
+        var inbound = new SecurityAssociation(InboundSpi, SaDirection.Inbound, Aes256Key, Aes256Salt, threads, engine: engine);
         dataPlane.Ipsec.Publish(new IpsecTables([new IpsecTunnel(tunnel.Index, "Tunnel1", RouterAddresses[1], HostAddresses[1], outbound, inbound)],
             dataPlane.Options.MaxInterfaces));
         router.StaticRoutes.Add(new StaticRoute(Protected, 16, Ipv4Address.Parse("203.0.113.254")));
         dataPlane.PublishRoutes(router.StaticRoutes, router.Neighbors);
         return (tunnel.Index, outbound, inbound);
     }
+
+    protected IAesGcmEngine Engine { get; }
 
     private PacketMemory Gpm => _router.DataPlane.Gpm;
 
@@ -162,7 +171,7 @@ public sealed class EspGraphTests : IDisposable
     {
         // RFC 4106 over test case 3: SPI a5f8 and sequence 10 are the AAD; the 64 plaintext bytes, then padding 1 2, pad length 2, next header 4.
         // Test case 3's published ciphertext is the first 64 bytes of the ESP payload (the AAD changes the tag only).
-        var tc3 = new SecurityAssociation(0xa5f8, SaDirection.Inbound, Tc3Key, Tc3Salt, 1);
+        var tc3 = new SecurityAssociation(0xa5f8, SaDirection.Inbound, Tc3Key, Tc3Salt, 1, engine: Engine);
         _router.DataPlane.Ipsec.Publish(new IpsecTables([new IpsecTunnel(_tunnel, "Tunnel1", RouterAddresses[1], HostAddresses[1], _outbound, tc3)], 64));
         byte[] esp = [0, 0, 0xa5, 0xf8, 0, 0, 0, 10, .. BitConverter.GetBytes(Tc3Iv).Reverse(), .. Tc3Ciphertext,
             .. Convert.FromHexString("dcaa65c0"), .. Convert.FromHexString("9fec18beb17cd0f168ebb884078c1672")];
@@ -301,6 +310,65 @@ public sealed class EspGraphTests : IDisposable
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.Equal(1200, _outbound.Read(SaCounter.Packets));
         Assert.Equal((1, 1199), (_inbound.Read(SaCounter.Packets), _inbound.Read(SaCounter.Replays)));
+    }
+
+    /// <summary>Exceptions the engine raises (and catches) per forged packet: none for OpenSSL, one for .NET's AesGcm.</summary>
+    protected virtual int ExceptionsPerForgedPacket => 1;
+
+    [Fact]
+    public void Forged_packets_are_counted_as_bad_icv_and_cost_the_native_engine_no_exception_and_no_allocation()
+    {
+        var forged = (byte[])EspIn.Clone();
+        forged[^1] ^= 1;
+        var frame = Framed(forged, RouterMacs[1], HostMacs[1]);
+        var output = NewOutput();
+        var one = new uint[1];
+        var testThread = Environment.CurrentManagedThreadId;
+        var exceptions = 0;
+        var forwarded = 0;
+        void Count(object? sender, System.Runtime.ExceptionServices.FirstChanceExceptionEventArgs e)
+        {
+            // Other test classes run in parallel: count only what this thread raises.
+            if (Environment.CurrentManagedThreadId == testThread)
+            {
+                exceptions++;
+            }
+        }
+        void Once()
+        {
+            one[0] = Load(frame, 1);
+            forwarded += Run(one, output); // (the drop node frees the buffer)
+        }
+        for (var i = 0; i < 100; i++)
+        {
+            Once();
+        }
+        AppDomain.CurrentDomain.FirstChanceException += Count;
+        long allocated;
+        try
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            for (var i = 0; i < 1000; i++)
+            {
+                Once();
+            }
+            allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        finally
+        {
+            AppDomain.CurrentDomain.FirstChanceException -= Count;
+        }
+
+        Assert.Equal(0, forwarded);
+        Assert.Equal(1000 * ExceptionsPerForgedPacket, exceptions);
+        if (ExceptionsPerForgedPacket == 0)
+        {
+            Assert.Equal(0, allocated);
+        }
+        Assert.Equal(1100, _counters.ReadDrops(1, DropReason.EspBadIcv));
+        Assert.Equal(1100, _counters.ReadTotalDrops());
+        Assert.Equal((0, 1100, 0), (_inbound.Read(SaCounter.Packets), _inbound.Read(SaCounter.AuthFailures), _inbound.Read(SaCounter.Replays)));
+        Assert.Equal(0u, _inbound.Sequence);
     }
 
     private static byte[] Ipv4Outer(uint source, uint destination, byte[] payload)

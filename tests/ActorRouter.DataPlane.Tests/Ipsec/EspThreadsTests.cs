@@ -1,6 +1,7 @@
 using ActorRouter.DataPlane.Counters;
 using ActorRouter.DataPlane.Ipsec;
 using ActorRouter.DataPlane.Tests.Pipeline;
+using ActorRouter.IO.Crypto;
 using ActorRouter.Packets;
 using static ActorRouter.DataPlane.Tests.Ipsec.EspGraphTests;
 using static ActorRouter.DataPlane.Tests.Pipeline.TestRouter;
@@ -26,7 +27,7 @@ public sealed class EspThreadsTests
     public void Traffic_crosses_the_tunnel_both_ways_through_the_recycle_ring(string layout, DataPlaneOptions options)
     {
         using var router = new TestRouter(options: options, start: false);
-        var (tunnel, outbound, inbound) = AddTunnel(router, router.DataPlane.GraphThreadCount);
+        var (tunnel, outbound, inbound) = AddTunnel(router, router.DataPlane.GraphThreadCount, NativeAesGcmEngine.BestAvailable);
         router.DataPlane.Start();
 
         // Out: 20 packets into the tunnel, in order, sequence numbers 1..20.

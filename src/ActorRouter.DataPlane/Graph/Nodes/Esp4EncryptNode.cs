@@ -40,7 +40,6 @@ public sealed unsafe class Esp4EncryptNode : GraphNode
     private readonly PpeContext _context;
     private readonly IpsecDatabase _ipsec;
     private readonly int _thread;
-    private readonly byte[] _nonce = new byte[12];
 
     /// <param name="thread">This PPE's index among the graph threads (its cipher contexts and counters).</param>
     public Esp4EncryptNode(PpeContext context, IpsecDatabase ipsec, int thread)
@@ -61,7 +60,7 @@ public sealed unsafe class Esp4EncryptNode : GraphNode
         var tunnels = _ipsec.Current.ByInterface;
         var mtus = context.Interfaces.Mtus;
         var counters = context.Counters;
-        var nonce = _nonce;
+        var nonce = stackalloc byte[AesGcmContext.NonceLength];
         var thread = _thread;
         for (var i = 0; i < count; i++)
         {
@@ -115,11 +114,13 @@ public sealed unsafe class Esp4EncryptNode : GraphNode
             var esp = outerStart + Ipv4Header.MinimumLength;
             BinaryPrimitives.WriteUInt32BigEndian(new Span<byte>(esp, 4), sa.Spi);
             BinaryPrimitives.WriteUInt32BigEndian(new Span<byte>(esp + 4, 4), (uint)sequence);
-            var iv = new Span<byte>(esp + 8, SecurityAssociation.IvLength);
-            BinaryPrimitives.WriteUInt64BigEndian(iv, sa.IvBase + (ulong)sequence);
-            sa.WriteNonce(nonce, iv);
-            var plaintext = new Span<byte>(inner, padded);
-            sa.Cipher(thread).Encrypt(nonce, plaintext, plaintext, new Span<byte>(inner + padded, SecurityAssociation.IcvLength), new ReadOnlySpan<byte>(esp, 8));
+            BinaryPrimitives.WriteUInt64BigEndian(new Span<byte>(esp + 8, SecurityAssociation.IvLength), sa.IvBase + (ulong)sequence);
+            sa.WriteNonce(nonce, esp + 8);
+            if (!sa.Cipher(thread).Encrypt(nonce, esp, 8, inner, padded, inner + padded))
+            {
+                Drop(buffer, ref meta, DropReason.EspCipherError);
+                continue;
+            }
 
             // Outer IPv4 header.
             var outerLength = HeaderOverhead + padded + SecurityAssociation.IcvLength;
