@@ -7,18 +7,18 @@ namespace ActorRouter.DataPlane.Graph.Nodes;
 /// <summary>
 /// ip6-lookup: one batched IPv6 FIB lookup for the whole vector (the trie walked a level at a time across the burst),
 /// then the verdict of the adjacency: resolved next hops with hop limit to spare go on to ip6-rewrite; no route and
-/// hop-limit expiry go to ip6-icmp-error; a packet for one of the router's addresses, a next hop not resolved yet
-/// (no neighbour entry; neighbour discovery will punt these) and null routes drop, each under its reason. A unicast
-/// packet received as a link-layer group frame is not forwarded.
+/// hop-limit expiry go to ip6-icmp-error; a packet for one of the router's addresses is punted (for us); a next hop
+/// not resolved yet (no neighbour entry) and null routes drop, each under its reason. A unicast packet received as a
+/// link-layer group frame is not forwarded, nor one from a link-local source that is not for the router.
 /// </summary>
 public sealed unsafe class Ip6LookupNode : GraphNode
 {
-    public const int NextIp6Rewrite = 0, NextIcmpError = 1, NextDrop = 2;
+    public const int NextIp6Rewrite = 0, NextIcmpError = 1, NextDrop = 2, NextPunt = 3;
     private readonly PpeContext _context;
     private readonly uint[] _nextHops;
 
     public Ip6LookupNode(PpeContext context, int maxBurst)
-        : base(NodeNames.Ip6Lookup, NodeNames.Ip6Rewrite, NodeNames.Ip6IcmpError, NodeNames.Drop)
+        : base(NodeNames.Ip6Lookup, NodeNames.Ip6Rewrite, NodeNames.Ip6IcmpError, NodeNames.Drop, NodeNames.Punt)
     {
         _context = context;
         Keys = new byte[maxBurst * 16];
@@ -81,7 +81,15 @@ public sealed unsafe class Ip6LookupNode : GraphNode
     {
         if (kind == AdjacencyKind.Receive)
         {
-            Drop(buffer, ref meta, DropReason.Ipv6ForUsNotHandled);
+            meta.PuntReason = (byte)PuntReason.ForUs;
+            meta.NextHop = 0;
+            Enqueue(NextPunt, buffer);
+            return;
+        }
+        if ((meta.NodeArgument & Ip6InputNode.LinkLocalSourceFlag) != 0)
+        {
+            // RFC 4291 §2.5.6: a link-local source never leaves its link.
+            Drop(buffer, ref meta, DropReason.Ipv6LinkLocalScope);
             return;
         }
         if (linkGroup)
