@@ -287,6 +287,7 @@ public sealed class Ipv6ForwardingTests : IDisposable
         "icmpv6-to-the-link-local-address",
         "neighbour-solicitation-to-the-solicited-node-group",
         "router-solicitation-to-all-routers",
+        "dad-solicitation-from-the-unspecified-address-to-the-group",
     };
 
     [Theory]
@@ -299,6 +300,7 @@ public sealed class Ipv6ForwardingTests : IDisposable
             "icmpv6-from-link-local-to-a-global-address" => Frame6(0, RouterAddresses6[0], 64, IpProtocols.Icmpv6, new byte[8], A("fe80::10")),
             "icmpv6-to-the-link-local-address" => Frame6(0, A("fe80::1"), 64, IpProtocols.Icmpv6, new byte[8], A("fe80::10")),
             "neighbour-solicitation-to-the-solicited-node-group" => Frame6(0, A("ff02::1:ff00:1"), 255, IpProtocols.Icmpv6, new byte[24], A("fe80::10")),
+            "dad-solicitation-from-the-unspecified-address-to-the-group" => Frame6(0, A("ff02::1:ff00:1"), 255, IpProtocols.Icmpv6, new byte[24], UInt128.Zero),
             _ => Frame6(0, A("ff02::2"), 255, IpProtocols.Icmpv6, new byte[8], A("fe80::10")),
         };
         if (kind.Contains("group") || kind.Contains("all-routers"))

@@ -85,12 +85,18 @@ public sealed unsafe class Ip6InputNode : GraphNode
 
                 var sourceHigh = BinaryPrimitives.ReadUInt64BigEndian(new ReadOnlySpan<byte>(ip + 8, 8));
                 var sourceLow = BinaryPrimitives.ReadUInt64BigEndian(new ReadOnlySpan<byte>(ip + 16, 8));
+                var destinationHigh = BinaryPrimitives.ReadUInt64BigEndian(new ReadOnlySpan<byte>(ip + 24, 8));
                 if ((sourceHigh >> 56) == 0xFF || (sourceHigh == 0 && IsSpecialLow(sourceLow)))
                 {
+                    // Duplicate address detection (RFC 4862 §5.4.2) solicits from the unspecified address to a link-scope group.
+                    if ((sourceHigh | sourceLow) == 0 && (destinationHigh >> 48) == 0xFF02 && ip[6] == IpProtocols.Icmpv6)
+                    {
+                        PuntForUs(buffer, ref meta);
+                        continue;
+                    }
                     reason = DropReason.Ipv6MartianSource;
                     goto drop;
                 }
-                var destinationHigh = BinaryPrimitives.ReadUInt64BigEndian(new ReadOnlySpan<byte>(ip + 24, 8));
                 var destinationLow = BinaryPrimitives.ReadUInt64BigEndian(new ReadOnlySpan<byte>(ip + 32, 8));
                 if ((destinationHigh >> 56) == 0xFF)
                 {
