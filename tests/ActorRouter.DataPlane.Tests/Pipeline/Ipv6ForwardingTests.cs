@@ -414,9 +414,23 @@ public sealed class Ipv6ForwardingTests : IDisposable
     public void A_next_hop_without_a_neighbour_entry_is_counted_as_no_adjacency()
     {
         _router.DataPlane.PublishIpv6Routes([new Ipv6StaticRoute(A("2001:db8:99::"), 48, A("2001:db8:1::20"))], []);
-        Assert.Empty(Run(0, Udp6(0, A("2001:db8:99::5")), Udp6(0, HostAddresses6[2])));
+        var toHost = Udp6(0, HostAddresses6[2]);
+        Assert.Empty(Run(0, Udp6(0, A("2001:db8:99::5")), toHost));
         // The static route's gateway and the connected host alike: neither has a MAC yet.
         Assert.Equal(2, Drops(DropReason.NoAdjacency));
+        // The connected host is gleaned: the packet goes to the control plane with the interface to solicit on.
+        Assert.True(_puntRing.TryDequeue(out var glean));
+        try
+        {
+            Assert.Equal((byte)PuntReason.Glean, Gpm.Meta(glean).PuntReason);
+            Assert.Equal(2u, Gpm.Meta(glean).NextHop);
+            Assert.Equal(toHost, Gpm.Frame(glean).ToArray());
+        }
+        finally
+        {
+            _cache.Free(glean);
+        }
+        Assert.Equal(0, _puntRing.Count);
     }
 
     [Fact]

@@ -7,8 +7,9 @@ namespace ActorRouter.DataPlane.Graph.Nodes;
 /// <summary>
 /// ip6-lookup: one batched IPv6 FIB lookup for the whole vector (the trie walked a level at a time across the burst),
 /// then the verdict of the adjacency: resolved next hops with hop limit to spare go on to ip6-rewrite; no route and
-/// hop-limit expiry go to ip6-icmp-error; a packet for one of the router's addresses is punted (for us); a next hop
-/// not resolved yet (no neighbour entry) and null routes drop, each under its reason. A unicast packet received as a
+/// hop-limit expiry go to ip6-icmp-error; a packet for one of the router's addresses is punted (for us), one for a host
+/// on a connected prefix without a neighbour entry is punted as a glean (neighbour discovery solicits it, the packet is
+/// counted as a no-adjacency drop); an unresolved static next hop and null routes drop, each under its reason. A unicast packet received as a
 /// link-layer group frame is not forwarded, nor one from a link-local source that is not for the router.
 /// </summary>
 public sealed unsafe class Ip6LookupNode : GraphNode
@@ -69,7 +70,7 @@ public sealed unsafe class Ip6LookupNode : GraphNode
                     *next++ = buffer;
                     continue;
                 }
-                Divert(buffer, ref meta, kind, (flags & Ip4LookupNode.LinkGroupFlag) != 0, (flags & Ip4LookupNode.TtlExpiresFlag) != 0);
+                Divert(buffer, ref meta, kind, (flags & Ip4LookupNode.LinkGroupFlag) != 0, (flags & Ip4LookupNode.TtlExpiresFlag) != 0, word);
             }
             mainCount = (int)(next - mainStart);
         }
@@ -77,7 +78,7 @@ public sealed unsafe class Ip6LookupNode : GraphNode
     }
 
     /// <summary>Every packet that does not go straight on to ip6-rewrite.</summary>
-    private void Divert(uint buffer, ref Memory.PacketMeta meta, AdjacencyKind kind, bool linkGroup, bool hopLimitExpires)
+    private void Divert(uint buffer, ref Memory.PacketMeta meta, AdjacencyKind kind, bool linkGroup, bool hopLimitExpires, ulong adjacency)
     {
         if (kind == AdjacencyKind.Receive)
         {
@@ -107,6 +108,15 @@ public sealed unsafe class Ip6LookupNode : GraphNode
         {
             meta.NodeArgument = (byte)Icmpv6ErrorKind.HopLimitExceeded;
             Enqueue(NextIcmpError, buffer);
+            return;
+        }
+        if (kind == AdjacencyKind.Glean)
+        {
+            // A host on a connected prefix without a neighbour entry: ask the control plane to solicit the packet's
+            // destination on the prefix's interface (carried in NextHop; the address is in the punted frame).
+            meta.PuntReason = (byte)PuntReason.Glean;
+            meta.NextHop = AdjacencyView.InterfaceOf(adjacency);
+            Enqueue(NextPunt, buffer);
             return;
         }
         Drop(buffer, ref meta, kind == AdjacencyKind.Drop ? DropReason.NullRoute : DropReason.NoAdjacency);
