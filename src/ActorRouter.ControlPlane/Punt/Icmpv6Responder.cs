@@ -10,7 +10,9 @@ namespace ActorRouter.ControlPlane.Punt;
 /// link-local one only on its own link) and neighbour solicitations for the addresses of the interface they came in on
 /// (RFC 4861 §7.2.4: to the target itself or its solicited-node group). Replies leave the interface the request came
 /// in on, to the request's Ethernet source, with checksums over the IPv6 pseudo-header. A solicitation from the
-/// unspecified address (duplicate address detection) is answered to all-nodes, not solicited. Messages that fail the
+/// unspecified address (duplicate address detection) is answered to all-nodes, not solicited. Neighbours are learned
+/// from solicitations' source and advertisements' target link-layer options, and gleans for hosts on connected prefixes
+/// without an entry send solicitations (one per address per interval). Messages that fail the
 /// RFC 4861 §7.1.1 checks or their checksum are dropped and counted. Builds replies in one reusable buffer; called on
 /// the punt thread only.
 /// </summary>
@@ -26,18 +28,42 @@ public sealed class Icmpv6Responder
     private const int IpLength = Ipv6Header.Length;
     private const int NeighborMessageLength = 24;
     private static readonly UInt128 AllNodes = (UInt128)0xFF02UL << 112 | 1;
+    /// <summary>How long a solicitation for one address suppresses the next (RFC 4861 §10 RetransTimer).</summary>
+    public const int SolicitationIntervalMilliseconds = 1000;
+    /// <summary>The most addresses being solicited at once and the most learned neighbours kept (bounded like the ARP table).</summary>
+    public const int MaxOutstandingSolicitations = 1024, MaxLearnedNeighbors = 4096;
     private readonly IPuntPort _port;
+    private readonly Action<int, UInt128, ulong>? _learned;
+    private readonly Func<long> _clock;
+    private readonly Dictionary<(int Interface, UInt128 Address), long> _solicitedAt = [];
+    private readonly Dictionary<(int Interface, UInt128 Address), ulong> _neighbors = [];
     private readonly byte[] _reply;
     private long _echoReplies;
     private long _advertisementsSent;
     private long _badMessages;
     private long _injectFailures;
+    private long _solicitationsSent;
+    private long _gleansSuppressed;
+    private long _neighborsLearned;
+    private long _tableFull;
 
-    public Icmpv6Responder(IPuntPort port)
+    /// <param name="learned">Told each neighbour learned from a solicitation's or advertisement's link-layer address option
+    /// (interface, address, MAC), once per new or changed entry; called on the punt thread.</param>
+    /// <param name="clock">Milliseconds, for the solicitation interval (tests pass their own).</param>
+    public Icmpv6Responder(IPuntPort port, Action<int, UInt128, ulong>? learned = null, Func<long>? clock = null)
     {
         _port = port;
+        _learned = learned;
+        _clock = clock ?? (() => Environment.TickCount64);
         _reply = new byte[port.MaxFrameLength];
     }
+
+    public long SolicitationsSent => Volatile.Read(ref _solicitationsSent);
+    /// <summary>Gleans for an address solicited less than <see cref="SolicitationIntervalMilliseconds"/> ago, or with the outstanding table full.</summary>
+    public long GleansSuppressed => Volatile.Read(ref _gleansSuppressed);
+    public long NeighborsLearned => Volatile.Read(ref _neighborsLearned);
+    /// <summary>Neighbours not learned because <see cref="MaxLearnedNeighbors"/> are kept already.</summary>
+    public long NeighborTableFull => Volatile.Read(ref _tableFull);
 
     public long EchoRepliesSent => Volatile.Read(ref _echoReplies);
     public long AdvertisementsSent => Volatile.Read(ref _advertisementsSent);
@@ -62,7 +88,7 @@ public sealed class Icmpv6Responder
         }
         var message = ip.Payload;
         var type = message[0];
-        if (type != Icmpv6Types.EchoRequest && type != Icmpv6Types.NeighborSolicitation)
+        if (type != Icmpv6Types.EchoRequest && type != Icmpv6Types.NeighborSolicitation && type != Icmpv6Types.NeighborAdvertisement)
         {
             return false;
         }
@@ -72,7 +98,12 @@ public sealed class Icmpv6Responder
             Count(ref _badMessages);
             return true;
         }
-        return type == Icmpv6Types.EchoRequest ? HandleEcho(rxInterface, rx, frame, ip) : HandleSolicitation(rxInterface, rx, frame, ip);
+        return type switch
+        {
+            Icmpv6Types.EchoRequest => HandleEcho(rxInterface, rx, frame, ip),
+            Icmpv6Types.NeighborSolicitation => HandleSolicitation(rxInterface, rx, frame, ip),
+            _ => HandleAdvertisement(rxInterface, ip),
+        };
     }
 
     private bool HandleEcho(int rxInterface, Uidb rx, Span<byte> frame, Ipv6Header ip)
@@ -118,7 +149,8 @@ public sealed class Icmpv6Responder
         var source = ip.Source;
         var destination = ip.Destination;
         var fromUnspecified = source == UInt128.Zero;
-        var hasSourceLinkLayer = FindOption(message[NeighborMessageLength..], SourceLinkLayerOption, out var optionsValid);
+        var sourceLinkLayer = FindOption(message[NeighborMessageLength..], SourceLinkLayerOption, out var optionsValid);
+        var hasSourceLinkLayer = sourceLinkLayer >= 0;
         if (ip.HopLimit != NeighborDiscoveryHopLimit || message[1] != 0 || !optionsValid
             || (destination != target && destination != SolicitedNodeGroup(target))
             || (fromUnspecified && (destination == target || hasSourceLinkLayer))
@@ -127,6 +159,11 @@ public sealed class Icmpv6Responder
             // RFC 4861 §7.1.1: a solicitation from the unspecified address goes to the solicited-node group and carries no link-layer address.
             Count(ref _badMessages);
             return true;
+        }
+        if (hasSourceLinkLayer && !fromUnspecified)
+        {
+            // RFC 4861 §7.2.3: the solicitation tells us the sender's link-layer address.
+            Learn(rxInterface, source, MacAddress.Read(message[(NeighborMessageLength + sourceLinkLayer + 2)..]).Value);
         }
         var routerMac = new MacAddress(rx.Mac);
         // RFC 4861 §7.2.4: to the soliciting host (its source address), or to all-nodes when it has none yet (DAD).
@@ -154,21 +191,153 @@ public sealed class Icmpv6Responder
         => ((UInt128)0xFF02UL << 112) | ((UInt128)0x1FF << 24) | (address & 0xFF_FFFF);
 
     /// <summary>
-    /// Walks neighbour discovery options (RFC 4861 §4.6): true when one of <paramref name="type"/> is there;
+    /// Learns from a neighbour advertisement (RFC 4861 §7.2.5) to one of the router's addresses or a link-scope group:
+    /// the target's link-layer address option gives its MAC. Advertisements failing the §7.1.2 checks are counted bad.
+    /// </summary>
+    private bool HandleAdvertisement(int rxInterface, Ipv6Header ip)
+    {
+        var message = ip.Payload;
+        if (message.Length < NeighborMessageLength)
+        {
+            Count(ref _badMessages);
+            return true;
+        }
+        var target = BinaryPrimitives.ReadUInt128BigEndian(message[8..]);
+        var targetLinkLayer = FindOption(message[NeighborMessageLength..], TargetLinkLayerOption, out var optionsValid);
+        var toGroup = (ip.Destination >> 120) == 0xFF;
+        if (ip.HopLimit != NeighborDiscoveryHopLimit || message[1] != 0 || !optionsValid || (target >> 120) == 0xFF
+            || (toGroup && (message[4] & SolicitedFlag) != 0)
+            || !IsChecksumValid(message, ip))
+        {
+            Count(ref _badMessages);
+            return true;
+        }
+        _solicitedAt.Remove((rxInterface, target));
+        if (targetLinkLayer >= 0)
+        {
+            Learn(rxInterface, target, MacAddress.Read(message[(NeighborMessageLength + targetLinkLayer + 2)..]).Value);
+        }
+        return true;
+    }
+
+    /// <summary>
+    /// A glean from ip6-lookup: a packet for <paramref name="frame"/>'s destination, on a prefix connected to
+    /// <paramref name="egressInterface"/>, found no neighbour entry. Sends one neighbour solicitation to the
+    /// destination's solicited-node group (RFC 4861 §7.2.2) unless one went out within the interval; the table of
+    /// outstanding solicitations is bounded. Returns false for a frame that is not IPv6.
+    /// </summary>
+    public bool HandleGlean(int egressInterface, ReadOnlySpan<byte> frame)
+    {
+        if (frame.Length < EthernetLength + IpLength || BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != EtherTypes.Ipv6)
+        {
+            return false;
+        }
+        var target = BinaryPrimitives.ReadUInt128BigEndian(frame[(EthernetLength + 24)..]);
+        var egress = _port.Interfaces[egressInterface];
+        if (egress is null)
+        {
+            Count(ref _gleansSuppressed);
+            return true;
+        }
+        var now = _clock();
+        var key = (egressInterface, target);
+        if (_solicitedAt.TryGetValue(key, out var at) && now - at < SolicitationIntervalMilliseconds)
+        {
+            Count(ref _gleansSuppressed);
+            return true;
+        }
+        if (!_solicitedAt.ContainsKey(key) && _solicitedAt.Count >= MaxOutstandingSolicitations)
+        {
+            foreach (var (old, sentAt) in _solicitedAt)
+            {
+                if (now - sentAt >= SolicitationIntervalMilliseconds)
+                {
+                    _solicitedAt.Remove(old);
+                }
+            }
+            if (_solicitedAt.Count >= MaxOutstandingSolicitations)
+            {
+                Count(ref _gleansSuppressed);
+                return true;
+            }
+        }
+        _solicitedAt[key] = now;
+        var routerMac = new MacAddress(egress.Mac);
+        var group = SolicitedNodeGroup(target);
+        const int solicitationLength = NeighborMessageLength + 8;
+        var solicitation = _reply.AsSpan(0, EthernetLength + IpLength + solicitationLength);
+        // RFC 2464 §7: the group's MAC is 33:33 and the group address's last four bytes.
+        EthernetHeader.Write(solicitation, new MacAddress(0x3333_0000_0000 | (ulong)(uint)group), routerMac, EtherTypes.Ipv6);
+        var ip = WriteIpv6(solicitation, 0, solicitationLength, NeighborDiscoveryHopLimit, SourceFor(egress, target), group);
+        var message = ip.Payload;
+        message.Clear();
+        message[0] = Icmpv6Types.NeighborSolicitation;
+        BinaryPrimitives.WriteUInt128BigEndian(message[8..], target);
+        message[24] = SourceLinkLayerOption;
+        message[25] = 1;
+        routerMac.Write(message[26..]);
+        UpdateChecksum(message, ip);
+        Send(egressInterface, solicitation, ref _solicitationsSent);
+        return true;
+    }
+
+    /// <summary>The router's address on the target's prefix of that interface, else its link-local address (RFC 4861 §7.2.2).</summary>
+    private static UInt128 SourceFor(Uidb egress, UInt128 target)
+    {
+        var addresses = egress.Ipv6Addresses;
+        for (var i = 0; i < addresses.Count; i++)
+        {
+            var a = addresses[i];
+            var mask = UInt128.MaxValue << (128 - a.PrefixLength);
+            if ((a.Address & mask) == (target & mask))
+            {
+                return a.Address;
+            }
+        }
+        return egress.Ipv6LinkLocal;
+    }
+
+    private void Learn(int interfaceIndex, UInt128 address, ulong mac)
+    {
+        var key = (interfaceIndex, address);
+        if (_neighbors.TryGetValue(key, out var known))
+        {
+            if (known == mac)
+            {
+                return;
+            }
+        }
+        else if (_neighbors.Count >= MaxLearnedNeighbors)
+        {
+            Count(ref _tableFull);
+            return;
+        }
+        _neighbors[key] = mac;
+        Count(ref _neighborsLearned);
+        _learned?.Invoke(interfaceIndex, address, mac);
+    }
+
+    /// <summary>
+    /// Walks neighbour discovery options (RFC 4861 §4.6): the offset of the first of <paramref name="type"/>, or -1;
     /// <paramref name="valid"/> false when an option has length zero or runs past the message (§7.1.1).
     /// </summary>
-    private static bool FindOption(ReadOnlySpan<byte> options, byte type, out bool valid)
+    private static int FindOption(ReadOnlySpan<byte> options, byte type, out bool valid)
     {
-        var found = false;
-        while (options.Length > 0)
+        var found = -1;
+        var offset = 0;
+        while (offset < options.Length)
         {
-            if (options.Length < 2 || options[1] == 0 || options[1] * 8 > options.Length)
+            var rest = options[offset..];
+            if (rest.Length < 2 || rest[1] == 0 || rest[1] * 8 > rest.Length)
             {
                 valid = false;
-                return false;
+                return -1;
             }
-            found |= options[0] == type;
-            options = options[(options[1] * 8)..];
+            if (found < 0 && rest[0] == type && rest[1] == 1)
+            {
+                found = offset;
+            }
+            offset += rest[1] * 8;
         }
         valid = true;
         return found;

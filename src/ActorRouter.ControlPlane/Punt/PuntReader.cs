@@ -141,7 +141,11 @@ public sealed class PuntReader : IDisposable
                     break;
                 case PuntReason.Glean:
                     Count(ref _gleanCount, 1);
-                    _arp.HandleGlean(packet.NextHop);
+                    // An IPv6 glean carries the interface to solicit on, the address is in the frame.
+                    if (_icmpv6 is null || !_icmpv6.HandleGlean((int)packet.NextHop, packet.Frame))
+                    {
+                        _arp.HandleGlean(packet.NextHop);
+                    }
                     break;
                 case PuntReason.ForUs:
                     Count(ref _forUs, 1);

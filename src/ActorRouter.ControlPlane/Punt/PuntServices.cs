@@ -1,4 +1,5 @@
 using ActorRouter.DataPlane;
+using ActorRouter.ControlPlane.Messages;
 using ActorRouter.DataPlane.Ports;
 using Akka.Actor;
 
@@ -33,7 +34,7 @@ public sealed class PuntServices : IDisposable
         var arpActor = actors.ActorOf(Punt.ArpActor.Props(port, fman, settings), arpActorName);
         var arp = new ArpResponder(port, arpActor);
         var icmp = new IcmpEchoResponder(port);
-        var icmpv6 = new Icmpv6Responder(port);
+        var icmpv6 = new Icmpv6Responder(port, (index, address, mac) => fman.Tell(new Ipv6NeighborLearned(index, address, mac), ActorRefs.NoSender));
         var reader = new PuntReader(port, arp, icmp, icmpv6: icmpv6);
         reader.Start();
         return new PuntServices(arpActor, arp, icmp, icmpv6, reader);
