@@ -3,10 +3,11 @@ using System.Text.Json;
 namespace ActorRouter.Lab.Tests;
 
 /// <summary>
-/// IPv6 across the router with real Linux hosts: static addresses and a default route via the router on the hosts, static
-/// neighbour entries on both sides (neighbour discovery is not there yet), GigabitEthernet2 at MTU 1280. ping -6 crosses,
+/// IPv6 across the router with real Linux hosts: static addresses and a default route via the router on the hosts. With
+/// static neighbour entries on both sides and GigabitEthernet2 at MTU 1280: ping -6 crosses,
 /// traceroute -6 shows the router, tracepath -6 learns the path MTU from the router's Packet Too Big, and IPv4 and IPv6
-/// pings at once leave exact forwarding counts in ip4-rewrite and ip6-rewrite.
+/// pings at once leave exact forwarding counts in ip4-rewrite and ip6-rewrite. Without any: hosts and router resolve each
+/// other by neighbour discovery and the router answers ping6.
 /// </summary>
 public sealed partial class RealClientTests
 {
