@@ -3,10 +3,11 @@ using System.Text.Json;
 namespace ActorRouter.Lab.Tests;
 
 /// <summary>
-/// IPv6 across the router with real Linux hosts: static addresses and a default route via the router on the hosts, static
-/// neighbour entries on both sides (neighbour discovery is not there yet), GigabitEthernet2 at MTU 1280. ping -6 crosses,
+/// IPv6 across the router with real Linux hosts: static addresses and a default route via the router on the hosts. With
+/// static neighbour entries on both sides and GigabitEthernet2 at MTU 1280: ping -6 crosses,
 /// traceroute -6 shows the router, tracepath -6 learns the path MTU from the router's Packet Too Big, and IPv4 and IPv6
-/// pings at once leave exact forwarding counts in ip4-rewrite and ip6-rewrite.
+/// pings at once leave exact forwarding counts in ip4-rewrite and ip6-rewrite. Without any: hosts and router resolve each
+/// other by neighbour discovery and the router answers ping6.
 /// </summary>
 public sealed partial class RealClientTests
 {
@@ -14,7 +15,7 @@ public sealed partial class RealClientTests
     private const string H2Address6 = "2001:db8:2::10";
 
     /// <summary>Turns the host's IPv6 on (no DAD, no router solicitations) with an address, a default route and the router as a static neighbour.</summary>
-    private static void Ipv6Host(string ns, string address, string gateway, string routerMac)
+    private static void Ipv6Host(string ns, string address, string gateway, string? routerMac)
     {
         foreach (var key in new[] { "net.ipv6.conf.all.accept_dad=0", "net.ipv6.conf.default.accept_dad=0", "net.ipv6.conf.eth0.accept_dad=0",
                      "net.ipv6.conf.eth0.router_solicitations=0", "net.ipv6.conf.all.disable_ipv6=0", "net.ipv6.conf.eth0.disable_ipv6=0" })
@@ -26,9 +27,13 @@ public sealed partial class RealClientTests
                  {
                      new[] { "-n", ns, "-6", "addr", "add", address + "/64", "dev", "eth0", "nodad" },
                      new[] { "-n", ns, "-6", "route", "add", "default", "via", gateway, "dev", "eth0" },
-                     new[] { "-n", ns, "-6", "neigh", "replace", gateway, "lladdr", routerMac, "dev", "eth0", "nud", "permanent" },
+                     new[] { "-n", ns, "-6", "neigh", "replace", gateway, "lladdr", routerMac ?? "", "dev", "eth0", "nud", "permanent" },
                  })
         {
+            if (routerMac is null && command.Contains("neigh"))
+            {
+                continue; // the host resolves the router by neighbour discovery
+            }
             var result = Tools.Ip(command);
             Assert.True(result.ExitCode == 0, $"ip {string.Join(' ', command)}: {result.Output}");
         }
@@ -95,5 +100,31 @@ public sealed partial class RealClientTests
         Assert.Equal(20, v6.Result);
         Assert.Equal(40, NodePackets(lab, router, "ip4-rewrite"));
         Assert.Equal(40, NodePackets(lab, router, "ip6-rewrite"));
+    }
+
+    [SkippableFact]
+    public void Ipv6_hosts_and_the_router_resolve_each_other_by_neighbour_discovery_and_the_router_answers_ping6()
+    {
+        Skip.If(LabNetwork.Unavailable is not null, LabNetwork.Unavailable);
+        using var lab = LabNetwork.Create();
+        // No static neighbour on either side: the hosts solicit the router, the router solicits the hosts (glean).
+        Ipv6Host(lab.H1, H1Address6, "2001:db8:1::1", null);
+        Ipv6Host(lab.H2, H2Address6, "2001:db8:2::1", null);
+        var text = RouterProcess.LabConfig(t => t
+            .Replace("ipv4 = \"192.0.2.1/24\" }", "ipv4 = \"192.0.2.1/24\", ipv6 = \"2001:db8:1::1/64\" }")
+            .Replace("ipv4 = \"198.51.100.1/24\" }", "ipv4 = \"198.51.100.1/24\", ipv6 = \"2001:db8:2::1/64\" }"));
+        using var router = RouterProcess.Start(lab.Router, text);
+        router.WaitUntilReady(3);
+
+        // The router namespace's kernel has IPv6 off: whatever answers is ActorRouter.
+        Assert.DoesNotContain("inet6", Tools.Ip("-n", lab.Router, "addr", "show", "eth1").Stdout);
+        Assert.True(lab.WaitForPing(lab.H1, "2001:db8:1::1", Short), router.Transcript);
+        Assert.Equal(3, lab.Ping(lab.H1, "2001:db8:1::1", 3));
+        Assert.Contains(MacOf(lab.Router, "eth1"), Tools.Ip("-n", lab.H1, "-6", "neigh", "show", "2001:db8:1::1").Stdout);
+
+        Assert.True(lab.WaitForPing(lab.H1, H2Address6, Short), router.Transcript);
+        Assert.Equal(3, lab.Ping(lab.H1, H2Address6, 3));
+        Assert.Equal(3, lab.Ping(lab.H2, H1Address6, 3));
+        Assert.Contains(MacOf(lab.Router, "eth2"), Tools.Ip("-n", lab.H2, "-6", "neigh", "show", "2001:db8:2::1").Stdout);
     }
 }

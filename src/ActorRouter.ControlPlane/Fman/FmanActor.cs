@@ -88,6 +88,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         // Neighbors from ARP.
         Receive<NeighborResolved>(OnNeighborResolved);
         Receive<NeighborExpired>(OnNeighborExpired);
+        Receive<Ipv6NeighborLearned>(OnIpv6NeighborLearned);
 
         // Changes.
         Receive<SetInterfaceAdminState>(OnSetAdminState);

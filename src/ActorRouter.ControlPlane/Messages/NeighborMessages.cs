@@ -5,3 +5,6 @@ public sealed record NeighborResolved(int InterfaceIndex, uint Address, ulong Ma
 
 /// <summary>A neighbor's ARP entry aged out unanswered; FMAN removes it and republishes routes.</summary>
 public sealed record NeighborExpired(int InterfaceIndex, uint Address);
+
+/// <summary>Neighbour discovery learned (or re-learned with a new MAC) an IPv6 neighbour; FMAN adds it to the IPv6 adjacency source and republishes.</summary>
+public sealed record Ipv6NeighborLearned(int InterfaceIndex, UInt128 Address, ulong Mac);

@@ -5,7 +5,8 @@ using ActorRouter.DataPlane.Counters;
 namespace ActorRouter.ControlPlane.Punt;
 
 /// <summary>Per-reason counts of what the punt reader took from the data plane and what became of it.</summary>
-public sealed record PuntCounterSnapshot(long Taken, long Arp, long Glean, long ForUs, long IcmpEcho, long Unhandled, long HandlerFaults)
+/// <param name="Icmpv6">ICMPv6 to the router that the ICMPv6 responder took (echo requests and neighbour solicitations).</param>
+public sealed record PuntCounterSnapshot(long Taken, long Arp, long Glean, long ForUs, long IcmpEcho, long Unhandled, long HandlerFaults, long Icmpv6 = 0)
 {
     /// <summary>The counters under the names <c>show platform punt</c> prints.</summary>
     public IReadOnlyList<(string Name, long Value)> Named =>
@@ -17,6 +18,7 @@ public sealed record PuntCounterSnapshot(long Taken, long Arp, long Glean, long 
         ("punt-icmp-echo", IcmpEcho),
         ("punt-unhandled", Unhandled),
         ("punt-handler-faults", HandlerFaults),
+        ("punt-icmpv6", Icmpv6),
     ];
 }
 
@@ -24,7 +26,8 @@ public sealed record PuntCounterSnapshot(long Taken, long Arp, long Glean, long 
 /// The control plane's end of the punt path: a dedicated background thread (actors do not read
 /// rings) that sleeps on the punt port the QFP client lent it, takes punted buffers in bursts, hands each
 /// to the handler for its reason on this same thread — ARP and glean to the <see cref="ArpResponder"/>,
-/// echo requests to the router to the <see cref="IcmpEchoResponder"/> — and gives every buffer
+/// echo requests to the router to the <see cref="IcmpEchoResponder"/>, ICMPv6 echo and neighbour solicitations to the
+/// <see cref="Icmpv6Responder"/> — and gives every buffer
 /// back to GPM. What no handler wants (UDP to the router, limited broadcasts, …) is counted as
 /// unhandled. Flood protection is the data plane's punt rate limiter; this thread only counts.
 /// </summary>
@@ -35,6 +38,7 @@ public sealed class PuntReader : IDisposable
     private readonly IPuntPort _port;
     private readonly ArpResponder _arp;
     private readonly IcmpEchoResponder _icmp;
+    private readonly Icmpv6Responder? _icmpv6;
     private readonly uint[] _buffers;
     private Thread? _thread;
     private volatile bool _stopRequested;
@@ -45,13 +49,15 @@ public sealed class PuntReader : IDisposable
     private long _icmpEcho;
     private long _unhandled;
     private long _handlerFaults;
+    private long _icmpv6Count;
 
-    public PuntReader(IPuntPort port, ArpResponder arp, IcmpEchoResponder icmp, int burst = DefaultBurst)
+    public PuntReader(IPuntPort port, ArpResponder arp, IcmpEchoResponder icmp, int burst = DefaultBurst, Icmpv6Responder? icmpv6 = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
         _port = port;
         _arp = arp;
         _icmp = icmp;
+        _icmpv6 = icmpv6;
         _buffers = new uint[burst];
     }
 
@@ -62,7 +68,8 @@ public sealed class PuntReader : IDisposable
 
     public PuntCounterSnapshot Counters => new(
         Volatile.Read(ref _taken), Volatile.Read(ref _arpCount), Volatile.Read(ref _gleanCount), Volatile.Read(ref _forUs),
-        Volatile.Read(ref _icmpEcho), Volatile.Read(ref _unhandled), Volatile.Read(ref _handlerFaults));
+        Volatile.Read(ref _icmpEcho), Volatile.Read(ref _unhandled), Volatile.Read(ref _handlerFaults),
+        Volatile.Read(ref _icmpv6Count));
 
     public void Start()
     {
@@ -134,13 +141,21 @@ public sealed class PuntReader : IDisposable
                     break;
                 case PuntReason.Glean:
                     Count(ref _gleanCount, 1);
-                    _arp.HandleGlean(packet.NextHop);
+                    // An IPv6 glean carries the interface to solicit on, the address is in the frame.
+                    if (_icmpv6 is null || !_icmpv6.HandleGlean((int)packet.NextHop, packet.Frame))
+                    {
+                        _arp.HandleGlean(packet.NextHop);
+                    }
                     break;
                 case PuntReason.ForUs:
                     Count(ref _forUs, 1);
                     if (_icmp.TryHandle(rx, packet.Frame))
                     {
                         Count(ref _icmpEcho, 1);
+                    }
+                    else if (_icmpv6 is not null && _icmpv6.TryHandle(rx, packet.Frame))
+                    {
+                        Count(ref _icmpv6Count, 1);
                     }
                     else
                     {

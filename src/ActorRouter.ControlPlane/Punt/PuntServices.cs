@@ -1,4 +1,5 @@
 using ActorRouter.DataPlane;
+using ActorRouter.ControlPlane.Messages;
 using ActorRouter.DataPlane.Ports;
 using Akka.Actor;
 
@@ -13,8 +14,9 @@ public sealed class PuntServices : IDisposable
 {
     private bool _disposed;
 
-    private PuntServices(IActorRef arpActor, ArpResponder arp, IcmpEchoResponder icmp, PuntReader reader)
+    private PuntServices(IActorRef arpActor, ArpResponder arp, IcmpEchoResponder icmp, Icmpv6Responder icmpv6, PuntReader reader)
     {
+        Icmpv6 = icmpv6;
         ArpActor = arpActor;
         Arp = arp;
         Icmp = icmp;
@@ -24,6 +26,7 @@ public sealed class PuntServices : IDisposable
     public IActorRef ArpActor { get; }
     public ArpResponder Arp { get; }
     public IcmpEchoResponder Icmp { get; }
+    public Icmpv6Responder Icmpv6 { get; }
     public PuntReader Reader { get; }
 
     public static PuntServices Start(IActorRefFactory actors, IPuntPort port, IActorRef fman, ArpSettings? settings = null, string arpActorName = "arp")
@@ -31,9 +34,10 @@ public sealed class PuntServices : IDisposable
         var arpActor = actors.ActorOf(Punt.ArpActor.Props(port, fman, settings), arpActorName);
         var arp = new ArpResponder(port, arpActor);
         var icmp = new IcmpEchoResponder(port);
-        var reader = new PuntReader(port, arp, icmp);
+        var icmpv6 = new Icmpv6Responder(port, (index, address, mac) => fman.Tell(new Ipv6NeighborLearned(index, address, mac), ActorRefs.NoSender));
+        var reader = new PuntReader(port, arp, icmp, icmpv6: icmpv6);
         reader.Start();
-        return new PuntServices(arpActor, arp, icmp, reader);
+        return new PuntServices(arpActor, arp, icmp, icmpv6, reader);
     }
 
     /// <summary>Stops the reader thread and the ARP actor, each within <paramref name="timeout"/>; true when both stopped.</summary>

@@ -90,7 +90,7 @@ public enum DropReason
     Ipv6BadExtensionChain,
     /// <summary>An unassigned Next Header value in the chain (an ICMPv6 Parameter Problem may be sent).</summary>
     Ipv6UnknownNextHeader,
-    /// <summary>Addressed to one of the router's IPv6 addresses; the control plane does not answer IPv6 yet.</summary>
+    /// <summary>No longer counted: IPv6 for the router is punted (kept so the reasons after it keep their numbers).</summary>
     Ipv6ForUsNotHandled,
     /// <summary>The recycle ring back into PPE input was full (the PPEs are behind the packets sent round again).</summary>
     RecycleRingFull,

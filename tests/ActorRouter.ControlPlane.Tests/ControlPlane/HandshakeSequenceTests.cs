@@ -174,4 +174,23 @@ public sealed class HandshakeSequenceTests(ITestOutputHelper output) : ControlPl
         Assert.True(expired.Generation > moved.Generation);
         qfp.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
     }
+
+    [Fact]
+    public void A_learned_ipv6_neighbour_is_published_with_the_ipv6_adjacency_source_once_per_change()
+    {
+        var qfp = CreateTestProbe();
+        var fman = StartFman(qfp.Ref);
+        var host = ((UInt128)0x2001_0db8_0001_0000UL << 64) | 0x20;
+
+        fman.Tell(new Ipv6NeighborLearned(1, host, 0x0200_0000_0214));
+        var learned = qfp.ExpectMsg<PublishRoutes>();
+        Assert.Equal([new DataPlane.Forwarding.Ipv6Neighbor(1, host, 0x0200_0000_0214)], learned.Ipv6Neighbors);
+        fman.Tell(new Ipv6NeighborLearned(1, host, 0x0200_0000_0214));
+        qfp.ExpectNoMsg(TimeSpan.FromMilliseconds(200)); // unchanged: nothing to publish
+        fman.Tell(new Ipv6NeighborLearned(1, host, 0x0200_0000_0215));
+        var moved = qfp.ExpectMsg<PublishRoutes>();
+        Assert.Equal([new DataPlane.Forwarding.Ipv6Neighbor(1, host, 0x0200_0000_0215)], moved.Ipv6Neighbors);
+        Assert.True(moved.Generation > learned.Generation);
+        qfp.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
 }

@@ -240,7 +240,8 @@ public sealed class Ipv6ForwardingTests : IDisposable
         { "hop-by-hop", DropReason.Ipv6HopByHop },
         { "chain-too-long", DropReason.Ipv6BadExtensionChain },
         { "chain-truncated", DropReason.Ipv6BadExtensionChain },
-        { "to-the-router", DropReason.Ipv6ForUsNotHandled },
+        { "link-local-source-to-transit", DropReason.Ipv6LinkLocalScope },
+        { "udp-to-all-nodes", DropReason.MulticastUnsupported },
         { "unicast-in-link-multicast", DropReason.NotForUs },
     };
 
@@ -269,13 +270,60 @@ public sealed class Ipv6ForwardingTests : IDisposable
             case "hop-by-hop": frame = Frame6(0, HostAddresses6[2], 64, IpProtocols.HopByHop, Options(IpProtocols.Udp, 0).Concat(new byte[16]).ToArray()); break;
             case "chain-too-long": frame = Frame6(0, HostAddresses6[2], 64, IpProtocols.DestinationOptions, Enumerable.Range(0, 9).SelectMany(_ => Options(IpProtocols.DestinationOptions, 0)).ToArray()); break;
             case "chain-truncated": frame = Frame6(0, HostAddresses6[2], 64, IpProtocols.DestinationOptions, Options(IpProtocols.Udp, 1)); break;
-            case "to-the-router": Destination("2001:db8:2::1"); break;
+            case "link-local-source-to-transit": frame = Frame6(0, HostAddresses6[2], 64, IpProtocols.Icmpv6, new byte[8], A("fe80::10")); break;
+            case "udp-to-all-nodes": Destination("ff02::1"); frame[0] = 0x33; frame[1] = 0x33; frame[2] = 0; frame[3] = 0; frame[4] = 0; frame[5] = 1; break;
             case "unicast-in-link-multicast": frame[0] = 0x33; frame[1] = 0x33; break;
         }
         Assert.Empty(Run(0, frame));
         Assert.Equal(1, Drops(reason));
         Assert.Equal(1, _counters.ReadTotalDrops());
         Assert.Equal(0, _counters.Icmpv6ErrorsSent);
+    }
+
+    public static TheoryData<string> ForUs => new()
+    {
+        "udp-to-a-global-address",
+        "icmpv6-from-link-local-to-a-global-address",
+        "icmpv6-to-the-link-local-address",
+        "neighbour-solicitation-to-the-solicited-node-group",
+        "router-solicitation-to-all-routers",
+        "dad-solicitation-from-the-unspecified-address-to-the-group",
+    };
+
+    [Theory]
+    [MemberData(nameof(ForUs))]
+    public void Packets_for_the_router_are_punted_unchanged_as_for_us(string kind)
+    {
+        var frame = kind switch
+        {
+            "udp-to-a-global-address" => Udp6(0, A("2001:db8:2::1")),
+            "icmpv6-from-link-local-to-a-global-address" => Frame6(0, RouterAddresses6[0], 64, IpProtocols.Icmpv6, new byte[8], A("fe80::10")),
+            "icmpv6-to-the-link-local-address" => Frame6(0, A("fe80::1"), 64, IpProtocols.Icmpv6, new byte[8], A("fe80::10")),
+            "neighbour-solicitation-to-the-solicited-node-group" => Frame6(0, A("ff02::1:ff00:1"), 255, IpProtocols.Icmpv6, new byte[24], A("fe80::10")),
+            "dad-solicitation-from-the-unspecified-address-to-the-group" => Frame6(0, A("ff02::1:ff00:1"), 255, IpProtocols.Icmpv6, new byte[24], UInt128.Zero),
+            _ => Frame6(0, A("ff02::2"), 255, IpProtocols.Icmpv6, new byte[8], A("fe80::10")),
+        };
+        if (kind.Contains("group") || kind.Contains("all-routers"))
+        {
+            // The group's 33:33 MAC (RFC 2464 §7): the last four bytes of the group address.
+            byte[] mac = [0x33, 0x33, frame[14 + 36], frame[14 + 37], frame[14 + 38], frame[14 + 39]];
+            mac.CopyTo(frame, 0);
+        }
+        Assert.Empty(Run(0, frame));
+        Assert.True(_puntRing.TryDequeue(out var punted));
+        try
+        {
+            Assert.Equal(frame, Gpm.Frame(punted).ToArray());
+            Assert.Equal((byte)PuntReason.ForUs, Gpm.Meta(punted).PuntReason);
+            Assert.Equal(0, Gpm.Meta(punted).RxInterface);
+        }
+        finally
+        {
+            _cache.Free(punted);
+        }
+        Assert.Equal(0, _puntRing.Count);
+        Assert.Equal(0, _counters.ReadTotalDrops());
+        Assert.Equal(1, _graph.Nodes.OfType<PuntNode>().Single().ReadCounter(kind.StartsWith("udp") ? PuntClass.OtherForUs : PuntClass.IcmpForUs, PuntClassCounter.Queued));
     }
 
     /// <summary>An 8-byte options header (Hop-by-Hop or Destination Options) with a PadN option; hdr ext len as given.</summary>
@@ -366,9 +414,23 @@ public sealed class Ipv6ForwardingTests : IDisposable
     public void A_next_hop_without_a_neighbour_entry_is_counted_as_no_adjacency()
     {
         _router.DataPlane.PublishIpv6Routes([new Ipv6StaticRoute(A("2001:db8:99::"), 48, A("2001:db8:1::20"))], []);
-        Assert.Empty(Run(0, Udp6(0, A("2001:db8:99::5")), Udp6(0, HostAddresses6[2])));
+        var toHost = Udp6(0, HostAddresses6[2]);
+        Assert.Empty(Run(0, Udp6(0, A("2001:db8:99::5")), toHost));
         // The static route's gateway and the connected host alike: neither has a MAC yet.
         Assert.Equal(2, Drops(DropReason.NoAdjacency));
+        // The connected host is gleaned: the packet goes to the control plane with the interface to solicit on.
+        Assert.True(_puntRing.TryDequeue(out var glean));
+        try
+        {
+            Assert.Equal((byte)PuntReason.Glean, Gpm.Meta(glean).PuntReason);
+            Assert.Equal(2u, Gpm.Meta(glean).NextHop);
+            Assert.Equal(toHost, Gpm.Frame(glean).ToArray());
+        }
+        finally
+        {
+            _cache.Free(glean);
+        }
+        Assert.Equal(0, _puntRing.Count);
     }
 
     [Fact]

@@ -15,7 +15,13 @@ namespace ActorRouter.DataPlane.Graph.Nodes;
 /// </summary>
 public sealed unsafe class Ip6InputNode : GraphNode
 {
-    public const int NextIp6Lookup = 0, NextIcmpError = 1, NextDrop = 2;
+    public const int NextIp6Lookup = 0, NextIcmpError = 1, NextDrop = 2, NextPunt = 3;
+
+    /// <summary>
+    /// ip6-lookup flag (beside the ip4-lookup ones): the source is link-local, so the packet may only be for the router
+    /// itself (a neighbour solicitation or echo from a host's link-local address to a global one of the router's).
+    /// </summary>
+    public const byte LinkLocalSourceFlag = 4;
 
     /// <summary>The most extension headers the walk follows before it gives up on a packet (RFC 8504 §5.3 leaves the bound to the node).</summary>
     public const int MaxExtensionHeaders = 8;
@@ -24,7 +30,7 @@ public sealed unsafe class Ip6InputNode : GraphNode
     private readonly Ip6LookupNode _lookup;
 
     public Ip6InputNode(PpeContext context, Ip6LookupNode lookup)
-        : base(NodeNames.Ip6Input, NodeNames.Ip6Lookup, NodeNames.Ip6IcmpError, NodeNames.Drop)
+        : base(NodeNames.Ip6Input, NodeNames.Ip6Lookup, NodeNames.Ip6IcmpError, NodeNames.Drop, NodeNames.Punt)
     {
         _context = context;
         _lookup = lookup;
@@ -79,16 +85,28 @@ public sealed unsafe class Ip6InputNode : GraphNode
 
                 var sourceHigh = BinaryPrimitives.ReadUInt64BigEndian(new ReadOnlySpan<byte>(ip + 8, 8));
                 var sourceLow = BinaryPrimitives.ReadUInt64BigEndian(new ReadOnlySpan<byte>(ip + 16, 8));
+                var destinationHigh = BinaryPrimitives.ReadUInt64BigEndian(new ReadOnlySpan<byte>(ip + 24, 8));
                 if ((sourceHigh >> 56) == 0xFF || (sourceHigh == 0 && IsSpecialLow(sourceLow)))
                 {
+                    // Duplicate address detection (RFC 4862 §5.4.2) solicits from the unspecified address to a link-scope group.
+                    if ((sourceHigh | sourceLow) == 0 && (destinationHigh >> 48) == 0xFF02 && ip[6] == IpProtocols.Icmpv6)
+                    {
+                        PuntForUs(buffer, ref meta);
+                        continue;
+                    }
                     reason = DropReason.Ipv6MartianSource;
                     goto drop;
                 }
-                var destinationHigh = BinaryPrimitives.ReadUInt64BigEndian(new ReadOnlySpan<byte>(ip + 24, 8));
                 var destinationLow = BinaryPrimitives.ReadUInt64BigEndian(new ReadOnlySpan<byte>(ip + 32, 8));
                 if ((destinationHigh >> 56) == 0xFF)
                 {
-                    // Multicast is not routed; link-scope groups (neighbour discovery, MLD) come with the control plane's IPv6.
+                    // Multicast is not routed. ICMPv6 to a link-scope group (ff02::1, ff02::2, a solicited-node group:
+                    // neighbour discovery) is for the control plane, which checks the group is one of the router's.
+                    if ((destinationHigh >> 48) == 0xFF02 && ip[6] == IpProtocols.Icmpv6)
+                    {
+                        PuntForUs(buffer, ref meta);
+                        continue;
+                    }
                     reason = DropReason.MulticastUnsupported;
                     goto drop;
                 }
@@ -97,11 +115,19 @@ public sealed unsafe class Ip6InputNode : GraphNode
                     reason = DropReason.Ipv6MartianDestination;
                     goto drop;
                 }
-                if ((sourceHigh >> 54) == 0x3FA || (destinationHigh >> 54) == 0x3FA)
+                if ((destinationHigh >> 54) == 0x3FA)
                 {
+                    // Link-local destinations stay on the link: ICMPv6 among them may be for the router (neighbour
+                    // discovery, echo to its link-local address); the control plane checks the address is its own.
+                    if (ip[6] == IpProtocols.Icmpv6)
+                    {
+                        PuntForUs(buffer, ref meta);
+                        continue;
+                    }
                     reason = DropReason.Ipv6LinkLocalScope;
                     goto drop;
                 }
+                var linkLocalSource = (sourceHigh >> 54) == 0x3FA;
                 var linkGroup = (frame[0] & 1) != 0;
                 if (ExtensionHeaders.IsExtensionOrUnassigned(ip[6]))
                 {
@@ -117,7 +143,8 @@ public sealed unsafe class Ip6InputNode : GraphNode
                 *(ulong*)key = *(ulong*)(ip + 24);
                 *(ulong*)(key + 8) = *(ulong*)(ip + 32);
                 fib.Prefetch(key);
-                meta.NodeArgument = (byte)((linkGroup ? Ip4LookupNode.LinkGroupFlag : 0) | (ip[7] <= 1 ? Ip4LookupNode.TtlExpiresFlag : 0));
+                meta.NodeArgument = (byte)((linkGroup ? Ip4LookupNode.LinkGroupFlag : 0) | (ip[7] <= 1 ? Ip4LookupNode.TtlExpiresFlag : 0)
+                    | (linkLocalSource ? LinkLocalSourceFlag : 0));
                 *next++ = buffer;
                 continue;
             drop:
@@ -152,6 +179,13 @@ public sealed unsafe class Ip6InputNode : GraphNode
         meta.NodeArgument = (byte)((byte)kind | (linkGroup ? Ip6IcmpErrorNode.LinkGroupFlag : 0));
         meta.NextHop = (uint)pointer;
         Enqueue(NextIcmpError, buffer);
+    }
+
+    private void PuntForUs(uint buffer, ref Memory.PacketMeta meta)
+    {
+        meta.PuntReason = (byte)PuntReason.ForUs;
+        meta.NextHop = 0;
+        Enqueue(NextPunt, buffer);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

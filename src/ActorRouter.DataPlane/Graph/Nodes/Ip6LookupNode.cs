@@ -7,18 +7,19 @@ namespace ActorRouter.DataPlane.Graph.Nodes;
 /// <summary>
 /// ip6-lookup: one batched IPv6 FIB lookup for the whole vector (the trie walked a level at a time across the burst),
 /// then the verdict of the adjacency: resolved next hops with hop limit to spare go on to ip6-rewrite; no route and
-/// hop-limit expiry go to ip6-icmp-error; a packet for one of the router's addresses, a next hop not resolved yet
-/// (no neighbour entry; neighbour discovery will punt these) and null routes drop, each under its reason. A unicast
-/// packet received as a link-layer group frame is not forwarded.
+/// hop-limit expiry go to ip6-icmp-error; a packet for one of the router's addresses is punted (for us), one for a host
+/// on a connected prefix without a neighbour entry is punted as a glean (neighbour discovery solicits it, the packet is
+/// counted as a no-adjacency drop); an unresolved static next hop and null routes drop, each under its reason. A unicast packet received as a
+/// link-layer group frame is not forwarded, nor one from a link-local source that is not for the router.
 /// </summary>
 public sealed unsafe class Ip6LookupNode : GraphNode
 {
-    public const int NextIp6Rewrite = 0, NextIcmpError = 1, NextDrop = 2;
+    public const int NextIp6Rewrite = 0, NextIcmpError = 1, NextDrop = 2, NextPunt = 3;
     private readonly PpeContext _context;
     private readonly uint[] _nextHops;
 
     public Ip6LookupNode(PpeContext context, int maxBurst)
-        : base(NodeNames.Ip6Lookup, NodeNames.Ip6Rewrite, NodeNames.Ip6IcmpError, NodeNames.Drop)
+        : base(NodeNames.Ip6Lookup, NodeNames.Ip6Rewrite, NodeNames.Ip6IcmpError, NodeNames.Drop, NodeNames.Punt)
     {
         _context = context;
         Keys = new byte[maxBurst * 16];
@@ -69,7 +70,7 @@ public sealed unsafe class Ip6LookupNode : GraphNode
                     *next++ = buffer;
                     continue;
                 }
-                Divert(buffer, ref meta, kind, (flags & Ip4LookupNode.LinkGroupFlag) != 0, (flags & Ip4LookupNode.TtlExpiresFlag) != 0);
+                Divert(buffer, ref meta, kind, (flags & Ip4LookupNode.LinkGroupFlag) != 0, (flags & Ip4LookupNode.TtlExpiresFlag) != 0, word);
             }
             mainCount = (int)(next - mainStart);
         }
@@ -77,11 +78,19 @@ public sealed unsafe class Ip6LookupNode : GraphNode
     }
 
     /// <summary>Every packet that does not go straight on to ip6-rewrite.</summary>
-    private void Divert(uint buffer, ref Memory.PacketMeta meta, AdjacencyKind kind, bool linkGroup, bool hopLimitExpires)
+    private void Divert(uint buffer, ref Memory.PacketMeta meta, AdjacencyKind kind, bool linkGroup, bool hopLimitExpires, ulong adjacency)
     {
         if (kind == AdjacencyKind.Receive)
         {
-            Drop(buffer, ref meta, DropReason.Ipv6ForUsNotHandled);
+            meta.PuntReason = (byte)PuntReason.ForUs;
+            meta.NextHop = 0;
+            Enqueue(NextPunt, buffer);
+            return;
+        }
+        if ((meta.NodeArgument & Ip6InputNode.LinkLocalSourceFlag) != 0)
+        {
+            // RFC 4291 §2.5.6: a link-local source never leaves its link.
+            Drop(buffer, ref meta, DropReason.Ipv6LinkLocalScope);
             return;
         }
         if (linkGroup)
@@ -99,6 +108,15 @@ public sealed unsafe class Ip6LookupNode : GraphNode
         {
             meta.NodeArgument = (byte)Icmpv6ErrorKind.HopLimitExceeded;
             Enqueue(NextIcmpError, buffer);
+            return;
+        }
+        if (kind == AdjacencyKind.Glean)
+        {
+            // A host on a connected prefix without a neighbour entry: ask the control plane to solicit the packet's
+            // destination on the prefix's interface (carried in NextHop; the address is in the punted frame).
+            meta.PuntReason = (byte)PuntReason.Glean;
+            meta.NextHop = AdjacencyView.InterfaceOf(adjacency);
+            Enqueue(NextPunt, buffer);
             return;
         }
         Drop(buffer, ref meta, kind == AdjacencyKind.Drop ? DropReason.NullRoute : DropReason.NoAdjacency);

@@ -173,6 +173,12 @@ public sealed unsafe class PuntNode : GraphNode
         }
         // For us: ethernet-input already popped any 802.1Q tag, and ip4-input checked the header.
         var frame = gpm.BufferPointer(buffer) + meta.Offset;
+        if (frame[12] == 0x86 && frame[13] == 0xDD)
+        {
+            // IPv6 (ip6-input checked the header): neighbour discovery comes to multicast groups and is ICMPv6 for us,
+            // not broadcast; ip6-input punts only ICMPv6 to link-scope groups and link-local addresses.
+            return frame[PpeContext.EthernetHeaderLength + 6] == IpProtocols.Icmpv6 ? (int)PuntClass.IcmpForUs : (int)PuntClass.OtherForUs;
+        }
         if ((frame[0] & 1) != 0)
         {
             return (int)PuntClass.Broadcast;
