@@ -118,7 +118,11 @@ public sealed record InterfacesView(IReadOnlyList<InterfaceView> Interfaces)
 /// <param name="Code">IOS route codes: "L" local (the router's own address, /32), "C" connected, "S" static.</param>
 /// <param name="NextHop">Null for connected and local routes.</param>
 /// <param name="Active">In the forwarding table: the interface is up, or the static route's next hop resolves.</param>
-public sealed record RouteView(string Code, string Prefix, string? NextHop, string? Interface, bool Active);
+public sealed record RouteView(string Code, string Prefix, string? NextHop, string? Interface, bool Active)
+{
+    /// <summary>The path cost of a fleet route (code F); null for the others.</summary>
+    public int? Metric { get; init; }
+}
 
 public sealed record RoutesView(IReadOnlyList<RouteView> Routes)
 {

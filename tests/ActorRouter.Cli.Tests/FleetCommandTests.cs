@@ -84,7 +84,7 @@ public sealed class FleetCommandTests
     public void Fleet_answers_merge_into_one_table_with_a_router_column_and_name_who_did_not_answer()
     {
         Assert.Equal(
-            "Codes: L - local, C - connected, S - static\n" +
+            "Codes: L - local, C - connected, S - static, F - fleet\n" +
             "Router           Code Prefix             Next hop        Interface\n" +
             "r1               C    192.0.2.0/24       -               GigabitEthernet1\n" +
             "r1               L    192.0.2.1/32       -               GigabitEthernet1\n" +
