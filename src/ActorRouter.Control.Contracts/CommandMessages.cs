@@ -120,7 +120,8 @@ public sealed record InterfacesView(IReadOnlyList<InterfaceView> Interfaces)
 /// <param name="Active">In the forwarding table: the interface is up, or the static route's next hop resolves.</param>
 public sealed record RouteView(string Code, string Prefix, string? NextHop, string? Interface, bool Active)
 {
-    /// <summary>The path cost of a fleet route (code F); null for the others.</summary>
+    /// <summary>The path cost of a fleet route (code F); null, and left out of the JSON, for the others.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
     public int? Metric { get; init; }
 }
 
