@@ -65,6 +65,29 @@ public sealed class FleetCommandTests
             ReplyFormatter.Text(view));
     }
 
+    [Fact]
+    public void Fleet_routes_read_as_code_f_with_distance_110_and_their_cost()
+    {
+        var routes = new RoutesView(
+        [
+            new RouteView("F", "198.18.0.0/15", "192.0.2.2", "GigabitEthernet1", true) { Metric = 2 },
+            new RouteView("F", "198.18.0.0/15", "192.0.2.3", "GigabitEthernet1", false) { Metric = 2 },
+        ]);
+
+        Assert.Equal(
+            "Codes: L - local, C - connected, S - static, F - fleet
+
+" +
+            "Gateway of last resort is not set
+
+" +
+            "F        198.18.0.0/15 [110/2] via 192.0.2.2, GigabitEthernet1
+" +
+            "F        198.18.0.0/15 [110/2] via 192.0.2.3, GigabitEthernet1 (inactive)",
+            ReplyFormatter.Text(routes));
+        Assert.Contains("\"metric\": 2", ReplyFormatter.Json(routes), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0L, "00:00:00")]
     [InlineData(86_399L, "23:59:59")]
