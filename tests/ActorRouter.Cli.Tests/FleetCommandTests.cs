@@ -75,14 +75,9 @@ public sealed class FleetCommandTests
         ]);
 
         Assert.Equal(
-            "Codes: L - local, C - connected, S - static, F - fleet
-
-" +
-            "Gateway of last resort is not set
-
-" +
-            "F        198.18.0.0/15 [110/2] via 192.0.2.2, GigabitEthernet1
-" +
+            "Codes: L - local, C - connected, S - static, F - fleet\n\n" +
+            "Gateway of last resort is not set\n\n" +
+            "F        198.18.0.0/15 [110/2] via 192.0.2.2, GigabitEthernet1\n" +
             "F        198.18.0.0/15 [110/2] via 192.0.2.3, GigabitEthernet1 (inactive)",
             ReplyFormatter.Text(routes));
         Assert.Contains("\"metric\": 2", ReplyFormatter.Json(routes), StringComparison.Ordinal);
