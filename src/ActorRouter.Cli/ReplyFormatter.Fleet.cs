@@ -75,7 +75,7 @@ public static partial class ReplyFormatter
                     }
                     break;
                 case RoutesView when views.All(a => a.Reply is RoutesView):
-                    s.AppendLine("Codes: L - local, C - connected, S - static");
+                    s.AppendLine("Codes: L - local, C - connected, S - static, F - fleet");
                     s.AppendLine($"{"Router",-16} Code {"Prefix",-18} {"Next hop",-15} Interface");
                     foreach (var a in views)
                     {

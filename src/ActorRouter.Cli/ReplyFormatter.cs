@@ -143,7 +143,7 @@ public static partial class ReplyFormatter
     private static string Routes(RoutesView v)
     {
         var s = new StringBuilder();
-        s.AppendLine("Codes: L - local, C - connected, S - static");
+        s.AppendLine("Codes: L - local, C - connected, S - static, F - fleet");
         s.AppendLine();
         var defaultRoute = v.Routes.FirstOrDefault(r => r.Code == "S" && r.Prefix == "0.0.0.0/0" && r.Active);
         s.AppendLine(defaultRoute is null
@@ -152,9 +152,13 @@ public static partial class ReplyFormatter
         s.AppendLine();
         foreach (var r in v.Routes.OrderBy(r => SortKey(r.Prefix).Network).ThenBy(r => SortKey(r.Prefix).Length))
         {
-            var line = r.Code == "S"
-                ? $"S        {r.Prefix} [1/0] via {r.NextHop}{(r.Interface is null ? "" : ", " + r.Interface)}"
-                : $"{r.Code}        {r.Prefix} is directly connected, {r.Interface}";
+            var line = r.Code switch
+            {
+                "S" => $"S        {r.Prefix} [1/0] via {r.NextHop}{(r.Interface is null ? "" : ", " + r.Interface)}",
+                // Fleet routes: administrative distance 110 (connected and static routes win), metric the path cost.
+                "F" => $"F        {r.Prefix} [110/{r.Metric ?? 0}] via {r.NextHop}{(r.Interface is null ? "" : ", " + r.Interface)}",
+                _ => $"{r.Code}        {r.Prefix} is directly connected, {r.Interface}",
+            };
             s.AppendLine(r.Active ? line : line + " (inactive)");
         }
         return s.ToString().TrimEnd('\n');

@@ -118,7 +118,12 @@ public sealed record InterfacesView(IReadOnlyList<InterfaceView> Interfaces)
 /// <param name="Code">IOS route codes: "L" local (the router's own address, /32), "C" connected, "S" static.</param>
 /// <param name="NextHop">Null for connected and local routes.</param>
 /// <param name="Active">In the forwarding table: the interface is up, or the static route's next hop resolves.</param>
-public sealed record RouteView(string Code, string Prefix, string? NextHop, string? Interface, bool Active);
+public sealed record RouteView(string Code, string Prefix, string? NextHop, string? Interface, bool Active)
+{
+    /// <summary>The path cost of a fleet route (code F); null, and left out of the JSON, for the others.</summary>
+    [System.Text.Json.Serialization.JsonIgnore(Condition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull)]
+    public int? Metric { get; init; }
+}
 
 public sealed record RoutesView(IReadOnlyList<RouteView> Routes)
 {

@@ -65,6 +65,24 @@ public sealed class FleetCommandTests
             ReplyFormatter.Text(view));
     }
 
+    [Fact]
+    public void Fleet_routes_read_as_code_f_with_distance_110_and_their_cost()
+    {
+        var routes = new RoutesView(
+        [
+            new RouteView("F", "198.18.0.0/15", "192.0.2.2", "GigabitEthernet1", true) { Metric = 2 },
+            new RouteView("F", "198.18.0.0/15", "192.0.2.3", "GigabitEthernet1", false) { Metric = 2 },
+        ]);
+
+        Assert.Equal(
+            "Codes: L - local, C - connected, S - static, F - fleet\n\n" +
+            "Gateway of last resort is not set\n\n" +
+            "F        198.18.0.0/15 [110/2] via 192.0.2.2, GigabitEthernet1\n" +
+            "F        198.18.0.0/15 [110/2] via 192.0.2.3, GigabitEthernet1 (inactive)",
+            ReplyFormatter.Text(routes));
+        Assert.Contains("\"metric\": 2", ReplyFormatter.Json(routes), StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(0L, "00:00:00")]
     [InlineData(86_399L, "23:59:59")]
@@ -84,7 +102,7 @@ public sealed class FleetCommandTests
     public void Fleet_answers_merge_into_one_table_with_a_router_column_and_name_who_did_not_answer()
     {
         Assert.Equal(
-            "Codes: L - local, C - connected, S - static\n" +
+            "Codes: L - local, C - connected, S - static, F - fleet\n" +
             "Router           Code Prefix             Next hop        Interface\n" +
             "r1               C    192.0.2.0/24       -               GigabitEthernet1\n" +
             "r1               L    192.0.2.1/32       -               GigabitEthernet1\n" +

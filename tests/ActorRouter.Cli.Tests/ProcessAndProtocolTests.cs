@@ -101,6 +101,7 @@ public sealed class ProcessAndProtocolTests
         new CommandRefused("why"),
         new InterfacesView([new InterfaceView("GigabitEthernet1", "mem0", 0, true, false, 1500, "02:00:00:00:00:01", null, long.MaxValue, 2, 3, 4, 5, 6)]),
         new RoutesView([new RouteView("S", "0.0.0.0/0", "192.0.2.10", null, false)]),
+        new RoutesView([new RouteView("F", "198.18.0.0/15", "192.0.2.2", "GigabitEthernet1", true) { Metric = 2 }]),
         new ArpView([new ArpEntryView("192.0.2.10", null, null, "GigabitEthernet1", "Incomplete")]),
         new QfpStatisticsView([new ThreadStatisticsView("rx", 1, 2, 3)], [new DropCountView("NoRoute", 7)], 16384, 16000,
             [new GpmOwnerView("Free", 16000)], [new RingDepthView("rx->ppe0", 1, 1024)], [new EgressQueueView("GigabitEthernet1", 0)]),

@@ -126,7 +126,7 @@ public sealed class ShowCommandTests(RouterFixture fixture) : IClassFixture<Rout
         Assert.Equal(0, text.ExitCode);
         Assert.Equal(
             [
-                "Codes: L - local, C - connected, S - static",
+                "Codes: L - local, C - connected, S - static, F - fleet",
                 "Gateway of last resort is not set",
                 "C        192.0.2.0/24 is directly connected, GigabitEthernet1",
                 "L        192.0.2.1/32 is directly connected, GigabitEthernet1",

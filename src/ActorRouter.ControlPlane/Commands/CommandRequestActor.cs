@@ -200,6 +200,11 @@ public sealed partial class CommandRequestActor : ReceiveActor
                 views.Add(new RouteView("S", r.Prefix.ToString(), Ipv4Text.Format(r.NextHop), r.Interface, r.Active));
                 continue;
             }
+            if (r.Kind == RouteKind.Fleet)
+            {
+                views.Add(new RouteView("F", r.Prefix.ToString(), Ipv4Text.Format(r.NextHop), r.Interface, r.Active) { Metric = r.Metric });
+                continue;
+            }
             views.Add(new RouteView("C", r.Prefix.ToString(), null, r.Interface, r.Active));
             // IOS lists the interface's own address as a local /32 right after its connected subnet.
             if (interfaces.FirstOrDefault(i => i.Name == r.Interface)?.Address is Ipv4Cidr own)

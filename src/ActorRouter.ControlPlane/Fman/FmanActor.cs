@@ -97,6 +97,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         Receive<SetInterfaceAddress>(OnSetAddress);
         Receive<AddStaticRoute>(OnAddStaticRoute);
         Receive<RemoveStaticRoute>(OnRemoveStaticRoute);
+        Receive<Fleet.LinkState.FleetRoutesComputed>(OnFleetRoutesComputed);
         ReceiveQos();
         ReceiveSubinterfaces();
         ReceiveTunnels();
@@ -260,6 +261,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
     {
         var generation = ++_publishGeneration;
         var statics = State.StaticRoutes.Select(ToDataPlane).ToList();
+        statics.AddRange(FleetRoutesForDataPlane());
         var neighbors = State.Neighbors.Select(n => new Neighbor(n.Key.Interface, n.Key.Address, n.Value)).ToList();
         var (ipv6Routes, ipv6Neighbors) = Ipv6ForDataPlane();
         _qfpClient.Tell(new PublishRoutes(generation, statics, neighbors) { Ipv6StaticRoutes = ipv6Routes, Ipv6Neighbors = ipv6Neighbors });
@@ -626,6 +628,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
             var active = via is not null && !_unresolved.Contains(ToDataPlane(r));
             routes.Add(new RouteStatus(RouteKind.Static, r.Prefix, r.NextHop, r.Interface ?? via?.Config.Name, active));
         }
+        routes.AddRange(FleetRouteStatuses());
         return routes;
     }
 

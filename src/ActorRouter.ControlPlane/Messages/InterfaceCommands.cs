@@ -72,12 +72,19 @@ public enum RouteKind
 {
     Connected,
     Static,
+
+    /// <summary>Computed from the fleet's link-state database (code F).</summary>
+    Fleet,
 }
 
 /// <param name="NextHop">0 for connected routes.</param>
 /// <param name="Interface">The egress interface when known (connected: its own; static: the one the next hop resolves through).</param>
 /// <param name="Active">In the forwarding table: the interface is up, or the static route's next hop resolves.</param>
-public sealed record RouteStatus(RouteKind Kind, Ipv4Cidr Prefix, uint NextHop, string? Interface, bool Active);
+public sealed record RouteStatus(RouteKind Kind, Ipv4Cidr Prefix, uint NextHop, string? Interface, bool Active)
+{
+    /// <summary>The path cost of a fleet route; 0 for connected and static routes.</summary>
+    public int Metric { get; init; }
+}
 
 public sealed record RouteList(IReadOnlyList<RouteStatus> Routes);
 

@@ -1,0 +1,160 @@
+using System.Net;
+using System.Net.Sockets;
+using ActorRouter.Control.Contracts;
+using ActorRouter.ControlPlane.Configuration;
+using ActorRouter.ControlPlane.Fleet;
+using ActorRouter.ControlPlane.Fleet.LinkState;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Configuration;
+using Akka.DistributedData;
+using Akka.TestKit.Xunit2;
+using Xunit.Abstractions;
+
+namespace ActorRouter.ControlPlane.Tests.Fleet;
+
+/// <summary>
+/// Three fleet actor systems in one process (plain TCP on 127.0.0.1) replicate their link state through
+/// Distributed Data: a line r1–r2–r3, a LAN behind r1 (198.51.100.0/24) and one behind r3 (203.0.113.0/24).
+/// Each router's routes go to a probe, as they go to FMAN in the router.
+/// </summary>
+public sealed class LinkStateReplicationTests : TestKit
+{
+    private static readonly TimeSpan Formation = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Convergence = TimeSpan.FromSeconds(30);
+    private const string FleetName = "lsfleet";
+
+    private readonly List<ActorSystem> _members = [];
+    private readonly List<IActorRef> _linkState = [];
+    private readonly List<Akka.TestKit.TestProbe> _routes = [];
+
+    public LinkStateReplicationTests(ITestOutputHelper output) : base("akka.loglevel = INFO", output: output)
+    {
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private void StartFleet(int count)
+    {
+        var ports = Enumerable.Range(0, count).Select(_ => FreePort()).ToList();
+        for (var i = 0; i < count; i++)
+        {
+            var router = $"r{i + 1}";
+            var roles = string.Join(", ", FleetActor.Roles(router, DateTimeOffset.UtcNow).Select(r => $"\"{r}\""));
+            var config = ConfigurationFactory.ParseString($$"""
+                akka.loglevel = INFO
+                akka.actor.provider = cluster
+                akka.coordinated-shutdown.run-by-actor-system-terminate = off
+                akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = {{ports[i]}} }
+                akka.cluster {
+                  seed-nodes = ["akka.tcp://{{FleetName}}@127.0.0.1:{{ports[0]}}"]
+                  roles = [{{roles}}]
+                  split-brain-resolver.stable-after = 60s
+                }
+                akka.cluster.distributed-data.notify-subscribers-interval = 100ms
+                {{ContractSerializer.Hocon}}
+                """).WithFallback(DistributedData.DefaultConfig());
+            var system = ActorSystem.Create(FleetName, config);
+            _members.Add(system);
+            var probe = CreateTestProbe();
+            _routes.Add(probe);
+            _linkState.Add(system.ActorOf(LinkStateActor.Props(router, probe.Ref), LinkStateActor.Name));
+        }
+        AwaitCondition(() => _members.All(m => Cluster.Get(m).State.Members.Count(x => x.Status == MemberStatus.Up) == count), Formation, TimeSpan.FromMilliseconds(250));
+    }
+
+    private static Ipv4Cidr P(string text) => Ipv4Cidr.Parse(text);
+
+    private static LinkStateAdjacency Adj(string neighbor, string address) => new(neighbor, Ipv4Text.Parse(address));
+
+    private void PublishLine()
+    {
+        _linkState[0].Tell(new PublishLinkState([P("198.51.100.0/24"), P("192.0.2.0/30")], [Adj("r2", "192.0.2.2")], []));
+        _linkState[1].Tell(new PublishLinkState([P("192.0.2.0/30"), P("192.0.2.4/30")], [Adj("r1", "192.0.2.1"), Adj("r3", "192.0.2.6")], []));
+        _linkState[2].Tell(new PublishLinkState([P("203.0.113.0/24"), P("192.0.2.4/30")], [Adj("r2", "192.0.2.5")], [P("203.0.113.128/25")]));
+    }
+
+    /// <summary>The probe's messages until one carries exactly <paramref name="expected"/> (intermediate lists come while entries arrive one by one).</summary>
+    private static FleetRoutesComputed RoutesBecome(Akka.TestKit.TestProbe probe, string expected) =>
+        (FleetRoutesComputed)probe.FishForMessage(m => m is FleetRoutesComputed c && string.Join("\n", c.Routes) == expected, Convergence);
+
+    [Fact]
+    public async Task Every_router_computes_its_routes_from_the_entries_the_others_replicated()
+    {
+        StartFleet(3);
+        PublishLine();
+
+        var r1 = RoutesBecome(_routes[0],
+            "192.0.2.4/30 cost 1 via 192.0.2.2 (r2) from r2\n"
+            + "203.0.113.0/24 cost 2 via 192.0.2.2 (r2) from r3\n"
+            + "203.0.113.128/25 cost 2 via 192.0.2.2 (r2) from r3");
+        Assert.Equal(new LinkStateDatabaseSize(3, 4, 7, 3 * (17 + 8) + 5 * 7 + 4 * (17 + 8)), r1.DatabaseSize);
+        RoutesBecome(_routes[1],
+            "198.51.100.0/24 cost 1 via 192.0.2.1 (r1) from r1\n"
+            + "203.0.113.0/24 cost 1 via 192.0.2.6 (r3) from r3\n"
+            + "203.0.113.128/25 cost 1 via 192.0.2.6 (r3) from r3");
+        RoutesBecome(_routes[2],
+            "192.0.2.0/30 cost 1 via 192.0.2.5 (r2) from r2\n"
+            + "198.51.100.0/24 cost 2 via 192.0.2.5 (r2) from r1");
+
+        var snapshot = await _linkState[2].Ask<LinkStateSnapshot>(GetLinkStateSnapshot.Instance, TimeSpan.FromSeconds(10));
+        Assert.Equal(["r1", "r2", "r3"], snapshot.Entries.Select(e => e.Router));
+        Assert.Equal(0, snapshot.UnreadableEntries);
+    }
+
+    [Fact]
+    public void A_new_entry_for_a_link_that_went_down_reaches_every_router()
+    {
+        StartFleet(3);
+        PublishLine();
+        RoutesBecome(_routes[0],
+            "192.0.2.4/30 cost 1 via 192.0.2.2 (r2) from r2\n"
+            + "203.0.113.0/24 cost 2 via 192.0.2.2 (r2) from r3\n"
+            + "203.0.113.128/25 cost 2 via 192.0.2.2 (r2) from r3");
+
+        // r2 sees its link to r3 down: it drops the adjacency and the /30; r3 is cut off from r1.
+        _linkState[1].Tell(new PublishLinkState([P("192.0.2.0/30")], [Adj("r1", "192.0.2.1")], []));
+
+        RoutesBecome(_routes[0], "");
+        RoutesBecome(_routes[2], "");
+    }
+
+    [Fact]
+    public async Task A_member_the_cluster_removes_is_withdrawn_and_the_others_keep_the_rest()
+    {
+        StartFleet(3);
+        PublishLine();
+        RoutesBecome(_routes[0],
+            "192.0.2.4/30 cost 1 via 192.0.2.2 (r2) from r2\n"
+            + "203.0.113.0/24 cost 2 via 192.0.2.2 (r2) from r3\n"
+            + "203.0.113.128/25 cost 2 via 192.0.2.2 (r2) from r3");
+
+        // r3 stops without leaving; an operator (or the split-brain resolver) downs it.
+        var r3Address = Cluster.Get(_members[2]).SelfAddress;
+        await _members[2].Terminate().WaitAsync(TimeSpan.FromSeconds(20));
+        Cluster.Get(_members[0]).Down(r3Address);
+
+        // r2 still announces its /30 towards r3 (its link is up as far as it knows); r3's own prefixes are gone.
+        RoutesBecome(_routes[0], "192.0.2.4/30 cost 1 via 192.0.2.2 (r2) from r2");
+        RoutesBecome(_routes[1], "198.51.100.0/24 cost 1 via 192.0.2.1 (r1) from r1");
+        await AwaitAssertAsync(async () =>
+        {
+            var snapshot = await _linkState[0].Ask<LinkStateSnapshot>(GetLinkStateSnapshot.Instance, TimeSpan.FromSeconds(10));
+            Assert.Equal(["r1", "r2"], snapshot.Entries.Select(e => e.Router));
+        }, Convergence, TimeSpan.FromMilliseconds(250));
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        foreach (var member in _members)
+        {
+            member.Terminate().Wait(TimeSpan.FromSeconds(20));
+        }
+        base.Dispose(disposing);
+    }
+}
