@@ -22,6 +22,8 @@ public sealed partial class PpeGraph
     private long[] _clockTicks = [];
     private long[] _timedCalls = [];
     private long[] _timedPackets = [];
+    /// <summary>Nodes that have run at least once in the observed loop (so their code is compiled).</summary>
+    private bool[] _warm = [];
     private NodeFrame[][] _nextFrames = [];
     private int _burstsUntilTimed;
     private int _runtimeSampleInterval = DefaultRuntimeSampleInterval;
@@ -49,6 +51,7 @@ public sealed partial class PpeGraph
         _clockTicks = new long[_nodes.Count];
         _timedCalls = new long[_nodes.Count];
         _timedPackets = new long[_nodes.Count];
+        _warm = new bool[_nodes.Count];
         _nextFrames = new NodeFrame[_nodes.Count][];
         foreach (var node in _nodes)
         {
@@ -78,6 +81,7 @@ public sealed partial class PpeGraph
         var clockTicks = _clockTicks;
         var timedCalls = _timedCalls;
         var timedPackets = _timedPackets;
+        var warm = _warm;
         _tracedCount = 0;
         if (trace is not null && !trace.Session.IsFull)
         {
@@ -103,7 +107,9 @@ public sealed partial class PpeGraph
             {
                 BeforeTracedNode(trace!, n, frame.Buffers, count);
             }
-            if (timed)
+            // A node's first observed call may be the one that compiles its Process (milliseconds): it is never timed,
+            // or that one burst would stand for every packet of a lightly loaded router in show platform runtime.
+            if (timed && warm[n])
             {
                 var started = Stopwatch.GetTimestamp();
                 node.Process(frame.Buffers, count);
@@ -114,6 +120,7 @@ public sealed partial class PpeGraph
             else
             {
                 node.Process(frame.Buffers, count);
+                warm[n] = true;
             }
             if (traced)
             {
