@@ -4,6 +4,8 @@ namespace ActorRouter.Packets.Tests;
 public class AllocationTests
 {
     [Fact]
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    // No tiering or on-stack replacement of this method while it measures: an OSR compile allocates on this thread.
     public void ParsingAndDecrementingTtlAllocateNothing()
     {
         byte[] udp = Frames.Udp(new VlanTci(10));

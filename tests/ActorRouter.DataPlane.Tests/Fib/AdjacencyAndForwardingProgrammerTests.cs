@@ -234,6 +234,8 @@ public sealed class AdjacencyAndForwardingProgrammerTests(ITestOutputHelper outp
     // ---- the data plane under an ARP storm -------------------------------------------------
 
     [Fact]
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    // No tiering or on-stack replacement of this method while it measures: an OSR compile allocates on this thread.
     public void AnArpStormLeavesMemoryFlatAndCostsCpuInProportion()
     {
         using var router = new TestRouter(ppeThreads: 1);

@@ -281,6 +281,8 @@ public class EspGraphTests : IDisposable
     }
 
     [Fact]
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    // No tiering or on-stack replacement of this method while it measures: an OSR compile allocates on this thread.
     public void Encrypting_decrypting_and_recycling_allocate_nothing()
     {
         var output = NewOutput();
@@ -316,6 +318,8 @@ public class EspGraphTests : IDisposable
     protected virtual int ExceptionsPerForgedPacket => 1;
 
     [Fact]
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    // No tiering or on-stack replacement of this method while it measures: an OSR compile allocates on this thread.
     public void Forged_packets_are_counted_as_bad_icv_and_cost_the_native_engine_no_exception_and_no_allocation()
     {
         var forged = (byte[])EspIn.Clone();
