@@ -39,7 +39,8 @@ public class WorkerFaultTests
         {
             router.Send(0, UdpFrom(0, HostAddresses[1], id: (ushort)i));
         }
-        Assert.True(WaitUntil(() => worker.State == WorkerState.Faulted), $"{name} did not fail");
+        // The fault is reported just after the state changes, from the dying thread: wait for both.
+        Assert.True(WaitUntil(() => worker.State == WorkerState.Faulted && reported is not null), $"{name} did not fail");
         Assert.IsType<InjectedFaultException>(reported!.Exception);
         Assert.Equal(name, reported.Worker);
 
