@@ -93,7 +93,7 @@ public sealed class ObservationCommandTests(RouterFixture fixture) : IClassFixtu
         {
             Assert.Equal(
                 ["ethernet-input", "ip4-input", "ip4-lookup", "classify", "ip4-rewrite", "ip4-frag", "esp4-decrypt", "esp4-encrypt", "ip4-icmp-error",
-                 "ip6-input", "ip6-lookup", "ip6-rewrite", "ip6-icmp-error", "recycle", "punt", "drop", "interface-output"],
+                 "ip6-input", "ip6-lookup", "ip6-classify", "ip6-rewrite", "ip6-icmp-error", "recycle", "punt", "drop", "interface-output"],
                 thread.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("node").GetString()));
         }
         var busy = root.GetProperty("threads").EnumerateArray().First(t => t.GetProperty("nodes")[0].GetProperty("timedPackets").GetInt64() > 0);

@@ -22,6 +22,10 @@ public readonly record struct PortRangeConfig(int First, int Last)
 
 /// <param name="Protocol">IP protocol number; null: not a criterion.</param>
 /// <param name="InputInterface">The router-side name of the ingress interface; null: not a criterion.</param>
+/// <param name="SourceIpv6">An IPv6 source prefix (the key <c>source</c> given an IPv6 prefix); never met by IPv4 packets,
+/// as <paramref name="Source"/> is never met by IPv6 ones.</param>
+/// <param name="DestinationIpv6">An IPv6 destination prefix, likewise.</param>
+/// <param name="IpVersion">4 or 6 (<c>ip-version</c>); null: not a criterion.</param>
 public sealed record ClassMapConfig(
     string Name,
     ClassMatchMode Match,
@@ -32,10 +36,14 @@ public sealed record ClassMapConfig(
     Ipv4Cidr? Destination,
     PortRangeConfig? SourcePorts,
     PortRangeConfig? DestinationPorts,
-    string? InputInterface)
+    string? InputInterface,
+    Ipv6Cidr? SourceIpv6 = null,
+    Ipv6Cidr? DestinationIpv6 = null,
+    int? IpVersion = null)
 {
     public bool HasCriteria => Dscp.Count > 0 || Precedence.Count > 0 || Protocol is not null || Source is not null || Destination is not null
-        || SourcePorts is not null || DestinationPorts is not null || InputInterface is not null;
+        || SourcePorts is not null || DestinationPorts is not null || InputInterface is not null
+        || SourceIpv6 is not null || DestinationIpv6 is not null || IpVersion is not null;
 }
 
 /// <summary>A token bucket: average rate in bit/s, burst in bytes.</summary>

@@ -8,7 +8,7 @@ internal static partial class RouterConfigReader
 {
     /// <summary>Protocol names a class map may use instead of the number.</summary>
     private static readonly (string Name, int Number)[] ProtocolNames =
-        [("icmp", 1), ("tcp", 6), ("udp", 17), ("gre", 47), ("esp", 50), ("ah", 51), ("ospf", 89), ("sctp", 132)];
+        [("icmp", 1), ("tcp", 6), ("udp", 17), ("gre", 47), ("esp", 50), ("ah", 51), ("icmpv6", 58), ("ospf", 89), ("sctp", 132)];
 
     [GeneratedRegex(@"^(\d{1,5})(?:-(\d{1,5}))?$")]
     private static partial Regex PortRangeText();
@@ -79,13 +79,20 @@ internal static partial class RouterConfigReader
         var dscp = ReadIntList(map, "dscp", 0, 63, errors);
         var precedence = ReadIntList(map, "precedence", 0, 7, errors);
         var protocol = ReadProtocol(map);
-        var source = ReadPrefix(map, "source");
-        var destination = ReadPrefix(map, "destination");
+        var (source, sourceIpv6) = ReadPrefix(map, "source");
+        var (destination, destinationIpv6) = ReadPrefix(map, "destination");
         var sourcePorts = ReadPorts(map, "source-ports");
         var destinationPorts = ReadPorts(map, "destination-ports");
         var input = map.OptionalString("input-interface");
+        int? ipVersion = map.Has("ip-version") ? map.Int("ip-version", 4, 4, 6) : null;
+        if (ipVersion == 5)
+        {
+            map.Error("ip-version", "expected 4 or 6, got 5");
+            ipVersion = null;
+        }
         map.ReportUnknownKeys();
-        return new ClassMapConfig(name, match, dscp, precedence, protocol, source, destination, sourcePorts, destinationPorts, input);
+        return new ClassMapConfig(name, match, dscp, precedence, protocol, source, destination, sourcePorts, destinationPorts, input,
+            sourceIpv6, destinationIpv6, ipVersion);
     }
 
     private static EquatableList<int> ReadIntList(HoconSection section, string key, int min, int max, ErrorSink errors)
@@ -135,24 +142,39 @@ internal static partial class RouterConfigReader
         return null;
     }
 
-    private static Ipv4Cidr? ReadPrefix(HoconSection map, string key)
+    /// <summary>An IPv4 prefix (A.B.C.D/L) or an IPv6 one (X:X::X/L): the class map matches packets of that version.</summary>
+    private static (Ipv4Cidr? Ipv4, Ipv6Cidr? Ipv6) ReadPrefix(HoconSection map, string key)
     {
-        var text = map.Text(key, "a prefix (A.B.C.D/L)");
+        var text = map.Text(key, "a prefix (A.B.C.D/L or X:X::X/L)");
         if (text is null)
         {
-            return null;
+            return (null, null);
+        }
+        if (text.Contains(':'))
+        {
+            if (!Ipv6Cidr.TryParse(text, out var prefix6))
+            {
+                map.Error(key, $"'{text}' is not an IPv6 prefix (X:X::X/L)");
+                return (null, null);
+            }
+            if (prefix6.Address != prefix6.Network)
+            {
+                map.Error(key, $"{prefix6} has host bits set (did you mean {new Ipv6Cidr(prefix6.Network, prefix6.PrefixLength)}?)");
+                return (null, null);
+            }
+            return (null, prefix6);
         }
         if (!Ipv4Cidr.TryParse(text, out var prefix))
         {
-            map.Error(key, $"'{text}' is not a prefix (A.B.C.D/L)");
-            return null;
+            map.Error(key, $"'{text}' is not a prefix (A.B.C.D/L or X:X::X/L)");
+            return (null, null);
         }
         if (prefix.HasHostBits)
         {
             map.Error(key, $"{prefix} has host bits set (did you mean {new Ipv4Cidr(prefix.Network, prefix.PrefixLength)}?)");
-            return null;
+            return (null, null);
         }
-        return prefix;
+        return (prefix, null);
     }
 
     private static PortRangeConfig? ReadPorts(HoconSection map, string key)

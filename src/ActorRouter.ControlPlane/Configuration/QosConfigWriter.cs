@@ -32,9 +32,17 @@ public static partial class RouterConfigWriter
             {
                 w.Value("source", source.ToString());
             }
+            if (m.SourceIpv6 is { } sourceIpv6)
+            {
+                w.Value("source", sourceIpv6.ToString());
+            }
             if (m.Destination is { } destination)
             {
                 w.Value("destination", destination.ToString());
+            }
+            if (m.DestinationIpv6 is { } destinationIpv6)
+            {
+                w.Value("destination", destinationIpv6.ToString());
             }
             if (m.SourcePorts is { } sourcePorts)
             {
@@ -47,6 +55,10 @@ public static partial class RouterConfigWriter
             if (m.InputInterface is { } input)
             {
                 w.Value("input-interface", input);
+            }
+            if (m.IpVersion is { } version)
+            {
+                w.Raw("ip-version", Number(version));
             }
         });
         w.OpenList("policy-maps", qos.PolicyMaps, (w, p) =>

@@ -26,7 +26,10 @@ public static class QosPolicyCompiler
                     m.Destination is { } d ? new Ipv4PrefixMatch(d.Address, d.PrefixLength) : null,
                     m.SourcePorts is { } sp ? new PortRange((ushort)sp.First, (ushort)sp.Last) : null,
                     m.DestinationPorts is { } dp ? new PortRange((ushort)dp.First, (ushort)dp.Last) : null,
-                    m.InputInterface is { } input ? interfaceIndex(input) ?? -1 : null);
+                    m.InputInterface is { } input ? interfaceIndex(input) ?? -1 : null,
+                    m.SourceIpv6 is { } s6 ? new Ipv6PrefixMatch(s6.Address, s6.PrefixLength) : null,
+                    m.DestinationIpv6 is { } d6 ? new Ipv6PrefixMatch(d6.Address, d6.PrefixLength) : null,
+                    m.IpVersion);
             }
             classes.Add(new PolicyClassDefinition(
                 map,

@@ -87,6 +87,16 @@ internal static class QosValidator
         {
             add($"{path}.protocol", $"{map.Protocol} is out of range 0..255");
         }
+        if (map.IpVersion is { } version and not (4 or 6))
+        {
+            add($"{path}.ip-version", $"expected 4 or 6, got {version}");
+        }
+        if (map.Match == ClassMatchMode.All && ((map.IpVersion == 6 && (map.Source is not null || map.Destination is not null))
+            || (map.IpVersion == 4 && (map.SourceIpv6 is not null || map.DestinationIpv6 is not null))
+            || ((map.Source is not null || map.Destination is not null) && (map.SourceIpv6 is not null || map.DestinationIpv6 is not null))))
+        {
+            add(path, "match all with criteria of both IP versions can never match (an IPv4 prefix, an IPv6 prefix, or ip-version of the other)");
+        }
         CheckPorts(map.SourcePorts, $"{path}.source-ports", add);
         CheckPorts(map.DestinationPorts, $"{path}.destination-ports", add);
         if (map.InputInterface is { } input && !interfaceNames.Contains(input, StringComparer.OrdinalIgnoreCase))
@@ -97,7 +107,7 @@ internal static class QosValidator
         }
         if (!map.HasCriteria)
         {
-            add(path, "no match criteria (give at least one of dscp, precedence, protocol, source, destination, source-ports, destination-ports, input-interface)");
+            add(path, "no match criteria (give at least one of dscp, precedence, protocol, source, destination, source-ports, destination-ports, input-interface, ip-version)");
         }
     }
 

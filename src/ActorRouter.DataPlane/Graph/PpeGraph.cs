@@ -288,6 +288,7 @@ public sealed partial class PpeGraph
         var ip6Lookup = new Ip6LookupNode(context, maxBurst);
         graph.Register(new Ip6InputNode(context, ip6Lookup));
         graph.Register(ip6Lookup);
+        graph.Register(new Ip6ClassifyNode(context));
         graph.Register(new Ip6RewriteNode(context));
         graph.Register(new Ip6IcmpErrorNode(context, new TokenBucket(icmpRatePerSecond, icmpBurst)));
         graph.Register(new RecycleNode(context));

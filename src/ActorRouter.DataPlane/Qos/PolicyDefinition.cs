@@ -16,11 +16,21 @@ public readonly record struct Ipv4PrefixMatch(uint Address, int Length)
     public uint Mask => Length == 0 ? 0u : uint.MaxValue << (32 - Length);
 }
 
+/// <summary>An IPv6 prefix (address as a big-endian 128-bit number, length 0..128).</summary>
+public readonly record struct Ipv6PrefixMatch(UInt128 Address, int Length)
+{
+    public UInt128 Mask => Length == 0 ? UInt128.Zero : UInt128.MaxValue << (128 - Length);
+}
+
 /// <summary>
 /// A class map: the criteria present are combined with OR (<see cref="MatchAll"/> false, IOS
 /// <c>match-any</c>) or AND (<c>match-all</c>); the values listed within one criterion are OR'ed.
 /// </summary>
 /// <param name="InputInterface">uIDB index the packet must have arrived on; -1 when the named interface does not exist (never matches); null: not a criterion.</param>
+/// <param name="SourceIpv6">An IPv6 source prefix; an IPv4 packet never meets it (nor an IPv6 packet <paramref name="Source"/>).</param>
+/// <param name="DestinationIpv6">An IPv6 destination prefix, likewise.</param>
+/// <param name="IpVersion">4 or 6: the packet is of that IP version; null: not a criterion. DSCP, precedence, protocol
+/// (IPv6: the upper-layer header after the extension headers) and ports apply to both versions.</param>
 public sealed record ClassMapDefinition(
     string Name,
     bool MatchAll,
@@ -31,7 +41,10 @@ public sealed record ClassMapDefinition(
     Ipv4PrefixMatch? Destination,
     PortRange? SourcePorts,
     PortRange? DestinationPorts,
-    int? InputInterface);
+    int? InputInterface,
+    Ipv6PrefixMatch? SourceIpv6 = null,
+    Ipv6PrefixMatch? DestinationIpv6 = null,
+    int? IpVersion = null);
 
 /// <summary>A rate in bit/s with a burst in bytes (a shaper's or a policer's token bucket).</summary>
 public sealed record RateSpec(long BitsPerSecond, int BurstBytes);

@@ -172,7 +172,7 @@ public class QosConfigTests
             new ConfigurationError(Source, $"{Q}.class-maps[0].match", "expected any or all, got 'some'"),
             new ConfigurationError(Source, $"{Q}.class-maps[0].dscp[1]", "64 is out of range 0..63"),
             new ConfigurationError(Source, $"{Q}.class-maps[0].precedence[0]", "8 is out of range 0..7"),
-            new ConfigurationError(Source, $"{Q}.class-maps[0].protocol", "'tcpp' is not a protocol (a number 0..255 or one of icmp, tcp, udp, gre, esp, ah, ospf, sctp)"),
+            new ConfigurationError(Source, $"{Q}.class-maps[0].protocol", "'tcpp' is not a protocol (a number 0..255 or one of icmp, tcp, udp, gre, esp, ah, icmpv6, ospf, sctp)"),
             new ConfigurationError(Source, $"{Q}.class-maps[0].source", "10.0.0.1/8 has host bits set (did you mean 10.0.0.0/8?)"),
             new ConfigurationError(Source, $"{Q}.class-maps[0].destination-ports", "'90-80' is not a port range (a-b with 0 ≤ a ≤ b ≤ 65535, or one port)"),
             new ConfigurationError(Source, $"{Q}.class-maps[0].input-interface", "no interface named 'GigabitEthernet9' (configured: GigabitEthernet1, GigabitEthernet2)"),
@@ -189,7 +189,7 @@ public class QosConfigTests
         [
             new ConfigurationError(Source, $"{Q}.class-maps[1].name", "duplicate class-map name 'A' (also at actorrouter.qos.class-maps[0])"),
             new ConfigurationError(Source, $"{Q}.class-maps[2].name", "'class-default' is reserved for the class every policy-map has"),
-            new ConfigurationError(Source, $"{Q}.class-maps[3]", "no match criteria (give at least one of dscp, precedence, protocol, source, destination, source-ports, destination-ports, input-interface)"),
+            new ConfigurationError(Source, $"{Q}.class-maps[3]", "no match criteria (give at least one of dscp, precedence, protocol, source, destination, source-ports, destination-ports, input-interface, ip-version)"),
             new ConfigurationError(Source, $"{Q}.policy-maps[0].classes[1].class", "class 'A' appears twice in policy-map 'P' (also at actorrouter.qos.policy-maps[0].classes[0])"),
             new ConfigurationError(Source, $"{Q}.policy-maps[1].name", "duplicate policy-map name 'P' (also at actorrouter.qos.policy-maps[0])"),
         ], Errors(WithQos("""
@@ -218,7 +218,9 @@ public class QosConfigTests
                 EquatableList.Of(
                     new ClassMapConfig("ALL", ClassMatchMode.All, EquatableList.Of(0, 63), EquatableList.Of(7), 132, Ipv4Cidr.Parse("10.0.0.0/8"), Ipv4Cidr.Parse("0.0.0.0/0"),
                         new PortRangeConfig(0, 65535), new PortRangeConfig(7, 7), "GigabitEthernet2"),
-                    new ClassMapConfig("ONE", ClassMatchMode.Any, EquatableList<int>.Empty, EquatableList<int>.Empty, 200, null, null, null, null, null)),
+                    new ClassMapConfig("ONE", ClassMatchMode.Any, EquatableList<int>.Empty, EquatableList<int>.Empty, 200, null, null, null, null, null),
+                    new ClassMapConfig("V6", ClassMatchMode.All, EquatableList<int>.Empty, EquatableList<int>.Empty, 58, null, null, null, null, null,
+                        Ipv6Cidr.Parse("2001:db8:1::/48"), Ipv6Cidr.Parse("2001:db8:2::7/128"), 6)),
                 EquatableList.Of(
                     new PolicyMapConfig("P", new RateConfig(100_000_000_000, 1_000_000_000), EquatableList.Of(
                         new PolicyClassConfig("ALL", new RateConfig(8000, 64), null, null, new RateConfig(9000, 100), 1, null, 0),
@@ -229,5 +231,40 @@ public class QosConfigTests
         config = config with { Interfaces = EquatableList.Of(config.Interfaces[0] with { ServicePolicyOutput = "EMPTY" }, config.Interfaces[1]) };
         var text = RouterConfigWriter.ToHocon(config);
         Assert.Equal(config, RouterConfigLoader.LoadString(text, "running-config"));
+    }
+
+    [Fact]
+    public void A_class_map_takes_ipv6_prefixes_in_source_and_destination_and_an_ip_version()
+    {
+        var qos = RouterConfigLoader.LoadString(WithQos("""
+            class-maps = [
+              { name = "V6-VOICE", match = all, source = "2001:db8:1::/48", destination = "2001:db8:2::/64", protocol = udp, ip-version = 6 },
+              { name = "ND", protocol = icmpv6 }
+            ]
+            """), Source).Qos;
+        var voice = qos.ClassMaps[0];
+        Assert.Equal((null, null), (voice.Source, voice.Destination));
+        Assert.Equal((Ipv6Cidr.Parse("2001:db8:1::/48"), Ipv6Cidr.Parse("2001:db8:2::/64"), 17, 6), (voice.SourceIpv6!.Value, voice.DestinationIpv6!.Value, voice.Protocol!.Value, voice.IpVersion!.Value));
+        Assert.Equal(58, qos.ClassMaps[1].Protocol);
+
+        var compiled = QosPolicyCompiler.ToDataPlane(qos with { PolicyMaps = EquatableList.Of(new PolicyMapConfig("P", null, EquatableList.Of(
+            new PolicyClassConfig("V6-VOICE", null, null, null, null, 64, null, null)))) }, "P", _ => null).Classes[0].ClassMap!;
+        Assert.Equal((new Ipv6PrefixMatch(Ipv6Cidr.Parse("2001:db8:1::/48").Address, 48), new Ipv6PrefixMatch(Ipv6Cidr.Parse("2001:db8:2::/64").Address, 64), 6),
+            (compiled.SourceIpv6!.Value, compiled.DestinationIpv6!.Value, compiled.IpVersion!.Value));
+    }
+
+    [Fact]
+    public void Ipv6_class_map_values_are_checked()
+    {
+        Assert.Equal(
+        [
+            new ConfigurationError(Source, $"{Q}.class-maps[0].source", "2001:db8::1/32 has host bits set (did you mean 2001:db8::/32?)"),
+            new ConfigurationError(Source, $"{Q}.class-maps[0].destination", "'2001:db8:::/200' is not an IPv6 prefix (X:X::X/L)"),
+            new ConfigurationError(Source, $"{Q}.class-maps[0].ip-version", "expected 4 or 6, got 5"),
+            new ConfigurationError(Source, $"{Q}.class-maps[1]", "match all with criteria of both IP versions can never match (an IPv4 prefix, an IPv6 prefix, or ip-version of the other)"),
+        ], Errors(WithQos("""
+            class-maps = [ { name = "X", source = "2001:db8::1/32", destination = "2001:db8:::/200", ip-version = 5 },
+                           { name = "Y", match = all, source = "192.0.2.0/24", ip-version = 6 } ]
+            """)));
     }
 }

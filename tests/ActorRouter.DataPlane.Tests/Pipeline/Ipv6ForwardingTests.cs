@@ -5,6 +5,7 @@ using ActorRouter.DataPlane.Forwarding;
 using ActorRouter.DataPlane.Graph;
 using ActorRouter.DataPlane.Graph.Nodes;
 using ActorRouter.DataPlane.Memory;
+using ActorRouter.DataPlane.Qos;
 using ActorRouter.DataPlane.Rings;
 using ActorRouter.Packets;
 using static ActorRouter.DataPlane.Tests.Pipeline.TestRouter;
@@ -457,6 +458,10 @@ public sealed class Ipv6ForwardingTests : IDisposable
     // No tiering or on-stack replacement of this method while it measures: an OSR compile allocates on this thread.
     public void Bursts_of_ipv6_do_not_allocate()
     {
+        // The routed packets leave by interface 1, classified there (ip6-classify) by a policy that walks to the ports.
+        _router.DataPlane.AttachServicePolicy(1, new PolicyMapDefinition("ports", null, [
+            new PolicyClassDefinition(new ClassMapDefinition("udp-2000", true, [], [], IpProtocols.Udp, null, null, null, new PortRange(2000, 2000), null), SetDscp: 46)]));
+        var qos = _router.DataPlane.Qos;
         var frames = Enumerable.Range(0, 32).Select(i => i % 8 == 7 ? Udp6(0, HostAddresses6[2], 1) : Udp6(0, A("2001:db8:99::") + (UInt128)i)).ToArray();
         var output = new uint[32 * 4];
         void Burst()
@@ -466,7 +471,7 @@ public sealed class Ipv6ForwardingTests : IDisposable
             {
                 input[i] = Load(frames[i], 0);
             }
-            var n = _graph.ProcessBurst(input, output, _router.DataPlane.Forwarding, _router.DataPlane.Interfaces);
+            var n = _graph.ProcessBurst(input, output, _router.DataPlane.Forwarding, _router.DataPlane.Interfaces, qos);
             for (var i = 0; i < n; i++)
             {
                 _cache.Free(output[i]);
@@ -483,12 +488,77 @@ public sealed class Ipv6ForwardingTests : IDisposable
                 Gpm.ResetMeta(inputs[i], frames[i].Length, BufferOwner.Ppe);
                 frames[i].CopyTo(Gpm.Frame(inputs[i]));
             }
-            var n = _graph.ProcessBurst(inputs, output, _router.DataPlane.Forwarding, _router.DataPlane.Interfaces);
+            var n = _graph.ProcessBurst(inputs, output, _router.DataPlane.Forwarding, _router.DataPlane.Interfaces, qos);
             for (var i = 0; i < n; i++)
             {
                 _cache.Free(output[i]);
             }
         }
         Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+    }
+
+    /// <summary>Runs one burst through the graph with the data plane's service policies; each output with its traffic class.</summary>
+    private List<(int Egress, byte[] Frame, byte TrafficClass)> RunWithPolicies(int rx, params byte[][] frames)
+    {
+        var input = frames.Select(f => Load(f, rx)).ToArray();
+        var output = new uint[input.Length * 4];
+        var n = _graph.ProcessBurst(input, output, _router.DataPlane.Forwarding, _router.DataPlane.Interfaces, _router.DataPlane.Qos);
+        var result = new List<(int, byte[], byte)>();
+        for (var i = 0; i < n; i++)
+        {
+            ref var meta = ref Gpm.Meta(output[i]);
+            result.Add((meta.TxInterface, Gpm.Frame(output[i]).ToArray(), meta.TrafficClass));
+            _cache.Free(output[i]);
+        }
+        return result;
+    }
+
+    private static byte[] WithTrafficClass(byte[] frame, byte trafficClass)
+    {
+        var copy = (byte[])frame.Clone();
+        Assert.True(Ipv6Header.TryParse(copy.AsSpan(14), out var ip));
+        ip.TrafficClass = trafficClass;
+        return copy;
+    }
+
+    [Fact]
+    public void A_service_policy_classifies_IPv6_by_version_prefix_upper_layer_port_and_dscp_and_marks_the_traffic_class_keeping_ecn()
+    {
+        _router.DataPlane.AttachServicePolicy(2, new PolicyMapDefinition("dual-stack", null, [
+            new PolicyClassDefinition(new ClassMapDefinition("ipv4-only", false, [], [], null, null, null, null, null, null, IpVersion: 4)),
+            new PolicyClassDefinition(new ClassMapDefinition("lan-udp-2000", true, [], [], IpProtocols.Udp, null, null, null, new PortRange(2000, 2000), null,
+                SourceIpv6: new Ipv6PrefixMatch(A("2001:db8:0::"), 64)), SetDscp: 46),
+            new PolicyClassDefinition(new ClassMapDefinition("af41", false, [34], [], null, null, null, null, null, null), SetDscp: 0),
+            new PolicyClassDefinition(new ClassMapDefinition("to-far-host", false, [], [], null, null, null, null, null, null,
+                DestinationIpv6: new Ipv6PrefixMatch(A("2001:db8:2::20"), 128))),
+            new PolicyClassDefinition(null, SetDscp: 12)]));
+
+        var fromLan = Udp6(0, HostAddresses6[2]);                      // traffic class 0x28: DSCP 10, ECN 0
+        var throughOptions = Frame6(0, HostAddresses6[2], 64, IpProtocols.DestinationOptions,
+            [IpProtocols.Udp, 0, 1, 4, 0, 0, 0, 0, .. Udp6(0, HostAddresses6[2]).AsSpan(54)]);
+        var af41 = WithTrafficClass(Udp6(1, HostAddresses6[2]), 34 << 2 | 1);   // DSCP 34, ECN 1
+        var other = Udp6(1, HostAddresses6[2]);
+
+        var output = RunWithPolicies(0, fromLan, throughOptions);
+        output.AddRange(RunWithPolicies(1, af41, other));
+
+        Assert.Equal(
+            [(2, Convert.ToHexString(WithTrafficClass(Forwarded(fromLan, 2), 46 << 2)), (byte)2),
+             (2, Convert.ToHexString(WithTrafficClass(Forwarded(throughOptions, 2), 46 << 2)), (byte)2),
+             (2, Convert.ToHexString(WithTrafficClass(Forwarded(af41, 2), 0 << 2 | 1)), (byte)3),
+             (2, Convert.ToHexString(WithTrafficClass(Forwarded(other, 2), 12 << 2)), (byte)5)],
+            output.Select(o => (o.Egress, Convert.ToHexString(o.Frame), o.TrafficClass)).ToList());
+        Assert.Equal(4, Arc(NodeNames.Ip6Lookup, NodeNames.Ip6Classify));
+        Assert.Equal(4, Arc(NodeNames.Ip6Classify, NodeNames.Ip6Rewrite));
+
+        // The same policy's IPv4 class takes IPv4 packets only, through classify.
+        var ipv4 = UdpFrom(0, HostAddresses[2]);
+        var (egress, _, trafficClass) = Assert.Single(RunWithPolicies(0, ipv4));
+        Assert.Equal((2, (byte)1), (egress, trafficClass));
+        Assert.Equal(1, Arc(NodeNames.Ip4Lookup, NodeNames.Classify));
+
+        // Without a policy on the egress nothing goes through ip6-classify.
+        Assert.Single(RunWithPolicies(2, Udp6(2, HostAddresses6[0])));
+        Assert.Equal(4, Arc(NodeNames.Ip6Lookup, NodeNames.Ip6Classify));
     }
 }

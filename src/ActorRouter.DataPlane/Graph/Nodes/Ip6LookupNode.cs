@@ -6,7 +6,8 @@ namespace ActorRouter.DataPlane.Graph.Nodes;
 
 /// <summary>
 /// ip6-lookup: one batched IPv6 FIB lookup for the whole vector (the trie walked a level at a time across the burst),
-/// then the verdict of the adjacency: resolved next hops with hop limit to spare go on to ip6-rewrite; no route and
+/// then the verdict of the adjacency: resolved next hops with hop limit to spare go on to ip6-rewrite (through ip6-classify when the egress has a
+/// service policy); no route and
 /// hop-limit expiry go to ip6-icmp-error; a packet for one of the router's addresses is punted (for us), one for a host
 /// on a connected prefix without a neighbour entry is punted as a glean (neighbour discovery solicits it, the packet is
 /// counted as a no-adjacency drop); an unresolved static next hop and null routes drop, each under its reason. A unicast packet received as a
@@ -14,12 +15,12 @@ namespace ActorRouter.DataPlane.Graph.Nodes;
 /// </summary>
 public sealed unsafe class Ip6LookupNode : GraphNode
 {
-    public const int NextIp6Rewrite = 0, NextIcmpError = 1, NextDrop = 2, NextPunt = 3;
+    public const int NextIp6Rewrite = 0, NextIcmpError = 1, NextDrop = 2, NextPunt = 3, NextClassify = 4;
     private readonly PpeContext _context;
     private readonly uint[] _nextHops;
 
     public Ip6LookupNode(PpeContext context, int maxBurst)
-        : base(NodeNames.Ip6Lookup, NodeNames.Ip6Rewrite, NodeNames.Ip6IcmpError, NodeNames.Drop, NodeNames.Punt)
+        : base(NodeNames.Ip6Lookup, NodeNames.Ip6Rewrite, NodeNames.Ip6IcmpError, NodeNames.Drop, NodeNames.Punt, NodeNames.Ip6Classify)
     {
         _context = context;
         Keys = new byte[maxBurst * 16];
@@ -39,6 +40,7 @@ public sealed unsafe class Ip6LookupNode : GraphNode
         // ip6-input only passes packets on while the tables have IPv6 state.
         var ipv6 = context.Tables.Ipv6!;
         var up = context.Interfaces.Up;
+        var policies = context.Policies;
         fixed (byte* keys = Keys)
         fixed (uint* nextHopsStart = _nextHops)
         fixed (uint* first = buffers, mainStart = main)
@@ -67,6 +69,11 @@ public sealed unsafe class Ip6LookupNode : GraphNode
                     meta.TxInterface = egress;
                     meta.NextHop = nextHop;
                     meta.TrafficClass = 0;
+                    if (policies is not null && policies[egress] is not null)
+                    {
+                        Enqueue(NextClassify, buffer);
+                        continue;
+                    }
                     *next++ = buffer;
                     continue;
                 }

@@ -12,6 +12,7 @@ public static class NodeNames
     public const string Ip4IcmpError = "ip4-icmp-error";
     public const string Ip6Input = "ip6-input";
     public const string Ip6Lookup = "ip6-lookup";
+    public const string Ip6Classify = "ip6-classify";
     public const string Ip6Rewrite = "ip6-rewrite";
     public const string Ip6IcmpError = "ip6-icmp-error";
     public const string Esp4Encrypt = "esp4-encrypt";
