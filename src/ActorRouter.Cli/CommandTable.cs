@@ -87,7 +87,7 @@ public static class CommandTable
         new("clear platform runtime", "zero the graph nodes' calls, packets and times", _ => new ClearPlatformRuntimeRequest()),
         new("debug packet-trace COUNT", "trace the next COUNT packets through the graph's nodes (see 'show packet-trace')", a => new DebugPacketTraceRequest(TraceCount(a[0]), null, null)),
         new("debug packet-trace COUNT interface NAME", "trace the next COUNT packets received on NAME", a => new DebugPacketTraceRequest(TraceCount(a[0]), a[1], null)),
-        new("debug packet-trace COUNT match FILTER...", "trace the next COUNT packets matching FILTER ([src|dst] host A, [src|dst] net A/LEN, proto icmp|udp|tcp|N, [src|dst] port N; joined by 'and')",
+        new("debug packet-trace COUNT match FILTER...", "trace the next COUNT packets matching FILTER ([src|dst] host A, [src|dst] net A/LEN (IPv4 or IPv6), proto icmp|icmp6|udp|tcp|N, ip, ip6, [src|dst] port N; joined by 'and')",
             a => new DebugPacketTraceRequest(TraceCount(a[0]), null, a[1])),
         new("debug packet-trace COUNT interface NAME match FILTER...", "trace the next COUNT packets received on NAME and matching FILTER", a => new DebugPacketTraceRequest(TraceCount(a[0]), a[1], a[2])),
         new("show packet-trace", "the traced packets: each node they passed, its decision and the packet's fields", _ => new ShowPacketTraceRequest()),

@@ -67,7 +67,7 @@ public sealed class ObservationCommandTests(RouterFixture fixture) : IClassFixtu
         var result = await Router.ArctlAsync("debug", "packet-trace", "5", "match", "proto", "gre");
 
         Assert.NotEqual(0, result.ExitCode);
-        Assert.Contains("match: 'gre' is not a protocol (icmp, udp, tcp or 0..255)", result.Stdout + result.Stderr);
+        Assert.Contains("match: 'gre' is not a protocol (icmp, icmp6, udp, tcp or 0..255)", result.Stdout + result.Stderr);
     }
 
     [Fact]

@@ -133,11 +133,14 @@ public sealed class PacketTraceSession
             (_, _, TraceStep.EndOfPath) => "end",
             (_, NodeNames.Drop, _) => $"drop: {(DropReason)s.Argument}",
             (_, NodeNames.Ip4IcmpError, _) => $"icmp-error: {(IcmpErrorKind)s.Argument}",
+            (_, NodeNames.Ip6IcmpError, _) => $"icmp6-error: {(Nodes.Icmpv6ErrorKind)(s.Argument & 0x7F)}",
             (_, NodeNames.Punt, _) when (PuntReason)s.PuntReason == PuntReason.Glean => $"punt: Glean for {Ipv4Address.Format(s.NextHop)}",
             (_, NodeNames.Punt, _) => $"punt: {(PuntReason)s.PuntReason}",
             (NodeNames.Ip4Lookup, _, _) => $"adjacency {s.NextHop} via {Name(s.Tx)}",
             (NodeNames.Ip4Frag, _, _) => $"fragment of packet {s.ParentId}",
             (NodeNames.Ip4IcmpError, NodeNames.InterfaceOutput, _) => $"ICMP error about packet {s.ParentId}",
+            (NodeNames.Ip6Lookup, _, _) => $"adjacency {s.NextHop} via {Name(s.Tx)}",
+            (NodeNames.Ip6IcmpError, NodeNames.InterfaceOutput, _) => $"ICMPv6 error about packet {s.ParentId}",
             _ => $"to {next}",
         };
         return new TracedPacketStep(
@@ -147,11 +150,11 @@ public sealed class PacketTraceSession
             (long)Stopwatch.GetElapsedTime(first, s.Timestamp).TotalNanoseconds,
             Name(s.Rx),
             EgressKnown(node.Name, next) ? Name(s.Tx) : null,
-            s.IsIpv4 ? Ipv4Address.Format(s.Source) : null,
-            s.IsIpv4 ? Ipv4Address.Format(s.Destination) : null,
-            s.IsIpv4 ? ProtocolName(s.Protocol) : $"ethertype 0x{s.EtherType:x4}",
-            s.IsIpv4 ? s.Ttl : 0,
-            s.IsIpv4 ? s.IpLength : 0,
+            s.IsIpv4 ? Ipv4Address.Format(s.Source) : s.IsIpv6 ? Fib.Ipv6Route.Format(s.Source6) : null,
+            s.IsIpv4 ? Ipv4Address.Format(s.Destination) : s.IsIpv6 ? Fib.Ipv6Route.Format(s.Destination6) : null,
+            s.IsIpv4 || s.IsIpv6 ? ProtocolName(s.Protocol) : $"ethertype 0x{s.EtherType:x4}",
+            s.IsIpv4 || s.IsIpv6 ? s.Ttl : 0,
+            s.IsIpv4 || s.IsIpv6 ? s.IpLength : 0,
             s.FrameLength,
             s.Vlan,
             s.TrafficClass);
@@ -159,13 +162,15 @@ public sealed class PacketTraceSession
 
     /// <summary>The egress interface is chosen by ip4-lookup; before (and on paths that end elsewhere) it means nothing.</summary>
     private static bool EgressKnown(string node, string next) =>
-        node is NodeNames.Classify or NodeNames.Ip4Rewrite or NodeNames.Ip4Frag or NodeNames.InterfaceOutput
+        node is NodeNames.Classify or NodeNames.Ip4Rewrite or NodeNames.Ip4Frag or NodeNames.InterfaceOutput or NodeNames.Ip6Classify or NodeNames.Ip6Rewrite
         || (node == NodeNames.Ip4Lookup && next is NodeNames.Ip4Rewrite or NodeNames.Classify)
-        || (node == NodeNames.Ip4IcmpError && next == NodeNames.InterfaceOutput);
+        || (node == NodeNames.Ip6Lookup && next is NodeNames.Ip6Rewrite or NodeNames.Ip6Classify)
+        || (node is NodeNames.Ip4IcmpError or NodeNames.Ip6IcmpError && next == NodeNames.InterfaceOutput);
 
     private static string ProtocolName(byte protocol) => protocol switch
     {
         IpProtocols.Icmp => "icmp",
+        IpProtocols.Icmpv6 => "icmp6",
         IpProtocols.Udp => "udp",
         IpProtocols.Tcp => "tcp",
         _ => protocol.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -206,6 +211,9 @@ internal struct TraceStep
     public byte Argument;
     public byte PuntReason;
     public bool IsIpv4;
+    public bool IsIpv6;
+    public UInt128 Source6;
+    public UInt128 Destination6;
 }
 
 /// <summary>A traced packet: its number, the packet it was made from (0: none), the PPE that handled it, when it entered, and its steps.</summary>

@@ -27,6 +27,9 @@ public sealed partial class PpeGraph
     private readonly uint[] _tracedDestinations = new uint[MaxTracedInFlight];
     private readonly ushort[] _tracedIpIds = new ushort[MaxTracedInFlight];
     private readonly bool[] _tracedIsIpv4 = new bool[MaxTracedInFlight];
+    private readonly UInt128[] _tracedSources6 = new UInt128[MaxTracedInFlight];
+    private readonly UInt128[] _tracedDestinations6 = new UInt128[MaxTracedInFlight];
+    private readonly bool[] _tracedIsIpv6 = new bool[MaxTracedInFlight];
     private readonly bool[] _tracedInInput = new bool[MaxTracedInFlight];
     private readonly bool[] _tracedFound = new bool[MaxTracedInFlight];
     private int _tracedCount;
@@ -95,6 +98,7 @@ public sealed partial class PpeGraph
         _tracedIds[k] = id;
         _tracedParents[k] = parent;
         _tracedIsIpv4[k] = ReadIdentity(buffer, out _tracedSources[k], out _tracedDestinations[k], out _tracedIpIds[k]);
+        _tracedIsIpv6[k] = ReadIdentity6(buffer, out _tracedSources6[k], out _tracedDestinations6[k]);
         _tracedInInput[k] = false;
         _tracedFound[k] = false;
     }
@@ -206,6 +210,9 @@ public sealed partial class PpeGraph
                 _tracedDestinations[kept] = _tracedDestinations[k];
                 _tracedIpIds[kept] = _tracedIpIds[k];
                 _tracedIsIpv4[kept] = _tracedIsIpv4[k];
+                _tracedSources6[kept] = _tracedSources6[k];
+                _tracedDestinations6[kept] = _tracedDestinations6[k];
+                _tracedIsIpv6[kept] = _tracedIsIpv6[k];
             }
             _tracedInInput[kept] = false;
             _tracedFound[kept] = false;
@@ -241,12 +248,29 @@ public sealed partial class PpeGraph
     private bool SameIdentity(uint buffer, int k)
     {
         var isIpv4 = ReadIdentity(buffer, out var source, out var destination, out var ipId);
-        return isIpv4 == _tracedIsIpv4[k] && (!isIpv4 || (source == _tracedSources[k] && destination == _tracedDestinations[k] && ipId == _tracedIpIds[k]));
+        if (isIpv4 != _tracedIsIpv4[k])
+        {
+            return false;
+        }
+        if (isIpv4)
+        {
+            return source == _tracedSources[k] && destination == _tracedDestinations[k] && ipId == _tracedIpIds[k];
+        }
+        var isIpv6 = ReadIdentity6(buffer, out var source6, out var destination6);
+        return isIpv6 == _tracedIsIpv6[k] && (!isIpv6 || (source6 == _tracedSources6[k] && destination6 == _tracedDestinations6[k]));
     }
 
     /// <summary>A fragment carries its original's addresses and identification; an ICMP error quotes its original's header.</summary>
     private unsafe bool IsChildOf(uint buffer, int parent)
     {
+        if (_tracedIsIpv6[parent])
+        {
+            // An ICMPv6 error quotes its original from the start of the IPv6 header.
+            return LocateIp(buffer, EtherTypes.Ipv6, out var ip6, out var available6) && available6 >= Ipv6Header.Length + 8 + Ipv6Header.Length
+                && ip6[6] == IpProtocols.Icmpv6 && ip6[Ipv6Header.Length] < 128
+                && BinaryPrimitives.ReadUInt128BigEndian(new ReadOnlySpan<byte>(ip6 + Ipv6Header.Length + 8 + 8, 16)) == _tracedSources6[parent]
+                && BinaryPrimitives.ReadUInt128BigEndian(new ReadOnlySpan<byte>(ip6 + Ipv6Header.Length + 8 + 24, 16)) == _tracedDestinations6[parent];
+        }
         if (!_tracedIsIpv4[parent] || !LocateIpv4(buffer, out var ip, out var available))
         {
             return false;
@@ -283,8 +307,23 @@ public sealed partial class PpeGraph
         return true;
     }
 
+    private unsafe bool ReadIdentity6(uint buffer, out UInt128 source, out UInt128 destination)
+    {
+        if (!LocateIp(buffer, EtherTypes.Ipv6, out var ip, out _))
+        {
+            source = destination = 0;
+            return false;
+        }
+        source = BinaryPrimitives.ReadUInt128BigEndian(new ReadOnlySpan<byte>(ip + 8, 16));
+        destination = BinaryPrimitives.ReadUInt128BigEndian(new ReadOnlySpan<byte>(ip + 24, 16));
+        return true;
+    }
+
     /// <summary>The IPv4 header of the frame in <paramref name="buffer"/> (after at most one 802.1Q tag), and the bytes from it to the frame's end.</summary>
-    private unsafe bool LocateIpv4(uint buffer, out byte* ip, out int available)
+    private unsafe bool LocateIpv4(uint buffer, out byte* ip, out int available) => LocateIp(buffer, EtherTypes.Ipv4, out ip, out available);
+
+    /// <summary>The IP header (of the version <paramref name="etherType"/> names) of the frame in <paramref name="buffer"/>, after at most one 802.1Q tag.</summary>
+    private unsafe bool LocateIp(uint buffer, ushort etherType, out byte* ip, out int available)
     {
         var gpm = Context.Gpm;
         ref var meta = ref gpm.Meta(buffer);
@@ -297,13 +336,14 @@ public sealed partial class PpeGraph
         {
             return false;
         }
-        var etherType = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(frame + 12, 2));
-        if (etherType == EtherTypes.Vlan && length >= 18)
+        var type = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(frame + 12, 2));
+        if (type == EtherTypes.Vlan && length >= 18)
         {
             l3 = 18;
-            etherType = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(frame + 16, 2));
+            type = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(frame + 16, 2));
         }
-        if (etherType != EtherTypes.Ipv4 || length < l3 + 20 || frame[l3] >> 4 != 4)
+        var ipv6 = etherType == EtherTypes.Ipv6;
+        if (type != etherType || length < l3 + (ipv6 ? Ipv6Header.Length : 20) || frame[l3] >> 4 != (ipv6 ? 6 : 4))
         {
             return false;
         }
@@ -334,6 +374,9 @@ public sealed partial class PpeGraph
             step.IsIpv4 = _tracedIsIpv4[k];
             step.Source = _tracedSources[k];
             step.Destination = _tracedDestinations[k];
+            step.IsIpv6 = _tracedIsIpv6[k];
+            step.Source6 = _tracedSources6[k];
+            step.Destination6 = _tracedDestinations6[k];
             step.Tx = ushort.MaxValue;
             Volatile.Write(ref record.Count, index + 1);
             return;
@@ -366,6 +409,15 @@ public sealed partial class PpeGraph
             step.Protocol = ip[9];
             step.Ttl = ip[8];
             step.IpLength = BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(ip + 2, 2));
+        }
+        else if (LocateIp(buffer, EtherTypes.Ipv6, out var ip6, out _))
+        {
+            step.IsIpv6 = true;
+            step.Source6 = BinaryPrimitives.ReadUInt128BigEndian(new ReadOnlySpan<byte>(ip6 + 8, 16));
+            step.Destination6 = BinaryPrimitives.ReadUInt128BigEndian(new ReadOnlySpan<byte>(ip6 + 24, 16));
+            step.Protocol = ip6[6];
+            step.Ttl = ip6[7];
+            step.IpLength = (ushort)(Ipv6Header.Length + BinaryPrimitives.ReadUInt16BigEndian(new ReadOnlySpan<byte>(ip6 + 4, 2)));
         }
         Volatile.Write(ref record.Count, index + 1);
     }

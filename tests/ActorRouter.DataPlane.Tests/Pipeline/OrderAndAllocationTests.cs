@@ -95,6 +95,7 @@ public class OrderAndAllocationTests
         });
         var frame = UdpFrom(0, HostAddresses[1], payloadLength: 18);
         var sink = new byte[2048];
+        long sent = 0;
         void Pump(int count)
         {
             for (var i = 0; i < count; i++)
@@ -104,15 +105,25 @@ public class OrderAndAllocationTests
                 {
                 }
             }
-            var deadline = Environment.TickCount64 + 10000;
-            while (Environment.TickCount64 < deadline && router.DataPlane.ReadInterfaceCounter(1, InterfaceCounter.TxPackets) + router.DataPlane.ReadInterfaceCounter(1, InterfaceCounter.Drops) < router.DataPlane.ReadInterfaceCounter(0, InterfaceCounter.RxPackets))
+            sent += count;
+            // Until every frame sent was received (some may still wait in the RX ring) and has left or been dropped.
+            var dp = router.DataPlane;
+            var deadline = Environment.TickCount64 + 20000;
+            while (Environment.TickCount64 < deadline
+                && (dp.ReadInterfaceCounter(0, InterfaceCounter.RxPackets) < sent
+                    || dp.ReadInterfaceCounter(1, InterfaceCounter.TxPackets) + dp.ReadInterfaceCounter(1, InterfaceCounter.Drops) < sent))
             {
                 while (router.Host(1).TryReceive(sink, out _))
                 {
                 }
+                Thread.Yield();
             }
-            // Let every thread reach its sleep, where it records its allocation reading.
-            Thread.Sleep(400);
+            // Let every thread go to sleep twice after the traffic (it records its allocation reading before each sleep).
+            var sleeps = dp.Workers.Select(w => Volatile.Read(ref w.Counters.Sleeps)).ToArray();
+            while (Environment.TickCount64 < deadline && dp.Workers.Select((w, i) => Volatile.Read(ref w.Counters.Sleeps) - sleeps[i]).Any(d => d < 2))
+            {
+                Thread.Sleep(20);
+            }
         }
 
         Pump(20_000);

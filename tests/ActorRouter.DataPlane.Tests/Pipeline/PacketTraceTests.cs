@@ -1,4 +1,7 @@
+using System.Buffers.Binary;
 using ActorRouter.DataPlane.Counters;
+using ActorRouter.DataPlane.Fib;
+using ActorRouter.DataPlane.Forwarding;
 using ActorRouter.DataPlane.Graph;
 using ActorRouter.DataPlane.Graph.Nodes;
 using ActorRouter.DataPlane.Memory;
@@ -339,7 +342,10 @@ public sealed class PacketTraceTests : IDisposable
     [InlineData("host", "'host' needs a value")]
     [InlineData("host 300.1.1.1", "'300.1.1.1' is not an IPv4 address (host A.B.C.D)")]
     [InlineData("net 10.0.0.0", "'10.0.0.0' is not a prefix (net A.B.C.D/LEN, LEN 0..32)")]
-    [InlineData("proto gre", "'gre' is not a protocol (icmp, udp, tcp or 0..255)")]
+    [InlineData("proto gre", "'gre' is not a protocol (icmp, icmp6, udp, tcp or 0..255)")]
+    [InlineData("host 2001:db8::g", "'2001:db8::g' is not an IPv6 address (host X:X::X)")]
+    [InlineData("net 2001:db8::/129", "'2001:db8::/129' is not an IPv6 prefix (net X:X::X/LEN, LEN 0..128)")]
+    [InlineData("src ip6", "'src ip6': after src or dst comes host, net or port")]
     [InlineData("src proto 6", "'src proto': after src or dst comes host, net or port")]
     [InlineData("port 70000", "'70000' is not a port (0..65535)")]
     [InlineData("udp and", "the filter ends with 'and'")]
@@ -354,5 +360,97 @@ public sealed class PacketTraceTests : IDisposable
         _cache.Drain();
         _puntRing.Dispose();
         _router.Dispose();
+    }
+
+    private static UInt128 A6(string text)
+    {
+        Assert.True(Ipv6Route.TryParseAddress(text, out var address), text);
+        return address;
+    }
+
+    /// <summary>IPv6 on Gi1 (2001:db8::1/64) and Gi3 (2001:db8:2::1/64) with the hosts as static neighbours.</summary>
+    private void EnableIpv6()
+    {
+        _router.DataPlane.SetIpv6Addresses(0, [new Ipv6InterfaceAddress(A6("2001:db8::1"), 64)]);
+        _router.DataPlane.SetIpv6Addresses(2, [new Ipv6InterfaceAddress(A6("2001:db8:2::1"), 64)]);
+        _router.DataPlane.PublishIpv6Routes([], [new Ipv6Neighbor(0, A6("2001:db8::10"), HostMacs[0].Value), new Ipv6Neighbor(2, A6("2001:db8:2::10"), HostMacs[2].Value)]);
+    }
+
+    /// <summary>An IPv6 frame from host 0 to the router with a Destination Options header before UDP 1000 → <paramref name="port"/>.</summary>
+    private static byte[] Udp6(string destination, ushort port = 2000, byte hopLimit = 64, bool options = false)
+    {
+        var udp = new byte[8 + 18];
+        BinaryPrimitives.WriteUInt16BigEndian(udp, 1000);
+        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(2), port);
+        BinaryPrimitives.WriteUInt16BigEndian(udp.AsSpan(4), (ushort)udp.Length);
+        byte[] payload = options ? [IpProtocols.Udp, 0, 1, 4, 0, 0, 0, 0, .. udp] : udp;
+        var frame = new byte[14 + 40 + payload.Length];
+        RouterMacs[0].Write(frame.AsSpan(0, 6));
+        HostMacs[0].Write(frame.AsSpan(6, 6));
+        frame[12] = 0x86;
+        frame[13] = 0xDD;
+        var ip = Ipv6Header.Write(frame.AsSpan(14));
+        ip.PayloadLength = (ushort)payload.Length;
+        ip.NextHeader = options ? IpProtocols.DestinationOptions : IpProtocols.Udp;
+        ip.HopLimit = hopLimit;
+        ip.Source = A6("2001:db8::10");
+        ip.Destination = A6(destination);
+        payload.CopyTo(frame.AsSpan(54));
+        return frame;
+    }
+
+    [Theory]
+    [InlineData("ip6", new[] { true, true, true, false })]
+    [InlineData("ip", new[] { false, false, false, true })]
+    [InlineData("host 2001:db8:2::10", new[] { true, true, false, false })]
+    [InlineData("dst net 2001:db8:2::/64 and udp", new[] { true, true, false, false })]
+    [InlineData("src net 2001:db8:2::/64", new[] { false, false, false, false })]
+    [InlineData("host 192.0.2.10", new[] { false, false, false, true })]
+    [InlineData("dst port 53", new[] { false, true, false, false })]
+    [InlineData("proto icmp6", new[] { false, false, true, false })]
+    [InlineData("icmp", new[] { false, false, false, false })]
+    public unsafe void Filters_read_ipv6_addresses_and_the_upper_layer_after_extension_headers(string filter, bool[] expected)
+    {
+        Assert.True(PacketFilter.TryParse(filter, out var parsed, out var error), error);
+        var echo = PacketBuilder.Icmpv6EchoRequest(HostMacs[0], RouterMacs[0], A6("2001:db8::10"), A6("2001:db8::1"), 1, 1, new byte[8]);
+        byte[][] frames = [Udp6("2001:db8:2::10"), Udp6("2001:db8:2::10", port: 53, options: true), echo, UdpFrom(0, HostAddresses[1])];
+        var matches = frames.Select(f =>
+        {
+            fixed (byte* p = f)
+            {
+                return parsed.Matches(p, f.Length);
+            }
+        });
+        Assert.Equal(expected, matches);
+        // A payload length beyond the frame: the walk stays inside what was received.
+        var truncated = Udp6("2001:db8:2::10", options: true)[..60];
+        fixed (byte* p = truncated)
+        {
+            Assert.Equal(filter is "ip6" or "host 2001:db8:2::10", parsed.Matches(p, truncated.Length));
+        }
+    }
+
+    [Fact]
+    public void An_ipv6_packet_is_traced_with_its_addresses_and_hop_limit_and_its_icmpv6_error_as_a_child()
+    {
+        EnableIpv6();
+        var session = Arm(5, filter: "ip6");
+
+        Run(Udp6("2001:db8:2::10"), Udp6("2001:db8:2::10", hopLimit: 1));
+
+        var packets = Read(session);
+        var forwarded = packets[0];
+        Assert.Equal(
+            ["ethernet-input -> ip6-input", "ip6-input -> ip6-lookup", "ip6-lookup -> ip6-rewrite", "ip6-rewrite -> interface-output",
+             "interface-output (output on GigabitEthernet3)"],
+            Path(forwarded));
+        Assert.All(forwarded.Steps, s => Assert.Equal(("2001:db8::10", "2001:db8:2::10", "udp", 66), (s.Source, s.Destination, s.Protocol, s.IpLength)));
+        Assert.Equal([64, 64, 64, 63, 63], forwarded.Steps.Select(s => s.Ttl));
+        Assert.Equal([null, null, "GigabitEthernet3", "GigabitEthernet3", "GigabitEthernet3"], forwarded.Steps.Select(s => s.Egress));
+        Assert.Equal(["ethernet-input -> ip6-input", "ip6-input -> ip6-lookup", "ip6-lookup -> ip6-icmp-error"], Path(packets[1]).Take(3));
+        Assert.Equal("icmp6-error: HopLimitExceeded", packets[1].Steps[2].Decision);
+        var error = Assert.Single(packets, p => p.ParentId == packets[1].Id);
+        Assert.Equal("interface-output (output on GigabitEthernet1)", Path(error)[^1]);
+        Assert.Equal(("2001:db8::1", "2001:db8::10", "icmp6"), (error.Steps[^1].Source, error.Steps[^1].Destination, error.Steps[^1].Protocol));
     }
 }
