@@ -72,6 +72,15 @@ public static class CommandTable
         new("ip route ADDRESS MASK NEXT-HOP", "add a static route (A.B.C.D M.M.M.M A.B.C.D)", a => new AddRouteRequest(RoutePrefix(a[0] + " " + a[1]), NextHop(a[2]))),
         new("no ip route PREFIX NEXT-HOP", "remove a static route", a => new RemoveRouteRequest(RoutePrefix(a[0]), NextHop(a[1]))),
         new("no ip route ADDRESS MASK NEXT-HOP", "remove a static route (mask form)", a => new RemoveRouteRequest(RoutePrefix(a[0] + " " + a[1]), NextHop(a[2]))),
+        new("interface NAME ipv6 address PREFIX", "add an IPv6 address to an interface (X:X::X/LEN; an interface may have several, beside its link-local one)",
+            a => new SetIpv6AddressRequest(a[0], Ipv6Prefix(a[1]), false)),
+        new("interface NAME no ipv6 address PREFIX", "remove one of an interface's IPv6 addresses", a => new SetIpv6AddressRequest(a[0], Ipv6Prefix(a[1]), true)),
+        new("ipv6 route PREFIX NEXT-HOP [INTERFACE]", "add an IPv6 static route (X:X::X/LEN X:X::X; INTERFACE is needed for a link-local next hop)",
+            a => new AddIpv6RouteRequest(Ipv6RoutePrefix(a[0]), Ipv6NextHop(a[1]), a.Count > 2 ? a[2] : null)),
+        new("no ipv6 route PREFIX NEXT-HOP", "remove an IPv6 static route", a => new RemoveIpv6RouteRequest(Ipv6RoutePrefix(a[0]), Ipv6NextHop(a[1]))),
+        new("ipv6 neighbor ADDRESS INTERFACE MAC", "add or replace a static IPv6 neighbour entry (it outranks a learned one)",
+            a => new SetIpv6NeighborRequest(Ipv6NextHop(a[0]), a[1], Mac(a[2]))),
+        new("no ipv6 neighbor ADDRESS INTERFACE", "remove a static IPv6 neighbour entry", a => new RemoveIpv6NeighborRequest(Ipv6NextHop(a[0]), a[1])),
         new("no interface NAME", "remove a subinterface", a => new RemoveSubinterfaceRequest(a[0])),
         new("arp ADDRESS MAC", "add or replace a static ARP entry (A.B.C.D xx:xx:xx:xx:xx:xx); never aged or overwritten", a => new SetStaticArpRequest(ArpAddress(a[0]), Mac(a[1]))),
         new("no arp ADDRESS", "remove a static ARP entry", a => new RemoveStaticArpRequest(ArpAddress(a[0]))),
@@ -246,6 +255,33 @@ public static class CommandTable
             throw new UsageException($"'{text}' is not an address and prefix length ({Ipv4Rules.PrefixForms})");
         }
         return Ipv4Rules.WhyNotInterfaceAddress(address, length) is { } problem ? throw new UsageException(problem) : text;
+    }
+
+    private static string Ipv6Prefix(string text)
+    {
+        if (!Ipv6Rules.TryParsePrefix(text, out var address, out var length))
+        {
+            throw new UsageException($"'{text}' is not an IPv6 address with its prefix length ({Ipv6Rules.PrefixForm})");
+        }
+        return Ipv6Rules.WhyNotInterfaceAddress(address, length) is { } problem ? throw new UsageException(problem) : text;
+    }
+
+    private static string Ipv6RoutePrefix(string text)
+    {
+        if (!Ipv6Rules.TryParsePrefix(text, out var address, out var length))
+        {
+            throw new UsageException($"'{text}' is not an IPv6 prefix ({Ipv6Rules.PrefixForm})");
+        }
+        return Ipv6Rules.WhyNotRoutePrefix(address, length) is { } problem ? throw new UsageException(problem) : text;
+    }
+
+    private static string Ipv6NextHop(string text)
+    {
+        if (!Ipv6Rules.TryParseAddress(text, out var address))
+        {
+            throw new UsageException($"'{text}' is not an IPv6 address (such as 2001:db8:1::10 or fe80::1)");
+        }
+        return Ipv6Rules.WhyNotNextHop(address) is { } problem ? throw new UsageException(problem) : text;
     }
 
     private static string RoutePrefix(string text)

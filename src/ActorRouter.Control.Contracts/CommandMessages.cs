@@ -64,6 +64,24 @@ public sealed record AddRouteRequest(string Prefix, string NextHop) : IArctlRequ
 /// <summary><c>no ip route PREFIX NEXTHOP</c>.</summary>
 public sealed record RemoveRouteRequest(string Prefix, string NextHop) : IArctlRequest;
 
+/// <summary>
+/// <c>interface NAME ipv6 address X:X::X/LEN</c>: adds an IPv6 address (an interface may have several, beside its
+/// link-local one); with <paramref name="Remove"/>, <c>interface NAME no ipv6 address X:X::X/LEN</c> removes it.
+/// </summary>
+public sealed record SetIpv6AddressRequest(string Interface, string Address, bool Remove) : IArctlRequest;
+
+/// <summary><c>ipv6 route PREFIX NEXT-HOP [INTERFACE]</c> (the interface is required for a link-local next hop).</summary>
+public sealed record AddIpv6RouteRequest(string Prefix, string NextHop, string? Interface) : IArctlRequest;
+
+/// <summary><c>no ipv6 route PREFIX NEXT-HOP</c>.</summary>
+public sealed record RemoveIpv6RouteRequest(string Prefix, string NextHop) : IArctlRequest;
+
+/// <summary><c>ipv6 neighbor ADDRESS INTERFACE MAC</c>: a static neighbour entry, outranking a learned one.</summary>
+public sealed record SetIpv6NeighborRequest(string Address, string Interface, string Mac) : IArctlRequest;
+
+/// <summary><c>no ipv6 neighbor ADDRESS INTERFACE</c>.</summary>
+public sealed record RemoveIpv6NeighborRequest(string Address, string Interface) : IArctlRequest;
+
 /// <summary><c>clear counters [NAME]</c>; null clears every interface and the per-thread counters.</summary>
 public sealed record ClearCountersRequest(string? Interface) : IArctlRequest;
 

@@ -41,6 +41,7 @@ public static class ContractCodec
         typeof(ShowCryptoIpsecSaRequest), typeof(CryptoIpsecSaView), typeof(CreateTunnelRequest),
         typeof(ShowFleetRequest), typeof(FleetView), typeof(NodeRequest), typeof(FleetRequest), typeof(FleetAnswersView),
         typeof(ShowIpv6InterfaceBriefRequest), typeof(ShowIpv6RouteRequest), typeof(Ipv6InterfacesView), typeof(Ipv6RoutesView),
+        typeof(SetIpv6AddressRequest), typeof(AddIpv6RouteRequest), typeof(RemoveIpv6RouteRequest), typeof(SetIpv6NeighborRequest), typeof(RemoveIpv6NeighborRequest),
     ];
 
     private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(t => t, t => t.Name);
@@ -170,6 +171,11 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
 [JsonSerializable(typeof(SetMtuRequest))]
 [JsonSerializable(typeof(AddRouteRequest))]
 [JsonSerializable(typeof(RemoveRouteRequest))]
+[JsonSerializable(typeof(SetIpv6AddressRequest))]
+[JsonSerializable(typeof(AddIpv6RouteRequest))]
+[JsonSerializable(typeof(RemoveIpv6RouteRequest))]
+[JsonSerializable(typeof(SetIpv6NeighborRequest))]
+[JsonSerializable(typeof(RemoveIpv6NeighborRequest))]
 [JsonSerializable(typeof(ClearCountersRequest))]
 [JsonSerializable(typeof(WriteMemoryRequest))]
 [JsonSerializable(typeof(DebugFaultRequest))]

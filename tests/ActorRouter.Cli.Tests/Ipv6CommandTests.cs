@@ -93,4 +93,51 @@ public sealed class Ipv6CommandTests
         var ipv4 = await router.ArctlAsync("sh", "ip", "int", "br");
         Assert.Equal(3, ipv4.Lines.Length);
     }
+
+    [Fact]
+    public async Task Ipv6_addresses_routes_and_neighbours_change_through_arctl_under_the_loader_rules_and_reach_the_running_config()
+    {
+        await using var router = await InProcessRouter.StartAsync(Config());
+
+        var added = await router.ArctlAsync("interface", "gi2", "ipv6", "address", "2001:db8:3::1/64");
+        Assert.Equal((0, "GigabitEthernet2: ipv6 address 2001:db8:3::1/64"), (added.ExitCode, added.Stdout.Trim()));
+        var route = await router.ArctlAsync("ipv6", "route", "2001:db8:77::/48", "2001:db8:3::10");
+        Assert.Equal(0, route.ExitCode);
+        var neighbor = await router.ArctlAsync("ipv6", "neighbor", "2001:db8:3::10", "gi2", "02:00:00:00:0a:30");
+        Assert.Equal(0, neighbor.ExitCode);
+
+        var routes = (await router.ArctlAsync("show", "ipv6", "route")).Lines;
+        Assert.Contains("S   2001:db8:77::/48 [1/0]", routes);
+        Assert.Equal("     via 2001:db8:3::10, GigabitEthernet2", routes[Array.IndexOf(routes, "S   2001:db8:77::/48 [1/0]") + 1]);
+        Assert.Contains("C   2001:db8:3::/64 [0/0]", routes);
+        var running = (await router.ArctlAsync("show", "running-config")).Stdout;
+        Assert.Contains("2001:db8:3::1/64", running);
+        Assert.Contains("prefix = \"2001:db8:77::/48\"", running);
+        Assert.Contains("02:00:00:00:0a:30", running);
+
+        // The loader's rules: a link-local next hop needs its interface; a prefix of another interface overlaps;
+        // a neighbour must be on one of its interface's prefixes. Each refusal changes nothing.
+        var linkLocal = await router.ArctlAsync("ipv6", "route", "2001:db8:78::/48", "fe80::9");
+        Assert.NotEqual(0, linkLocal.ExitCode);
+        Assert.Contains("link-local fe80::9 needs its interface (interface = \"NAME\")", linkLocal.Stdout + linkLocal.Stderr);
+        var overlap = await router.ArctlAsync("interface", "gi1", "ipv6", "address", "2001:db8:3::2/64");
+        Assert.NotEqual(0, overlap.ExitCode);
+        Assert.Contains("actorrouter.interfaces[1].ipv6: 2001:db8:3::1/64 overlaps 2001:db8:3::2/64 of GigabitEthernet1", overlap.Stdout + overlap.Stderr);
+        var offLink = await router.ArctlAsync("ipv6", "neighbor", "2001:db8:3::11", "gi1", "02:00:00:00:0a:31");
+        Assert.NotEqual(0, offLink.ExitCode);
+        Assert.Contains("2001:db8:3::11 is on no IPv6 prefix of GigabitEthernet1", offLink.Stdout + offLink.Stderr);
+        var usage = await router.ArctlAsync("ipv6", "route", "2001:db8:78::/48", "ff02::1");
+        Assert.NotEqual(0, usage.ExitCode);
+
+        // And back: the removals, each once.
+        Assert.Equal(0, (await router.ArctlAsync("no", "ipv6", "route", "2001:db8:77::/48", "2001:db8:3::10")).ExitCode);
+        var again = await router.ArctlAsync("no", "ipv6", "route", "2001:db8:77::/48", "2001:db8:3::10");
+        Assert.NotEqual(0, again.ExitCode);
+        Assert.Contains("no IPv6 static route 2001:db8:77::/48 via 2001:db8:3::10", again.Stdout + again.Stderr);
+        Assert.Equal(0, (await router.ArctlAsync("no", "ipv6", "neighbor", "2001:db8:3::10", "gi2")).ExitCode);
+        Assert.Equal(0, (await router.ArctlAsync("interface", "gi2", "no", "ipv6", "address", "2001:db8:3::1/64")).ExitCode);
+        var after = (await router.ArctlAsync("show", "ipv6", "route")).Lines;
+        Assert.DoesNotContain(after, l => l.Contains("2001:db8:3::") || l.Contains("2001:db8:77::"));
+        Assert.DoesNotContain("2001:db8:3::", (await router.ArctlAsync("show", "running-config")).Stdout);
+    }
 }

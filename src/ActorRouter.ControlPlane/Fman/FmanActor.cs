@@ -102,6 +102,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         ReceiveSubinterfaces();
         ReceiveTunnels();
         ReceiveStaticArp();
+        ReceiveIpv6Changes();
 
         ReceiveQueries();
 
@@ -640,6 +641,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
             StaticRoutes = State.StaticRoutes.ToEquatableList(),
             Qos = State.Qos,
             Arp = _baseConfig.Arp with { Static = new EquatableList<StaticArpEntry>(State.StaticArp) },
+            Ipv6 = State.Ipv6,
         };
         return new RunningConfig(config, RouterConfigWriter.ToHocon(config));
     }

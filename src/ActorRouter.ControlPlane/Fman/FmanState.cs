@@ -20,6 +20,7 @@ public sealed partial record FmanState(
     {
         Qos = config.Qos,
         StaticArp = config.Arp.Static.ToImmutableList(),
+        Ipv6 = config.Ipv6,
     };
 
     /// <summary>Interfaces whose link the platform reports down; enabled in the data plane only when absent here and not shut down.</summary>
@@ -52,4 +53,10 @@ public sealed partial record FmanState
 public sealed partial record FmanState
 {
     public ImmutableList<StaticArpEntry> StaticArp { get; init; } = ImmutableList<StaticArpEntry>.Empty;
+}
+
+/// <summary>FMAN's IPv6 static routes and static neighbours as changed since start: part of the running configuration.</summary>
+public sealed partial record FmanState
+{
+    public Ipv6Config Ipv6 { get; init; } = Ipv6Config.Default;
 }

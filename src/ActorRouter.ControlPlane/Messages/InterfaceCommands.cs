@@ -29,6 +29,18 @@ public sealed record AddStaticRoute(StaticRouteConfig Route);
 
 public sealed record RemoveStaticRoute(Ipv4Cidr Prefix, uint NextHop);
 
+/// <summary>Adds (or with <paramref name="Remove"/> removes) one of the interface's IPv6 addresses.</summary>
+public sealed record ChangeInterfaceIpv6Address(string Name, Ipv6Cidr Address, bool Remove);
+
+public sealed record AddIpv6StaticRoute(Ipv6StaticRouteConfig Route);
+
+public sealed record RemoveIpv6StaticRoute(Ipv6Cidr Prefix, UInt128 NextHop);
+
+/// <summary>Adds or replaces a static IPv6 neighbour entry (address and interface name it).</summary>
+public sealed record SetIpv6StaticNeighbor(Ipv6NeighborConfig Neighbor);
+
+public sealed record RemoveIpv6StaticNeighbor(UInt128 Address, string Interface);
+
 public sealed record CommandSucceeded(string Description);
 
 public sealed record CommandFailed(string Reason);

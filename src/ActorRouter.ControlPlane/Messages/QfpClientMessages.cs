@@ -36,6 +36,12 @@ public sealed record ClearDataPlaneCounters(int? Index, long CorrelationId = 0) 
 }
 
 /// <summary>Address 0 with prefix length 0 removes the address.</summary>
+/// <summary>The interface's IPv6 addresses, all of them (the link-local one is derived and not listed).</summary>
+public sealed record ApplyIpv6Addresses(int Index, IReadOnlyList<Configuration.Ipv6Cidr> Addresses, long CorrelationId = 0) : IDataPlaneCommand
+{
+    public IDataPlaneCommand WithCorrelationId(long correlationId) => this with { CorrelationId = correlationId };
+}
+
 public sealed record ApplyAddress(int Index, uint Address, int PrefixLength, long CorrelationId = 0) : IDataPlaneCommand
 {
     public IDataPlaneCommand WithCorrelationId(long correlationId) => this with { CorrelationId = correlationId };

@@ -33,6 +33,8 @@ public sealed partial class QfpClientActor : ReceiveActor
         Receive<ApplyAdminState>(m => Apply(m.CorrelationId, () => _dataPlane.SetAdminState(m.Index, m.Up)));
         Receive<ApplyMtu>(m => Apply(m.CorrelationId, () => _dataPlane.SetMtu(m.Index, m.Mtu)));
         Receive<ApplyAddress>(m => Apply(m.CorrelationId, () => _dataPlane.SetIpv4Address(m.Index, m.Address, m.PrefixLength)));
+        Receive<ApplyIpv6Addresses>(m => Apply(m.CorrelationId,
+            () => _dataPlane.SetIpv6Addresses(m.Index, m.Addresses.Select(c => new Ipv6InterfaceAddress(c.Address, c.PrefixLength)).ToList())));
         Receive<ClearDataPlaneCounters>(m => Apply(m.CorrelationId, () => _dataPlane.ClearCounters(m.Index)));
         Receive<PublishRoutes>(OnPublishRoutes);
         Receive<PublishNeighbor>(m => Answer(m.Generation, _dataPlane.PublishNeighbor(m.Neighbor)));
