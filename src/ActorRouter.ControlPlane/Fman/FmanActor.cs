@@ -102,6 +102,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         ReceiveSubinterfaces();
         ReceiveTunnels();
         ReceiveStaticArp();
+        ReceiveMulticast();
 
         ReceiveQueries();
 
@@ -201,6 +202,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         _unannounced[config.Name] = pending.Reporter;
         _log.Info("{0}: ready at uIDB {1}; republishing routes", m.Name, m.Index);
         Publish();
+        ProgramMulticast();
         StartWaitingSubinterfaces(config.Name);
     }
 
