@@ -29,6 +29,8 @@ namespace ActorRouter.Cli;
 [JsonSerializable(typeof(PacketTraceView))]
 [JsonSerializable(typeof(MonitorCaptureView))]
 [JsonSerializable(typeof(CryptoIpsecSaView))]
+[JsonSerializable(typeof(MrouteTableView))]
+[JsonSerializable(typeof(IgmpGroupsView))]
 [JsonSerializable(typeof(CredentialIssued))]
 [JsonSerializable(typeof(CommandDone))]
 [JsonSerializable(typeof(CommandRefused))]

@@ -55,6 +55,8 @@ public static partial class ReplyFormatter
         PacketTraceView v => PacketTrace(v),
         MonitorCaptureView v => MonitorCapture(v),
         CryptoIpsecSaView v => CryptoIpsecSa(v),
+        MrouteTableView v => Mroute(v),
+        IgmpGroupsView v => IgmpGroups(v),
         FleetView v => Fleet(v),
         FleetAnswersView v => FleetText(v, null),
         RunningConfigView v => $"# running configuration; the router was started from {v.Source}\n{v.Text.TrimEnd('\n')}",

@@ -42,6 +42,7 @@ public static class ContractCodec
         typeof(ShowFleetRequest), typeof(FleetView), typeof(NodeRequest), typeof(FleetRequest), typeof(FleetAnswersView),
         typeof(ShowIpv6InterfaceBriefRequest), typeof(ShowIpv6RouteRequest), typeof(Ipv6InterfacesView), typeof(Ipv6RoutesView),
         typeof(SetIpv6AddressRequest), typeof(AddIpv6RouteRequest), typeof(RemoveIpv6RouteRequest), typeof(SetIpv6NeighborRequest), typeof(RemoveIpv6NeighborRequest),
+        typeof(ShowIpMrouteRequest), typeof(MrouteTableView), typeof(ShowIpIgmpGroupsRequest), typeof(IgmpGroupsView),
     ];
 
     private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(t => t, t => t.Name);
@@ -210,6 +211,14 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
 [JsonSerializable(typeof(CryptoIpsecSaView))]
 [JsonSerializable(typeof(IpsecSaView))]
 [JsonSerializable(typeof(CreateTunnelRequest))]
+[JsonSerializable(typeof(ShowIpMrouteRequest))]
+[JsonSerializable(typeof(MrouteTableView))]
+[JsonSerializable(typeof(MrouteView))]
+[JsonSerializable(typeof(MrouteOutgoingView))]
+[JsonSerializable(typeof(ShowIpIgmpGroupsRequest))]
+[JsonSerializable(typeof(IgmpGroupsView))]
+[JsonSerializable(typeof(IgmpGroupView))]
+[JsonSerializable(typeof(IgmpInterfaceView))]
 [JsonSerializable(typeof(PuntView))]
 [JsonSerializable(typeof(PuntClassView))]
 [JsonSerializable(typeof(ShowPlatformRuntimeRequest))]

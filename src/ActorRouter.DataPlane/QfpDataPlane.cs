@@ -63,6 +63,7 @@ public sealed partial class QfpDataPlane : IDisposable
         Options = options;
         Gpm = new PacketMemory(options.BufferCount, options.BufferSize, options.Headroom);
         Ipsec = new IpsecDatabase();
+        Multicast = new Multicast.MulticastDatabase();
         _interfaces = new UidbTable(Array.Empty<Uidb?>(), 0, options.MaxInterfaces);
         // One FIB and one adjacency table for the data plane's life, changed in place; unlinked tbl8 groups and
         // adjacency ids are reused only once every PPE has left the bursts that might still read them.
@@ -146,7 +147,7 @@ public sealed partial class QfpDataPlane : IDisposable
         var cache = new GpmCache(Gpm, Math.Max(256, options.BurstSize * 4));
         return PpeGraph.CreateIpv4(Gpm, cache, counters, puntRing, PuntSignal, options.BurstSize,
             options.EffectivePuntPolicy.PerPpe(graphThreads),
-            options.IcmpErrorRatePerSecond / graphThreads, Math.Max(1, options.IcmpErrorBurst / graphThreads), Ipsec, graphThread);
+            options.IcmpErrorRatePerSecond / graphThreads, Math.Max(1, options.IcmpErrorBurst / graphThreads), Ipsec, graphThread, Multicast);
     }
 
     /// <summary>
@@ -216,6 +217,9 @@ public sealed partial class QfpDataPlane : IDisposable
 
     /// <summary>The IPsec tunnels and SAs the PPEs' esp4-encrypt and esp4-decrypt nodes use (published as a snapshot).</summary>
     public IpsecDatabase Ipsec { get; }
+
+    /// <summary>The multicast forwarding entries the PPEs' ip4-input and ip4-mcast use (published as a snapshot).</summary>
+    public Multicast.MulticastDatabase Multicast { get; }
 
     /// <summary>Packets waiting on the recycle rings (racy reading).</summary>
     public int RecycleRingDepth

@@ -17,6 +17,8 @@ public static class EtherTypes
 public static class IpProtocols
 {
     public const byte Icmp = 1;
+    /// <summary>Internet Group Management Protocol (RFC 2236, RFC 3376).</summary>
+    public const byte Igmp = 2;
     /// <summary>IPv4 in IPv4: the next header of an ESP tunnel-mode packet carrying an IPv4 packet.</summary>
     public const byte IpInIp = 4;
     public const byte Tcp = 6;

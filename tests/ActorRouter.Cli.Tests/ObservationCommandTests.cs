@@ -92,7 +92,7 @@ public sealed class ObservationCommandTests(RouterFixture fixture) : IClassFixtu
         foreach (var thread in root.GetProperty("threads").EnumerateArray())
         {
             Assert.Equal(
-                ["ethernet-input", "ip4-input", "ip4-lookup", "classify", "ip4-rewrite", "ip4-frag", "esp4-decrypt", "esp4-encrypt", "ip4-icmp-error",
+                ["ethernet-input", "ip4-input", "ip4-lookup", "classify", "ip4-rewrite", "ip4-frag", "esp4-decrypt", "esp4-encrypt", "ip4-icmp-error", "ip4-mcast", "ip4-mcast-rewrite",
                  "ip6-input", "ip6-lookup", "ip6-classify", "ip6-rewrite", "ip6-icmp-error", "recycle", "punt", "drop", "interface-output"],
                 thread.GetProperty("nodes").EnumerateArray().Select(n => n.GetProperty("node").GetString()));
         }

@@ -126,6 +126,8 @@ public sealed partial class CommandRequestActor : ReceiveActor
         ShowPlatformPuntRequest => ShowPlatformPuntAsync(),
         ShowCryptoIpsecSaRequest => ShowCryptoIpsecSaAsync(),
         CreateTunnelRequest m => CreateTunnelAsync(m),
+        ShowIpMrouteRequest => ShowIpMrouteAsync(),
+        ShowIpIgmpGroupsRequest => ShowIpIgmpGroupsAsync(),
         ShowPlatformRuntimeRequest => ShowPlatformRuntimeAsync(),
         ClearPlatformRuntimeRequest => ClearPlatformRuntimeAsync(),
         DebugPacketTraceRequest m => DebugPacketTraceAsync(m),

@@ -50,6 +50,7 @@ internal static partial class RouterConfigReader
         var metrics = ReadMetrics(top.Section("metrics"));
         var supervision = ReadSupervision(top.Section("supervision"));
         var fleet = ReadFleet(top.Section("fleet"), errors);
+        var multicast = ReadMulticast(top.Section("multicast"), interfaces, errors);
         top.ReportUnknownKeys();
 
         return new RouterConfig(
@@ -69,6 +70,7 @@ internal static partial class RouterConfigReader
             Metrics = metrics,
             Supervision = supervision,
             Fleet = fleet,
+            Multicast = multicast,
         };
     }
 

@@ -122,6 +122,7 @@ public static partial class RouterConfigWriter
         });
 
         WriteIpv6(w, config.Ipv6);
+        WriteMulticast(w, config.Multicast);
 
         w.Open("control");
         w.Value("hostname", config.Control.Hostname);

@@ -103,6 +103,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         ReceiveTunnels();
         ReceiveStaticArp();
         ReceiveIpv6Changes();
+        ReceiveMulticast();
 
         ReceiveQueries();
 
@@ -202,6 +203,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         _unannounced[config.Name] = pending.Reporter;
         _log.Info("{0}: ready at uIDB {1}; republishing routes", m.Name, m.Index);
         Publish();
+        ProgramMulticast();
         StartWaitingSubinterfaces(config.Name);
     }
 

@@ -39,6 +39,7 @@ public sealed class PuntReader : IDisposable
     private readonly ArpResponder _arp;
     private readonly IcmpEchoResponder _icmp;
     private readonly Icmpv6Responder? _icmpv6;
+    private readonly IgmpResponder? _igmp;
     private readonly uint[] _buffers;
     private Thread? _thread;
     private volatile bool _stopRequested;
@@ -51,8 +52,9 @@ public sealed class PuntReader : IDisposable
     private long _handlerFaults;
     private long _icmpv6Count;
 
-    public PuntReader(IPuntPort port, ArpResponder arp, IcmpEchoResponder icmp, int burst = DefaultBurst, Icmpv6Responder? icmpv6 = null)
+    public PuntReader(IPuntPort port, ArpResponder arp, IcmpEchoResponder icmp, int burst = DefaultBurst, Icmpv6Responder? icmpv6 = null, IgmpResponder? igmp = null)
     {
+        _igmp = igmp;
         ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
         _port = port;
         _arp = arp;
@@ -156,6 +158,10 @@ public sealed class PuntReader : IDisposable
                     else if (_icmpv6 is not null && _icmpv6.TryHandle(rx, packet.Frame))
                     {
                         Count(ref _icmpv6Count, 1);
+                    }
+                    else if (_igmp is not null && _igmp.TryHandle(rx, packet.Frame))
+                    {
+                        // IGMP (multicast routing on): the IGMP actor learns group members from it.
                     }
                     else
                     {

@@ -23,17 +23,20 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
     private readonly IActorRef _fman;
     private readonly ArpSettings _settings;
     private readonly IReadOnlyList<StaticArpEntry> _staticEntries;
+    private readonly MulticastConfig? _multicast;
     private PuntServices? _services;
 
-    public PuntServiceActor(IActorRef qfpClient, IActorRef fman, ArpSettings settings, IReadOnlyList<StaticArpEntry>? staticEntries = null)
+    public PuntServiceActor(IActorRef qfpClient, IActorRef fman, ArpSettings settings, IReadOnlyList<StaticArpEntry>? staticEntries = null,
+        MulticastConfig? multicast = null)
     {
+        _multicast = multicast;
         _qfpClient = qfpClient;
         _fman = fman;
         _settings = settings;
         _staticEntries = staticEntries ?? [];
         Receive<PuntPortLent>(m =>
         {
-            _services = PuntServices.Start(Context, m.Port, _fman, _settings, "neighbors");
+            _services = PuntServices.Start(Context, m.Port, _fman, _settings, "neighbors", _multicast is { Routing: true } ? _multicast.Igmp : null);
             foreach (var entry in _staticEntries)
             {
                 _services.ArpActor.Tell(new SetStaticArpEntry(entry.Address, entry.Mac), ActorRefs.NoSender);
@@ -55,6 +58,17 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
         Receive<GetPuntCounters>(_ => Sender.Tell(_services!.Reader.Counters));
         Receive<PuntPortLent>(_ => { });
         Receive<RunningConfig>(OnRunningConfig);
+        Receive<GetIgmpGroups>(m =>
+        {
+            if (_services!.IgmpActor is { } igmp)
+            {
+                igmp.Forward(m);
+            }
+            else
+            {
+                Sender.Tell(new IgmpGroupsSnapshot([], [], new IgmpCounters(0, 0, 0, 0, 0)));
+            }
+        });
         ReceiveAny(message => _services!.ArpActor.Forward(message));
     }
 
@@ -78,8 +92,9 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
         }
     }
 
-    public static Props Props(IActorRef qfpClient, IActorRef fman, ArpSettings? settings = null, IReadOnlyList<StaticArpEntry>? staticEntries = null)
-        => Akka.Actor.Props.Create(() => new PuntServiceActor(qfpClient, fman, settings ?? ArpSettings.Default, staticEntries));
+    public static Props Props(IActorRef qfpClient, IActorRef fman, ArpSettings? settings = null, IReadOnlyList<StaticArpEntry>? staticEntries = null,
+        MulticastConfig? multicast = null)
+        => Akka.Actor.Props.Create(() => new PuntServiceActor(qfpClient, fman, settings ?? ArpSettings.Default, staticEntries, multicast));
 
     /// <summary>
     /// The supervisor child description the host registers; without explicit settings it takes
@@ -88,7 +103,7 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
     public static ControlPlaneChild Child(ArpSettings? settings = null)
         => new(ChildName, context => Props(context.QfpClient, context.Fman,
             settings ?? new ArpSettings(context.Config.Arp.Timeout, context.Config.Arp.RetryInterval, context.Config.Arp.MaxRequests, context.Config.Arp.Limits),
-            context.Config.Arp.Static));
+            context.Config.Arp.Static, context.Config.Multicast));
 
     protected override void PreStart() => _qfpClient.Tell(LendPuntPort.Instance, Self);
 

@@ -14,8 +14,9 @@ public sealed class PuntServices : IDisposable
 {
     private bool _disposed;
 
-    private PuntServices(IActorRef arpActor, ArpResponder arp, IcmpEchoResponder icmp, Icmpv6Responder icmpv6, PuntReader reader)
+    private PuntServices(IActorRef arpActor, ArpResponder arp, IcmpEchoResponder icmp, Icmpv6Responder icmpv6, PuntReader reader, IActorRef? igmpActor = null)
     {
+        IgmpActor = igmpActor;
         Icmpv6 = icmpv6;
         ArpActor = arpActor;
         Arp = arp;
@@ -29,15 +30,21 @@ public sealed class PuntServices : IDisposable
     public Icmpv6Responder Icmpv6 { get; }
     public PuntReader Reader { get; }
 
-    public static PuntServices Start(IActorRefFactory actors, IPuntPort port, IActorRef fman, ArpSettings? settings = null, string arpActorName = "arp")
+    /// <summary>The IGMP actor (multicast routing on), or null.</summary>
+    public IActorRef? IgmpActor { get; }
+
+    /// <param name="igmp">IGMP's settings when multicast routing is on (an IGMP actor learns group members for FMAN); null: no IGMP.</param>
+    public static PuntServices Start(IActorRefFactory actors, IPuntPort port, IActorRef fman, ArpSettings? settings = null, string arpActorName = "arp",
+        Configuration.IgmpConfig? igmp = null)
     {
         var arpActor = actors.ActorOf(Punt.ArpActor.Props(port, fman, settings), arpActorName);
         var arp = new ArpResponder(port, arpActor);
         var icmp = new IcmpEchoResponder(port);
         var icmpv6 = new Icmpv6Responder(port, (index, address, mac) => fman.Tell(new Ipv6NeighborLearned(index, address, mac), ActorRefs.NoSender));
-        var reader = new PuntReader(port, arp, icmp, icmpv6: icmpv6);
+        var igmpActor = igmp is null ? null : actors.ActorOf(Punt.IgmpActor.Props(port, fman, igmp), "igmp");
+        var reader = new PuntReader(port, arp, icmp, icmpv6: icmpv6, igmp: igmpActor is null ? null : new IgmpResponder(igmpActor));
         reader.Start();
-        return new PuntServices(arpActor, arp, icmp, icmpv6, reader);
+        return new PuntServices(arpActor, arp, icmp, icmpv6, reader, igmpActor);
     }
 
     /// <summary>Stops the reader thread and the ARP actor, each within <paramref name="timeout"/>; true when both stopped.</summary>
@@ -49,6 +56,10 @@ public sealed class PuntServices : IDisposable
         try
         {
             actorStopped = ArpActor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1));
+            if (IgmpActor is not null)
+            {
+                actorStopped &= IgmpActor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1));
+            }
         }
         catch (AggregateException)
         {

@@ -50,6 +50,7 @@ public sealed partial class QfpClientActor : ReceiveActor
         ReceiveObservation();
         ReceiveTunnels();
         ReceiveIpv6();
+        ReceiveMulticast();
     }
 
     public static Props Props(QfpDataPlane dataPlane, IVnicFactory vnics) =>

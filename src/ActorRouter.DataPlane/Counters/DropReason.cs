@@ -110,6 +110,18 @@ public enum DropReason
     EspSequenceOverflow,
     /// <summary>The AES-GCM engine failed on a packet (OpenSSL refusing a call; not a forged packet, which is <see cref="EspBadIcv"/>).</summary>
     EspCipherError,
+    /// <summary>Multicast that arrived on an interface other than its entry's incoming interface (the RPF check failed).</summary>
+    MulticastRpfFailure,
+    /// <summary>Multicast (multicast routing on) to a group with no (S,G) or (*,G) entry.</summary>
+    MulticastNoRoute,
+    /// <summary>Multicast to 224.0.0.0/24, the local network control block: never forwarded (RFC 5771 §4); IGMP to it is punted.</summary>
+    MulticastLinkLocal,
+    /// <summary>Multicast whose TTL would reach zero: out of its scope (no ICMP error is sent about a multicast packet, RFC 1812 §4.3.2.7).</summary>
+    MulticastTtlScope,
+    /// <summary>Multicast whose entry has no outgoing interface that is up other than the one it came in on.</summary>
+    MulticastNoReceivers,
+    /// <summary>A multicast copy larger than its outgoing interface's MTU (multicast copies are not fragmented).</summary>
+    MulticastTooBig,
 }
 
 /// <summary>Why a packet was punted to the control plane.</summary>

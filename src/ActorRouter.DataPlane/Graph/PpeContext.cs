@@ -30,6 +30,9 @@ public sealed unsafe class PpeContext
     public GpmCache Cache { get; }
     public ThreadCounters Counters { get; }
 
+    /// <summary>The multicast forwarding entries and whether multicast routing is on (read once per burst by the nodes that need them).</summary>
+    public Multicast.MulticastDatabase Multicast { get; internal set; } = new();
+
     /// <summary>The forwarding snapshot of the current burst.</summary>
     public ForwardingTables Tables { get; internal set; } = null!;
 

@@ -108,6 +108,7 @@ public sealed partial class PpeGraph
         _recycleEntries = new NodeFrame?[Enum.GetValues<RecycleEntry>().Length];
         _recycleEntries[(int)RecycleEntry.Ip4Input] = _byName.GetValueOrDefault(NodeNames.Ip4Input)?.Input;
         _recycleEntries[(int)RecycleEntry.Ip4Lookup] = _byName.GetValueOrDefault(NodeNames.Ip4Lookup)?.Input;
+        _recycleEntries[(int)RecycleEntry.Ip4McastOutput] = _byName.GetValueOrDefault(NodeNames.Ip4McastRewrite)?.Input;
         _recycleDrop = _byName.GetValueOrDefault(NodeNames.Drop)?.Input;
         // interface-output is not dispatched: ProcessBurst empties it into the caller's output.
         _dispatch = _nodes.GetRange(0, _nodes.Count - 1).ToArray();
@@ -255,7 +256,8 @@ public sealed partial class PpeGraph
     /// ethernet-input → ip4-input → ip4-lookup → [classify →] ip4-rewrite → interface-output,
     /// with ip4-frag and ip4-icmp-error off ip4-rewrite and ip4-lookup, and punt and drop as sinks;
     /// off ip4-lookup too, ESP to the router to esp4-decrypt and routes into a tunnel to esp4-encrypt,
-    /// both of which leave through recycle (back to ip4-input or ip4-lookup on the recycle path); beside it the IPv6
+    /// both of which leave through recycle (back to ip4-input or ip4-lookup on the recycle path); off ip4-input, multicast
+    /// (routing on) to ip4-mcast, whose copies leave through recycle to ip4-mcast-rewrite; beside it the IPv6
     /// unicast path (RFC 8200): ethernet-input → ip6-input → ip6-lookup → ip6-rewrite → interface-output, with
     /// ip6-icmp-error off all three (the ICMPv6 errors have their own rate limit of the same size).
     /// </summary>
@@ -271,10 +273,16 @@ public sealed partial class PpeGraph
 
     /// <param name="ipsec">The tunnels and SAs esp4-encrypt and esp4-decrypt read.</param>
     /// <param name="graphThread">This graph's thread among the data plane's graph threads (its IPsec cipher contexts and counters).</param>
+    /// <param name="multicast">The multicast entries ip4-input and ip4-mcast read (null: multicast routing stays off).</param>
     public static PpeGraph CreateIpv4(PacketMemory gpm, GpmCache cache, ThreadCounters counters, SpscRing puntRing, WakeSignal? puntSignal,
-        int maxBurst, PuntPolicy punt, double icmpRatePerSecond, double icmpBurst, IpsecDatabase ipsec, int graphThread)
+        int maxBurst, PuntPolicy punt, double icmpRatePerSecond, double icmpBurst, IpsecDatabase ipsec, int graphThread,
+        Multicast.MulticastDatabase? multicast = null)
     {
         var context = new PpeContext(gpm, cache, counters);
+        if (multicast is not null)
+        {
+            context.Multicast = multicast;
+        }
         var graph = new PpeGraph(context, maxBurst, gpm.BufferSize / 8 + 2);
         graph.Register(new EthernetInputNode(context));
         graph.Register(new Ip4InputNode(context));
@@ -285,6 +293,8 @@ public sealed partial class PpeGraph
         graph.Register(new Esp4DecryptNode(context, ipsec, graphThread));
         graph.Register(new Esp4EncryptNode(context, ipsec, graphThread));
         graph.Register(new Ip4IcmpErrorNode(context, new TokenBucket(icmpRatePerSecond, icmpBurst)));
+        graph.Register(new Ip4McastNode(context));
+        graph.Register(new Ip4McastRewriteNode(context));
         var ip6Lookup = new Ip6LookupNode(context, maxBurst);
         graph.Register(new Ip6InputNode(context, ip6Lookup));
         graph.Register(ip6Lookup);

@@ -132,7 +132,7 @@ public class EspGraphTests : IDisposable
     {
         Assert.Equal(
             [NodeNames.EthernetInput, NodeNames.Ip4Input, NodeNames.Ip4Lookup, NodeNames.Classify, NodeNames.Ip4Rewrite, NodeNames.Ip4Frag,
-             NodeNames.Esp4Decrypt, NodeNames.Esp4Encrypt, NodeNames.Ip4IcmpError, NodeNames.Ip6Input, NodeNames.Ip6Lookup, NodeNames.Ip6Classify, NodeNames.Ip6Rewrite,
+             NodeNames.Esp4Decrypt, NodeNames.Esp4Encrypt, NodeNames.Ip4IcmpError, NodeNames.Ip4Mcast, NodeNames.Ip4McastRewrite, NodeNames.Ip6Input, NodeNames.Ip6Lookup, NodeNames.Ip6Classify, NodeNames.Ip6Rewrite,
              NodeNames.Ip6IcmpError, NodeNames.Recycle, NodeNames.Punt, NodeNames.Drop, NodeNames.InterfaceOutput],
             _graph.Nodes.Select(n => n.Name));
         Assert.Equal([NodeNames.Recycle, NodeNames.Ip4IcmpError, NodeNames.Drop], Node(NodeNames.Esp4Encrypt).Next.Select(a => a.NextNode));

@@ -6,17 +6,18 @@ namespace ActorRouter.DataPlane.Graph.Nodes;
 
 /// <summary>
 /// ip4-input: RFC 1812 §5.2.2 header validation (length, version, IHL, checksum, total length),
-/// trimming of Ethernet padding, and §5.3.7 martian filtering; the limited broadcast is punted.
+/// trimming of Ethernet padding, and §5.3.7 martian filtering; the limited broadcast is punted; a
+/// multicast destination goes to ip4-mcast when multicast routing is on (dropped otherwise).
 /// A packet passed on carries its destination in <c>PacketMeta.NextHop</c> for ip4-lookup, and in
 /// <c>PacketMeta.NodeArgument</c> whether it came as a link-layer broadcast or multicast and whether its TTL is spent.
 /// </summary>
 public sealed unsafe class Ip4InputNode : GraphNode
 {
-    public const int NextIp4Lookup = 0, NextPunt = 1, NextDrop = 2;
+    public const int NextIp4Lookup = 0, NextPunt = 1, NextDrop = 2, NextIp4Mcast = 3;
     private readonly PpeContext _context;
 
     public Ip4InputNode(PpeContext context)
-        : base(NodeNames.Ip4Input, NodeNames.Ip4Lookup, NodeNames.Punt, NodeNames.Drop)
+        : base(NodeNames.Ip4Input, NodeNames.Ip4Lookup, NodeNames.Punt, NodeNames.Drop, NodeNames.Ip4Mcast)
         => _context = context;
 
     // Fully optimized from the first call: the hot loop must not allocate or change speed while tiering up.
@@ -26,6 +27,7 @@ public sealed unsafe class Ip4InputNode : GraphNode
         var main = BeginMain(NextIp4Lookup, out var mainCount);
         var gpm = _context.Gpm.View;
         var fib = _context.Tables.Fib;
+        var multicastRouting = _context.Multicast.Current.Routing;
         // Pointers rather than indexes, and one drop exit: the loop keeps its state in registers (the header checks
         // need every one the CPU has).
         fixed (uint* first = buffers, mainStart = main)
@@ -96,6 +98,12 @@ public sealed unsafe class Ip4InputNode : GraphNode
                 }
                 if (destinationTop >= 224)
                 {
+                    if (destinationTop < 240 && multicastRouting)
+                    {
+                        // 224/4 with ip multicast-routing on: ip4-mcast decides (punt IGMP, RPF, replicate).
+                        Enqueue(NextIp4Mcast, buffer);
+                        continue;
+                    }
                     Drop(buffer, ref meta, destinationTop < 240 ? DropReason.MulticastUnsupported : DropReason.MartianDestination);
                     continue;
                 }

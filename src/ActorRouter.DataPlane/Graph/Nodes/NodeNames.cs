@@ -17,6 +17,8 @@ public static class NodeNames
     public const string Ip6IcmpError = "ip6-icmp-error";
     public const string Esp4Encrypt = "esp4-encrypt";
     public const string Esp4Decrypt = "esp4-decrypt";
+    public const string Ip4Mcast = "ip4-mcast";
+    public const string Ip4McastRewrite = "ip4-mcast-rewrite";
     public const string Recycle = "recycle";
     public const string Punt = "punt";
     public const string Drop = "drop";

@@ -6,8 +6,8 @@ namespace ActorRouter.DataPlane.Graph.Nodes;
 /// <summary>
 /// Where a recycled packet goes back into a PPE graph, left by the node that recycles it in
 /// <c>PacketMeta.NodeArgument</c>: the inner packet of a decapsulated tunnel packet enters ip4-input
-/// as if received on the tunnel; an encapsulated packet enters ip4-lookup for its outer header. Output
-/// processing (multicast copies, one per outgoing interface) is the next entry to add.
+/// as if received on the tunnel; an encapsulated packet enters ip4-lookup for its outer header; a
+/// multicast copy enters ip4-mcast-rewrite, its outgoing interface's output processing.
 /// </summary>
 public enum RecycleEntry : byte
 {
@@ -17,6 +17,8 @@ public enum RecycleEntry : byte
     Ip4Input,
     /// <summary>ip4-lookup: the header is the router's own; <c>PacketMeta.NextHop</c> holds the destination.</summary>
     Ip4Lookup,
+    /// <summary>ip4-mcast-rewrite: a multicast copy's output processing; <c>PacketMeta.NextHop</c> holds its outgoing interface.</summary>
+    Ip4McastOutput,
 }
 
 /// <summary>
