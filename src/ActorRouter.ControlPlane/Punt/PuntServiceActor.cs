@@ -12,7 +12,8 @@ namespace ActorRouter.ControlPlane.Punt;
 /// client for the port and holds every other message until the port arrives. A restart (a fault,
 /// or fault injection on "arp") stops the reader, starts a fresh one and a fresh ARP table; the data
 /// plane keeps forwarding with the adjacencies FMAN already published meanwhile.
-/// Queries for the ARP table and its counters are passed to the ARP actor.
+/// Queries for the ARP table and its counters are passed to the ARP actor, those for the IPv6 neighbour cache to its
+/// actor ("neighbors-ipv6").
 /// </summary>
 public sealed class PuntServiceActor : ReceiveActor, IWithStash
 {
@@ -55,6 +56,8 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
         Receive<GetPuntCounters>(_ => Sender.Tell(_services!.Reader.Counters));
         Receive<PuntPortLent>(_ => { });
         Receive<RunningConfig>(OnRunningConfig);
+        Receive<GetIpv6NeighborTable>(m => _services!.Ipv6NeighborActor.Forward(m));
+        Receive<GetIpv6NeighborCounters>(m => _services!.Ipv6NeighborActor.Forward(m));
         ReceiveAny(message => _services!.ArpActor.Forward(message));
     }
 

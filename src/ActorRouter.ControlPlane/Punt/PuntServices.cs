@@ -14,30 +14,35 @@ public sealed class PuntServices : IDisposable
 {
     private bool _disposed;
 
-    private PuntServices(IActorRef arpActor, ArpResponder arp, IcmpEchoResponder icmp, Icmpv6Responder icmpv6, PuntReader reader)
+    private PuntServices(IActorRef arpActor, IActorRef ipv6NeighborActor, ArpResponder arp, IcmpEchoResponder icmp, Icmpv6Responder icmpv6, PuntReader reader)
     {
         Icmpv6 = icmpv6;
         ArpActor = arpActor;
+        Ipv6NeighborActor = ipv6NeighborActor;
         Arp = arp;
         Icmp = icmp;
         Reader = reader;
     }
 
     public IActorRef ArpActor { get; }
+    /// <summary>The IPv6 neighbour cache (<see cref="Punt.Ipv6NeighborActor"/>), a sibling of the ARP actor.</summary>
+    public IActorRef Ipv6NeighborActor { get; }
     public ArpResponder Arp { get; }
     public IcmpEchoResponder Icmp { get; }
     public Icmpv6Responder Icmpv6 { get; }
     public PuntReader Reader { get; }
 
-    public static PuntServices Start(IActorRefFactory actors, IPuntPort port, IActorRef fman, ArpSettings? settings = null, string arpActorName = "arp")
+    public static PuntServices Start(IActorRefFactory actors, IPuntPort port, IActorRef fman, ArpSettings? settings = null, string arpActorName = "arp",
+        Ipv6NeighborSettings? ipv6Settings = null)
     {
         var arpActor = actors.ActorOf(Punt.ArpActor.Props(port, fman, settings), arpActorName);
+        var ipv6NeighborActor = actors.ActorOf(Punt.Ipv6NeighborActor.Props(port, fman, ipv6Settings), arpActorName + "-ipv6");
         var arp = new ArpResponder(port, arpActor);
         var icmp = new IcmpEchoResponder(port);
-        var icmpv6 = new Icmpv6Responder(port, (index, address, mac) => fman.Tell(new Ipv6NeighborLearned(index, address, mac), ActorRefs.NoSender));
+        var icmpv6 = new Icmpv6Responder(port, ipv6NeighborActor);
         var reader = new PuntReader(port, arp, icmp, icmpv6: icmpv6);
         reader.Start();
-        return new PuntServices(arpActor, arp, icmp, icmpv6, reader);
+        return new PuntServices(arpActor, ipv6NeighborActor, arp, icmp, icmpv6, reader);
     }
 
     /// <summary>Stops the reader thread and the ARP actor, each within <paramref name="timeout"/>; true when both stopped.</summary>
@@ -48,7 +53,8 @@ public sealed class PuntServices : IDisposable
         bool actorStopped;
         try
         {
-            actorStopped = ArpActor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1));
+            actorStopped = ArpActor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1))
+                & Ipv6NeighborActor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1));
         }
         catch (AggregateException)
         {
