@@ -41,6 +41,7 @@ public static class ContractCodec
         typeof(ShowCryptoIpsecSaRequest), typeof(CryptoIpsecSaView), typeof(CreateTunnelRequest),
         typeof(ShowFleetRequest), typeof(FleetView), typeof(NodeRequest), typeof(FleetRequest), typeof(FleetAnswersView),
         typeof(ShowIpv6InterfaceBriefRequest), typeof(ShowIpv6RouteRequest), typeof(Ipv6InterfacesView), typeof(Ipv6RoutesView),
+        typeof(ShowIpv6NeighborsRequest), typeof(Ipv6NeighborsView),
     ];
 
     private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(t => t, t => t.Name);
@@ -158,6 +159,8 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
 [JsonSerializable(typeof(ShowIpv6RouteRequest))]
 [JsonSerializable(typeof(Ipv6InterfacesView))]
 [JsonSerializable(typeof(Ipv6RoutesView))]
+[JsonSerializable(typeof(ShowIpv6NeighborsRequest))]
+[JsonSerializable(typeof(Ipv6NeighborsView))]
 [JsonSerializable(typeof(SetServicePolicyRequest))]
 [JsonSerializable(typeof(DefineQosRequest))]
 [JsonSerializable(typeof(ShowPolicyMapRequest))]
