@@ -31,6 +31,7 @@ public sealed class Icmpv6Responder
     private static readonly UInt128 AllNodes = (UInt128)0xFF02UL << 112 | 1;
     private readonly IPuntPort _port;
     private readonly IActorRef? _neighbors;
+    private readonly IActorRef? _advertiser;
     private readonly byte[] _reply;
     private long _echoReplies;
     private long _advertisementsSent;
@@ -40,10 +41,12 @@ public sealed class Icmpv6Responder
 
     /// <param name="neighbors">The IPv6 neighbour actor, told what solicitations and advertisements said and what the
     /// data plane gleaned (one message per punted packet, never per forwarded one); null: nothing is learned.</param>
-    public Icmpv6Responder(IPuntPort port, IActorRef? neighbors = null)
+    /// <param name="advertiser">The router advertiser, told of each valid router solicitation; null: they are not handled.</param>
+    public Icmpv6Responder(IPuntPort port, IActorRef? neighbors = null, IActorRef? advertiser = null)
     {
         _port = port;
         _neighbors = neighbors;
+        _advertiser = advertiser;
         _reply = new byte[port.MaxFrameLength];
     }
 
@@ -73,7 +76,8 @@ public sealed class Icmpv6Responder
         }
         var message = ip.Payload;
         var type = message[0];
-        if (type != Icmpv6Types.EchoRequest && type != Icmpv6Types.NeighborSolicitation && type != Icmpv6Types.NeighborAdvertisement)
+        if (type != Icmpv6Types.EchoRequest && type != Icmpv6Types.NeighborSolicitation && type != Icmpv6Types.NeighborAdvertisement
+            && (type != Icmpv6Types.RouterSolicitation || _advertiser is null))
         {
             return false;
         }
@@ -87,6 +91,7 @@ public sealed class Icmpv6Responder
         {
             Icmpv6Types.EchoRequest => HandleEcho(rxInterface, rx, frame, ip),
             Icmpv6Types.NeighborSolicitation => HandleSolicitation(rxInterface, rx, frame, ip),
+            Icmpv6Types.RouterSolicitation => HandleRouterSolicitation(rxInterface, ip),
             _ => HandleAdvertisement(rxInterface, ip),
         };
     }
@@ -168,6 +173,31 @@ public sealed class Icmpv6Responder
         routerMac.Write(advertisement[26..]);
         UpdateChecksum(advertisement, replyIp);
         Send(rxInterface, reply, ref _advertisementsSent);
+        return true;
+    }
+
+    /// <summary>
+    /// A router solicitation (RFC 4861 §6.1.1 checks: hop limit 255, code 0, options well formed, none with the
+    /// unspecified source) goes to the router advertiser; its source link-layer address teaches the neighbour cache (§6.2.6).
+    /// </summary>
+    private bool HandleRouterSolicitation(int rxInterface, Ipv6Header ip)
+    {
+        var message = ip.Payload;
+        const int solicitationLength = 8;
+        var optionsValid = false;
+        var sourceLinkLayer = message.Length < solicitationLength ? -1 : FindOption(message[solicitationLength..], SourceLinkLayerOption, out optionsValid);
+        if (message.Length < solicitationLength || ip.HopLimit != NeighborDiscoveryHopLimit || message[1] != 0 || !optionsValid
+            || (ip.Source == UInt128.Zero && sourceLinkLayer >= 0)
+            || !IsChecksumValid(message, ip))
+        {
+            Count(ref _badMessages);
+            return true;
+        }
+        if (sourceLinkLayer >= 0)
+        {
+            _neighbors?.Tell(new Ipv6SolicitationReceived(rxInterface, ip.Source, MacAddress.Read(message[(solicitationLength + sourceLinkLayer + 2)..]).Value), ActorRefs.NoSender);
+        }
+        _advertiser!.Tell(new RouterSolicitationReceived(rxInterface), ActorRefs.NoSender);
         return true;
     }
 

@@ -66,6 +66,61 @@ public static class NeighborDiscoveryFrames
         return frame;
     }
 
+    /// <summary>The Cur Hop Limit an advertisement tells hosts to use (RFC 4861 §4.2; the value of RFC 8200's AdvCurHopLimit default).</summary>
+    public const byte AdvertisedHopLimit = 64;
+    /// <summary>The lifetimes of advertised prefixes (RFC 4861 §6.2.1 AdvValidLifetime 30 days, AdvPreferredLifetime 7 days).</summary>
+    public const uint PrefixValidLifetime = 2_592_000, PrefixPreferredLifetime = 604_800;
+    /// <summary>The Prefix Information flags: on-link (L) and autonomous address configuration (A).</summary>
+    public const byte OnLinkFlag = 0x80, AutonomousFlag = 0x40;
+
+    /// <summary>
+    /// A router advertisement (RFC 4861 §4.2) out of <paramref name="egress"/> from its link-local address to all-nodes:
+    /// Cur Hop Limit 64, no M or O flag, the Router Lifetime in seconds, Reachable Time and Retrans Timer unspecified (0);
+    /// options: the source link-layer address, the MTU, and one Prefix Information (L and A, so hosts configure an
+    /// address by SLAAC, RFC 4862) for each /64 of the interface — longer or shorter prefixes cannot be used by SLAAC
+    /// and are not advertised.
+    /// </summary>
+    public static byte[] RouterAdvertisement(Uidb egress, TimeSpan routerLifetime)
+    {
+        var prefixes = 0;
+        foreach (var a in egress.Ipv6Addresses)
+        {
+            prefixes += a.PrefixLength == 64 ? 1 : 0;
+        }
+        var length = 16 + 8 + 8 + 32 * prefixes;
+        var frame = new byte[EthernetLength + Ipv6Header.Length + length];
+        var message = WriteHeaders(frame, GroupMac(AllNodes), egress.Mac, egress.Ipv6LinkLocal, AllNodes, length);
+        message[0] = Icmpv6Types.RouterAdvertisement;
+        message[4] = AdvertisedHopLimit;
+        BinaryPrimitives.WriteUInt16BigEndian(message[6..], (ushort)Math.Min(ushort.MaxValue, (long)routerLifetime.TotalSeconds));
+        var option = message[16..];
+        option[0] = SourceLinkLayerOption;
+        option[1] = 1;
+        new MacAddress(egress.Mac).Write(option[2..]);
+        option = option[8..];
+        option[0] = MtuOption;
+        option[1] = 1;
+        BinaryPrimitives.WriteUInt32BigEndian(option[4..], (uint)egress.Mtu);
+        option = option[8..];
+        foreach (var a in egress.Ipv6Addresses)
+        {
+            if (a.PrefixLength != 64)
+            {
+                continue;
+            }
+            option[0] = PrefixInformationOption;
+            option[1] = 4;
+            option[2] = 64;
+            option[3] = OnLinkFlag | AutonomousFlag;
+            BinaryPrimitives.WriteUInt32BigEndian(option[4..], PrefixValidLifetime);
+            BinaryPrimitives.WriteUInt32BigEndian(option[8..], PrefixPreferredLifetime);
+            BinaryPrimitives.WriteUInt128BigEndian(option[16..], a.Address & (UInt128.MaxValue << 64));
+            option = option[32..];
+        }
+        Finish(frame);
+        return frame;
+    }
+
     /// <summary>Writes the Ethernet and IPv6 headers (ICMPv6, hop limit 255, traffic class 0); returns the ICMPv6 message, zeroed.</summary>
     public static Span<byte> WriteHeaders(Span<byte> frame, ulong destinationMac, ulong sourceMac, UInt128 source, UInt128 destination, int messageLength,
         byte nextHeader = IpProtocols.Icmpv6, byte hopLimit = HopLimit)

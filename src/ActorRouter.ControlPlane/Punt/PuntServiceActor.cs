@@ -24,17 +24,20 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
     private readonly IActorRef _fman;
     private readonly ArpSettings _settings;
     private readonly IReadOnlyList<StaticArpEntry> _staticEntries;
+    private readonly IReadOnlyDictionary<string, Ipv6RaConfig> _routerAdvertisements;
     private PuntServices? _services;
 
-    public PuntServiceActor(IActorRef qfpClient, IActorRef fman, ArpSettings settings, IReadOnlyList<StaticArpEntry>? staticEntries = null)
+    public PuntServiceActor(IActorRef qfpClient, IActorRef fman, ArpSettings settings, IReadOnlyList<StaticArpEntry>? staticEntries = null,
+        IReadOnlyDictionary<string, Ipv6RaConfig>? routerAdvertisements = null)
     {
+        _routerAdvertisements = routerAdvertisements ?? new Dictionary<string, Ipv6RaConfig>();
         _qfpClient = qfpClient;
         _fman = fman;
         _settings = settings;
         _staticEntries = staticEntries ?? [];
         Receive<PuntPortLent>(m =>
         {
-            _services = PuntServices.Start(Context, m.Port, _fman, _settings, "neighbors");
+            _services = PuntServices.Start(Context, m.Port, _fman, _settings, "neighbors", routerAdvertisements: _routerAdvertisements);
             foreach (var entry in _staticEntries)
             {
                 _services.ArpActor.Tell(new SetStaticArpEntry(entry.Address, entry.Mac), ActorRefs.NoSender);
@@ -58,6 +61,7 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
         Receive<RunningConfig>(OnRunningConfig);
         Receive<GetIpv6NeighborTable>(m => _services!.Ipv6NeighborActor.Forward(m));
         Receive<GetIpv6NeighborCounters>(m => _services!.Ipv6NeighborActor.Forward(m));
+        Receive<GetIpv6RaCounters>(m => _services!.RouterAdvertiser.Forward(m));
         ReceiveAny(message => _services!.ArpActor.Forward(message));
     }
 
@@ -81,8 +85,9 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
         }
     }
 
-    public static Props Props(IActorRef qfpClient, IActorRef fman, ArpSettings? settings = null, IReadOnlyList<StaticArpEntry>? staticEntries = null)
-        => Akka.Actor.Props.Create(() => new PuntServiceActor(qfpClient, fman, settings ?? ArpSettings.Default, staticEntries));
+    public static Props Props(IActorRef qfpClient, IActorRef fman, ArpSettings? settings = null, IReadOnlyList<StaticArpEntry>? staticEntries = null,
+        IReadOnlyDictionary<string, Ipv6RaConfig>? routerAdvertisements = null)
+        => Akka.Actor.Props.Create(() => new PuntServiceActor(qfpClient, fman, settings ?? ArpSettings.Default, staticEntries, routerAdvertisements));
 
     /// <summary>
     /// The supervisor child description the host registers; without explicit settings it takes
@@ -91,7 +96,7 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
     public static ControlPlaneChild Child(ArpSettings? settings = null)
         => new(ChildName, context => Props(context.QfpClient, context.Fman,
             settings ?? new ArpSettings(context.Config.Arp.Timeout, context.Config.Arp.RetryInterval, context.Config.Arp.MaxRequests, context.Config.Arp.Limits),
-            context.Config.Arp.Static));
+            context.Config.Arp.Static, Ipv6RouterAdvertiser.From(context.Config)));
 
     protected override void PreStart() => _qfpClient.Tell(LendPuntPort.Instance, Self);
 

@@ -27,22 +27,26 @@ public sealed class PuntServices : IDisposable
     public IActorRef ArpActor { get; }
     /// <summary>The IPv6 neighbour cache (<see cref="Punt.Ipv6NeighborActor"/>), a sibling of the ARP actor.</summary>
     public IActorRef Ipv6NeighborActor { get; }
+    /// <summary>The router advertiser (<see cref="Ipv6RouterAdvertiser"/>).</summary>
+    public IActorRef RouterAdvertiser { get; private init; } = ActorRefs.Nobody;
     public ArpResponder Arp { get; }
     public IcmpEchoResponder Icmp { get; }
     public Icmpv6Responder Icmpv6 { get; }
     public PuntReader Reader { get; }
 
     public static PuntServices Start(IActorRefFactory actors, IPuntPort port, IActorRef fman, ArpSettings? settings = null, string arpActorName = "arp",
-        Ipv6NeighborSettings? ipv6Settings = null)
+        Ipv6NeighborSettings? ipv6Settings = null, IReadOnlyDictionary<string, Configuration.Ipv6RaConfig>? routerAdvertisements = null)
     {
         var arpActor = actors.ActorOf(Punt.ArpActor.Props(port, fman, settings), arpActorName);
         var ipv6NeighborActor = actors.ActorOf(Punt.Ipv6NeighborActor.Props(port, fman, ipv6Settings), arpActorName + "-ipv6");
         var arp = new ArpResponder(port, arpActor);
         var icmp = new IcmpEchoResponder(port);
-        var icmpv6 = new Icmpv6Responder(port, ipv6NeighborActor);
+        var advertiser = actors.ActorOf(Ipv6RouterAdvertiser.Props(port, routerAdvertisements ?? new Dictionary<string, Configuration.Ipv6RaConfig>()),
+            arpActorName + "-ra");
+        var icmpv6 = new Icmpv6Responder(port, ipv6NeighborActor, advertiser);
         var reader = new PuntReader(port, arp, icmp, icmpv6: icmpv6);
         reader.Start();
-        return new PuntServices(arpActor, ipv6NeighborActor, arp, icmp, icmpv6, reader);
+        return new PuntServices(arpActor, ipv6NeighborActor, arp, icmp, icmpv6, reader) { RouterAdvertiser = advertiser };
     }
 
     /// <summary>Stops the reader thread and the ARP actor, each within <paramref name="timeout"/>; true when both stopped.</summary>
@@ -54,7 +58,8 @@ public sealed class PuntServices : IDisposable
         try
         {
             actorStopped = ArpActor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1))
-                & Ipv6NeighborActor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1));
+                & Ipv6NeighborActor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1))
+                & RouterAdvertiser.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1));
         }
         catch (AggregateException)
         {

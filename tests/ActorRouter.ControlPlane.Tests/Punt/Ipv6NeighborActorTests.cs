@@ -31,43 +31,6 @@ public class Ipv6NeighborActorTests : Akka.TestKit.Xunit2.TestKit
 
     private TestScheduler Scheduler => (TestScheduler)Sys.Scheduler;
 
-    /// <summary>The punt port as the neighbour actor sees it: one interface, the frames it injects, the use marks the test sets.</summary>
-    private sealed class FakePort : IPuntPort
-    {
-        public FakePort()
-        {
-            var uidb = new Uidb(0, "GigabitEthernet1", "mem0", 1500, 0x0200_0000_0001, true, 0, 0, null)
-            {
-                Ipv6Addresses = [new Ipv6InterfaceAddress(RouterGlobal, 64)],
-            };
-            Interfaces = new UidbTable([uidb], 1, 4);
-        }
-
-        public ConcurrentQueue<byte[]> Injected { get; } = new();
-        public ConcurrentDictionary<UInt128, bool> Used { get; } = new();
-        public int MaxFrameLength => 2048;
-        public UidbTable Interfaces { get; }
-        public int Take(Span<uint> buffers) => 0;
-        public PuntedPacket Read(uint buffer) => throw new InvalidOperationException("nothing is punted");
-        public void Release(ReadOnlySpan<uint> buffers) { }
-        public void WaitForPunted(int milliseconds) { }
-        public void WakeReader() { }
-
-        public bool Inject(int interfaceIndex, ReadOnlySpan<byte> frame)
-        {
-            Injected.Enqueue(frame.ToArray());
-            return true;
-        }
-
-        public bool TakeIpv6NeighborUsed(int interfaceIndex, UInt128 address) => Used.TryRemove(address, out _);
-
-        public byte[] Next()
-        {
-            Assert.True(Injected.TryDequeue(out var frame), "a solicitation was expected");
-            return frame;
-        }
-    }
-
     private (FakePort Port, IActorRef Actor, TestProbe Fman) Start(Ipv6NeighborSettings? settings = null)
     {
         var port = new FakePort();
