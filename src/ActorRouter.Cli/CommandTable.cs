@@ -45,6 +45,7 @@ public static class CommandTable
         new("show ip route", "the routing table: local (L), connected (C) and static (S) routes", _ => new ShowIpRouteRequest()),
         new("show ip arp", "the ARP table", _ => new ShowIpArpRequest()),
         new("show ipv6 interface brief", "one line per interface and IPv6 address: state, link-local and configured addresses", _ => new ShowIpv6InterfaceBriefRequest()),
+        new("show ipv6 neighbors", "the IPv6 neighbour cache: address, age, MAC, state (INCMP, REACH, STALE, DELAY, PROBE) and interface", _ => new ShowIpv6NeighborsRequest()),
         new("show ipv6 route", "the IPv6 routing table: local (L), connected (C) and static (S) routes", _ => new ShowIpv6RouteRequest()),
         new("show policy-map interface NAME", "an interface's output service policy: per-class packets, drops and queue depth", a => new ShowPolicyMapRequest(a[0])),
         new("show platform qfp statistics", "data-plane threads, drops by reason, GPM use, ring and queue depths", _ => new ShowQfpStatisticsRequest()),

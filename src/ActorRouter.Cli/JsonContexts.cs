@@ -16,6 +16,7 @@ namespace ActorRouter.Cli;
 [JsonSerializable(typeof(RoutesView))]
 [JsonSerializable(typeof(Ipv6InterfacesView))]
 [JsonSerializable(typeof(Ipv6RoutesView))]
+[JsonSerializable(typeof(Ipv6NeighborsView))]
 [JsonSerializable(typeof(ArpView))]
 [JsonSerializable(typeof(QfpStatisticsView))]
 [JsonSerializable(typeof(ThreadsView))]

@@ -27,6 +27,18 @@ public static partial class ReplyFormatter
         return s.ToString().TrimEnd('\n');
     }
 
+    private static string Ipv6Neighbors(Ipv6NeighborsView v)
+    {
+        var s = new StringBuilder();
+        s.AppendLine($"{"IPv6 Address",-40} {"Age",4} {"Link-layer Addr",-17} {"State",-5} Interface");
+        foreach (var n in v.Neighbors)
+        {
+            var age = n.AgeMinutes is int minutes ? minutes.ToString(System.Globalization.CultureInfo.InvariantCulture) : "-";
+            s.AppendLine($"{n.Address,-40} {age,4} {n.Mac ?? "-",-17} {n.State,-5} {n.Interface}");
+        }
+        return s.ToString().TrimEnd('\n');
+    }
+
     private static string Ipv6Routes(Ipv6RoutesView v)
     {
         var s = new StringBuilder();

@@ -42,6 +42,7 @@ public static partial class ReplyFormatter
         IpInterfaceBrief b => Brief(b.View),
         RoutesView v => Routes(v),
         Ipv6InterfacesView v => Ipv6Interfaces(v),
+        Ipv6NeighborsView v => Ipv6Neighbors(v),
         Ipv6RoutesView v => Ipv6Routes(v),
         ArpView v => Arp(v),
         PolicyMapView v => v.Text.TrimEnd('\n'),

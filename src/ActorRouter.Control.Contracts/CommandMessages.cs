@@ -23,6 +23,9 @@ public sealed record ShowIpv6InterfaceBriefRequest : IArctlRequest;
 /// <summary><c>show ipv6 route</c>: the IPv6 routing table as the data plane holds it.</summary>
 public sealed record ShowIpv6RouteRequest : IArctlRequest;
 
+/// <summary><c>show ipv6 neighbors</c>: the IPv6 neighbour cache (learned entries with their RFC 4861 state, and static ones).</summary>
+public sealed record ShowIpv6NeighborsRequest : IArctlRequest;
+
 /// <summary><c>interface NAME service-policy output POLICY</c>, or with a null policy <c>no service-policy output</c>.</summary>
 public sealed record SetServicePolicyRequest(string Interface, string? PolicyName) : IArctlRequest;
 
@@ -171,6 +174,17 @@ public sealed record Ipv6RouteView(string Code, string Prefix, string? NextHop, 
 public sealed record Ipv6RoutesView(IReadOnlyList<Ipv6RouteView> Routes)
 {
     public IReadOnlyList<Ipv6RouteView> Routes { get; } = Routes.ToList();
+}
+
+/// <param name="AgeMinutes">Minutes in the entry's state; null for static entries (IOS prints "-").</param>
+/// <param name="Mac">Null while the entry is incomplete.</param>
+/// <param name="State">IOS's names: INCMP, REACH, STALE, DELAY, PROBE; a static entry is REACH.</param>
+/// <param name="Static">A configured entry (<c>actorrouter.ipv6.neighbors</c>), never aged.</param>
+public sealed record Ipv6NeighborView(string Address, int? AgeMinutes, string? Mac, string State, string Interface, bool Static);
+
+public sealed record Ipv6NeighborsView(IReadOnlyList<Ipv6NeighborView> Neighbors)
+{
+    public IReadOnlyList<Ipv6NeighborView> Neighbors { get; } = Neighbors.ToList();
 }
 
 /// <param name="Mac">Null while the entry is incomplete.</param>

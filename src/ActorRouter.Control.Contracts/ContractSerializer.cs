@@ -43,6 +43,7 @@ public static class ContractCodec
         typeof(ShowIpv6InterfaceBriefRequest), typeof(ShowIpv6RouteRequest), typeof(Ipv6InterfacesView), typeof(Ipv6RoutesView),
         typeof(SetIpv6AddressRequest), typeof(AddIpv6RouteRequest), typeof(RemoveIpv6RouteRequest), typeof(SetIpv6NeighborRequest), typeof(RemoveIpv6NeighborRequest),
         typeof(ShowIpMrouteRequest), typeof(MrouteTableView), typeof(ShowIpIgmpGroupsRequest), typeof(IgmpGroupsView),
+        typeof(ShowIpv6NeighborsRequest), typeof(Ipv6NeighborsView),
     ];
 
     private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(t => t, t => t.Name);
@@ -160,6 +161,8 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
 [JsonSerializable(typeof(ShowIpv6RouteRequest))]
 [JsonSerializable(typeof(Ipv6InterfacesView))]
 [JsonSerializable(typeof(Ipv6RoutesView))]
+[JsonSerializable(typeof(ShowIpv6NeighborsRequest))]
+[JsonSerializable(typeof(Ipv6NeighborsView))]
 [JsonSerializable(typeof(SetServicePolicyRequest))]
 [JsonSerializable(typeof(DefineQosRequest))]
 [JsonSerializable(typeof(ShowPolicyMapRequest))]

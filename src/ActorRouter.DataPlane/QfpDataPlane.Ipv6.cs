@@ -62,6 +62,24 @@ public sealed partial class QfpDataPlane
         }
     }
 
+    /// <summary>The neighbour an IPv6 adjacency id stands for (an incomplete next hop's glean names only the id).</summary>
+    public bool TryFindIpv6Neighbor(uint adjacencyId, out int interfaceIndex, out UInt128 address)
+    {
+        lock (_commandLock)
+        {
+            return _routes6.TryFindNeighbor(adjacencyId, out interfaceIndex, out address);
+        }
+    }
+
+    /// <summary>Whether packets went to this IPv6 neighbour since the last call (neighbour discovery's use hint).</summary>
+    public bool TakeIpv6NeighborUsed(int interfaceIndex, UInt128 address)
+    {
+        lock (_commandLock)
+        {
+            return _routes6.TakeNeighborUsed(interfaceIndex, address);
+        }
+    }
+
     /// <summary>The static routes last published that could not be installed (next hop not on a connected prefix).</summary>
     public IReadOnlyList<Ipv6StaticRoute> UnresolvedIpv6StaticRoutes
     {

@@ -104,5 +104,10 @@ public sealed partial class QfpDataPlane
         public void WakeReader() => dataPlane.PuntSignal.Wake();
 
         public bool Inject(int interfaceIndex, ReadOnlySpan<byte> frame) => dataPlane.Inject(interfaceIndex, frame);
+
+        public bool TryFindIpv6Neighbor(uint adjacencyId, out int interfaceIndex, out UInt128 address)
+            => dataPlane.TryFindIpv6Neighbor(adjacencyId, out interfaceIndex, out address);
+
+        public bool TakeIpv6NeighborUsed(int interfaceIndex, UInt128 address) => dataPlane.TakeIpv6NeighborUsed(interfaceIndex, address);
     }
 }

@@ -74,6 +74,10 @@ public static class Icmpv6Types
     public const byte ParameterProblem = 4;
     public const byte EchoRequest = 128;
     public const byte EchoReply = 129;
+    /// <summary>Multicast Listener Report, version 2 (RFC 3810 §5.2).</summary>
+    public const byte MulticastListenerReportV2 = 143;
+    public const byte RouterSolicitation = 133;
+    public const byte RouterAdvertisement = 134;
     public const byte NeighborSolicitation = 135;
     public const byte NeighborAdvertisement = 136;
 }

@@ -89,6 +89,23 @@ public sealed class Ipv6CommandTests
         Assert.Equal("fe80::ff:fe00:1", first.GetProperty("linkLocal").GetString());
         Assert.Equal(["2001:db8:1::1/64", "2001:db8:1:1::1/64"], first.GetProperty("addresses").EnumerateArray().Select(a => a.GetString()));
 
+        // The static neighbour, as IOS lists a static entry: reachable, no age.
+        var neighbors = await router.ArctlAsync("show", "ipv6", "neighbors");
+        Assert.Equal(0, neighbors.ExitCode);
+        Assert.Equal(
+            [
+                "IPv6 Address                              Age Link-layer Addr   State Interface",
+                "2001:db8:2::10                              - 02:00:00:00:0a:02 REACH GigabitEthernet2",
+            ],
+            neighbors.Lines);
+        var neighborsJson = await router.ArctlAsync("--json", "show", "ipv6", "neighbors");
+        using var neighborsDoc = JsonDocument.Parse(neighborsJson.Stdout);
+        var neighbor = Assert.Single(neighborsDoc.RootElement.GetProperty("neighbors").EnumerateArray());
+        Assert.Equal(("2001:db8:2::10", "02:00:00:00:0a:02", "REACH", "GigabitEthernet2", true),
+            (neighbor.GetProperty("address").GetString(), neighbor.GetProperty("mac").GetString(), neighbor.GetProperty("state").GetString(),
+             neighbor.GetProperty("interface").GetString(), neighbor.GetProperty("static").GetBoolean()));
+        Assert.Equal(JsonValueKind.Null, neighbor.GetProperty("ageMinutes").ValueKind);
+
         // The IPv4 commands keep their abbreviations beside the new ipv6 keyword.
         var ipv4 = await router.ArctlAsync("sh", "ip", "int", "br");
         Assert.Equal(3, ipv4.Lines.Length);

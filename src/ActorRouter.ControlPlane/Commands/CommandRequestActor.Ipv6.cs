@@ -67,6 +67,44 @@ public sealed partial class CommandRequestActor
         return new Ipv6RoutesView(views);
     }
 
+    /// <summary>
+    /// The neighbour cache (the IPv6 neighbour actor under the punt service) and the configuration's static neighbours
+    /// (FMAN's running configuration), by address then interface, as IOS lists them.
+    /// </summary>
+    private async Task<object> ShowIpv6NeighborsAsync()
+    {
+        var actors = await ActorsAsync();
+        var punt = Context.ActorSelection(_supervisor.Path / Punt.PuntServiceActor.ChildName);
+        var table = await punt.Ask<Punt.Ipv6NeighborTable>(Punt.GetIpv6NeighborTable.Instance, AnswerTimeout);
+        var running = await actors.Fman.Ask<RunningConfig>(GetRunningConfig.Instance, AnswerTimeout);
+        var rows = new List<(UInt128 Address, string Interface, Ipv6NeighborView View)>();
+        var statics = new HashSet<(string, UInt128)>();
+        foreach (var n in running.Config.Ipv6.Neighbors)
+        {
+            statics.Add((n.Interface, n.Address));
+            rows.Add((n.Address, n.Interface, new Ipv6NeighborView(Ipv6Rules.Format(n.Address), null, Configuration.MacText.Format(n.Mac), "REACH", n.Interface, true)));
+        }
+        foreach (var e in table.Entries)
+        {
+            if (statics.Contains((e.Interface, e.Address)))
+            {
+                continue; // the static entry is what forwarding uses
+            }
+            rows.Add((e.Address, e.Interface, new Ipv6NeighborView(Ipv6Rules.Format(e.Address), (int)e.Age.TotalMinutes,
+                e.State == Punt.Ipv6NeighborState.Incomplete ? null : Configuration.MacText.Format(e.Mac), NeighborStateText(e.State), e.Interface, false)));
+        }
+        return new Ipv6NeighborsView(rows.OrderBy(r => r.Address).ThenBy(r => r.Interface, StringComparer.Ordinal).Select(r => r.View).ToList());
+    }
+
+    private static string NeighborStateText(Punt.Ipv6NeighborState state) => state switch
+    {
+        Punt.Ipv6NeighborState.Incomplete => "INCMP",
+        Punt.Ipv6NeighborState.Reachable => "REACH",
+        Punt.Ipv6NeighborState.Stale => "STALE",
+        Punt.Ipv6NeighborState.Delay => "DELAY",
+        _ => "PROBE",
+    };
+
     private static string StateText(AdjacencyKind kind) => kind switch
     {
         AdjacencyKind.Resolved => "forward",

@@ -98,6 +98,7 @@ public sealed partial class CommandRequestActor : ReceiveActor
         ShowIpArpRequest => ShowArpAsync(),
         ShowIpv6InterfaceBriefRequest => ShowIpv6InterfacesAsync(),
         ShowIpv6RouteRequest => ShowIpv6RoutesAsync(),
+        ShowIpv6NeighborsRequest => ShowIpv6NeighborsAsync(),
         ShowPolicyMapRequest m => ShowPolicyMapAsync(m.Interface),
         ShowQfpStatisticsRequest => ShowQfpStatisticsAsync(),
         ShowThreadsRequest => ShowThreadsAsync(),

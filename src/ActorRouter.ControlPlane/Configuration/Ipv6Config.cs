@@ -280,5 +280,6 @@ public static partial class RouterConfigWriter
         {
             w.Raw("ipv6", "[" + string.Join(", ", i.Ipv6.Select(a => $"\"{a}\"")) + "]");
         }
+        WriteInterfaceIpv6Ra(w, i);
     }
 }

@@ -225,6 +225,7 @@ internal static partial class RouterConfigReader
         public Ipv4Cidr? Ipv4 { get; set; }
         public bool Ipv4Invalid { get; set; }
         public EquatableList<Ipv6Cidr> Ipv6 { get; set; } = EquatableList<Ipv6Cidr>.Empty;
+        public Ipv6RaConfig? Ipv6Ra { get; set; }
         public int Mtu { get; set; }
         public int RingSize { get; set; }
         public ulong? Mac { get; set; }
@@ -251,6 +252,7 @@ internal static partial class RouterConfigReader
             Vlan = Vlan,
             Tunnel = Tunnel,
             Ipv6 = Ipv6,
+            Ipv6Ra = Ipv6Ra,
         };
     }
 
@@ -288,6 +290,7 @@ internal static partial class RouterConfigReader
             }
             (draft.Ipv4, draft.Ipv4Invalid) = ReadInterfaceAddress(section);
             draft.Ipv6 = ReadInterfaceIpv6(section, errors);
+            draft.Ipv6Ra = ReadInterfaceIpv6Ra(section, draft.Ipv6.Count > 0);
             draft.Mtu = section.Int("mtu", draft.IsTunnel ? TunnelConfig.DefaultMtu : InterfaceConfig.DefaultMtu, InterfaceRules.MinMtu, InterfaceRules.MaxMtu);
             draft.Shutdown = section.Bool("shutdown", false);
             draft.ServicePolicyOutput = section.OptionalString("service-policy-output");

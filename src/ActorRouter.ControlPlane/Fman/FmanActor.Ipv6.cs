@@ -22,6 +22,14 @@ public sealed partial class FmanActor
         Publish();
     }
 
+    private void OnIpv6NeighborExpired(Messages.Ipv6NeighborExpired m)
+    {
+        if (_learnedIpv6Neighbors.Remove((m.InterfaceIndex, m.Address)))
+        {
+            Publish();
+        }
+    }
+
     /// <summary>
     /// The configuration's IPv6 static routes and neighbours with interface names turned into uIDB indexes; entries on
     /// an interface that is not ready yet wait for the publish its readiness triggers.

@@ -89,6 +89,7 @@ public sealed partial class FmanActor : ReceiveActor, IWithUnboundedStash
         Receive<NeighborResolved>(OnNeighborResolved);
         Receive<NeighborExpired>(OnNeighborExpired);
         Receive<Ipv6NeighborLearned>(OnIpv6NeighborLearned);
+        Receive<Ipv6NeighborExpired>(OnIpv6NeighborExpired);
 
         // Changes.
         Receive<SetInterfaceAdminState>(OnSetAdminState);

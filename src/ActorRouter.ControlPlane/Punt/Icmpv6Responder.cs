@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using ActorRouter.DataPlane.Interfaces;
 using ActorRouter.DataPlane.Ports;
 using ActorRouter.Packets;
+using Akka.Actor;
 
 namespace ActorRouter.ControlPlane.Punt;
 
@@ -10,9 +11,9 @@ namespace ActorRouter.ControlPlane.Punt;
 /// link-local one only on its own link) and neighbour solicitations for the addresses of the interface they came in on
 /// (RFC 4861 §7.2.4: to the target itself or its solicited-node group). Replies leave the interface the request came
 /// in on, to the request's Ethernet source, with checksums over the IPv6 pseudo-header. A solicitation from the
-/// unspecified address (duplicate address detection) is answered to all-nodes, not solicited. Neighbours are learned
-/// from solicitations' source and advertisements' target link-layer options, and gleans for hosts on connected prefixes
-/// without an entry send solicitations (one per address per interval). Messages that fail the
+/// unspecified address (duplicate address detection) is answered to all-nodes, not solicited. What solicitations'
+/// source and advertisements' target link-layer options say, and the data plane's gleans, go to the
+/// <see cref="Ipv6NeighborActor"/>, which owns the neighbour cache. Messages that fail the
 /// RFC 4861 §7.1.1 checks or their checksum are dropped and counted. Builds replies in one reusable buffer; called on
 /// the punt thread only.
 /// </summary>
@@ -28,42 +29,29 @@ public sealed class Icmpv6Responder
     private const int IpLength = Ipv6Header.Length;
     private const int NeighborMessageLength = 24;
     private static readonly UInt128 AllNodes = (UInt128)0xFF02UL << 112 | 1;
-    /// <summary>How long a solicitation for one address suppresses the next (RFC 4861 §10 RetransTimer).</summary>
-    public const int SolicitationIntervalMilliseconds = 1000;
-    /// <summary>The most addresses being solicited at once and the most learned neighbours kept (bounded like the ARP table).</summary>
-    public const int MaxOutstandingSolicitations = 1024, MaxLearnedNeighbors = 4096;
     private readonly IPuntPort _port;
-    private readonly Action<int, UInt128, ulong>? _learned;
-    private readonly Func<long> _clock;
-    private readonly Dictionary<(int Interface, UInt128 Address), long> _solicitedAt = [];
-    private readonly Dictionary<(int Interface, UInt128 Address), ulong> _neighbors = [];
+    private readonly IActorRef? _neighbors;
+    private readonly IActorRef? _advertiser;
     private readonly byte[] _reply;
     private long _echoReplies;
     private long _advertisementsSent;
     private long _badMessages;
     private long _injectFailures;
-    private long _solicitationsSent;
-    private long _gleansSuppressed;
-    private long _neighborsLearned;
-    private long _tableFull;
+    private long _gleansUnresolvable;
 
-    /// <param name="learned">Told each neighbour learned from a solicitation's or advertisement's link-layer address option
-    /// (interface, address, MAC), once per new or changed entry; called on the punt thread.</param>
-    /// <param name="clock">Milliseconds, for the solicitation interval (tests pass their own).</param>
-    public Icmpv6Responder(IPuntPort port, Action<int, UInt128, ulong>? learned = null, Func<long>? clock = null)
+    /// <param name="neighbors">The IPv6 neighbour actor, told what solicitations and advertisements said and what the
+    /// data plane gleaned (one message per punted packet, never per forwarded one); null: nothing is learned.</param>
+    /// <param name="advertiser">The router advertiser, told of each valid router solicitation; null: they are not handled.</param>
+    public Icmpv6Responder(IPuntPort port, IActorRef? neighbors = null, IActorRef? advertiser = null)
     {
         _port = port;
-        _learned = learned;
-        _clock = clock ?? (() => Environment.TickCount64);
+        _neighbors = neighbors;
+        _advertiser = advertiser;
         _reply = new byte[port.MaxFrameLength];
     }
 
-    public long SolicitationsSent => Volatile.Read(ref _solicitationsSent);
-    /// <summary>Gleans for an address solicited less than <see cref="SolicitationIntervalMilliseconds"/> ago, or with the outstanding table full.</summary>
-    public long GleansSuppressed => Volatile.Read(ref _gleansSuppressed);
-    public long NeighborsLearned => Volatile.Read(ref _neighborsLearned);
-    /// <summary>Neighbours not learned because <see cref="MaxLearnedNeighbors"/> are kept already.</summary>
-    public long NeighborTableFull => Volatile.Read(ref _tableFull);
+    /// <summary>Gleans whose interface or incomplete adjacency no longer exists (the tables changed meanwhile).</summary>
+    public long GleansUnresolvable => Volatile.Read(ref _gleansUnresolvable);
 
     public long EchoRepliesSent => Volatile.Read(ref _echoReplies);
     public long AdvertisementsSent => Volatile.Read(ref _advertisementsSent);
@@ -88,7 +76,8 @@ public sealed class Icmpv6Responder
         }
         var message = ip.Payload;
         var type = message[0];
-        if (type != Icmpv6Types.EchoRequest && type != Icmpv6Types.NeighborSolicitation && type != Icmpv6Types.NeighborAdvertisement)
+        if (type != Icmpv6Types.EchoRequest && type != Icmpv6Types.NeighborSolicitation && type != Icmpv6Types.NeighborAdvertisement
+            && (type != Icmpv6Types.RouterSolicitation || _advertiser is null))
         {
             return false;
         }
@@ -102,6 +91,7 @@ public sealed class Icmpv6Responder
         {
             Icmpv6Types.EchoRequest => HandleEcho(rxInterface, rx, frame, ip),
             Icmpv6Types.NeighborSolicitation => HandleSolicitation(rxInterface, rx, frame, ip),
+            Icmpv6Types.RouterSolicitation => HandleRouterSolicitation(rxInterface, ip),
             _ => HandleAdvertisement(rxInterface, ip),
         };
     }
@@ -163,7 +153,7 @@ public sealed class Icmpv6Responder
         if (hasSourceLinkLayer && !fromUnspecified)
         {
             // RFC 4861 §7.2.3: the solicitation tells us the sender's link-layer address.
-            Learn(rxInterface, source, MacAddress.Read(message[(NeighborMessageLength + sourceLinkLayer + 2)..]).Value);
+            _neighbors?.Tell(new Ipv6SolicitationReceived(rxInterface, source, MacAddress.Read(message[(NeighborMessageLength + sourceLinkLayer + 2)..]).Value), ActorRefs.NoSender);
         }
         var routerMac = new MacAddress(rx.Mac);
         // RFC 4861 §7.2.4: to the soliciting host (its source address), or to all-nodes when it has none yet (DAD).
@@ -186,9 +176,33 @@ public sealed class Icmpv6Responder
         return true;
     }
 
+    /// <summary>
+    /// A router solicitation (RFC 4861 §6.1.1 checks: hop limit 255, code 0, options well formed, none with the
+    /// unspecified source) goes to the router advertiser; its source link-layer address teaches the neighbour cache (§6.2.6).
+    /// </summary>
+    private bool HandleRouterSolicitation(int rxInterface, Ipv6Header ip)
+    {
+        var message = ip.Payload;
+        const int solicitationLength = 8;
+        var optionsValid = false;
+        var sourceLinkLayer = message.Length < solicitationLength ? -1 : FindOption(message[solicitationLength..], SourceLinkLayerOption, out optionsValid);
+        if (message.Length < solicitationLength || ip.HopLimit != NeighborDiscoveryHopLimit || message[1] != 0 || !optionsValid
+            || (ip.Source == UInt128.Zero && sourceLinkLayer >= 0)
+            || !IsChecksumValid(message, ip))
+        {
+            Count(ref _badMessages);
+            return true;
+        }
+        if (sourceLinkLayer >= 0)
+        {
+            _neighbors?.Tell(new Ipv6SolicitationReceived(rxInterface, ip.Source, MacAddress.Read(message[(solicitationLength + sourceLinkLayer + 2)..]).Value), ActorRefs.NoSender);
+        }
+        _advertiser!.Tell(new RouterSolicitationReceived(rxInterface), ActorRefs.NoSender);
+        return true;
+    }
+
     /// <summary>The solicited-node multicast group of an address (RFC 4291 §2.7.1): ff02::1:ff00:0/104 and its low 24 bits.</summary>
-    public static UInt128 SolicitedNodeGroup(UInt128 address)
-        => ((UInt128)0xFF02UL << 112) | ((UInt128)0x1FF << 24) | (address & 0xFF_FFFF);
+    public static UInt128 SolicitedNodeGroup(UInt128 address) => NeighborDiscoveryFrames.SolicitedNodeGroup(address);
 
     /// <summary>
     /// Learns from a neighbour advertisement (RFC 4861 §7.2.5) to one of the router's addresses or a link-scope group:
@@ -212,109 +226,48 @@ public sealed class Icmpv6Responder
             Count(ref _badMessages);
             return true;
         }
-        _solicitedAt.Remove((rxInterface, target));
-        if (targetLinkLayer >= 0)
-        {
-            Learn(rxInterface, target, MacAddress.Read(message[(NeighborMessageLength + targetLinkLayer + 2)..]).Value);
-        }
+        ulong? targetMac = targetLinkLayer >= 0 ? MacAddress.Read(message[(NeighborMessageLength + targetLinkLayer + 2)..]).Value : null;
+        var flags = message[4];
+        _neighbors?.Tell(new Ipv6AdvertisementReceived(rxInterface, target, targetMac, (flags & SolicitedFlag) != 0, (flags & OverrideFlag) != 0, (flags & RouterFlag) != 0),
+            ActorRefs.NoSender);
         return true;
     }
 
     /// <summary>
-    /// A glean from ip6-lookup: a packet for <paramref name="frame"/>'s destination, on a prefix connected to
-    /// <paramref name="egressInterface"/>, found no neighbour entry. Sends one neighbour solicitation to the
-    /// destination's solicited-node group (RFC 4861 §7.2.2) unless one went out within the interval; the table of
-    /// outstanding solicitations is bounded. Returns false for a frame that is not IPv6.
+    /// A glean from ip6-lookup: a packet for <paramref name="frame"/>'s destination, on a prefix connected to the
+    /// interface <paramref name="nextHop"/> names, found no neighbour entry; or (with
+    /// <see cref="Ipv6Glean.IncompleteNextHop"/>) a packet for a static route's next hop found its adjacency
+    /// incomplete. The neighbour actor is asked to resolve the address (it solicits, once per address). Returns false for
+    /// a frame that is not IPv6.
     /// </summary>
-    public bool HandleGlean(int egressInterface, ReadOnlySpan<byte> frame)
+    public bool HandleGlean(uint nextHop, ReadOnlySpan<byte> frame)
     {
         if (frame.Length < EthernetLength + IpLength || BinaryPrimitives.ReadUInt16BigEndian(frame[12..]) != EtherTypes.Ipv6)
         {
             return false;
         }
-        var target = BinaryPrimitives.ReadUInt128BigEndian(frame[(EthernetLength + 24)..]);
-        var egress = _port.Interfaces[egressInterface];
-        if (egress is null)
+        int egressInterface;
+        UInt128 target;
+        if ((nextHop & Ipv6Glean.IncompleteNextHop) != 0)
         {
-            Count(ref _gleansSuppressed);
-            return true;
-        }
-        var now = _clock();
-        var key = (egressInterface, target);
-        if (_solicitedAt.TryGetValue(key, out var at) && now - at < SolicitationIntervalMilliseconds)
-        {
-            Count(ref _gleansSuppressed);
-            return true;
-        }
-        if (!_solicitedAt.ContainsKey(key) && _solicitedAt.Count >= MaxOutstandingSolicitations)
-        {
-            foreach (var (old, sentAt) in _solicitedAt)
+            if (!_port.TryFindIpv6Neighbor(nextHop & ~Ipv6Glean.IncompleteNextHop, out egressInterface, out target))
             {
-                if (now - sentAt >= SolicitationIntervalMilliseconds)
-                {
-                    _solicitedAt.Remove(old);
-                }
-            }
-            if (_solicitedAt.Count >= MaxOutstandingSolicitations)
-            {
-                Count(ref _gleansSuppressed);
+                Count(ref _gleansUnresolvable);
                 return true;
             }
         }
-        _solicitedAt[key] = now;
-        var routerMac = new MacAddress(egress.Mac);
-        var group = SolicitedNodeGroup(target);
-        const int solicitationLength = NeighborMessageLength + 8;
-        var solicitation = _reply.AsSpan(0, EthernetLength + IpLength + solicitationLength);
-        // RFC 2464 §7: the group's MAC is 33:33 and the group address's last four bytes.
-        EthernetHeader.Write(solicitation, new MacAddress(0x3333_0000_0000 | (ulong)(uint)group), routerMac, EtherTypes.Ipv6);
-        var ip = WriteIpv6(solicitation, 0, solicitationLength, NeighborDiscoveryHopLimit, SourceFor(egress, target), group);
-        var message = ip.Payload;
-        message.Clear();
-        message[0] = Icmpv6Types.NeighborSolicitation;
-        BinaryPrimitives.WriteUInt128BigEndian(message[8..], target);
-        message[24] = SourceLinkLayerOption;
-        message[25] = 1;
-        routerMac.Write(message[26..]);
-        UpdateChecksum(message, ip);
-        Send(egressInterface, solicitation, ref _solicitationsSent);
+        else
+        {
+            egressInterface = (int)nextHop;
+            target = BinaryPrimitives.ReadUInt128BigEndian(frame[(EthernetLength + 24)..]);
+        }
+        if (_port.Interfaces[egressInterface] is null)
+        {
+            Count(ref _gleansUnresolvable);
+            return true;
+        }
+        _neighbors?.Tell(new ResolveIpv6Neighbor(egressInterface, target), ActorRefs.NoSender);
         return true;
-    }
-
-    /// <summary>The router's address on the target's prefix of that interface, else its link-local address (RFC 4861 §7.2.2).</summary>
-    private static UInt128 SourceFor(Uidb egress, UInt128 target)
-    {
-        var addresses = egress.Ipv6Addresses;
-        for (var i = 0; i < addresses.Count; i++)
-        {
-            var a = addresses[i];
-            var mask = UInt128.MaxValue << (128 - a.PrefixLength);
-            if ((a.Address & mask) == (target & mask))
-            {
-                return a.Address;
-            }
-        }
-        return egress.Ipv6LinkLocal;
-    }
-
-    private void Learn(int interfaceIndex, UInt128 address, ulong mac)
-    {
-        var key = (interfaceIndex, address);
-        if (_neighbors.TryGetValue(key, out var known))
-        {
-            if (known == mac)
-            {
-                return;
-            }
-        }
-        else if (_neighbors.Count >= MaxLearnedNeighbors)
-        {
-            Count(ref _tableFull);
-            return;
-        }
-        _neighbors[key] = mac;
-        Count(ref _neighborsLearned);
-        _learned?.Invoke(interfaceIndex, address, mac);
     }
 
     /// <summary>

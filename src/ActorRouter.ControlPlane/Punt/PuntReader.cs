@@ -143,8 +143,8 @@ public sealed class PuntReader : IDisposable
                     break;
                 case PuntReason.Glean:
                     Count(ref _gleanCount, 1);
-                    // An IPv6 glean carries the interface to solicit on, the address is in the frame.
-                    if (_icmpv6 is null || !_icmpv6.HandleGlean((int)packet.NextHop, packet.Frame))
+                    // An IPv6 glean carries the interface to solicit on (the address is in the frame) or an incomplete adjacency's id.
+                    if (_icmpv6 is null || !_icmpv6.HandleGlean(packet.NextHop, packet.Frame))
                     {
                         _arp.HandleGlean(packet.NextHop);
                     }

@@ -12,7 +12,8 @@ namespace ActorRouter.ControlPlane.Punt;
 /// client for the port and holds every other message until the port arrives. A restart (a fault,
 /// or fault injection on "arp") stops the reader, starts a fresh one and a fresh ARP table; the data
 /// plane keeps forwarding with the adjacencies FMAN already published meanwhile.
-/// Queries for the ARP table and its counters are passed to the ARP actor.
+/// Queries for the ARP table and its counters are passed to the ARP actor, those for the IPv6 neighbour cache to its
+/// actor ("neighbors-ipv6").
 /// </summary>
 public sealed class PuntServiceActor : ReceiveActor, IWithStash
 {
@@ -24,19 +25,22 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
     private readonly ArpSettings _settings;
     private readonly IReadOnlyList<StaticArpEntry> _staticEntries;
     private readonly MulticastConfig? _multicast;
+    private readonly IReadOnlyDictionary<string, Ipv6RaConfig> _routerAdvertisements;
     private PuntServices? _services;
 
     public PuntServiceActor(IActorRef qfpClient, IActorRef fman, ArpSettings settings, IReadOnlyList<StaticArpEntry>? staticEntries = null,
-        MulticastConfig? multicast = null)
+        IReadOnlyDictionary<string, Ipv6RaConfig>? routerAdvertisements = null, MulticastConfig? multicast = null)
     {
         _multicast = multicast;
+        _routerAdvertisements = routerAdvertisements ?? new Dictionary<string, Ipv6RaConfig>();
         _qfpClient = qfpClient;
         _fman = fman;
         _settings = settings;
         _staticEntries = staticEntries ?? [];
         Receive<PuntPortLent>(m =>
         {
-            _services = PuntServices.Start(Context, m.Port, _fman, _settings, "neighbors", _multicast is { Routing: true } ? _multicast.Igmp : null);
+            _services = PuntServices.Start(Context, m.Port, _fman, _settings, "neighbors", routerAdvertisements: _routerAdvertisements,
+                igmp: _multicast is { Routing: true } ? _multicast.Igmp : null);
             foreach (var entry in _staticEntries)
             {
                 _services.ArpActor.Tell(new SetStaticArpEntry(entry.Address, entry.Mac), ActorRefs.NoSender);
@@ -69,6 +73,9 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
                 Sender.Tell(new IgmpGroupsSnapshot([], [], new IgmpCounters(0, 0, 0, 0, 0)));
             }
         });
+        Receive<GetIpv6NeighborTable>(m => _services!.Ipv6NeighborActor.Forward(m));
+        Receive<GetIpv6NeighborCounters>(m => _services!.Ipv6NeighborActor.Forward(m));
+        Receive<GetIpv6RaCounters>(m => _services!.RouterAdvertiser.Forward(m));
         ReceiveAny(message => _services!.ArpActor.Forward(message));
     }
 
@@ -93,8 +100,8 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
     }
 
     public static Props Props(IActorRef qfpClient, IActorRef fman, ArpSettings? settings = null, IReadOnlyList<StaticArpEntry>? staticEntries = null,
-        MulticastConfig? multicast = null)
-        => Akka.Actor.Props.Create(() => new PuntServiceActor(qfpClient, fman, settings ?? ArpSettings.Default, staticEntries, multicast));
+        IReadOnlyDictionary<string, Ipv6RaConfig>? routerAdvertisements = null, MulticastConfig? multicast = null)
+        => Akka.Actor.Props.Create(() => new PuntServiceActor(qfpClient, fman, settings ?? ArpSettings.Default, staticEntries, routerAdvertisements, multicast));
 
     /// <summary>
     /// The supervisor child description the host registers; without explicit settings it takes
@@ -103,7 +110,7 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
     public static ControlPlaneChild Child(ArpSettings? settings = null)
         => new(ChildName, context => Props(context.QfpClient, context.Fman,
             settings ?? new ArpSettings(context.Config.Arp.Timeout, context.Config.Arp.RetryInterval, context.Config.Arp.MaxRequests, context.Config.Arp.Limits),
-            context.Config.Arp.Static, context.Config.Multicast));
+            context.Config.Arp.Static, Ipv6RouterAdvertiser.From(context.Config), context.Config.Multicast));
 
     protected override void PreStart() => _qfpClient.Tell(LendPuntPort.Instance, Self);
 

@@ -14,17 +14,22 @@ public sealed class PuntServices : IDisposable
 {
     private bool _disposed;
 
-    private PuntServices(IActorRef arpActor, ArpResponder arp, IcmpEchoResponder icmp, Icmpv6Responder icmpv6, PuntReader reader, IActorRef? igmpActor = null)
+    private PuntServices(IActorRef arpActor, IActorRef ipv6NeighborActor, ArpResponder arp, IcmpEchoResponder icmp, Icmpv6Responder icmpv6, PuntReader reader, IActorRef? igmpActor = null)
     {
         IgmpActor = igmpActor;
         Icmpv6 = icmpv6;
         ArpActor = arpActor;
+        Ipv6NeighborActor = ipv6NeighborActor;
         Arp = arp;
         Icmp = icmp;
         Reader = reader;
     }
 
     public IActorRef ArpActor { get; }
+    /// <summary>The IPv6 neighbour cache (<see cref="Punt.Ipv6NeighborActor"/>), a sibling of the ARP actor.</summary>
+    public IActorRef Ipv6NeighborActor { get; }
+    /// <summary>The router advertiser (<see cref="Ipv6RouterAdvertiser"/>).</summary>
+    public IActorRef RouterAdvertiser { get; private init; } = ActorRefs.Nobody;
     public ArpResponder Arp { get; }
     public IcmpEchoResponder Icmp { get; }
     public Icmpv6Responder Icmpv6 { get; }
@@ -35,16 +40,20 @@ public sealed class PuntServices : IDisposable
 
     /// <param name="igmp">IGMP's settings when multicast routing is on (an IGMP actor learns group members for FMAN); null: no IGMP.</param>
     public static PuntServices Start(IActorRefFactory actors, IPuntPort port, IActorRef fman, ArpSettings? settings = null, string arpActorName = "arp",
+        Ipv6NeighborSettings? ipv6Settings = null, IReadOnlyDictionary<string, Configuration.Ipv6RaConfig>? routerAdvertisements = null,
         Configuration.IgmpConfig? igmp = null)
     {
         var arpActor = actors.ActorOf(Punt.ArpActor.Props(port, fman, settings), arpActorName);
+        var ipv6NeighborActor = actors.ActorOf(Punt.Ipv6NeighborActor.Props(port, fman, ipv6Settings), arpActorName + "-ipv6");
         var arp = new ArpResponder(port, arpActor);
         var icmp = new IcmpEchoResponder(port);
-        var icmpv6 = new Icmpv6Responder(port, (index, address, mac) => fman.Tell(new Ipv6NeighborLearned(index, address, mac), ActorRefs.NoSender));
+        var advertiser = actors.ActorOf(Ipv6RouterAdvertiser.Props(port, routerAdvertisements ?? new Dictionary<string, Configuration.Ipv6RaConfig>()),
+            arpActorName + "-ra");
+        var icmpv6 = new Icmpv6Responder(port, ipv6NeighborActor, advertiser);
         var igmpActor = igmp is null ? null : actors.ActorOf(Punt.IgmpActor.Props(port, fman, igmp), "igmp");
         var reader = new PuntReader(port, arp, icmp, icmpv6: icmpv6, igmp: igmpActor is null ? null : new IgmpResponder(igmpActor));
         reader.Start();
-        return new PuntServices(arpActor, arp, icmp, icmpv6, reader, igmpActor);
+        return new PuntServices(arpActor, ipv6NeighborActor, arp, icmp, icmpv6, reader, igmpActor) { RouterAdvertiser = advertiser };
     }
 
     /// <summary>Stops the reader thread and the ARP actor, each within <paramref name="timeout"/>; true when both stopped.</summary>
@@ -55,7 +64,9 @@ public sealed class PuntServices : IDisposable
         bool actorStopped;
         try
         {
-            actorStopped = ArpActor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1));
+            actorStopped = ArpActor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1))
+                & Ipv6NeighborActor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1))
+                & RouterAdvertiser.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1));
             if (IgmpActor is not null)
             {
                 actorStopped &= IgmpActor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1));

@@ -60,6 +60,8 @@ public sealed class AdjacencyTable
     {
         public readonly ulong[] Words = new ulong[capacity];
         public readonly uint[] NextHopAddresses = new uint[capacity];
+        /// <summary>Non-zero once a PPE forwarded through the entry since the control plane last took the mark (a neighbour's use hint).</summary>
+        public readonly byte[] Used = new byte[capacity];
     }
 
     private volatile Storage _storage;
@@ -115,7 +117,7 @@ public sealed class AdjacencyTable
         get
         {
             var storage = _storage;
-            return new AdjacencyView(storage.Words, storage.NextHopAddresses);
+            return new AdjacencyView(storage.Words, storage.NextHopAddresses, storage.Used);
         }
     }
 
@@ -160,6 +162,7 @@ public sealed class AdjacencyTable
                 var grown = new Storage((int)Math.Min((long)storage.Words.Length * 2, MaxId + 1L));
                 storage.Words.AsSpan().CopyTo(grown.Words);
                 storage.NextHopAddresses.AsSpan().CopyTo(grown.NextHopAddresses);
+                storage.Used.AsSpan().CopyTo(grown.Used);
                 _storage = grown;
                 storage = grown;
             }
@@ -171,6 +174,7 @@ public sealed class AdjacencyTable
         {
             var storage = _storage;
             storage.NextHopAddresses[id] = adjacency.NextHopAddress;
+            storage.Used[id] = 0;
             Volatile.Write(ref storage.Words[id], word);
         }
         Volatile.Write(ref _inUse, _inUse + 1);
@@ -190,6 +194,22 @@ public sealed class AdjacencyTable
             throw new ArgumentOutOfRangeException(nameof(id), id, $"adjacency {id} was never allocated");
         }
         Volatile.Write(ref storage.Words[id], word);
+    }
+
+    /// <summary>
+    /// Whether a PPE marked entry <paramref name="id"/> used (<see cref="AdjacencyView.MarkUsed"/>) since the last call,
+    /// clearing the mark. A mark set while the storage grows may be lost: it is a hint (neighbour discovery's "the
+    /// entry is in use"), never a count.
+    /// </summary>
+    public bool TakeUsed(uint id)
+    {
+        var used = _storage.Used;
+        if (id == 0 || id >= (uint)used.Length || Volatile.Read(ref used[id]) == 0)
+        {
+            return false;
+        }
+        Volatile.Write(ref used[id], 0);
+        return true;
     }
 
     /// <summary>
@@ -246,11 +266,27 @@ public readonly struct AdjacencyView
     private const ulong MacMask = (1UL << 48) - 1;
     private readonly ulong[] _words;
     private readonly uint[] _nextHopAddresses;
+    private readonly byte[] _used;
 
-    internal AdjacencyView(ulong[] words, uint[] nextHopAddresses)
+    internal AdjacencyView(ulong[] words, uint[] nextHopAddresses, byte[] used)
     {
         _words = words;
         _nextHopAddresses = nextHopAddresses;
+        _used = used;
+    }
+
+    /// <summary>
+    /// Marks entry <paramref name="id"/> used; written only when not marked yet, so a busy entry's cache line is not
+    /// written per packet by every PPE.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
+    public void MarkUsed(uint id)
+    {
+        var used = _used;
+        if (id < (uint)used.Length && used[id] == 0)
+        {
+            used[id] = 1;
+        }
     }
 
     /// <summary>Entry <paramref name="id"/>'s word; 0 (kind None) for an id past the table.</summary>

@@ -196,6 +196,27 @@ public sealed class Ipv6ForwardingProgrammer
         return Update;
     }
 
+    /// <summary>The neighbour (interface, address) an adjacency id stands for, when it is a neighbour's (resolved or incomplete).</summary>
+    public bool TryFindNeighbor(uint adjacencyId, out int interfaceIndex, out UInt128 address)
+    {
+        foreach (var (key, use) in _uses)
+        {
+            if (use.Id == adjacencyId && key.Kind == AdjacencyKind.Resolved)
+            {
+                interfaceIndex = key.Interface;
+                address = key.Address;
+                return true;
+            }
+        }
+        interfaceIndex = -1;
+        address = UInt128.Zero;
+        return false;
+    }
+
+    /// <summary>Whether a PPE forwarded through the neighbour's adjacency since the last call (the mark is cleared).</summary>
+    public bool TakeNeighborUsed(int interfaceIndex, UInt128 address)
+        => _uses.TryGetValue(AdjacencyKey.Neighbor(interfaceIndex, address), out var use) && _adjacencies.TakeUsed(use.Id);
+
     /// <summary>The installed routes, by prefix length then prefix.</summary>
     public IReadOnlyList<Ipv6RouteEntry> Routes()
     {

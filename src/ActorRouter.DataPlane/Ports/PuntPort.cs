@@ -14,6 +14,16 @@ public readonly ref struct PuntedPacket(int rxInterface, PuntReason reason, uint
     public Span<byte> Frame { get; } = frame;
 }
 
+/// <summary>How an IPv6 glean's NextHop reads (ip6-lookup writes it, the punt service reads it).</summary>
+public static class Ipv6Glean
+{
+    /// <summary>
+    /// Set when the glean carries the id of an incomplete adjacency (a static route's unresolved next hop, in the low
+    /// 24 bits) rather than the interface of a connected prefix whose host is the packet's destination.
+    /// </summary>
+    public const uint IncompleteNextHop = 0x8000_0000;
+}
+
 /// <summary>
 /// The punt/inject port the QFP client lends to the punt service: punted packets out of the data
 /// plane, the control plane's own frames in. It is all the punt service sees of the data plane:
@@ -51,4 +61,18 @@ public interface IPuntPort
     /// invalid, or the data plane has no room.
     /// </summary>
     bool Inject(int interfaceIndex, ReadOnlySpan<byte> frame);
+
+    /// <summary>
+    /// The IPv6 neighbour an adjacency id stands for: an incomplete static next hop's glean carries only the id
+    /// (<c>Ip6LookupNode.IncompleteNextHopGlean</c>). False for an id that is no neighbour's (any more).
+    /// </summary>
+    bool TryFindIpv6Neighbor(uint adjacencyId, out int interfaceIndex, out UInt128 address)
+    {
+        interfaceIndex = -1;
+        address = UInt128.Zero;
+        return false;
+    }
+
+    /// <summary>Whether packets were forwarded to this IPv6 neighbour since the last call (RFC 4861 §7.3.3's use of a STALE entry).</summary>
+    bool TakeIpv6NeighborUsed(int interfaceIndex, UInt128 address) => false;
 }

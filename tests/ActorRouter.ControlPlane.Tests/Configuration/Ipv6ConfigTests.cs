@@ -108,3 +108,30 @@ public class Ipv6ConfigTests
         Assert.StartsWith(reasonStart, error.Reason);
     }
 }
+
+/// <summary>The interface key <c>ipv6-ra</c>: read, defaults, written back, and its errors.</summary>
+public class Ipv6RaConfigTests
+{
+    [Fact]
+    public void Router_advertisements_are_read_with_their_defaults_and_survive_writing_and_loading()
+    {
+        var config = RouterConfigLoader.LoadString(
+            TwoInterfaces(interfaceExtra0: """, ipv6 = "2001:db8:1::1/64", ipv6-ra { enabled = true, interval = 30s, lifetime = 90s }""",
+                interfaceExtra1: """, ipv6 = "2001:db8:2::1/64", ipv6-ra { }"""),
+            Source);
+        Assert.Equal(new Ipv6RaConfig(true, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(90)), config.Interfaces[0].Ipv6Ra);
+        Assert.Equal(new Ipv6RaConfig(true, TimeSpan.FromSeconds(200), TimeSpan.FromSeconds(1800)), config.Interfaces[1].Ipv6Ra);
+        var text = RouterConfigWriter.ToHocon(config);
+        Assert.Contains("interval = 30s", text);
+        Assert.Equal(config, RouterConfigLoader.LoadString(text, "running-config"));
+        Assert.Null(RouterConfigLoader.LoadString(TwoInterfaces(), Source).Interfaces[0].Ipv6Ra);
+    }
+
+    [Theory]
+    [InlineData("""ipv6 = "2001:db8:1::1/64", ipv6-ra { interval = 2s }""", "actorrouter.interfaces[0].ipv6-ra.interval", "2s is out of range 4s..1800s")]
+    [InlineData("""ipv6 = "2001:db8:1::1/64", ipv6-ra { interval = 600s, lifetime = 300s }""", "actorrouter.interfaces[0].ipv6-ra.lifetime",
+        "300s is shorter than interval 600s (use 0s to advertise no default router)")]
+    [InlineData("""ipv6-ra { enabled = true }""", "actorrouter.interfaces[0].ipv6-ra.enabled", "the interface has no ipv6 address to advertise")]
+    public void A_bad_ipv6_ra_is_reported_at_its_key(string extra, string key, string reason) =>
+        AssertSingleError(TwoInterfaces(interfaceExtra0: ", " + extra), key, reason);
+}

@@ -4,6 +4,7 @@ using ActorRouter.ControlPlane.Punt;
 using ActorRouter.DataPlane.Fib;
 using ActorRouter.DataPlane.Forwarding;
 using ActorRouter.Packets;
+using Akka.Actor;
 using static ActorRouter.ControlPlane.Tests.Punt.TestRouter;
 
 namespace ActorRouter.ControlPlane.Tests.Punt;
@@ -23,7 +24,7 @@ public class Icmpv6ResponderTests : Akka.TestKit.Xunit2.TestKit
     private static readonly UInt128 HostLinkLocal = Address("fe80::ff:fe00:10a");
     private static readonly UInt128 SolicitedNode = Address("ff02::1:ff00:1");
 
-    private static UInt128 Address(string text)
+    internal static UInt128 Address(string text)
     {
         Assert.True(Ipv6Route.TryParseAddress(text, out var address), text);
         return address;
@@ -41,7 +42,7 @@ public class Icmpv6ResponderTests : Akka.TestKit.Xunit2.TestKit
     }
 
     /// <summary>An Ethernet + IPv6 + ICMPv6 frame, the checksum filled in by this test's own sum.</summary>
-    private static byte[] Frame(byte[] destinationMac, byte[] sourceMac, byte hopLimit, UInt128 source, UInt128 destination, byte[] icmp, byte trafficClass = 0)
+    internal static byte[] Frame(byte[] destinationMac, byte[] sourceMac, byte hopLimit, UInt128 source, UInt128 destination, byte[] icmp, byte trafficClass = 0)
     {
         var frame = new byte[14 + 40 + icmp.Length];
         destinationMac.CopyTo(frame, 0);
@@ -106,7 +107,7 @@ public class Icmpv6ResponderTests : Akka.TestKit.Xunit2.TestKit
     private static byte[] Advertisement(byte flags, UInt128 target) =>
         [136, 0, 0, 0, flags, 0, 0, 0, .. Bytes(target), 2, 1, .. RouterMac];
 
-    private static byte[] Bytes(UInt128 address)
+    internal static byte[] Bytes(UInt128 address)
     {
         var bytes = new byte[16];
         BinaryPrimitives.WriteUInt128BigEndian(bytes, address);
@@ -197,6 +198,30 @@ public class Icmpv6ResponderTests : Akka.TestKit.Xunit2.TestKit
         Assert.Equal(0, router.Services.Icmpv6.AdvertisementsSent + router.Services.Icmpv6.EchoRepliesSent);
     }
 
+    private Ipv6NeighborCounters NeighborCounters(TestRouter router)
+        => router.Services!.Ipv6NeighborActor.Ask<Ipv6NeighborCounters>(GetIpv6NeighborCounters.Instance, TimeSpan.FromSeconds(10)).Result;
+
+    private Ipv6NeighborTable NeighborTable(TestRouter router)
+        => router.Services!.Ipv6NeighborActor.Ask<Ipv6NeighborTable>(GetIpv6NeighborTable.Instance, TimeSpan.FromSeconds(10)).Result;
+
+    [Fact]
+    public void A_static_route_whose_next_hop_is_unresolved_solicits_the_next_hop()
+    {
+        var fman = CreateTestProbe();
+        using var router = StartRouter(this, fman);
+        var nextHop = Address("2001:db8:2::99");
+        router.DataPlane.PublishIpv6Routes([new Ipv6StaticRoute(Address("2001:db8:99::"), 48, nextHop)], []);
+        Assert.True(router.Far1.Send(Udp6(RouterMac, HostGlobal, Address("2001:db8:99::1"))));
+
+        byte[] groupMac = [0x33, 0x33, 0xFF, 0x00, 0x00, 0x99];
+        byte[] solicitation = [135, 0, 0, 0, 0, 0, 0, 0, .. Bytes(nextHop), 1, 1, .. RouterMac2];
+        Assert.Equal(Frame(groupMac, RouterMac2, 255, RouterGlobal2, Address("ff02::1:ff00:99"), solicitation), ReceiveRequired(router.Far2));
+        byte[] advertisement = [136, 0, 0, 0, 0x60, 0, 0, 0, .. Bytes(nextHop), 2, 1, .. Host2Mac];
+        Assert.True(router.Far2.Send(Frame(RouterMac2, Host2Mac, 255, nextHop, RouterGlobal2, advertisement)));
+        fman.ExpectMsg(new Messages.Ipv6NeighborLearned(router.Index2, nextHop, 0x0200_0000_0214), TimeSpan.FromSeconds(5));
+        Assert.Equal(1, router.Reader!.Counters.Glean);
+    }
+
     private static readonly byte[] RouterMac2 = [0x02, 0x00, 0x00, 0x00, 0x00, 0x02];
     private static readonly byte[] Host2Mac = [0x02, 0x00, 0x00, 0x00, 0x02, 0x14];
 
@@ -221,9 +246,9 @@ public class Icmpv6ResponderTests : Akka.TestKit.Xunit2.TestKit
         byte[] solicitation = [135, 0, 0, 0, 0, 0, 0, 0, .. Bytes(host2), 1, 1, .. RouterMac2];
         Assert.Equal(Frame(groupMac, RouterMac2, 255, RouterGlobal2, Address("ff02::1:ff00:20"), solicitation), ReceiveRequired(router.Far2));
 
-        // A second packet within the interval asks again; no second solicitation goes out.
+        // A second packet while the resolution is on asks again; no second solicitation goes out.
         Assert.True(router.Far1.Send(Udp6(RouterMac, HostGlobal, host2)));
-        WaitUntil(() => router.Services!.Icmpv6.GleansSuppressed == 1, TimeSpan.FromSeconds(5), "the second glean");
+        WaitUntil(() => NeighborCounters(router).GleansDeduplicated == 1, TimeSpan.FromSeconds(5), "the second glean");
         Assert.Null(Receive(router.Far2, TimeSpan.FromMilliseconds(200)));
 
         // The host answers; its advertisement's target link-layer address goes to FMAN.
@@ -235,10 +260,10 @@ public class Icmpv6ResponderTests : Akka.TestKit.Xunit2.TestKit
         Assert.True(router.Far2.Send(answer));
         WaitUntil(() => router.Reader!.Counters.Icmpv6 == 2, TimeSpan.FromSeconds(5), "both advertisements");
         fman.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
-        Assert.Equal(1, router.Services!.Icmpv6.SolicitationsSent);
-        Assert.Equal(1, router.Services.Icmpv6.NeighborsLearned);
-        Assert.Equal(1, router.Services.Icmpv6.GleansSuppressed);
+        var counters = NeighborCounters(router);
+        Assert.Equal((1L, 1L, 1L), (counters.SolicitationsSent, counters.Resolved, counters.GleansDeduplicated));
         Assert.Equal(2, router.Reader!.Counters.Glean);
+        Assert.Equal(Ipv6NeighborState.Reachable, Assert.Single(NeighborTable(router).Entries).State);
     }
 
     [Fact]
@@ -267,6 +292,6 @@ public class Icmpv6ResponderTests : Akka.TestKit.Xunit2.TestKit
         Assert.True(router.Far1.Send(Frame(RouterMac, HostMac, 255, host, RouterGlobal, badOption)));
         WaitUntil(() => router.Services!.Icmpv6.BadMessages == 3, TimeSpan.FromSeconds(5), "three bad advertisements");
         fman.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
-        Assert.Equal(0, router.Services!.Icmpv6.NeighborsLearned);
+        Assert.Empty(NeighborTable(router).Entries);
     }
 }

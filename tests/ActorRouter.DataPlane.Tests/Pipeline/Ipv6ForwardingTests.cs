@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using ActorRouter.DataPlane.Counters;
 using ActorRouter.DataPlane.Fib;
 using ActorRouter.DataPlane.Forwarding;
+using ActorRouter.DataPlane.Ports;
 using ActorRouter.DataPlane.Graph;
 using ActorRouter.DataPlane.Graph.Nodes;
 using ActorRouter.DataPlane.Memory;
@@ -412,13 +413,30 @@ public sealed class Ipv6ForwardingTests : IDisposable
     }
 
     [Fact]
-    public void A_next_hop_without_a_neighbour_entry_is_counted_as_no_adjacency()
+    public void A_next_hop_without_a_neighbour_entry_is_gleaned_and_counted_as_no_adjacency()
     {
         _router.DataPlane.PublishIpv6Routes([new Ipv6StaticRoute(A("2001:db8:99::"), 48, A("2001:db8:1::20"))], []);
+        var toRouted = Udp6(0, A("2001:db8:99::5"));
         var toHost = Udp6(0, HostAddresses6[2]);
-        Assert.Empty(Run(0, Udp6(0, A("2001:db8:99::5")), toHost));
+        Assert.Empty(Run(0, toRouted, toHost));
         // The static route's gateway and the connected host alike: neither has a MAC yet.
         Assert.Equal(2, Drops(DropReason.NoAdjacency));
+        // The static route's gateway is gleaned by its incomplete adjacency's id (the address is not in the packet),
+        // which the punt port turns back into the neighbour to solicit.
+        Assert.True(_puntRing.TryDequeue(out var routed));
+        try
+        {
+            var meta = Gpm.Meta(routed);
+            Assert.Equal((byte)PuntReason.Glean, meta.PuntReason);
+            Assert.NotEqual(0u, meta.NextHop & Ipv6Glean.IncompleteNextHop);
+            Assert.True(_router.DataPlane.PuntPort.TryFindIpv6Neighbor(meta.NextHop & ~Ipv6Glean.IncompleteNextHop, out var index, out var address));
+            Assert.Equal((1, A("2001:db8:1::20")), (index, address));
+            Assert.Equal(toRouted, Gpm.Frame(routed).ToArray());
+        }
+        finally
+        {
+            _cache.Free(routed);
+        }
         // The connected host is gleaned: the packet goes to the control plane with the interface to solicit on.
         Assert.True(_puntRing.TryDequeue(out var glean));
         try
@@ -432,6 +450,22 @@ public sealed class Ipv6ForwardingTests : IDisposable
             _cache.Free(glean);
         }
         Assert.Equal(0, _puntRing.Count);
+    }
+
+    [Fact]
+    public void A_packet_forwarded_to_a_neighbour_marks_it_used_once_until_the_mark_is_taken()
+    {
+        var port = _router.DataPlane.PuntPort;
+        Assert.False(port.TakeIpv6NeighborUsed(2, HostAddresses6[2]));
+        Assert.Single(Run(0, Udp6(0, HostAddresses6[2])));
+        Assert.Single(Run(0, Udp6(0, HostAddresses6[2])));
+        Assert.True(port.TakeIpv6NeighborUsed(2, HostAddresses6[2]));
+        Assert.False(port.TakeIpv6NeighborUsed(2, HostAddresses6[2]));
+        // The routed packet went through its next hop's adjacency, not the destination's.
+        Assert.Single(Run(0, Udp6(0, A("2001:db8:99:1::5"))));
+        Assert.False(port.TakeIpv6NeighborUsed(2, HostAddresses6[2]));
+        Assert.True(port.TakeIpv6NeighborUsed(1, HostAddresses6[1]));
+        Assert.False(port.TakeIpv6NeighborUsed(1, A("2001:db8:1::77")));
     }
 
     [Fact]

@@ -6,16 +6,19 @@ namespace ActorRouter.DataPlane.Graph.Nodes;
 
 /// <summary>
 /// ip6-lookup: one batched IPv6 FIB lookup for the whole vector (the trie walked a level at a time across the burst),
-/// then the verdict of the adjacency: resolved next hops with hop limit to spare go on to ip6-rewrite (through ip6-classify when the egress has a
-/// service policy); no route and
-/// hop-limit expiry go to ip6-icmp-error; a packet for one of the router's addresses is punted (for us), one for a host
-/// on a connected prefix without a neighbour entry is punted as a glean (neighbour discovery solicits it, the packet is
-/// counted as a no-adjacency drop); an unresolved static next hop and null routes drop, each under its reason. A unicast packet received as a
+/// then the verdict of the adjacency: resolved next hops with hop limit to spare go on to ip6-rewrite (through
+/// ip6-classify when the egress has a service policy); no route and hop-limit expiry go to ip6-icmp-error; a packet
+/// for one of the router's addresses is punted (for us), one for a host on a connected prefix without a neighbour entry is punted as a glean (neighbour discovery solicits it, the packet is
+/// counted as a no-adjacency drop), as is one whose static next hop is unresolved (incomplete: the glean names the
+/// adjacency, <see cref="IncompleteNextHopGlean"/>, since the address to solicit is not in the packet); null routes
+/// drop. A resolved adjacency a packet goes through is marked used (neighbour discovery's hint). A unicast packet received as a
 /// link-layer group frame is not forwarded, nor one from a link-local source that is not for the router.
 /// </summary>
 public sealed unsafe class Ip6LookupNode : GraphNode
 {
     public const int NextIp6Rewrite = 0, NextIcmpError = 1, NextDrop = 2, NextPunt = 3, NextClassify = 4;
+    /// <inheritdoc cref="Ports.Ipv6Glean.IncompleteNextHop"/>
+    public const uint IncompleteNextHopGlean = Ports.Ipv6Glean.IncompleteNextHop;
     private readonly PpeContext _context;
     private readonly uint[] _nextHops;
 
@@ -66,6 +69,8 @@ public sealed unsafe class Ip6LookupNode : GraphNode
                         Drop(buffer, ref meta, DropReason.InterfaceDown);
                         continue;
                     }
+                    // Neighbour discovery's use hint: a STALE neighbour in use is probed (RFC 4861 §7.3.3).
+                    adjacencies.MarkUsed(nextHop);
                     meta.TxInterface = egress;
                     meta.NextHop = nextHop;
                     meta.TrafficClass = 0;
@@ -77,7 +82,7 @@ public sealed unsafe class Ip6LookupNode : GraphNode
                     *next++ = buffer;
                     continue;
                 }
-                Divert(buffer, ref meta, kind, (flags & Ip4LookupNode.LinkGroupFlag) != 0, (flags & Ip4LookupNode.TtlExpiresFlag) != 0, word);
+                Divert(buffer, ref meta, kind, (flags & Ip4LookupNode.LinkGroupFlag) != 0, (flags & Ip4LookupNode.TtlExpiresFlag) != 0, word, nextHop);
             }
             mainCount = (int)(next - mainStart);
         }
@@ -85,7 +90,7 @@ public sealed unsafe class Ip6LookupNode : GraphNode
     }
 
     /// <summary>Every packet that does not go straight on to ip6-rewrite.</summary>
-    private void Divert(uint buffer, ref Memory.PacketMeta meta, AdjacencyKind kind, bool linkGroup, bool hopLimitExpires, ulong adjacency)
+    private void Divert(uint buffer, ref Memory.PacketMeta meta, AdjacencyKind kind, bool linkGroup, bool hopLimitExpires, ulong adjacency, uint adjacencyId)
     {
         if (kind == AdjacencyKind.Receive)
         {
@@ -123,6 +128,13 @@ public sealed unsafe class Ip6LookupNode : GraphNode
             // destination on the prefix's interface (carried in NextHop; the address is in the punted frame).
             meta.PuntReason = (byte)PuntReason.Glean;
             meta.NextHop = AdjacencyView.InterfaceOf(adjacency);
+            Enqueue(NextPunt, buffer);
+            return;
+        }
+        if (kind == AdjacencyKind.Incomplete)
+        {
+            meta.PuntReason = (byte)PuntReason.Glean;
+            meta.NextHop = IncompleteNextHopGlean | adjacencyId;
             Enqueue(NextPunt, buffer);
             return;
         }
