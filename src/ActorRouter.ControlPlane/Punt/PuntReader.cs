@@ -39,6 +39,7 @@ public sealed class PuntReader : IDisposable
     private readonly ArpResponder _arp;
     private readonly IcmpEchoResponder _icmp;
     private readonly Icmpv6Responder? _icmpv6;
+    private readonly IForUsHandler? _forUsHandler;
     private readonly uint[] _buffers;
     private Thread? _thread;
     private volatile bool _stopRequested;
@@ -51,8 +52,10 @@ public sealed class PuntReader : IDisposable
     private long _handlerFaults;
     private long _icmpv6Count;
 
-    public PuntReader(IPuntPort port, ArpResponder arp, IcmpEchoResponder icmp, int burst = DefaultBurst, Icmpv6Responder? icmpv6 = null)
+    /// <param name="forUs">Asked about "for us" frames no responder took, before they are counted as unhandled.</param>
+    public PuntReader(IPuntPort port, ArpResponder arp, IcmpEchoResponder icmp, int burst = DefaultBurst, Icmpv6Responder? icmpv6 = null, IForUsHandler? forUs = null)
     {
+        _forUsHandler = forUs;
         ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
         _port = port;
         _arp = arp;
@@ -156,6 +159,10 @@ public sealed class PuntReader : IDisposable
                     else if (_icmpv6 is not null && _icmpv6.TryHandle(rx, packet.Frame))
                     {
                         Count(ref _icmpv6Count, 1);
+                    }
+                    else if (_forUsHandler is not null && _forUsHandler.TryHandle(rx, packet.Frame))
+                    {
+                        // Counted by the handler.
                     }
                     else
                     {

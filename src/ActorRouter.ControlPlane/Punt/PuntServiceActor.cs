@@ -23,17 +23,20 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
     private readonly IActorRef _fman;
     private readonly ArpSettings _settings;
     private readonly IReadOnlyList<StaticArpEntry> _staticEntries;
+    private readonly IForUsHandler? _forUs;
     private PuntServices? _services;
 
-    public PuntServiceActor(IActorRef qfpClient, IActorRef fman, ArpSettings settings, IReadOnlyList<StaticArpEntry>? staticEntries = null)
+    public PuntServiceActor(IActorRef qfpClient, IActorRef fman, ArpSettings settings, IReadOnlyList<StaticArpEntry>? staticEntries = null,
+        IForUsHandler? forUs = null)
     {
+        _forUs = forUs;
         _qfpClient = qfpClient;
         _fman = fman;
         _settings = settings;
         _staticEntries = staticEntries ?? [];
         Receive<PuntPortLent>(m =>
         {
-            _services = PuntServices.Start(Context, m.Port, _fman, _settings, "neighbors");
+            _services = PuntServices.Start(Context, m.Port, _fman, _settings, "neighbors", _forUs);
             foreach (var entry in _staticEntries)
             {
                 _services.ArpActor.Tell(new SetStaticArpEntry(entry.Address, entry.Mac), ActorRefs.NoSender);
@@ -78,17 +81,19 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
         }
     }
 
-    public static Props Props(IActorRef qfpClient, IActorRef fman, ArpSettings? settings = null, IReadOnlyList<StaticArpEntry>? staticEntries = null)
-        => Akka.Actor.Props.Create(() => new PuntServiceActor(qfpClient, fman, settings ?? ArpSettings.Default, staticEntries));
+    public static Props Props(IActorRef qfpClient, IActorRef fman, ArpSettings? settings = null, IReadOnlyList<StaticArpEntry>? staticEntries = null,
+        IForUsHandler? forUs = null)
+        => Akka.Actor.Props.Create(() => new PuntServiceActor(qfpClient, fman, settings ?? ArpSettings.Default, staticEntries, forUs));
 
     /// <summary>
     /// The supervisor child description the host registers; without explicit settings it takes
     /// <c>actorrouter.arp</c> (timings and limits); the static entries always come from the configuration.
     /// </summary>
-    public static ControlPlaneChild Child(ArpSettings? settings = null)
+    /// <param name="forUs">A further handler for "for us" frames (the fleet's probes), or null.</param>
+    public static ControlPlaneChild Child(ArpSettings? settings = null, IForUsHandler? forUs = null)
         => new(ChildName, context => Props(context.QfpClient, context.Fman,
             settings ?? new ArpSettings(context.Config.Arp.Timeout, context.Config.Arp.RetryInterval, context.Config.Arp.MaxRequests, context.Config.Arp.Limits),
-            context.Config.Arp.Static));
+            context.Config.Arp.Static, forUs));
 
     protected override void PreStart() => _qfpClient.Tell(LendPuntPort.Instance, Self);
 

@@ -29,13 +29,15 @@ public sealed class PuntServices : IDisposable
     public Icmpv6Responder Icmpv6 { get; }
     public PuntReader Reader { get; }
 
-    public static PuntServices Start(IActorRefFactory actors, IPuntPort port, IActorRef fman, ArpSettings? settings = null, string arpActorName = "arp")
+    /// <param name="forUs">A further handler for "for us" frames (the fleet's probes), or null.</param>
+    public static PuntServices Start(IActorRefFactory actors, IPuntPort port, IActorRef fman, ArpSettings? settings = null, string arpActorName = "arp",
+        IForUsHandler? forUs = null)
     {
         var arpActor = actors.ActorOf(Punt.ArpActor.Props(port, fman, settings), arpActorName);
         var arp = new ArpResponder(port, arpActor);
         var icmp = new IcmpEchoResponder(port);
         var icmpv6 = new Icmpv6Responder(port, (index, address, mac) => fman.Tell(new Ipv6NeighborLearned(index, address, mac), ActorRefs.NoSender));
-        var reader = new PuntReader(port, arp, icmp, icmpv6: icmpv6);
+        var reader = new PuntReader(port, arp, icmp, icmpv6: icmpv6, forUs: forUs);
         reader.Start();
         return new PuntServices(arpActor, arp, icmp, icmpv6, reader);
     }
