@@ -24,10 +24,11 @@ public sealed record FleetConfig(bool Enabled, string Name, string RouterName, s
     /// <summary>Akka's own default; members of a fleet on one management LAN can use less (a test uses 5 s).</summary>
     public static readonly TimeSpan DefaultStableAfter = TimeSpan.FromSeconds(20);
 
-    public static readonly FleetConfig Default = new(false, "", "", "", DefaultPort, EquatableList<string>.Empty, KeepMajority, DefaultStableAfter);
-
+    // Before Default: static initializers run in the order written.
     /// <summary>BFD's usual fast setting: a probe every 100 ms on every data link.</summary>
     public static readonly TimeSpan DefaultProbeInterval = TimeSpan.FromMilliseconds(100);
+
+    public static readonly FleetConfig Default = new(false, "", "", "", DefaultPort, EquatableList<string>.Empty, KeepMajority, DefaultStableAfter);
 
     public const int DefaultProbeDeadIntervals = 4;
 
