@@ -41,6 +41,8 @@ public static class ContractCodec
         typeof(ShowCryptoIpsecSaRequest), typeof(CryptoIpsecSaView), typeof(CreateTunnelRequest),
         typeof(ShowFleetRequest), typeof(FleetView), typeof(NodeRequest), typeof(FleetRequest), typeof(FleetAnswersView),
         typeof(ShowIpv6InterfaceBriefRequest), typeof(ShowIpv6RouteRequest), typeof(Ipv6InterfacesView), typeof(Ipv6RoutesView),
+        typeof(ShowFleetRoutesRequest), typeof(FleetRoutesView), typeof(ShowFleetNeighborsRequest), typeof(FleetNeighborsView),
+        typeof(ShowFleetDatabaseRequest), typeof(FleetDatabaseView),
     ];
 
     private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(t => t, t => t.Name);
@@ -231,6 +233,17 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
 [JsonSerializable(typeof(FleetAnswersView))]
 [JsonSerializable(typeof(FleetAnswer))]
 [JsonSerializable(typeof(FleetSilence))]
+[JsonSerializable(typeof(ShowFleetRoutesRequest))]
+[JsonSerializable(typeof(FleetRoutesView))]
+[JsonSerializable(typeof(FleetRouteView))]
+[JsonSerializable(typeof(FleetNextHopView))]
+[JsonSerializable(typeof(ShowFleetNeighborsRequest))]
+[JsonSerializable(typeof(FleetNeighborsView))]
+[JsonSerializable(typeof(FleetNeighborView))]
+[JsonSerializable(typeof(ShowFleetDatabaseRequest))]
+[JsonSerializable(typeof(FleetDatabaseView))]
+[JsonSerializable(typeof(FleetDatabaseEntryView))]
+[JsonSerializable(typeof(FleetAdjacencyView))]
 internal sealed partial class ContractJsonContext : JsonSerializerContext;
 
 /// <summary>
