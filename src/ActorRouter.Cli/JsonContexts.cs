@@ -38,6 +38,14 @@ namespace ActorRouter.Cli;
 [JsonSerializable(typeof(NotAuthorised))]
 [JsonSerializable(typeof(FleetView))]
 [JsonSerializable(typeof(FleetAnswersView))]
+[JsonSerializable(typeof(FleetRoutesView))]
+[JsonSerializable(typeof(FleetRouteView))]
+[JsonSerializable(typeof(FleetNextHopView))]
+[JsonSerializable(typeof(FleetNeighborsView))]
+[JsonSerializable(typeof(FleetNeighborView))]
+[JsonSerializable(typeof(FleetDatabaseView))]
+[JsonSerializable(typeof(FleetDatabaseEntryView))]
+[JsonSerializable(typeof(FleetAdjacencyView))]
 internal sealed partial class ReplyJsonContext : JsonSerializerContext;
 
 /// <summary>One line per refresh: <c>arctl --json monitor interfaces</c>.</summary>

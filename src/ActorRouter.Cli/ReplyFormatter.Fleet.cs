@@ -21,6 +21,63 @@ public static partial class ReplyFormatter
         return s.ToString().TrimEnd('\n');
     }
 
+    private static string FleetRoutes(FleetRoutesView v)
+    {
+        var s = new StringBuilder();
+        s.AppendLine($"Fleet routes of {v.Router} (installed as F, distance 110; of equal-cost next hops the first on an up interface is used)");
+        s.AppendLine($"{"Prefix",-20} {"Cost",4}  {"Next hop",-16} {"Neighbor",-16} From");
+        foreach (var r in v.Routes)
+        {
+            for (int i = 0; i < r.NextHops.Count; i++)
+            {
+                var hop = r.NextHops[i];
+                s.AppendLine(i == 0
+                    ? $"{r.Prefix,-20} {r.Cost,4}  {hop.Address,-16} {hop.Neighbor,-16} {string.Join(", ", r.Origins)}"
+                    : $"{"",-20} {"",4}  {hop.Address,-16} {hop.Neighbor,-16}");
+            }
+        }
+        if (v.Routes.Count == 0)
+        {
+            s.AppendLine("(none)");
+        }
+        return s.ToString().TrimEnd('\n');
+    }
+
+    private static string FleetNeighbors(FleetNeighborsView v)
+    {
+        var s = new StringBuilder();
+        s.AppendLine($"Fleet neighbors of {v.Router}: probe every {v.ProbeIntervalMilliseconds} ms, down after {v.DeadIntervals} missed; "
+            + $"hellos received {v.HellosReceived}, of another fleet {v.HellosForeign}, malformed {v.HellosMalformed}");
+        s.AppendLine($"{"Neighbor",-16} {"Interface",-20} {"Address",-16} {"State",-8} {"Last hello",10} {"Up",10} {"Hellos",8}");
+        foreach (var n in v.Neighbors)
+        {
+            s.AppendLine($"{n.Router,-16} {n.Interface,-20} {n.Address,-16} {n.State,-8} {n.LastHeardMilliseconds + " ms",10} {(n.State == "up" ? Uptime(n.UpForSeconds) : "-"),10} {n.Hellos,8}");
+        }
+        if (v.Neighbors.Count == 0)
+        {
+            s.AppendLine("(none)");
+        }
+        return s.ToString().TrimEnd('\n');
+    }
+
+    private static string FleetDatabase(FleetDatabaseView v)
+    {
+        var s = new StringBuilder();
+        s.AppendLine($"Fleet link-state database of {v.Router}: {v.Routers} routers, {v.Adjacencies} adjacencies, {v.Prefixes} prefixes, about {v.EncodedBytes} bytes"
+            + (v.Unreadable > 0 ? $"; {v.Unreadable} unreadable entries left out" : ""));
+        foreach (var e in v.Entries)
+        {
+            s.AppendLine($"{e.Router} (sequence {e.Sequence})");
+            s.AppendLine($"  connected:   {(e.Connected.Count == 0 ? "-" : string.Join(", ", e.Connected))}");
+            s.AppendLine($"  adjacencies: {(e.Adjacencies.Count == 0 ? "-" : string.Join(", ", e.Adjacencies.Select(a => $"{a.Neighbor} at {a.Address} cost {a.Cost}")))}");
+            if (e.SharedStaticRoutes.Count > 0)
+            {
+                s.AppendLine($"  shared static routes: {string.Join(", ", e.SharedStaticRoutes)}");
+            }
+        }
+        return s.ToString().TrimEnd('\n');
+    }
+
     /// <summary>IOS's uptime style: hh:mm:ss under a day, then 1d02h, then 1w2d.</summary>
     public static string Uptime(long? seconds)
     {

@@ -44,6 +44,8 @@ public static class ContractCodec
         typeof(SetIpv6AddressRequest), typeof(AddIpv6RouteRequest), typeof(RemoveIpv6RouteRequest), typeof(SetIpv6NeighborRequest), typeof(RemoveIpv6NeighborRequest),
         typeof(ShowIpMrouteRequest), typeof(MrouteTableView), typeof(ShowIpIgmpGroupsRequest), typeof(IgmpGroupsView),
         typeof(ShowIpv6NeighborsRequest), typeof(Ipv6NeighborsView),
+        typeof(ShowFleetRoutesRequest), typeof(FleetRoutesView), typeof(ShowFleetNeighborsRequest), typeof(FleetNeighborsView),
+        typeof(ShowFleetDatabaseRequest), typeof(FleetDatabaseView),
     ];
 
     private static readonly Dictionary<Type, string> ByType = Table.ToDictionary(t => t, t => t.Name);
@@ -249,6 +251,17 @@ public sealed class ContractSerializer(ExtendedActorSystem system) : SerializerW
 [JsonSerializable(typeof(FleetAnswersView))]
 [JsonSerializable(typeof(FleetAnswer))]
 [JsonSerializable(typeof(FleetSilence))]
+[JsonSerializable(typeof(ShowFleetRoutesRequest))]
+[JsonSerializable(typeof(FleetRoutesView))]
+[JsonSerializable(typeof(FleetRouteView))]
+[JsonSerializable(typeof(FleetNextHopView))]
+[JsonSerializable(typeof(ShowFleetNeighborsRequest))]
+[JsonSerializable(typeof(FleetNeighborsView))]
+[JsonSerializable(typeof(FleetNeighborView))]
+[JsonSerializable(typeof(ShowFleetDatabaseRequest))]
+[JsonSerializable(typeof(FleetDatabaseView))]
+[JsonSerializable(typeof(FleetDatabaseEntryView))]
+[JsonSerializable(typeof(FleetAdjacencyView))]
 internal sealed partial class ContractJsonContext : JsonSerializerContext;
 
 /// <summary>

@@ -137,3 +137,72 @@ public sealed class NestedReplyConverter : JsonConverter<object>
         writer.WriteEndObject();
     }
 }
+
+// Fleet routing: each member publishes its link state (connected prefixes, adjacencies confirmed by probes over
+// the data links, static routes marked to share) into a replicated database and installs shortest paths (code F).
+
+/// <summary><c>show fleet routes</c>: the routes this router computed from the fleet's link-state database.</summary>
+public sealed record ShowFleetRoutesRequest : IArctlRequest;
+
+/// <param name="Address">The first hop's address on the shared subnet.</param>
+/// <param name="Neighbor">The member that address belongs to.</param>
+public sealed record FleetNextHopView(string Address, string Neighbor);
+
+/// <param name="Prefix">"A.B.C.D/LEN".</param>
+/// <param name="Cost">The path's total cost (each adjacency costs 1).</param>
+/// <param name="NextHops">Every equal-cost first hop, by address; FMAN installs the first on an up interface.</param>
+/// <param name="Origins">The members that originate the prefix at that cost.</param>
+public sealed record FleetRouteView(string Prefix, int Cost, IReadOnlyList<FleetNextHopView> NextHops, IReadOnlyList<string> Origins)
+{
+    public IReadOnlyList<FleetNextHopView> NextHops { get; } = NextHops.ToList();
+    public IReadOnlyList<string> Origins { get; } = Origins.ToList();
+}
+
+/// <param name="Router">The router that answered.</param>
+public sealed record FleetRoutesView(string Router, IReadOnlyList<FleetRouteView> Routes)
+{
+    public IReadOnlyList<FleetRouteView> Routes { get; } = Routes.ToList();
+}
+
+/// <summary><c>show fleet neighbors</c>: the members heard by probes on this router's data links.</summary>
+public sealed record ShowFleetNeighborsRequest : IArctlRequest;
+
+/// <param name="State">"up" (heard both ways: an adjacency, published) or "one-way" (heard, but its hellos do not list this router yet).</param>
+/// <param name="LastHeardMilliseconds">Since its last hello.</param>
+/// <param name="UpForSeconds">Since the adjacency came up; 0 while one-way.</param>
+/// <param name="Hellos">Hellos received from it on this interface.</param>
+public sealed record FleetNeighborView(string Router, string Interface, string Address, string State, long LastHeardMilliseconds, long UpForSeconds, long Hellos);
+
+/// <param name="ProbeIntervalMilliseconds">How often a hello leaves every up interface.</param>
+/// <param name="DeadIntervals">Intervals without a hello after which an adjacency is down.</param>
+/// <param name="HellosReceived">Hellos of this fleet received on any interface.</param>
+/// <param name="HellosForeign">Hellos of another fleet (dropped).</param>
+/// <param name="HellosMalformed">Datagrams to the probe port that were not readable hellos (dropped).</param>
+public sealed record FleetNeighborsView(string Router, int ProbeIntervalMilliseconds, int DeadIntervals, long HellosReceived, long HellosForeign,
+    long HellosMalformed, IReadOnlyList<FleetNeighborView> Neighbors)
+{
+    public IReadOnlyList<FleetNeighborView> Neighbors { get; } = Neighbors.ToList();
+}
+
+/// <summary><c>show fleet database</c>: the fleet's link-state database as this router holds it.</summary>
+public sealed record ShowFleetDatabaseRequest : IArctlRequest;
+
+public sealed record FleetAdjacencyView(string Neighbor, string Address, int Cost);
+
+/// <param name="Sequence">Only grows; a newer entry of the same router replaces an older one.</param>
+public sealed record FleetDatabaseEntryView(string Router, long Sequence, IReadOnlyList<string> Connected, IReadOnlyList<FleetAdjacencyView> Adjacencies,
+    IReadOnlyList<string> SharedStaticRoutes)
+{
+    public IReadOnlyList<string> Connected { get; } = Connected.ToList();
+    public IReadOnlyList<FleetAdjacencyView> Adjacencies { get; } = Adjacencies.ToList();
+    public IReadOnlyList<string> SharedStaticRoutes { get; } = SharedStaticRoutes.ToList();
+}
+
+/// <param name="Router">The router that answered.</param>
+/// <param name="EncodedBytes">An estimate of the database's encoded size.</param>
+/// <param name="Unreadable">Replicated entries left out because they could not be read.</param>
+public sealed record FleetDatabaseView(string Router, int Routers, int Adjacencies, int Prefixes, long EncodedBytes, int Unreadable,
+    IReadOnlyList<FleetDatabaseEntryView> Entries)
+{
+    public IReadOnlyList<FleetDatabaseEntryView> Entries { get; } = Entries.ToList();
+}

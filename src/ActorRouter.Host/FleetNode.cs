@@ -54,8 +54,10 @@ public sealed class FleetNode : IHostedService
     public ActorSystem? System => _system;
 
     /// <summary>Starts the fleet's actor system and joins the seed nodes (joining goes on in the background).</summary>
+    /// <param name="routes">Where the link-state actor sends the routes it computes (the router system's supervisor, which hands them to FMAN); null: no fleet routing.</param>
+    /// <param name="probes">The channel the adjacency prober publishes through; the link-state actor is attached to it.</param>
     /// <exception cref="CredentialException">The member certificate cannot be read or issued.</exception>
-    public FleetLink Start()
+    public FleetLink Start(IActorRef? routes = null, ActorRouter.ControlPlane.Fleet.Probes.FleetProbeChannel? probes = null)
     {
         var certificate = _credentials.FleetMemberCertificate(_config.RouterName, _keyPassword, [_config.Hostname]);
         var ssl = new DotNettySslSetup(certificate, suppressValidation: false, requireMutualAuthentication: true,
@@ -75,6 +77,15 @@ public sealed class FleetNode : IHostedService
         }
         var fleet = _system.ActorOf(FleetActor.Props(_config.Name, _config.RouterName), FleetActor.Name);
         Fleet = fleet;
+        IActorRef? linkState = null;
+        if (routes is not null)
+        {
+            // Routes computed here reach FMAN by a local tell across the two systems of this process: FMAN keeps the
+            // last list it got, so forwarding never waits for the cluster, and goes on with that list when this system stops.
+            linkState = _system.ActorOf(ActorRouter.ControlPlane.Fleet.LinkState.LinkStateActor.Props(_config.RouterName, routes),
+                ActorRouter.ControlPlane.Fleet.LinkState.LinkStateActor.Name);
+            probes?.AttachLinkState(linkState);
+        }
         var cluster = Cluster.Get(_system);
         _stdout.WriteLine($"fleet: {_config.RouterName} in fleet {_config.Name} on {cluster.SelfAddress}, joining {(_config.SeedNodes.Count == 0 ? "itself" : string.Join(", ", _config.SeedNodes))}");
         cluster.RegisterOnMemberUp(() => _stdout.WriteLine($"fleet: {_config.RouterName} is up in fleet {_config.Name}"));
@@ -90,7 +101,7 @@ public sealed class FleetNode : IHostedService
             membership.End(reason);
             _stdout.WriteLine($"fleet: {_config.RouterName} is no longer in fleet {_config.Name}: {reason}; the router goes on forwarding");
         }, TaskScheduler.Default);
-        return new FleetLink(fleet, _config.RouterName, membership);
+        return new FleetLink(fleet, _config.RouterName, membership) { LinkState = linkState, Probes = probes };
     }
 
     /// <summary>Why Akka stopped the fleet system, in the operator's terms.</summary>

@@ -139,7 +139,13 @@ public static class RouterHost
             : stdout));
         builder.Services.AddSingleton<IVnicFactory>(new DriverVnicFactory(memory, afPacket, afXdp));
         // The punt path (ARP, ICMP echo to the router) and the simulated hosts of the embedded default.
-        builder.Services.AddSingleton(PuntServiceActor.Child());
+        // With the fleet on, the punt path hands the fleet's probes to the adjacency prober through this channel.
+        var probes = config.Fleet.Enabled ? new ActorRouter.ControlPlane.Fleet.Probes.FleetProbeChannel(config.Fleet.Name) : null;
+        builder.Services.AddSingleton(PuntServiceActor.Child(forUs: probes));
+        if (probes is not null)
+        {
+            builder.Services.AddSingleton(ActorRouter.ControlPlane.Fleet.Probes.FleetAdjacencyActor.Child(probes));
+        }
         // The interface rates of show interfaces (a statistics snapshot every sample interval).
         builder.Services.AddSingleton(ActorRouter.ControlPlane.Observability.InterfaceRateSampler.Child());
         builder.Services.AddSingleton<ISimulationStarter, SimulationStarter>();
@@ -192,7 +198,7 @@ public static class RouterHost
                 // Clients leave the list of connected clients when their association ends.
                 var tracker = system.ActorOf(Akka.Actor.Props.Create(() => new ControlClientTracker(authorizer)), "control-client-tracker");
                 system.EventStream.Subscribe(tracker, typeof(Akka.Remote.DisassociatedEvent));
-                var fleet = config.Fleet.Enabled ? services.GetRequiredService<FleetNode>().Start() : null;
+                var fleet = config.Fleet.Enabled ? services.GetRequiredService<FleetNode>().Start(supervisor, probes) : null;
                 system.ActorOf(CommandGatewayGuardian.Props(
                     CommandGatewayActor.Props(supervisor, options.ConfigPath, authorizer, config.Control.ConfigDirectory, configWriter, fleet: fleet),
                     CommandGatewayAddress.ActorName, fleet?.Fleet), CommandGatewayGuardian.Name);

@@ -36,10 +36,19 @@ internal sealed partial class RouterProcess : IDisposable
 
     public string Transcript => string.Join('\n', _lines);
 
-    public static RouterProcess Start(string ns, string configText)
+    /// <param name="prepareStateDirectory">Called with the (created, owner-only) state directory before the router starts: to put a CA in it.</param>
+    public static RouterProcess Start(string ns, string configText, Action<string>? prepareStateDirectory = null)
     {
         var configPath = Path.Combine(Path.GetTempPath(), $"actorrouter-lab-{Environment.ProcessId}-{Guid.NewGuid():N}.conf");
         File.WriteAllText(configPath, configText);
+        if (prepareStateDirectory is not null)
+        {
+            if (OperatingSystem.IsLinux())
+            {
+                Directory.CreateDirectory(configPath + ".state", UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            }
+            prepareStateDirectory(configPath + ".state");
+        }
         var info = new ProcessStartInfo("ip")
         {
             RedirectStandardOutput = true,
@@ -123,6 +132,18 @@ internal sealed partial class RouterProcess : IDisposable
     }
 
     public int? ExitCode => _process.HasExited ? _process.ExitCode : null;
+
+    /// <summary><c>kill -9</c> of this router's PID (and nothing else), then waits for it to be gone.</summary>
+    public void KillHard()
+    {
+        if (!_process.HasExited)
+        {
+            Kill(_process.Id, SigKill);
+            _process.WaitForExit(10_000);
+        }
+    }
+
+    private const int SigKill = 9;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static partial int Kill(int pid, int signal);

@@ -134,6 +134,16 @@ public sealed class CommandGatewayActor : ReceiveActor
             case ShowFleetRequest:
                 _fleet.Fleet.Tell(new FleetCommand(request, null, identity, replyTo));
                 return;
+            case ShowFleetRoutesRequest or ShowFleetNeighborsRequest or ShowFleetDatabaseRequest when _fleet is null:
+                replyTo.Tell(new CommandRefused(NotInFleet));
+                return;
+            case ShowFleetRoutesRequest or ShowFleetDatabaseRequest when _fleet.Membership.EndedBecause is { } ended:
+                // The routes FMAN installed stay (show ip route lists them); the database went with the fleet system.
+                replyTo.Tell(new CommandRefused(MembershipEnded(ended)));
+                return;
+            case ShowFleetRoutesRequest or ShowFleetNeighborsRequest or ShowFleetDatabaseRequest:
+                FleetRoutingViews.Answer(request, _fleet, replyTo);
+                return;
             case NodeRequest or FleetRequest:
                 replyTo.Tell(new CommandRefused(FleetRules.WhyNotForNode(request)!));
                 return;

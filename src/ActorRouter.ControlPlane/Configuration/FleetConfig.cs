@@ -24,7 +24,19 @@ public sealed record FleetConfig(bool Enabled, string Name, string RouterName, s
     /// <summary>Akka's own default; members of a fleet on one management LAN can use less (a test uses 5 s).</summary>
     public static readonly TimeSpan DefaultStableAfter = TimeSpan.FromSeconds(20);
 
+    // Before Default: static initializers run in the order written.
+    /// <summary>BFD's usual fast setting: a probe every 100 ms on every data link.</summary>
+    public static readonly TimeSpan DefaultProbeInterval = TimeSpan.FromMilliseconds(100);
+
     public static readonly FleetConfig Default = new(false, "", "", "", DefaultPort, EquatableList<string>.Empty, KeepMajority, DefaultStableAfter);
+
+    public const int DefaultProbeDeadIntervals = 4;
+
+    /// <summary>How often a probe (a hello naming this router and the neighbours it hears) leaves every up interface.</summary>
+    public TimeSpan ProbeInterval { get; init; } = DefaultProbeInterval;
+
+    /// <summary>Probe intervals without a hello after which an adjacency is down.</summary>
+    public int ProbeDeadIntervals { get; init; } = DefaultProbeDeadIntervals;
 }
 
 /// <summary>The fleet settings hang off <see cref="RouterConfig"/> as an init-only member, so every existing constructor call stays as it is.</summary>
@@ -79,6 +91,10 @@ internal static partial class RouterConfigReader
         }
         var stableAfter = ReadArpDuration(resolver, "stable-after", defaults.StableAfter, TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(10), "1s..10m");
         resolver.ReportUnknownKeys();
+        var probes = section.Section("probes");
+        var probeInterval = ReadArpDuration(probes, "interval", defaults.ProbeInterval, TimeSpan.FromMilliseconds(10), TimeSpan.FromSeconds(10), "10ms..10s");
+        var deadIntervals = probes.Int("dead-intervals", defaults.ProbeDeadIntervals, 2, 100);
+        probes.ReportUnknownKeys();
         if (enabled)
         {
             if (!FleetName().IsMatch(name))
@@ -103,7 +119,11 @@ internal static partial class RouterConfigReader
             }
         }
         section.ReportUnknownKeys();
-        return new FleetConfig(enabled, name, routerName, hostname, port, new EquatableList<string>(seeds), strategy, stableAfter);
+        return new FleetConfig(enabled, name, routerName, hostname, port, new EquatableList<string>(seeds), strategy, stableAfter)
+        {
+            ProbeInterval = probeInterval,
+            ProbeDeadIntervals = deadIntervals,
+        };
     }
 }
 
@@ -129,6 +149,13 @@ public static partial class RouterConfigWriter
         w.Value("active-strategy", fleet.DownStrategy);
         w.Raw("stable-after", ArpDurationText(fleet.StableAfter));
         w.Close();
+        if (fleet.ProbeInterval != FleetConfig.DefaultProbeInterval || fleet.ProbeDeadIntervals != FleetConfig.DefaultProbeDeadIntervals)
+        {
+            w.Open("probes");
+            w.Raw("interval", ArpDurationText(fleet.ProbeInterval));
+            w.Value("dead-intervals", fleet.ProbeDeadIntervals);
+            w.Close();
+        }
         w.Close();
     }
 }

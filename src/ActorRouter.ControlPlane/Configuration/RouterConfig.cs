@@ -86,7 +86,11 @@ public sealed partial record InterfaceConfig(
 }
 
 /// <param name="Interface">Null: the egress interface is resolved from the next hop.</param>
-public sealed record StaticRouteConfig(Ipv4Cidr Prefix, uint NextHop, string? Interface);
+public sealed record StaticRouteConfig(Ipv4Cidr Prefix, uint NextHop, string? Interface)
+{
+    /// <summary>Published into the fleet's link-state database (<c>share = true</c>): the other members route the prefix to this router.</summary>
+    public bool Share { get; init; }
+}
 
 /// <summary>
 /// Where a secret is kept — never the secret itself, so that <c>show running-config</c> and

@@ -608,12 +608,13 @@ internal static partial class RouterConfigReader
                 section.Error("interface", NoSuchInterface(interfaceName, interfaces));
                 interfaceName = null;
             }
+            var share = section.Bool("share", false);
             section.ReportUnknownKeys();
             if (prefix is null || nextHop is null)
             {
                 continue;
             }
-            var route = new StaticRouteConfig(prefix.Value, nextHop.Value, interfaceName);
+            var route = new StaticRouteConfig(prefix.Value, nextHop.Value, interfaceName) { Share = share };
             var earlier = routes.FirstOrDefault(r => r.Route.Prefix == route.Prefix && r.Route.NextHop == route.NextHop);
             if (earlier.Route is not null)
             {

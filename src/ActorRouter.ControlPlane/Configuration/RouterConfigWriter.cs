@@ -119,6 +119,10 @@ public static partial class RouterConfigWriter
             {
                 w.Value("interface", r.Interface);
             }
+            if (r.Share)
+            {
+                w.Value("share", true);
+            }
         });
 
         WriteIpv6(w, config.Ipv6);

@@ -11,7 +11,14 @@ namespace ActorRouter.ControlPlane.Fleet;
 // fleet actors, and Akka's own cluster messages.
 
 /// <summary>How the gateway reaches the fleet: the fleet actor, this router's name in the fleet, and whether its membership still runs.</summary>
-public sealed record FleetLink(IActorRef Fleet, string RouterName, FleetMembership Membership);
+public sealed record FleetLink(IActorRef Fleet, string RouterName, FleetMembership Membership)
+{
+    /// <summary>The fleet system's link-state actor (show fleet routes, show fleet database); null when fleet routing is not wired.</summary>
+    public IActorRef? LinkState { get; init; }
+
+    /// <summary>The router system's adjacency prober (show fleet neighbors); null when fleet routing is not wired.</summary>
+    public Probes.FleetProbeChannel? Probes { get; init; }
+}
 
 /// <summary>
 /// Whether this router's fleet actor system still runs. Akka stops a member's system when the cluster

@@ -40,6 +40,7 @@ public sealed class PuntReader : IDisposable
     private readonly IcmpEchoResponder _icmp;
     private readonly Icmpv6Responder? _icmpv6;
     private readonly IgmpResponder? _igmp;
+    private readonly IForUsHandler? _forUsHandler;
     private readonly uint[] _buffers;
     private Thread? _thread;
     private volatile bool _stopRequested;
@@ -52,9 +53,12 @@ public sealed class PuntReader : IDisposable
     private long _handlerFaults;
     private long _icmpv6Count;
 
-    public PuntReader(IPuntPort port, ArpResponder arp, IcmpEchoResponder icmp, int burst = DefaultBurst, Icmpv6Responder? icmpv6 = null, IgmpResponder? igmp = null)
+    /// <param name="forUs">Asked about "for us" frames no responder took, before they are counted as unhandled.</param>
+    public PuntReader(IPuntPort port, ArpResponder arp, IcmpEchoResponder icmp, int burst = DefaultBurst, Icmpv6Responder? icmpv6 = null, IgmpResponder? igmp = null,
+        IForUsHandler? forUs = null)
     {
         _igmp = igmp;
+        _forUsHandler = forUs;
         ArgumentOutOfRangeException.ThrowIfLessThan(burst, 1);
         _port = port;
         _arp = arp;
@@ -162,6 +166,10 @@ public sealed class PuntReader : IDisposable
                     else if (_igmp is not null && _igmp.TryHandle(rx, packet.Frame))
                     {
                         // IGMP (multicast routing on): the IGMP actor learns group members from it.
+                    }
+                    else if (_forUsHandler is not null && _forUsHandler.TryHandle(rx, packet.Frame))
+                    {
+                        // Counted by the handler.
                     }
                     else
                     {

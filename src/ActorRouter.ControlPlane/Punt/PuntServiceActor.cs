@@ -26,13 +26,15 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
     private readonly IReadOnlyList<StaticArpEntry> _staticEntries;
     private readonly MulticastConfig? _multicast;
     private readonly IReadOnlyDictionary<string, Ipv6RaConfig> _routerAdvertisements;
+    private readonly IForUsHandler? _forUs;
     private PuntServices? _services;
 
     public PuntServiceActor(IActorRef qfpClient, IActorRef fman, ArpSettings settings, IReadOnlyList<StaticArpEntry>? staticEntries = null,
-        IReadOnlyDictionary<string, Ipv6RaConfig>? routerAdvertisements = null, MulticastConfig? multicast = null)
+        IReadOnlyDictionary<string, Ipv6RaConfig>? routerAdvertisements = null, MulticastConfig? multicast = null, IForUsHandler? forUs = null)
     {
         _multicast = multicast;
         _routerAdvertisements = routerAdvertisements ?? new Dictionary<string, Ipv6RaConfig>();
+        _forUs = forUs;
         _qfpClient = qfpClient;
         _fman = fman;
         _settings = settings;
@@ -40,7 +42,7 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
         Receive<PuntPortLent>(m =>
         {
             _services = PuntServices.Start(Context, m.Port, _fman, _settings, "neighbors", routerAdvertisements: _routerAdvertisements,
-                igmp: _multicast is { Routing: true } ? _multicast.Igmp : null);
+                igmp: _multicast is { Routing: true } ? _multicast.Igmp : null, forUs: _forUs);
             foreach (var entry in _staticEntries)
             {
                 _services.ArpActor.Tell(new SetStaticArpEntry(entry.Address, entry.Mac), ActorRefs.NoSender);
@@ -100,17 +102,18 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
     }
 
     public static Props Props(IActorRef qfpClient, IActorRef fman, ArpSettings? settings = null, IReadOnlyList<StaticArpEntry>? staticEntries = null,
-        IReadOnlyDictionary<string, Ipv6RaConfig>? routerAdvertisements = null, MulticastConfig? multicast = null)
-        => Akka.Actor.Props.Create(() => new PuntServiceActor(qfpClient, fman, settings ?? ArpSettings.Default, staticEntries, routerAdvertisements, multicast));
+        IReadOnlyDictionary<string, Ipv6RaConfig>? routerAdvertisements = null, MulticastConfig? multicast = null, IForUsHandler? forUs = null)
+        => Akka.Actor.Props.Create(() => new PuntServiceActor(qfpClient, fman, settings ?? ArpSettings.Default, staticEntries, routerAdvertisements, multicast, forUs));
 
     /// <summary>
     /// The supervisor child description the host registers; without explicit settings it takes
     /// <c>actorrouter.arp</c> (timings and limits); the static entries always come from the configuration.
     /// </summary>
-    public static ControlPlaneChild Child(ArpSettings? settings = null)
+    /// <param name="forUs">A further handler for "for us" frames (the fleet's probes), or null.</param>
+    public static ControlPlaneChild Child(ArpSettings? settings = null, IForUsHandler? forUs = null)
         => new(ChildName, context => Props(context.QfpClient, context.Fman,
             settings ?? new ArpSettings(context.Config.Arp.Timeout, context.Config.Arp.RetryInterval, context.Config.Arp.MaxRequests, context.Config.Arp.Limits),
-            context.Config.Arp.Static, Ipv6RouterAdvertiser.From(context.Config), context.Config.Multicast));
+            context.Config.Arp.Static, Ipv6RouterAdvertiser.From(context.Config), context.Config.Multicast, forUs));
 
     protected override void PreStart() => _qfpClient.Tell(LendPuntPort.Instance, Self);
 

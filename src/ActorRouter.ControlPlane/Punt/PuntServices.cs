@@ -39,9 +39,10 @@ public sealed class PuntServices : IDisposable
     public IActorRef? IgmpActor { get; }
 
     /// <param name="igmp">IGMP's settings when multicast routing is on (an IGMP actor learns group members for FMAN); null: no IGMP.</param>
+    /// <param name="forUs">A further handler for "for us" frames (the fleet's probes), or null.</param>
     public static PuntServices Start(IActorRefFactory actors, IPuntPort port, IActorRef fman, ArpSettings? settings = null, string arpActorName = "arp",
         Ipv6NeighborSettings? ipv6Settings = null, IReadOnlyDictionary<string, Configuration.Ipv6RaConfig>? routerAdvertisements = null,
-        Configuration.IgmpConfig? igmp = null)
+        Configuration.IgmpConfig? igmp = null, IForUsHandler? forUs = null)
     {
         var arpActor = actors.ActorOf(Punt.ArpActor.Props(port, fman, settings), arpActorName);
         var ipv6NeighborActor = actors.ActorOf(Punt.Ipv6NeighborActor.Props(port, fman, ipv6Settings), arpActorName + "-ipv6");
@@ -51,7 +52,7 @@ public sealed class PuntServices : IDisposable
             arpActorName + "-ra");
         var icmpv6 = new Icmpv6Responder(port, ipv6NeighborActor, advertiser);
         var igmpActor = igmp is null ? null : actors.ActorOf(Punt.IgmpActor.Props(port, fman, igmp), "igmp");
-        var reader = new PuntReader(port, arp, icmp, icmpv6: icmpv6, igmp: igmpActor is null ? null : new IgmpResponder(igmpActor));
+        var reader = new PuntReader(port, arp, icmp, icmpv6: icmpv6, igmp: igmpActor is null ? null : new IgmpResponder(igmpActor), forUs: forUs);
         reader.Start();
         return new PuntServices(arpActor, ipv6NeighborActor, arp, icmp, icmpv6, reader, igmpActor) { RouterAdvertiser = advertiser };
     }

@@ -73,6 +73,8 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         Receive<InjectFault>(OnInjectFault);
         Receive<GetDataPlaneHealth>(_ => Sender.Tell(Health()));
         Receive<GetControlPlaneActors>(_ => Sender.Tell(_actors));
+        // The fleet system's link-state actor is started before FMAN exists; it sends its routes here.
+        Receive<Fleet.LinkState.FleetRoutesComputed>(m => _actors?.Fman.Forward(m));
         // Tests only (internal): the raw data plane, to look at what the actors made of it.
         Receive<GetDataPlane>(_ => Sender.Tell(new DataPlaneReference(_dataPlane)));
         Receive<StopDataPlane>(_ => Sender.Tell(new DataPlaneStopped(StopNow())));
