@@ -20,7 +20,7 @@ public sealed class ErrorTests
     [InlineData(new[] { "show", "ip", "rotue" }, "arctl: unknown command 'show ip rotue'; did you mean 'show ip route'?")]
     [InlineData(new[] { "show", "platfrom", "threads" }, "arctl: unknown command 'show platfrom threads'; did you mean 'show platform threads'?")]
     [InlineData(new[] { "interface", "gi1", "mtu", "abc" }, "arctl: mtu needs a whole number, not 'abc'")]
-    [InlineData(new[] { "interface", "gi1" }, "arctl: incomplete command 'interface gi1'; usage: interface NAME shutdown | interface NAME no shutdown | interface NAME ip address PREFIX | interface NAME ip address ADDRESS MASK | interface NAME no ip address | interface NAME tunnel source ADDRESS destination ADDRESS esp-out SPI KEY SALT esp-in SPI KEY SALT | interface NAME mtu N | interface NAME encapsulation dot1q VLAN | interface NAME service-policy output POLICY | interface NAME no service-policy output")]
+    [InlineData(new[] { "interface", "gi1" }, "arctl: incomplete command 'interface gi1'; usage: interface NAME shutdown | interface NAME no shutdown | interface NAME ip address PREFIX | interface NAME ip address ADDRESS MASK | interface NAME no ip address | interface NAME tunnel source ADDRESS destination ADDRESS esp-out SPI KEY SALT esp-in SPI KEY SALT | interface NAME mtu N | interface NAME encapsulation dot1q VLAN | interface NAME service-policy output POLICY | interface NAME no service-policy output | interface NAME ipv6 address PREFIX | interface NAME no ipv6 address PREFIX")]
     [InlineData(new[] { "ip", "route", "10.0.0.0/8" }, "arctl: incomplete command 'ip route 10.0.0.0/8'; usage: ip route PREFIX NEXT-HOP | ip route ADDRESS MASK NEXT-HOP")]
     [InlineData(new[] { "show", "i" }, "arctl: ambiguous word 'i' in 'show i': interfaces, ip, ipv6")]
     [InlineData(new[] { "show", "actors", "now" }, "arctl: too many words in 'show actors now'; usage: show actors")]
@@ -31,7 +31,7 @@ public sealed class ErrorTests
     [InlineData(new[] { "ip", "route", "10.0.0.0/8", "224.0.0.1" }, "arctl: next hop 224.0.0.1 is a multicast address (224.0.0.0/4)")]
     [InlineData(new[] { "interface", "gi1", "ip", "address", "192.0.2.0/24" }, "arctl: 192.0.2.0/24 is the network address of its subnet")]
     [InlineData(new[] { "interface", "gi1.5", "encapsulation", "dot1q", "0" }, "arctl: vlan 0 is out of range 1..4094")]
-    [InlineData(new[] { "reload" }, "arctl: unknown command 'reload'; expected 'show', 'monitor', 'interface', 'qos', 'ip', 'no', 'arp', 'clear', 'write', 'credentials', 'debug'")]
+    [InlineData(new[] { "reload" }, "arctl: unknown command 'reload'; expected 'show', 'monitor', 'interface', 'qos', 'ip', 'no', 'ipv6', 'arp', 'clear', 'write', 'credentials', 'debug'")]
     public async Task Bad_command_lines_exit_2_with_a_precise_message(string[] words, string message)
     {
         var result = await InProcessRouter.ArctlWithoutRouterAsync([.. words, "--router", $"127.0.0.1:{InProcessRouter.FreePort()}"]);
