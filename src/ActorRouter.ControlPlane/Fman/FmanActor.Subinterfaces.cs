@@ -186,6 +186,8 @@ public sealed partial class FmanActor
                     Interfaces = State.Interfaces.Remove(name),
                     Neighbors = State.Neighbors.RemoveRange(State.Neighbors.Keys.Where(k => k.Interface == index)),
                 };
+                // Multicast routes through it lose it (a route whose incoming interface it was is withdrawn) before its uIDB is reused.
+                ProgramMulticast();
                 UnbecomeStacked();
                 AwaitPublish(replyTo, $"no interface {name}");
             });

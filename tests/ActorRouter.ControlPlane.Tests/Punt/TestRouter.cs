@@ -67,9 +67,9 @@ internal sealed class TestRouter : IDisposable
     /// <summary>What FMAN does on NeighborResolved/NeighborExpired: republish with the current neighbor set.</summary>
     public void PublishNeighbors(params Neighbor[] neighbors) => DataPlane.PublishRoutes(Array.Empty<StaticRoute>(), neighbors);
 
-    public void StartPuntPath(ActorSystem system, IActorRef fman, ArpSettings? settings = null)
+    public void StartPuntPath(ActorSystem system, IActorRef fman, ArpSettings? settings = null, ActorRouter.ControlPlane.Configuration.IgmpConfig? igmp = null)
     {
-        Services = PuntServices.Start(system, DataPlane.PuntPort, fman, settings);
+        Services = PuntServices.Start(system, DataPlane.PuntPort, fman, settings, igmp: igmp);
     }
 
     /// <summary>The next frame a far end receives, or null after <paramref name="timeout"/>.</summary>
