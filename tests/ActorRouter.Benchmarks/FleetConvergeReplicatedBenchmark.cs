@@ -19,6 +19,8 @@ namespace ActorRouter.Benchmarks;
 /// publications to the moment every router's last computed routes are correct (polled every millisecond, checked
 /// against a breadth-first search). Replication, notification (every 100 ms, as the router runs it: Distributed
 /// Data's default is 500 ms) and recomputation are all in the figure; the systems share this machine's cores.
+/// Measured here (2 cores): N = 10 and 20 converge in 0.1–0.26 s; 50 actor systems in one process did not form a
+/// cluster within 180 s on this machine, so the 50-router figure is the single-process one of fleet-converge.
 /// </summary>
 public sealed class FleetConvergeReplicatedBenchmark : IBenchmarkCase
 {
