@@ -168,6 +168,8 @@ public sealed class FleetNode : IHostedService
               maximum-frame-size = {{CommandGatewayAddress.MaximumFrameSize}}b
             }
             akka.remote.log-remote-lifecycle-events = off
+            # Link-state changes reach the link-state actor within 100 ms of arriving (Distributed Data's default: 500 ms).
+            akka.cluster.distributed-data.notify-subscribers-interval = 100ms
             akka.cluster {
               seed-nodes = [{{seeds}}]
               roles = [{{roles}}]

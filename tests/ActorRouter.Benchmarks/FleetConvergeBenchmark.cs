@@ -130,7 +130,7 @@ public sealed class FleetConvergeBenchmark : IBenchmarkCase
     }
 
     /// <summary>Routers 0..N-1, links between them, and the entries they announce. Addresses from 198.18.0.0/15 (benchmarking).</summary>
-    private sealed class Topology
+    internal sealed class Topology
     {
         private const uint LinkBase = 0xC6120000; // 198.18.0.0/16: one /30 per link
         private const uint LanBase = 0xC6130000;  // 198.19.0.0/16: one /24 per router
