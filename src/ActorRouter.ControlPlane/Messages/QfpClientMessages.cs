@@ -117,7 +117,11 @@ public sealed record ReadIpv6State
 
 /// <summary>One uIDB's IPv6 view: its link-local address (from its MAC) and its configured addresses.</summary>
 public sealed record Ipv6InterfaceState(int Index, string Name, bool AdminUp, bool Registered, UInt128 LinkLocal,
-    IReadOnlyList<ActorRouter.ControlPlane.Configuration.Ipv6Cidr> Addresses);
+    IReadOnlyList<ActorRouter.ControlPlane.Configuration.Ipv6Cidr> Addresses)
+{
+    /// <summary>Configured addresses duplicate address detection found in use elsewhere: not on the interface.</summary>
+    public IReadOnlyList<ActorRouter.ControlPlane.Configuration.Ipv6Cidr> Duplicated { get; init; } = [];
+}
 
 /// <summary>The data plane's IPv6 state for <c>show ipv6 interface brief</c> and <c>show ipv6 route</c>.</summary>
 public sealed record Ipv6State(IReadOnlyList<Ipv6InterfaceState> Interfaces, IReadOnlyList<Ipv6RouteEntry> Routes,

@@ -37,7 +37,7 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
         _staticEntries = staticEntries ?? [];
         Receive<PuntPortLent>(m =>
         {
-            _services = PuntServices.Start(Context, m.Port, _fman, _settings, "neighbors", routerAdvertisements: _routerAdvertisements);
+            _services = PuntServices.Start(Context, m.Port, _fman, _settings, "neighbors", routerAdvertisements: _routerAdvertisements, qfpClient: _qfpClient);
             foreach (var entry in _staticEntries)
             {
                 _services.ArpActor.Tell(new SetStaticArpEntry(entry.Address, entry.Mac), ActorRefs.NoSender);
@@ -62,6 +62,7 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
         Receive<GetIpv6NeighborTable>(m => _services!.Ipv6NeighborActor.Forward(m));
         Receive<GetIpv6NeighborCounters>(m => _services!.Ipv6NeighborActor.Forward(m));
         Receive<GetIpv6RaCounters>(m => _services!.RouterAdvertiser.Forward(m));
+        Receive<GetIpv6DadCounters>(m => _services!.AddressDetector.Forward(m));
         ReceiveAny(message => _services!.ArpActor.Forward(message));
     }
 
