@@ -61,7 +61,7 @@ public sealed record PublishRoutes(long Generation, IReadOnlyList<StaticRoute> S
     /// <summary>The IPv6 static routes, by interface index, to publish with the IPv4 state.</summary>
     public IReadOnlyList<Ipv6StaticRoute> Ipv6StaticRoutes { get; init; } = [];
 
-    /// <summary>The IPv6 neighbours (static entries until neighbour discovery), by interface index.</summary>
+    /// <summary>The IPv6 neighbours (static entries and those neighbour discovery learned), by interface index.</summary>
     public IReadOnlyList<Ipv6Neighbor> Ipv6Neighbors { get; init; } = [];
 }
 
