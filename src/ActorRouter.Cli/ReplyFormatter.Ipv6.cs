@@ -13,7 +13,7 @@ public static partial class ReplyFormatter
         {
             var state = !i.AdminUp ? "administratively down" : i.OperUp ? "up" : "down";
             s.AppendLine($"{i.Name,-30} [{state}/{(i.OperUp ? "up" : "down")}]");
-            if (i.Addresses.Count == 0)
+            if (i.Addresses.Count == 0 && i.Duplicated.Count == 0)
             {
                 s.AppendLine("    unassigned");
                 continue;
@@ -22,6 +22,10 @@ public static partial class ReplyFormatter
             foreach (var a in i.Addresses)
             {
                 s.AppendLine($"    {a}");
+            }
+            foreach (var a in i.Duplicated)
+            {
+                s.AppendLine($"    {a} [DUP]");
             }
         }
         return s.ToString().TrimEnd('\n');

@@ -156,6 +156,9 @@ public sealed record RoutesView(IReadOnlyList<RouteView> Routes)
 public sealed record Ipv6InterfaceView(string Name, bool AdminUp, bool OperUp, string LinkLocal, IReadOnlyList<string> Addresses)
 {
     public IReadOnlyList<string> Addresses { get; } = Addresses.ToList();
+
+    /// <summary>Configured addresses that duplicate address detection found in use by another node: not used (IOS marks them [DUP]).</summary>
+    public IReadOnlyList<string> Duplicated { get; init; } = [];
 }
 
 public sealed record Ipv6InterfacesView(IReadOnlyList<Ipv6InterfaceView> Interfaces)

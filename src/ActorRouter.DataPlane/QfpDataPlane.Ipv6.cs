@@ -41,7 +41,7 @@ public sealed partial class QfpDataPlane
 
     /// <summary>
     /// Makes the IPv6 forwarding state match the uIDBs, these static routes and these neighbour entries, changing only
-    /// what differs. The neighbour entries are the adjacency source until neighbour discovery adds learned ones.
+    /// what differs. The neighbour entries (static and learned by neighbour discovery) are the adjacency source.
     /// </summary>
     public Ipv6ForwardingUpdate PublishIpv6Routes(IReadOnlyList<Ipv6StaticRoute> staticRoutes, IReadOnlyList<Ipv6Neighbor> neighbors)
     {

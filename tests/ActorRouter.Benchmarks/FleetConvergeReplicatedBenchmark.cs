@@ -204,6 +204,10 @@ public sealed class FleetConvergeReplicatedBenchmark : IBenchmarkCase
               roles = [{{roles}}]
               split-brain-resolver.stable-after = 120s
               log-info = off
+              # Dozens of systems share two cores here: a heartbeat late by seconds is load, not a dead member, and
+              # an unreachable member would hold every joining one back from Up.
+              failure-detector.acceptable-heartbeat-pause = 30s
+              failure-detector.threshold = 16
             }
             akka.cluster.distributed-data.notify-subscribers-interval = 100ms
             {{ContractSerializer.Hocon}}

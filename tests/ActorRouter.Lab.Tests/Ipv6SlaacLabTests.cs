@@ -162,3 +162,41 @@ public sealed partial class RealClientTests
         Assert.Matches($@"{Regex.Escape(h1!)}\s+\d+ {MacOf(lab.H1, "eth0")} (REACH|STALE|DELAY|PROBE) GigabitEthernet1", table.Stdout);
     }
 }
+
+/// <summary>Duplicate address detection against a real Linux host that already holds the router's address.</summary>
+public sealed partial class RealClientTests
+{
+    [SkippableFact]
+    public void An_address_a_host_already_uses_is_found_duplicated_shown_dup_and_not_answered_for()
+    {
+        Skip.If(LabNetwork.Unavailable is not null, LabNetwork.Unavailable);
+        using var lab = LabNetwork.Create();
+        // h1 holds 2001:db8:1::1 already (and defends it, RFC 4862 §5.4.3); the router is configured with it and with ::2.
+        Ipv6Host(lab.H1, "2001:db8:1::1", "2001:db8:1::2", null);
+        var text = RouterProcess.LabConfig(t => t
+            .Replace("ipv4 = \"192.0.2.1/24\" }", "ipv4 = \"192.0.2.1/24\", ipv6 = [\"2001:db8:1::1/64\", \"2001:db8:1:1::2/64\"] }"));
+        using var router = RouterProcess.Start(lab.Router, text);
+        router.WaitUntilReady(3);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        Tools.Result brief;
+        do
+        {
+            brief = ArctlIn(lab, router, "show", "ipv6", "interface", "brief");
+            if (brief.Stdout.Contains("[DUP]"))
+            {
+                break;
+            }
+            Thread.Sleep(500);
+        }
+        while (DateTime.UtcNow < deadline);
+        Assert.Contains("    2001:db8:1::1/64 [DUP]", brief.Stdout);
+        Assert.Contains("    2001:db8:1:1::2/64\n", brief.Stdout + "\n");
+        Assert.DoesNotContain("    2001:db8:1::1/64\n", brief.Stdout + "\n");
+        // Not used: the local route is gone, the other address's stays.
+        var routes = ArctlIn(lab, router, "show", "ipv6", "route");
+        Assert.DoesNotContain("2001:db8:1::1/128", routes.Stdout);
+        Assert.Contains("2001:db8:1:1::2/128", routes.Stdout);
+        Assert.Contains(router.Lines, l => l.Contains("duplicate address 2001:db8:1::1"));
+    }
+}

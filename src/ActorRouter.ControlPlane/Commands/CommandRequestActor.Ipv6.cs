@@ -29,7 +29,7 @@ public sealed partial class CommandRequestActor
                 continue;
             }
             views.Add(new Ipv6InterfaceView(status.Name, status.AdminUp, status.OperUp, Ipv6Rules.Format(ipv6.LinkLocal),
-                ipv6.Addresses.Select(a => a.ToString()).ToList()));
+                ipv6.Addresses.Select(a => a.ToString()).ToList()) { Duplicated = ipv6.Duplicated.Select(a => a.ToString()).ToList() });
         }
         return new Ipv6InterfacesView(views);
     }

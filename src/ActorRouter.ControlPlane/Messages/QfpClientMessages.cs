@@ -67,7 +67,7 @@ public sealed record PublishRoutes(long Generation, IReadOnlyList<StaticRoute> S
     /// <summary>The IPv6 static routes, by interface index, to publish with the IPv4 state.</summary>
     public IReadOnlyList<Ipv6StaticRoute> Ipv6StaticRoutes { get; init; } = [];
 
-    /// <summary>The IPv6 neighbours (static entries until neighbour discovery), by interface index.</summary>
+    /// <summary>The IPv6 neighbours (static entries and those neighbour discovery learned), by interface index.</summary>
     public IReadOnlyList<Ipv6Neighbor> Ipv6Neighbors { get; init; } = [];
 }
 
@@ -123,7 +123,11 @@ public sealed record ReadIpv6State
 
 /// <summary>One uIDB's IPv6 view: its link-local address (from its MAC) and its configured addresses.</summary>
 public sealed record Ipv6InterfaceState(int Index, string Name, bool AdminUp, bool Registered, UInt128 LinkLocal,
-    IReadOnlyList<ActorRouter.ControlPlane.Configuration.Ipv6Cidr> Addresses);
+    IReadOnlyList<ActorRouter.ControlPlane.Configuration.Ipv6Cidr> Addresses)
+{
+    /// <summary>Configured addresses duplicate address detection found in use elsewhere: not on the interface.</summary>
+    public IReadOnlyList<ActorRouter.ControlPlane.Configuration.Ipv6Cidr> Duplicated { get; init; } = [];
+}
 
 /// <summary>The data plane's IPv6 state for <c>show ipv6 interface brief</c> and <c>show ipv6 route</c>.</summary>
 public sealed record Ipv6State(IReadOnlyList<Ipv6InterfaceState> Interfaces, IReadOnlyList<Ipv6RouteEntry> Routes,

@@ -32,6 +32,8 @@ public sealed class Icmpv6Responder
     private readonly IPuntPort _port;
     private readonly IActorRef? _neighbors;
     private readonly IActorRef? _advertiser;
+    private readonly IActorRef? _detector;
+    private readonly Ipv6AddressStates? _addressStates;
     private readonly byte[] _reply;
     private long _echoReplies;
     private long _advertisementsSent;
@@ -42,8 +44,12 @@ public sealed class Icmpv6Responder
     /// <param name="neighbors">The IPv6 neighbour actor, told what solicitations and advertisements said and what the
     /// data plane gleaned (one message per punted packet, never per forwarded one); null: nothing is learned.</param>
     /// <param name="advertiser">The router advertiser, told of each valid router solicitation; null: they are not handled.</param>
-    public Icmpv6Responder(IPuntPort port, IActorRef? neighbors = null, IActorRef? advertiser = null)
+    /// <param name="detector">Duplicate address detection, told of claims on the router's addresses, with the states it keeps.</param>
+    public Icmpv6Responder(IPuntPort port, IActorRef? neighbors = null, IActorRef? advertiser = null,
+        (IActorRef Detector, Ipv6AddressStates States)? detection = null)
     {
+        _detector = detection?.Detector;
+        _addressStates = detection?.States;
         _port = port;
         _neighbors = neighbors;
         _advertiser = advertiser;
@@ -150,6 +156,15 @@ public sealed class Icmpv6Responder
             Count(ref _badMessages);
             return true;
         }
+        if (_addressStates is not null && _addressStates.IsUnusable(rxInterface, target))
+        {
+            // RFC 4862 §5.4.3: a tentative address is not defended; another node detecting it too means it is a duplicate.
+            if (fromUnspecified)
+            {
+                _detector?.Tell(new Ipv6AddressClaimed(rxInterface, target, FromSolicitation: true), ActorRefs.NoSender);
+            }
+            return true;
+        }
         if (hasSourceLinkLayer && !fromUnspecified)
         {
             // RFC 4861 §7.2.3: the solicitation tells us the sender's link-layer address.
@@ -224,6 +239,12 @@ public sealed class Icmpv6Responder
             || !IsChecksumValid(message, ip))
         {
             Count(ref _badMessages);
+            return true;
+        }
+        if (_detector is not null && IsInterfaceAddress(_port.Interfaces[rxInterface]!, target))
+        {
+            // RFC 4862 §5.4.4: someone advertises one of the router's addresses.
+            _detector.Tell(new Ipv6AddressClaimed(rxInterface, target, FromSolicitation: false), ActorRefs.NoSender);
             return true;
         }
         ulong? targetMac = targetLinkLayer >= 0 ? MacAddress.Read(message[(NeighborMessageLength + targetLinkLayer + 2)..]).Value : null;

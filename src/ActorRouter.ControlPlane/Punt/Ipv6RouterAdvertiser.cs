@@ -80,7 +80,7 @@ public sealed class Ipv6RouterAdvertiser : ReceiveActor, IWithTimers
     {
         if (_configured.Count > 0)
         {
-            Self.Tell(Scan.Instance);
+            OnScan();
             Timers.StartPeriodicTimer(ScanTimer, Scan.Instance, ScanInterval);
         }
     }

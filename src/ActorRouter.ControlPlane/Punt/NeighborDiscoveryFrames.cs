@@ -121,6 +121,47 @@ public static class NeighborDiscoveryFrames
         return frame;
     }
 
+    /// <summary>MLDv2's all-routers group for reports (RFC 3810 §5.2.14): ff02::16.</summary>
+    public static readonly UInt128 AllMldv2Routers = (UInt128)0xFF02UL << 112 | 0x16;
+    /// <summary>MLDv2 record type CHANGE_TO_EXCLUDE_MODE (RFC 3810 §5.2.12): a join of the whole group (no sources).</summary>
+    public const byte ChangeToExcludeMode = 4;
+
+    /// <summary>
+    /// An MLDv2 report (RFC 3810 §5.2) out of <paramref name="egress"/> joining <paramref name="groups"/>: from the
+    /// link-local address to ff02::16 (33:33:00:00:00:16), hop limit 1, with a Hop-by-Hop header carrying the Router
+    /// Alert option (RFC 2711, value 0: MLD) and PadN; one CHANGE_TO_EXCLUDE_MODE record with no sources per group.
+    /// </summary>
+    public static byte[] MulticastListenerReport(Uidb egress, IReadOnlyList<UInt128> groups)
+    {
+        const int hopByHopLength = 8;
+        var icmpLength = 8 + 20 * groups.Count;
+        var frame = new byte[EthernetLength + Ipv6Header.Length + hopByHopLength + icmpLength];
+        var payload = WriteHeaders(frame, GroupMac(AllMldv2Routers), egress.Mac, egress.Ipv6LinkLocal, AllMldv2Routers, hopByHopLength + icmpLength,
+            nextHeader: 0, hopLimit: 1);
+        payload[0] = IpProtocols.Icmpv6; // the Hop-by-Hop header's next header
+        payload[1] = 0;                  // 8 bytes long
+        payload[2] = 5;                  // Router Alert
+        payload[3] = 2;
+        // payload[4..6): value 0, MLD
+        payload[6] = 1;                  // PadN of 0 bytes fills the header
+        payload[7] = 0;
+        var message = payload[hopByHopLength..];
+        message[0] = Icmpv6Types.MulticastListenerReportV2;
+        BinaryPrimitives.WriteUInt16BigEndian(message[6..], (ushort)groups.Count);
+        var record = message[8..];
+        foreach (var group in groups)
+        {
+            record[0] = ChangeToExcludeMode;
+            BinaryPrimitives.WriteUInt128BigEndian(record[4..], group);
+            record = record[20..];
+        }
+        if (Ipv6Header.TryParse(frame.AsSpan(EthernetLength), out var ip) && Icmpv6Header.TryParse(message, out var header))
+        {
+            header.UpdateChecksum(ip.SourceBytes, ip.DestinationBytes);
+        }
+        return frame;
+    }
+
     /// <summary>Writes the Ethernet and IPv6 headers (ICMPv6, hop limit 255, traffic class 0); returns the ICMPv6 message, zeroed.</summary>
     public static Span<byte> WriteHeaders(Span<byte> frame, ulong destinationMac, ulong sourceMac, UInt128 source, UInt128 destination, int messageLength,
         byte nextHeader = IpProtocols.Icmpv6, byte hopLimit = HopLimit)

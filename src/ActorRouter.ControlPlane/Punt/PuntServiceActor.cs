@@ -42,7 +42,7 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
         Receive<PuntPortLent>(m =>
         {
             _services = PuntServices.Start(Context, m.Port, _fman, _settings, "neighbors", routerAdvertisements: _routerAdvertisements,
-                igmp: _multicast is { Routing: true } ? _multicast.Igmp : null, forUs: _forUs);
+                igmp: _multicast is { Routing: true } ? _multicast.Igmp : null, forUs: _forUs, qfpClient: _qfpClient);
             foreach (var entry in _staticEntries)
             {
                 _services.ArpActor.Tell(new SetStaticArpEntry(entry.Address, entry.Mac), ActorRefs.NoSender);
@@ -78,6 +78,7 @@ public sealed class PuntServiceActor : ReceiveActor, IWithStash
         Receive<GetIpv6NeighborTable>(m => _services!.Ipv6NeighborActor.Forward(m));
         Receive<GetIpv6NeighborCounters>(m => _services!.Ipv6NeighborActor.Forward(m));
         Receive<GetIpv6RaCounters>(m => _services!.RouterAdvertiser.Forward(m));
+        Receive<GetIpv6DadCounters>(m => _services!.AddressDetector.Forward(m));
         ReceiveAny(message => _services!.ArpActor.Forward(message));
     }
 

@@ -30,6 +30,8 @@ public sealed class PuntServices : IDisposable
     public IActorRef Ipv6NeighborActor { get; }
     /// <summary>The router advertiser (<see cref="Ipv6RouterAdvertiser"/>).</summary>
     public IActorRef RouterAdvertiser { get; private init; } = ActorRefs.Nobody;
+    /// <summary>Duplicate address detection and MLD reports for the router's addresses (<see cref="DuplicateAddressDetector"/>).</summary>
+    public IActorRef AddressDetector { get; private init; } = ActorRefs.Nobody;
     public ArpResponder Arp { get; }
     public IcmpEchoResponder Icmp { get; }
     public Icmpv6Responder Icmpv6 { get; }
@@ -42,7 +44,7 @@ public sealed class PuntServices : IDisposable
     /// <param name="forUs">A further handler for "for us" frames (the fleet's probes), or null.</param>
     public static PuntServices Start(IActorRefFactory actors, IPuntPort port, IActorRef fman, ArpSettings? settings = null, string arpActorName = "arp",
         Ipv6NeighborSettings? ipv6Settings = null, IReadOnlyDictionary<string, Configuration.Ipv6RaConfig>? routerAdvertisements = null,
-        Configuration.IgmpConfig? igmp = null, IForUsHandler? forUs = null)
+        Configuration.IgmpConfig? igmp = null, IForUsHandler? forUs = null, IActorRef? qfpClient = null, bool detectDuplicateAddresses = true)
     {
         var arpActor = actors.ActorOf(Punt.ArpActor.Props(port, fman, settings), arpActorName);
         var ipv6NeighborActor = actors.ActorOf(Punt.Ipv6NeighborActor.Props(port, fman, ipv6Settings), arpActorName + "-ipv6");
@@ -50,11 +52,15 @@ public sealed class PuntServices : IDisposable
         var icmp = new IcmpEchoResponder(port);
         var advertiser = actors.ActorOf(Ipv6RouterAdvertiser.Props(port, routerAdvertisements ?? new Dictionary<string, Configuration.Ipv6RaConfig>()),
             arpActorName + "-ra");
-        var icmpv6 = new Icmpv6Responder(port, ipv6NeighborActor, advertiser);
+        var addressStates = new Ipv6AddressStates();
+        var detector = detectDuplicateAddresses
+            ? actors.ActorOf(DuplicateAddressDetector.Props(port, qfpClient ?? ActorRefs.Nobody, addressStates), arpActorName + "-dad")
+            : ActorRefs.Nobody;
+        var icmpv6 = new Icmpv6Responder(port, ipv6NeighborActor, advertiser, detectDuplicateAddresses ? (detector, addressStates) : null);
         var igmpActor = igmp is null ? null : actors.ActorOf(Punt.IgmpActor.Props(port, fman, igmp), "igmp");
         var reader = new PuntReader(port, arp, icmp, icmpv6: icmpv6, igmp: igmpActor is null ? null : new IgmpResponder(igmpActor), forUs: forUs);
         reader.Start();
-        return new PuntServices(arpActor, ipv6NeighborActor, arp, icmp, icmpv6, reader, igmpActor) { RouterAdvertiser = advertiser };
+        return new PuntServices(arpActor, ipv6NeighborActor, arp, icmp, icmpv6, reader, igmpActor) { RouterAdvertiser = advertiser, AddressDetector = detector };
     }
 
     /// <summary>Stops the reader thread and the ARP actor, each within <paramref name="timeout"/>; true when both stopped.</summary>
@@ -62,20 +68,21 @@ public sealed class PuntServices : IDisposable
     {
         var limit = timeout ?? TimeSpan.FromSeconds(5);
         var readerStopped = Reader.Stop(limit);
-        bool actorStopped;
-        try
+        var actorStopped = true;
+        foreach (var actor in new[] { ArpActor, Ipv6NeighborActor, RouterAdvertiser, AddressDetector, IgmpActor ?? ActorRefs.Nobody })
         {
-            actorStopped = ArpActor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1))
-                & Ipv6NeighborActor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1))
-                & RouterAdvertiser.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1));
-            if (IgmpActor is not null)
+            if (actor.IsNobody())
             {
-                actorStopped &= IgmpActor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1));
+                continue; // not started (duplicate address detection off)
             }
-        }
-        catch (AggregateException)
-        {
-            actorStopped = false;
+            try
+            {
+                actorStopped &= actor.GracefulStop(limit).Wait(limit + TimeSpan.FromSeconds(1));
+            }
+            catch (AggregateException)
+            {
+                actorStopped = false;
+            }
         }
         return readerStopped && actorStopped;
     }

@@ -31,7 +31,7 @@ public readonly record struct Ipv6ConnectedInterface(int Index, IReadOnlyList<Ip
 /// </summary>
 public readonly record struct Ipv6StaticRoute(UInt128 Prefix, int PrefixLength, UInt128 NextHop, int Interface = -1, bool Discard = false);
 
-/// <summary>A neighbour whose MAC is known (until neighbour discovery exists: a static entry of the configuration).</summary>
+/// <summary>A neighbour whose MAC is known: a static entry of the configuration or one neighbour discovery learned.</summary>
 public readonly record struct Ipv6Neighbor(int Interface, UInt128 Address, ulong Mac);
 
 /// <summary>The outcome of programming the IPv6 routes: how many are installed, and which static routes could not be.</summary>
@@ -55,10 +55,10 @@ public sealed class Ipv6Forwarding(Ipv6Fib fib, AdjacencyTable adjacencies)
 /// <summary>
 /// Turns the interfaces' IPv6 addresses, the IPv6 static routes and the neighbour entries into FIB routes and
 /// adjacencies, changing only what differs from what is installed (as <see cref="Ipv4ForwardingProgrammer"/>):
-/// each connected prefix → glean on its interface (unresolvable until neighbour discovery: counted as no adjacency),
+/// each connected prefix → glean on its interface (the control plane solicits the host; the packet counts as no adjacency),
 /// each own address /128 → receive, each neighbour on a connected prefix /128 → its resolved adjacency, each static
 /// route → the neighbour adjacency of its next hop (incomplete while the neighbour is unknown) or discard.
-/// The neighbour entries are the adjacency source; neighbour discovery will later add dynamic ones. One writer.
+/// The neighbour entries (static and learned) are the adjacency source. One writer.
 /// </summary>
 public sealed class Ipv6ForwardingProgrammer
 {

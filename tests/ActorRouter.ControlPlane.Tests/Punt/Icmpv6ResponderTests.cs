@@ -64,7 +64,7 @@ public class Icmpv6ResponderTests : Akka.TestKit.Xunit2.TestKit
     }
 
     /// <summary>RFC 4443 §2.3: one's complement sum over source, destination, upper-layer length, next header 58 and the message.</summary>
-    private static ushort Checksum(UInt128 source, UInt128 destination, ReadOnlySpan<byte> message)
+    internal static ushort Checksum(UInt128 source, UInt128 destination, ReadOnlySpan<byte> message)
     {
         var bytes = new byte[40 + message.Length + 1];
         BinaryPrimitives.WriteUInt128BigEndian(bytes, source);

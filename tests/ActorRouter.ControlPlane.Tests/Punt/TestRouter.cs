@@ -67,9 +67,12 @@ internal sealed class TestRouter : IDisposable
     /// <summary>What FMAN does on NeighborResolved/NeighborExpired: republish with the current neighbor set.</summary>
     public void PublishNeighbors(params Neighbor[] neighbors) => DataPlane.PublishRoutes(Array.Empty<StaticRoute>(), neighbors);
 
-    public void StartPuntPath(ActorSystem system, IActorRef fman, ArpSettings? settings = null, ActorRouter.ControlPlane.Configuration.IgmpConfig? igmp = null)
+    /// <param name="detectDuplicateAddresses">Duplicate address detection and MLD reports when IPv6 interfaces come up:
+    /// off unless a test is about them, so the far ends see only what the test provokes.</param>
+    public void StartPuntPath(ActorSystem system, IActorRef fman, ArpSettings? settings = null, bool detectDuplicateAddresses = false, IActorRef? qfpClient = null,
+        ActorRouter.ControlPlane.Configuration.IgmpConfig? igmp = null)
     {
-        Services = PuntServices.Start(system, DataPlane.PuntPort, fman, settings, igmp: igmp);
+        Services = PuntServices.Start(system, DataPlane.PuntPort, fman, settings, igmp: igmp, qfpClient: qfpClient, detectDuplicateAddresses: detectDuplicateAddresses);
     }
 
     /// <summary>The next frame a far end receives, or null after <paramref name="timeout"/>.</summary>
