@@ -27,7 +27,6 @@ public sealed unsafe class Ip4InputNode : GraphNode
         var main = BeginMain(NextIp4Lookup, out var mainCount);
         var gpm = _context.Gpm.View;
         var fib = _context.Tables.Fib;
-        var multicastRouting = _context.Multicast.Current.Routing;
         // Pointers rather than indexes, and one drop exit: the loop keeps its state in registers (the header checks
         // need every one the CPU has).
         fixed (uint* first = buffers, mainStart = main)
@@ -98,7 +97,8 @@ public sealed unsafe class Ip4InputNode : GraphNode
                 }
                 if (destinationTop >= 224)
                 {
-                    if (destinationTop < 240 && multicastRouting)
+                    // Read here, on the rare path, not kept in a register across the loop (the header checks need them all).
+                    if (destinationTop < 240 && _context.Multicast.Current.Routing)
                     {
                         // 224/4 with ip multicast-routing on: ip4-mcast decides (punt IGMP, RPF, replicate).
                         Enqueue(NextIp4Mcast, buffer);
