@@ -264,48 +264,21 @@ public sealed unsafe class CompiledPolicy
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public byte ClassifyAndMark(Ipv4Header ip, int rxInterface)
     {
-        var dscp = ip.Dscp;
         var protocol = ip.Protocol;
-        var source = ip.Source;
-        var destination = ip.Destination;
         var headerLength = ip.HeaderLength;
-        var hasPorts = ip.FragmentOffset == 0 && (protocol == IpProtocols.Tcp || protocol == IpProtocols.Udp) && ip.Available >= headerLength + 4;
         int sourcePort = -1, destinationPort = -1;
-        if (hasPorts)
+        if (ip.FragmentOffset == 0 && (protocol == IpProtocols.Tcp || protocol == IpProtocols.Udp) && ip.Available >= headerLength + 4)
         {
             var ports = ip.Buffer.Slice(headerLength, 4);
             sourcePort = BinaryPrimitives.ReadUInt16BigEndian(ports);
             destinationPort = BinaryPrimitives.ReadUInt16BigEndian(ports[2..]);
         }
-        var rules = _rules;
-        for (var i = 0; i < rules.Length; i++)
+        var index = Match(4, ip.Dscp, protocol, ip.Source, ip.Destination, 0, 0, sourcePort, destinationPort, rxInterface, out var setDscp);
+        if (setDscp >= 0)
         {
-            ref readonly var r = ref rules[i];
-            var criteria = r.Criteria;
-            var matched = 0;
-            if ((criteria & ClassRule.Dscp) != 0 && ((r.DscpBits >> dscp) & 1) != 0) matched |= ClassRule.Dscp;
-            if ((criteria & ClassRule.Precedence) != 0 && ((r.PrecedenceBits >> (dscp >> 3)) & 1) != 0) matched |= ClassRule.Precedence;
-            if ((criteria & ClassRule.Protocol) != 0 && r.ProtocolNumber == protocol) matched |= ClassRule.Protocol;
-            if ((criteria & ClassRule.Source) != 0 && (source & r.SourceMask) == r.SourceAddress) matched |= ClassRule.Source;
-            if ((criteria & ClassRule.Destination) != 0 && (destination & r.DestinationMask) == r.DestinationAddress) matched |= ClassRule.Destination;
-            if ((criteria & ClassRule.SourcePorts) != 0 && hasPorts && sourcePort >= r.SourcePortFirst && sourcePort <= r.SourcePortLast) matched |= ClassRule.SourcePorts;
-            if ((criteria & ClassRule.DestinationPorts) != 0 && hasPorts && destinationPort >= r.DestinationPortFirst && destinationPort <= r.DestinationPortLast) matched |= ClassRule.DestinationPorts;
-            if ((criteria & ClassRule.InputInterface) != 0 && r.InputInterfaceIndex == rxInterface) matched |= ClassRule.InputInterface;
-            if ((criteria & ClassRule.IpVersion) != 0 && r.Version == 4) matched |= ClassRule.IpVersion;
-            if (r.MatchAll ? matched == criteria : matched != 0)
-            {
-                if (r.SetDscp >= 0)
-                {
-                    ip.SetDscpUpdatingChecksum((byte)r.SetDscp);
-                }
-                return (byte)(i + 1);
-            }
+            ip.SetDscpUpdatingChecksum((byte)setDscp);
         }
-        if (_defaultSetDscp >= 0)
-        {
-            ip.SetDscpUpdatingChecksum((byte)_defaultSetDscp);
-        }
-        return (byte)(rules.Length + 1);
+        return (byte)(index + 1);
     }
 
     /// <summary>
@@ -323,15 +296,31 @@ public sealed unsafe class CompiledPolicy
         var source = BinaryPrimitives.ReadUInt128BigEndian(new ReadOnlySpan<byte>(ip + 8, 16));
         var destination = BinaryPrimitives.ReadUInt128BigEndian(new ReadOnlySpan<byte>(ip + 24, 16));
         var payloadLength = (ip[4] << 8) | ip[5];
-        var hasProtocol = Graph.Nodes.Ip6InputNode.WalkExtensionHeaders(ip, payloadLength, out _, out var protocol, out var upperOffset) == Graph.Nodes.ChainVerdict.Forward
-            && protocol != 255;
-        var hasPorts = hasProtocol && (protocol == IpProtocols.Tcp || protocol == IpProtocols.Udp) && upperOffset + 4 <= available;
+        var protocol = Graph.Nodes.Ip6InputNode.WalkExtensionHeaders(ip, payloadLength, out _, out var upperLayer, out var upperOffset) == Graph.Nodes.ChainVerdict.Forward
+            && upperLayer != 255 ? upperLayer : -1;
         int sourcePort = -1, destinationPort = -1;
-        if (hasPorts)
+        if ((protocol == IpProtocols.Tcp || protocol == IpProtocols.Udp) && upperOffset + 4 <= available)
         {
             sourcePort = (ip[upperOffset] << 8) | ip[upperOffset + 1];
             destinationPort = (ip[upperOffset + 2] << 8) | ip[upperOffset + 3];
         }
+        var index = Match(6, dscp, protocol, 0, 0, source, destination, sourcePort, destinationPort, rxInterface, out var setDscp);
+        if (setDscp >= 0)
+        {
+            SetTrafficClassDscp(ip, setDscp);
+        }
+        return (byte)(index + 1);
+    }
+
+    /// <summary>
+    /// The first class whose criteria the packet's fields meet (0-based; the rules' count for class-default) and the
+    /// DSCP that class writes (-1: none). <paramref name="protocol"/> and the ports are -1 when the packet does not show
+    /// them; an address criterion of the other IP version never matches.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Match(int version, int dscp, int protocol, uint source, uint destination, UInt128 source6, UInt128 destination6,
+        int sourcePort, int destinationPort, int rxInterface, out int setDscp)
+    {
         var rules = _rules;
         for (var i = 0; i < rules.Length; i++)
         {
@@ -340,27 +329,23 @@ public sealed unsafe class CompiledPolicy
             var matched = 0;
             if ((criteria & ClassRule.Dscp) != 0 && ((r.DscpBits >> dscp) & 1) != 0) matched |= ClassRule.Dscp;
             if ((criteria & ClassRule.Precedence) != 0 && ((r.PrecedenceBits >> (dscp >> 3)) & 1) != 0) matched |= ClassRule.Precedence;
-            if ((criteria & ClassRule.Protocol) != 0 && hasProtocol && r.ProtocolNumber == protocol) matched |= ClassRule.Protocol;
-            if ((criteria & ClassRule.SourceIpv6) != 0 && (source & r.SourceMask6) == r.SourceAddress6) matched |= ClassRule.SourceIpv6;
-            if ((criteria & ClassRule.DestinationIpv6) != 0 && (destination & r.DestinationMask6) == r.DestinationAddress6) matched |= ClassRule.DestinationIpv6;
-            if ((criteria & ClassRule.SourcePorts) != 0 && hasPorts && sourcePort >= r.SourcePortFirst && sourcePort <= r.SourcePortLast) matched |= ClassRule.SourcePorts;
-            if ((criteria & ClassRule.DestinationPorts) != 0 && hasPorts && destinationPort >= r.DestinationPortFirst && destinationPort <= r.DestinationPortLast) matched |= ClassRule.DestinationPorts;
+            if ((criteria & ClassRule.Protocol) != 0 && r.ProtocolNumber == protocol) matched |= ClassRule.Protocol;
+            if ((criteria & ClassRule.Source) != 0 && version == 4 && (source & r.SourceMask) == r.SourceAddress) matched |= ClassRule.Source;
+            if ((criteria & ClassRule.Destination) != 0 && version == 4 && (destination & r.DestinationMask) == r.DestinationAddress) matched |= ClassRule.Destination;
+            if ((criteria & ClassRule.SourceIpv6) != 0 && version == 6 && (source6 & r.SourceMask6) == r.SourceAddress6) matched |= ClassRule.SourceIpv6;
+            if ((criteria & ClassRule.DestinationIpv6) != 0 && version == 6 && (destination6 & r.DestinationMask6) == r.DestinationAddress6) matched |= ClassRule.DestinationIpv6;
+            if ((criteria & ClassRule.SourcePorts) != 0 && sourcePort >= r.SourcePortFirst && sourcePort <= r.SourcePortLast) matched |= ClassRule.SourcePorts;
+            if ((criteria & ClassRule.DestinationPorts) != 0 && destinationPort >= r.DestinationPortFirst && destinationPort <= r.DestinationPortLast) matched |= ClassRule.DestinationPorts;
             if ((criteria & ClassRule.InputInterface) != 0 && r.InputInterfaceIndex == rxInterface) matched |= ClassRule.InputInterface;
-            if ((criteria & ClassRule.IpVersion) != 0 && r.Version == 6) matched |= ClassRule.IpVersion;
+            if ((criteria & ClassRule.IpVersion) != 0 && r.Version == version) matched |= ClassRule.IpVersion;
             if (r.MatchAll ? matched == criteria : matched != 0)
             {
-                if (r.SetDscp >= 0)
-                {
-                    SetTrafficClassDscp(ip, r.SetDscp);
-                }
-                return (byte)(i + 1);
+                setDscp = r.SetDscp;
+                return i;
             }
         }
-        if (_defaultSetDscp >= 0)
-        {
-            SetTrafficClassDscp(ip, _defaultSetDscp);
-        }
-        return (byte)(rules.Length + 1);
+        setDscp = _defaultSetDscp;
+        return rules.Length;
     }
 
     /// <summary>Writes <paramref name="dscp"/> into the upper six bits of the IPv6 Traffic Class, keeping ECN.</summary>
