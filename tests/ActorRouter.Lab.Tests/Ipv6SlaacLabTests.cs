@@ -113,38 +113,7 @@ public sealed partial class RealClientTests
             Assert.True(received > 1_000_000, $"iperf3 received only {received} bytes");
         }
         var payload = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
-        using var listener = NetworkNamespace.Run(lab.H2, () =>
-        {
-            var socket = new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp);
-            socket.Bind(new IPEndPoint(IPAddress.Parse(h2!), 0));
-            socket.Listen(1);
-            return socket;
-        });
-        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-        var receiving = Task.Run(() =>
-        {
-            using var peer = listener.Accept();
-            peer.ReceiveTimeout = 10_000;
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var buffer = new byte[65536];
-            long total = 0;
-            int n;
-            while ((n = peer.Receive(buffer)) > 0)
-            {
-                hash.AppendData(buffer, 0, n);
-                total += n;
-            }
-            return (total, Convert.ToHexString(hash.GetHashAndReset()));
-        });
-        using (var sender = NetworkNamespace.Run(lab.H1, () => new Socket(AddressFamily.InterNetworkV6, SocketType.Stream, ProtocolType.Tcp)))
-        {
-            sender.SendTimeout = 10_000;
-            sender.Connect(new IPEndPoint(IPAddress.Parse(h2!), port));
-            sender.Send(payload);
-            sender.Shutdown(SocketShutdown.Send);
-            Assert.True(receiving.Wait(TimeSpan.FromSeconds(20)), "the stream did not finish");
-        }
-        Assert.Equal((payload.LongLength, Convert.ToHexString(SHA256.HashData(payload))), receiving.Result);
+        Assert.Equal((payload.LongLength, Convert.ToHexString(SHA256.HashData(payload))), TcpStream.Send(lab.H1, lab.H2, h2!, payload));
 
         // Both hosts in the neighbour cache with their MACs, resolved (REACH, or STALE and on its way back through DELAY/PROBE).
         var neighbors = ArctlIn(lab, router, "show", "ipv6", "neighbors", "--json");

@@ -171,38 +171,7 @@ public sealed partial class RealClientTests
 
             // A byte stream from h1 to h2 arrives with the same SHA-256.
             var payload = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
-            using var listener = NetworkNamespace.Run(lab.H2, () =>
-            {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                socket.Bind(new IPEndPoint(IPAddress.Parse(LabNetwork.H2Address), 0));
-                socket.Listen(1);
-                return socket;
-            });
-            var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
-            var receiving = Task.Run(() =>
-            {
-                using var peer = listener.Accept();
-                peer.ReceiveTimeout = 10_000;
-                using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-                var buffer = new byte[65536];
-                long total = 0;
-                int n;
-                while ((n = peer.Receive(buffer)) > 0)
-                {
-                    hash.AppendData(buffer, 0, n);
-                    total += n;
-                }
-                return (total, Convert.ToHexString(hash.GetHashAndReset()));
-            });
-            using (var sender = NetworkNamespace.Run(lab.H1, () => new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp)))
-            {
-                sender.SendTimeout = 10_000;
-                sender.Connect(new IPEndPoint(IPAddress.Parse(LabNetwork.H2Address), port));
-                sender.Send(payload);
-                sender.Shutdown(SocketShutdown.Send);
-                Assert.True(receiving.Wait(TimeSpan.FromSeconds(20)), "the stream did not finish");
-            }
-            Assert.Equal((payload.LongLength, Convert.ToHexString(SHA256.HashData(payload))), receiving.Result);
+            Assert.Equal((payload.LongLength, Convert.ToHexString(SHA256.HashData(payload))), TcpStream.Send(lab.H1, lab.H2, LabNetwork.H2Address, payload));
         }
     }
 
