@@ -21,21 +21,27 @@ public sealed class FleetConvergeBenchmark : IBenchmarkCase
 
     public string Description => "fleet link-state: ring and grid of N routers (default 10 50 100), link failure to every router's routes correct; database size";
 
-    public int Run(string[] args)
+    /// <summary>The router counts given as arguments (3..<paramref name="max"/>), or <paramref name="defaults"/>; null (said why) on a bad one.</summary>
+    internal static List<int>? RouterCounts(string caseName, string[] args, int max, int[] defaults)
     {
         var sizes = new List<int>();
         foreach (var arg in args)
         {
-            if (!int.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 3 || n > MaxRouters)
+            if (!int.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 3 || n > max)
             {
-                Console.Error.WriteLine($"fleet-converge: '{arg}' is not a router count 3..{MaxRouters}");
-                return 2;
+                Console.Error.WriteLine($"{caseName}: '{arg}' is not a router count 3..{max}");
+                return null;
             }
             sizes.Add(n);
         }
-        if (sizes.Count == 0)
+        return sizes.Count == 0 ? [.. defaults] : sizes;
+    }
+
+    public int Run(string[] args)
+    {
+        if (RouterCounts(Name, args, MaxRouters, [10, 50, 100]) is not { } sizes)
         {
-            sizes.AddRange([10, 50, 100]);
+            return 2;
         }
 
         double worstAtLargest = 0;

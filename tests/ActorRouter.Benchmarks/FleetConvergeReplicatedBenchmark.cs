@@ -37,19 +37,9 @@ public sealed class FleetConvergeReplicatedBenchmark : IBenchmarkCase
 
     public int Run(string[] args)
     {
-        var sizes = new List<int>();
-        foreach (var arg in args)
+        if (FleetConvergeBenchmark.RouterCounts(Name, args, MaxRouters, [10, 20]) is not { } sizes)
         {
-            if (!int.TryParse(arg, NumberStyles.None, CultureInfo.InvariantCulture, out int n) || n < 3 || n > MaxRouters)
-            {
-                Console.Error.WriteLine($"fleet-converge-replicated: '{arg}' is not a router count 3..{MaxRouters}");
-                return 2;
-            }
-            sizes.Add(n);
-        }
-        if (sizes.Count == 0)
-        {
-            sizes.AddRange([10, 20]);
+            return 2;
         }
         double worst = 0;
         foreach (int n in sizes)
