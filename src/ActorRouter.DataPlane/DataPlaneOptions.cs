@@ -22,6 +22,12 @@ public sealed record DataPlaneOptions
     public int Workers { get; init; }
     /// <summary>Collapsed layout: core per worker (index i for worker i; missing or -1 = unpinned).</summary>
     public IReadOnlyList<int> WorkerCores { get; init; } = Array.Empty<int>();
+    /// <summary>
+    /// Keep every other thread of the process off the cores the data-plane threads are pinned to
+    /// (<see cref="Threads.WorkerCoreIsolation"/>). Process-wide, so only for a process that is a router:
+    /// the console host turns it on; data planes inside test or tool processes leave it off.
+    /// </summary>
+    public bool IsolateWorkerCores { get; init; }
     public int MaxInterfaces { get; init; } = 64;
     /// <summary>ESP's AES-GCM: the host passes the native shim's OpenSSL engine; the default is .NET's AesGcm.</summary>
     public Ipsec.IAesGcmEngine AesGcm { get; init; } = Ipsec.ManagedAesGcmEngine.Instance;

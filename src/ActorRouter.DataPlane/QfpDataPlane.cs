@@ -55,6 +55,9 @@ public sealed partial class QfpDataPlane : IDisposable
     private long _generation;
     private int _nextPuntRing;
     private bool _started;
+    private readonly bool _isolateWorkerCores;
+    private readonly int[] _processCores;
+    private WorkerCoreIsolation? _isolation;
     private bool _disposed;
 
     public QfpDataPlane(DataPlaneOptions options)
@@ -79,7 +82,9 @@ public sealed partial class QfpDataPlane : IDisposable
         PuntSignal = new WakeSignal();
         _controlCounters = new ThreadCounters("control", options.MaxInterfaces);
         _controlCache = new GpmCache(Gpm, 64);
-        Plan = LayoutPlanner.Plan(options);
+        _processCores = LayoutPlanner.AvailableCores();
+        Plan = LayoutPlanner.Plan(options, _processCores);
+        _isolateWorkerCores = options.IsolateWorkerCores;
         if (Plan.Layout == DataPlaneLayout.Collapsed)
         {
             (_channels, _puntRings, _injectRings, _recycleRings, _collapsed) = BuildCollapsed(options, Plan);
@@ -237,6 +242,12 @@ public sealed partial class QfpDataPlane : IDisposable
     /// <summary>The layout the threads run in (auto resolved) and where they are pinned.</summary>
     public LayoutPlan Plan { get; }
 
+    /// <summary>With <see cref="DataPlaneOptions.IsolateWorkerCores"/>: where the other threads are kept, or why not (null before the first start).</summary>
+    public string? IsolationNote { get; private set; }
+
+    /// <summary>The isolation of the data-plane cores while running with <see cref="DataPlaneOptions.IsolateWorkerCores"/> (null otherwise).</summary>
+    public WorkerCoreIsolation? Isolation => _isolation;
+
     /// <summary>The Rx thread (split layout only).</summary>
     public RxWorker Rx => _rx ?? throw new InvalidOperationException("the collapsed layout has no Rx thread: its workers receive");
 
@@ -326,6 +337,13 @@ public sealed partial class QfpDataPlane : IDisposable
                 worker.Start();
             }
             _started = true;
+            if (_isolateWorkerCores)
+            {
+                _isolation = WorkerCoreIsolation.Start(() => Workers, _processCores, Workers.Select(w => w.Core).ToArray(), out var whyNot);
+                IsolationNote = _isolation is null
+                    ? $"other threads not kept off the data-plane cores: {whyNot}"
+                    : $"other threads kept on cores [{string.Join(", ", _isolation.HousekeepingCores)}], off the data-plane cores [{string.Join(", ", _isolation.WorkerCores)}]";
+            }
         }
     }
 
@@ -341,6 +359,8 @@ public sealed partial class QfpDataPlane : IDisposable
             {
                 return;
             }
+            _isolation?.Dispose();
+            _isolation = null;
             foreach (var worker in Workers)
             {
                 worker.Stop();

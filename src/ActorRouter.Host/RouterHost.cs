@@ -56,7 +56,7 @@ public static class RouterHost
         using var afPacket = new AfPacketVnicFactory();
         using var afXdp = new AfXdpVnicFactory();
         var status = new RouterStatus();
-        using var host = Build(config, options, memory, stdout, status, afPacket, afXdp: afXdp, authorizer: authorizer);
+        using var host = Build(config, options, memory, stdout, status, afPacket, afXdp: afXdp, authorizer: authorizer, processIsRouter: true);
         try
         {
             await host.RunAsync();
@@ -113,7 +113,8 @@ public static class RouterHost
     /// <param name="authorizer">The control endpoint's credentials and rules; null: opened from <c>control.state-directory</c> here.</param>
     /// <exception cref="CredentialException">No authorizer was given and the credentials cannot be opened.</exception>
     public static IHost Build(RouterConfig config, RouterHostOptions options, MemoryVnicFactory memory, TextWriter stdout, RouterStatus status,
-        IVnicFactory? afPacket = null, ConfigFileWriter? configWriter = null, IVnicFactory? afXdp = null, ClientAuthorizer? authorizer = null)
+        IVnicFactory? afPacket = null, ConfigFileWriter? configWriter = null, IVnicFactory? afXdp = null, ClientAuthorizer? authorizer = null,
+        bool processIsRouter = false)
     {
         if (authorizer is null)
         {
@@ -193,7 +194,7 @@ public static class RouterHost
                 monitor.CompleteIfNothingExpected();
                 var children = services.GetServices<ControlPlaneChild>().ToList();
                 var supervisor = system.ActorOf(
-                    DataPlaneSupervisor.Props(config, services.GetRequiredService<IVnicFactory>(), children), "router");
+                    DataPlaneSupervisor.Props(config, services.GetRequiredService<IVnicFactory>(), children, processIsRouter: processIsRouter), "router");
                 registry.Register<DataPlaneSupervisor>(supervisor);
                 // Clients leave the list of connected clients when their association ends.
                 var tracker = system.ActorOf(Akka.Actor.Props.Create(() => new ControlClientTracker(authorizer)), "control-client-tracker");

@@ -14,7 +14,7 @@ public sealed class AfXdpRouterTests
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(10);
     private static readonly string[] RouterInterfaces = ["eth1", "eth2", "eth3"];
 
-    private static string WithAfXdp(string config) => config.Replace("driver = af-packet", "driver = af-xdp");
+    private static string WithAfXdp(string config) => RealClientTests.WithDriver(config, "af-xdp");
 
     [SkippableFact]
     public void A_router_killed_with_af_xdp_ports_open_is_replaced_by_one_that_forwards_and_detaches_on_stop()

@@ -26,8 +26,8 @@ public sealed partial class QosLabTests(ITestOutputHelper output)
     private const int ShapedBytesPerDatagram = 14 + 20 + 8 + UdpPayloadBytes;
 
     [SkippableTheory]
-    [MemberData(nameof(RealClientTests.Layouts), MemberType = typeof(RealClientTests))]
-    public void Parent_shaper_holds_a_udp_flood_to_10_mbit_per_second(string layout)
+    [MemberData(nameof(RealClientTests.Setups), MemberType = typeof(RealClientTests))]
+    public void Parent_shaper_holds_a_udp_flood_to_10_mbit_per_second(string driver, string layout)
     {
         Skip.If(Tools.Which("iperf3") is null, "needs iperf3 (bash .ci/run installs it)");
         var (lab, router) = RealClientTests.Boot(WithPolicyOnGigabitEthernet2("""
@@ -40,7 +40,7 @@ public sealed partial class QosLabTests(ITestOutputHelper output)
                   }
                 ]
               }
-            """), layout: layout);
+            """), driver: driver, layout: layout);
         using (lab)
         using (router)
         {
@@ -65,8 +65,8 @@ public sealed partial class QosLabTests(ITestOutputHelper output)
     }
 
     [SkippableTheory]
-    [MemberData(nameof(RealClientTests.Layouts), MemberType = typeof(RealClientTests))]
-    public void Priority_class_keeps_ef_pings_fast_across_a_saturated_shaped_link(string layout)
+    [MemberData(nameof(RealClientTests.Setups), MemberType = typeof(RealClientTests))]
+    public void Priority_class_keeps_ef_pings_fast_across_a_saturated_shaped_link(string driver, string layout)
     {
         Skip.If(Tools.Which("iperf3") is null, "needs iperf3 (bash .ci/run installs it)");
         var (lab, router) = RealClientTests.Boot(WithPolicyOnGigabitEthernet2("""
@@ -87,7 +87,7 @@ public sealed partial class QosLabTests(ITestOutputHelper output)
                   }
                 ]
               }
-            """), layout: layout);
+            """), driver: driver, layout: layout);
         using (lab)
         using (router)
         {

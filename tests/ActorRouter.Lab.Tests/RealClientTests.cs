@@ -20,20 +20,43 @@ public sealed partial class RealClientTests
     private static readonly TimeSpan Short = TimeSpan.FromSeconds(10);
 
     /// <summary>
-    /// The thread layouts (<c>data-plane.layout</c>) the real-client tests run with: split; collapsed
-    /// with a worker per core (two here, so traffic between interfaces of different workers crosses
-    /// their rings); auto (the default: one pinned worker on a 2-core machine).
+    /// The drivers and thread layouts (<c>data-plane.layout</c>) the real-client tests run with: AF_XDP
+    /// (what lab.conf's <c>driver = auto</c> opens as root) with each layout — split; collapsed with a
+    /// worker per core (two here, so traffic between interfaces of different workers crosses their
+    /// rings); auto (the default: one pinned worker on a 2-core machine) — and AF_PACKET in the default layout.
     /// </summary>
-    public static TheoryData<string> Layouts => ["split", "collapsed", "auto"];
+    public static TheoryData<string, string> Setups => new()
+    {
+        { "af-xdp", "split" },
+        { "af-xdp", "collapsed" },
+        { "af-xdp", "auto" },
+        { "af-packet", "auto" },
+    };
+
+    /// <summary>lab.conf's interfaces on <paramref name="driver"/>.</summary>
+    internal static string WithDriver(string config, string driver)
+    {
+        Assert.Matches(DriverSetting(), config);
+        return DriverSetting().Replace(config, $"driver = {driver}");
+    }
+
+    [GeneratedRegex(@"driver = [a-z-]+")]
+    private static partial Regex DriverSetting();
 
     /// <summary>A fresh lab with the router booted in it (config/lab.conf, optionally edited, in the given layout); skips when the lab cannot be built here.</summary>
-    internal static (LabNetwork Lab, RouterProcess Router) Boot(Func<string, string>? editConfig = null, int interfaces = 3, string? layout = null)
+    internal static (LabNetwork Lab, RouterProcess Router) Boot(Func<string, string>? editConfig = null, int interfaces = 3, string? layout = null, string? driver = null)
     {
         Skip.If(LabNetwork.Unavailable is not null, LabNetwork.Unavailable);
+        Skip.If(driver == "af-xdp" && ActorRouter.IO.Native.NativeShim.XskSupported() == 0,
+            "the native shim was built without libxdp/libbpf (install libxdp-dev libbpf-dev pkg-config)");
         var lab = LabNetwork.Create();
         try
         {
             var text = RouterProcess.LabConfig(editConfig);
+            if (driver is not null)
+            {
+                text = WithDriver(text, driver);
+            }
             if (layout is not null)
             {
                 // A later HOCON value replaces an earlier one.
@@ -68,10 +91,10 @@ public sealed partial class RealClientTests
     private static partial Regex LinkEther();
 
     [SkippableTheory]
-    [MemberData(nameof(Layouts))]
-    public void Hosts_ping_each_other_and_the_router_with_arp_resolved_by_the_router(string layout)
+    [MemberData(nameof(Setups))]
+    public void Hosts_ping_each_other_and_the_router_with_arp_resolved_by_the_router(string driver, string layout)
     {
-        var (lab, router) = Boot(layout: layout);
+        var (lab, router) = Boot(driver: driver, layout: layout);
         using (lab)
         using (router)
         {
@@ -102,11 +125,11 @@ public sealed partial class RealClientTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Layouts))]
-    public void Traceroute_shows_the_router_as_the_first_hop(string layout)
+    [MemberData(nameof(Setups))]
+    public void Traceroute_shows_the_router_as_the_first_hop(string driver, string layout)
     {
         Skip.If(Tools.Which("traceroute") is null, "needs traceroute (bash .ci/run installs it)");
-        var (lab, router) = Boot(layout: layout);
+        var (lab, router) = Boot(driver: driver, layout: layout);
         using (lab)
         using (router)
         {
@@ -121,10 +144,10 @@ public sealed partial class RealClientTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Layouts))]
-    public void Dont_fragment_ping_larger_than_the_egress_mtu_gets_frag_needed_with_mtu_1280(string layout)
+    [MemberData(nameof(Setups))]
+    public void Dont_fragment_ping_larger_than_the_egress_mtu_gets_frag_needed_with_mtu_1280(string driver, string layout)
     {
-        var (lab, router) = Boot(text => text.Replace("ipv4 = \"198.51.100.1/24\" }", "ipv4 = \"198.51.100.1/24\", mtu = 1280 }"), layout: layout);
+        var (lab, router) = Boot(text => text.Replace("ipv4 = \"198.51.100.1/24\" }", "ipv4 = \"198.51.100.1/24\", mtu = 1280 }"), driver: driver, layout: layout);
         using (lab)
         using (router)
         {
@@ -143,11 +166,11 @@ public sealed partial class RealClientTests
     }
 
     [SkippableTheory]
-    [MemberData(nameof(Layouts))]
-    public void Tcp_transfers_arrive_whole_iperf3_and_a_checksummed_stream(string layout)
+    [MemberData(nameof(Setups))]
+    public void Tcp_transfers_arrive_whole_iperf3_and_a_checksummed_stream(string driver, string layout)
     {
         Skip.If(Tools.Which("iperf3") is null, "needs iperf3 (bash .ci/run installs it)");
-        var (lab, router) = Boot(layout: layout);
+        var (lab, router) = Boot(driver: driver, layout: layout);
         using (lab)
         using (router)
         {

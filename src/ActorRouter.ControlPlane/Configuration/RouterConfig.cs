@@ -37,6 +37,9 @@ public sealed record DataPlaneConfig(GpmConfig Gpm, int PpeThreads, int BurstSiz
     /// <summary>Collapsed layout: how many workers; 0 = one per core.</summary>
     public int Workers { get; init; }
 
+    /// <summary>The console host keeps its other threads off the cores of pinned data-plane threads (see config/README.md).</summary>
+    public bool IsolateWorkers { get; init; } = true;
+
     public static readonly DataPlaneConfig Default = new(GpmConfig.Default, PpeThreads: 2, BurstSize: 32, RingSize: 1024, CoreAssignment.Default);
 }
 

@@ -106,6 +106,7 @@ internal static partial class RouterConfigReader
             }
         }
         var workers = section.Int("workers", defaults.Workers, 0, 64);
+        var isolateWorkers = section.Bool("isolate-workers", defaults.IsolateWorkers);
 
         var coresSection = section.Section("cores");
         var rx = ReadCore(coresSection, "rx");
@@ -178,6 +179,7 @@ internal static partial class RouterConfigReader
         {
             Layout = layout,
             Workers = workers,
+            IsolateWorkers = isolateWorkers,
         };
     }
 

@@ -27,6 +27,7 @@ public static partial class RouterConfigWriter
         w.Value("ring-size", dataPlane.RingSize);
         w.Raw("layout", DataPlaneLayouts.Text(dataPlane.Layout));
         w.Value("workers", dataPlane.Workers);
+        w.Value("isolate-workers", dataPlane.IsolateWorkers);
         w.Open("cores");
         w.Value("rx", dataPlane.Cores.Rx);
         w.Raw("ppe", "[" + string.Join(", ", dataPlane.Cores.Ppe.Select(Number)) + "]");

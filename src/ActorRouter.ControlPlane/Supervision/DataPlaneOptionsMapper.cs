@@ -7,8 +7,11 @@ namespace ActorRouter.ControlPlane.Supervision;
 /// <summary>The data plane's sizes and rates as the configuration gives them.</summary>
 public static class DataPlaneOptionsMapper
 {
-    public static DataPlaneOptions FromConfig(RouterConfig config) => new()
+    /// <param name="processIsRouter">The process is this router alone (the console host): <c>data-plane.isolate-workers</c>
+    /// applies. A data plane in a test or tool process never moves that process's threads.</param>
+    public static DataPlaneOptions FromConfig(RouterConfig config, bool processIsRouter = false) => new()
     {
+        IsolateWorkerCores = processIsRouter && config.DataPlane.IsolateWorkers,
         BufferSize = config.DataPlane.Gpm.BufferSize,
         BufferCount = config.DataPlane.Gpm.BufferCount,
         Headroom = config.DataPlane.Gpm.Headroom,

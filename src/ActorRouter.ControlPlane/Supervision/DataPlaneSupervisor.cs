@@ -52,13 +52,16 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
     private int _childEscalations;
     private string? _lastEscalation;
 
-    public DataPlaneSupervisor(RouterConfig config, IVnicFactory vnics, IReadOnlyList<ControlPlaneChild>? extraChildren = null, SupervisionTimings? timings = null)
+    /// <param name="processIsRouter">The process is this router and nothing else (the console host): the data plane may
+    /// keep the process's other threads off its cores (<c>data-plane.isolate-workers</c>).</param>
+    public DataPlaneSupervisor(RouterConfig config, IVnicFactory vnics, IReadOnlyList<ControlPlaneChild>? extraChildren = null, SupervisionTimings? timings = null,
+        bool processIsRouter = false)
     {
         _config = config;
         _vnics = vnics;
         _extraChildren = extraChildren ?? [];
         _timings = timings ?? SupervisionTimings.From(config.Supervision);
-        _dataPlane = new QfpDataPlane(DataPlaneOptionsMapper.FromConfig(config));
+        _dataPlane = new QfpDataPlane(DataPlaneOptionsMapper.FromConfig(config, processIsRouter));
 
         // Runs on the dying thread: post and return, never block it.
         var self = Self;
@@ -82,8 +85,9 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(RouterConfig config, IVnicFactory vnics, IReadOnlyList<ControlPlaneChild>? extraChildren = null, SupervisionTimings? timings = null) =>
-        Akka.Actor.Props.Create(() => new DataPlaneSupervisor(config, vnics, extraChildren, timings));
+    public static Props Props(RouterConfig config, IVnicFactory vnics, IReadOnlyList<ControlPlaneChild>? extraChildren = null, SupervisionTimings? timings = null,
+        bool processIsRouter = false) =>
+        Akka.Actor.Props.Create(() => new DataPlaneSupervisor(config, vnics, extraChildren, timings, processIsRouter));
 
     private sealed record CheckHeartbeats
     {
@@ -129,6 +133,10 @@ public sealed class DataPlaneSupervisor : ReceiveActor, IWithTimers
         _log.Info("data plane started: {0}; GPM {1} x {2} bytes",
             _dataPlane.Plan.Layout == DataPlaneLayout.Split ? $"split layout: rx, {_dataPlane.Options.PpeThreads} PPE thread(s), hqf" : $"layout {_dataPlane.Plan}",
             _dataPlane.Options.BufferCount, _dataPlane.Options.BufferSize);
+        if (_dataPlane.IsolationNote is { } isolation)
+        {
+            _log.Info("data plane: {0}", isolation);
+        }
         if (NativeAesGcmEngine.WhyNotNative is { } whyNot)
         {
             _log.Warning("ESP AES-GCM: .NET AesGcm (slower; a forged packet costs an exception) because the native engine is unavailable: {0}", whyNot);

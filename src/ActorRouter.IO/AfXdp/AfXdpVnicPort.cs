@@ -28,6 +28,9 @@ namespace ActorRouter.IO.AfXdp;
 /// has it; the XDP program runs native where the driver has XDP, else generic; one socket per RX
 /// queue (ethtool -l), polled through one descriptor.</para>
 /// </remarks>
+// The burst methods' stackalloc arrays are filled by the shim before they are read: zeroing them
+// (2 KiB per call) cost more than the rest of the receive path's managed code.
+[System.Runtime.CompilerServices.SkipLocalsInit]
 public sealed unsafe class AfXdpVnicPort : IVnicPort
 {
     /// <summary>Frames moved per call into the shim; longer bursts are split.</summary>

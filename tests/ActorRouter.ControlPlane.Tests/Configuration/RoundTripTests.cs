@@ -20,6 +20,7 @@ public class RoundTripTests
             {
                 Layout = ActorRouter.DataPlane.DataPlaneLayout.Collapsed,
                 Workers = 1,
+                IsolateWorkers = false,
             },
             new PuntConfig(64) { Arp = new PuntClassConfig(5, 1, 40), Broadcast = new PuntClassConfig(7, 3, 5) },
             new IcmpConfig(0, 1),
@@ -70,6 +71,7 @@ public class RoundTripTests
                 ring-size = 1024
                 layout = auto
                 workers = 0
+                isolate-workers = true
                 cores {
                   rx = -1
                   ppe = []
