@@ -28,6 +28,19 @@ public sealed record DataPlaneOptions
     /// the console host turns it on; data planes inside test or tool processes leave it off.
     /// </summary>
     public bool IsolateWorkerCores { get; init; }
+
+    /// <summary>
+    /// Collapsed layout, receive coalescing: after a pass that received fewer than <see cref="CoalesceBatch"/> frames
+    /// (but some, and the pass before received some too: a stream, not a lone frame), the worker sleeps this many
+    /// microseconds so the next pass finds a fuller batch (0: never), as a NIC's interrupt moderation waits for more
+    /// frames. A pass costs system calls whatever its size (a TX kick per port, the sleep itself); at a few frames per
+    /// pass those dominate the CPU per frame. A pass that receives a full batch never sleeps, so capacity is unchanged;
+    /// a frame in a stream waits at most this long more, a lone frame (light load, a ping) not at all.
+    /// </summary>
+    public int CoalesceMicroseconds { get; init; }
+
+    /// <summary>Frames per pass below which a collapsed worker coalesces (see <see cref="CoalesceMicroseconds"/>).</summary>
+    public int CoalesceBatch { get; init; } = 16;
     public int MaxInterfaces { get; init; } = 64;
     /// <summary>ESP's AES-GCM: the host passes the native shim's OpenSSL engine; the default is .NET's AesGcm.</summary>
     public Ipsec.IAesGcmEngine AesGcm { get; init; } = Ipsec.ManagedAesGcmEngine.Instance;
@@ -71,6 +84,8 @@ public sealed record DataPlaneOptions
         Require(Workers is >= 0 and <= 64, $"workers must be 0..64 (0: one per core), got {Workers}");
         Require(Enum.IsDefined(Layout), $"layout must be split, collapsed or auto, got {Layout}");
         Require(BurstSize is >= 1 and <= 256, $"burst-size must be 1..256, got {BurstSize}");
+        Require(CoalesceMicroseconds is >= 0 and <= 1000, $"coalesce-microseconds must be 0..1000, got {CoalesceMicroseconds}");
+        Require(CoalesceBatch is >= 2 and <= 256, $"coalesce-batch must be 2..256, got {CoalesceBatch}");
         Require(PowerOfTwo(RingSize) && RingSize >= 2 * BurstSize, $"ring-size must be a power of two ≥ 2 × burst-size, got {RingSize}");
         Require(PowerOfTwo(PuntRingSize), $"punt ring-size must be a power of two, got {PuntRingSize}");
         Require(PuntPolicy?.WhyInvalid(PuntRingSize) is null, PuntPolicy?.WhyInvalid(PuntRingSize) ?? "");

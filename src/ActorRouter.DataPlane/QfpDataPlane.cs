@@ -213,6 +213,7 @@ public sealed partial class QfpDataPlane : IDisposable
                 options.MaxInterfaces, options.EgressQueueLimit, options.BurstSize, options.BurstSize * maxOutputPerPacket,
                 transmitsFor: ownerIndex => CollapsedOwner(ownerIndex) == worker, recycle: recycleRings[i]);
             workers[i] = new CollapsedWorker($"worker{i}", plan.WorkerCores[i], this, i, count, graph, stage, outbound, options.BurstSize, recycleRings[i]);
+            workers[i].SetCoalescing(options.CoalesceMicroseconds, options.CoalesceBatch);
         }
         return (channels.ToArray(), puntRings, injectRings, recycleRings, workers);
     }

@@ -40,6 +40,12 @@ public sealed record DataPlaneConfig(GpmConfig Gpm, int PpeThreads, int BurstSiz
     /// <summary>The console host keeps its other threads off the cores of pinned data-plane threads (see config/README.md).</summary>
     public bool IsolateWorkers { get; init; } = true;
 
+    /// <summary>Receive coalescing of collapsed workers: the sleep after a pass with a small batch in a stream, in µs (see config/README.md).</summary>
+    public int CoalesceMicroseconds { get; init; } = 30;
+
+    /// <summary>Frames per pass below which a batch is small (receive coalescing).</summary>
+    public int CoalesceBatch { get; init; } = 16;
+
     public static readonly DataPlaneConfig Default = new(GpmConfig.Default, PpeThreads: 2, BurstSize: 32, RingSize: 1024, CoreAssignment.Default);
 }
 

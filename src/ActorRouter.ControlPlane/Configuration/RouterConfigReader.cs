@@ -107,6 +107,8 @@ internal static partial class RouterConfigReader
         }
         var workers = section.Int("workers", defaults.Workers, 0, 64);
         var isolateWorkers = section.Bool("isolate-workers", defaults.IsolateWorkers);
+        var coalesceMicroseconds = section.Int("coalesce-microseconds", defaults.CoalesceMicroseconds, 0, 1000);
+        var coalesceBatch = section.Int("coalesce-batch", defaults.CoalesceBatch, 2, 256);
 
         var coresSection = section.Section("cores");
         var rx = ReadCore(coresSection, "rx");
@@ -180,6 +182,8 @@ internal static partial class RouterConfigReader
             Layout = layout,
             Workers = workers,
             IsolateWorkers = isolateWorkers,
+            CoalesceMicroseconds = coalesceMicroseconds,
+            CoalesceBatch = coalesceBatch,
         };
     }
 

@@ -28,6 +28,8 @@ public static partial class RouterConfigWriter
         w.Raw("layout", DataPlaneLayouts.Text(dataPlane.Layout));
         w.Value("workers", dataPlane.Workers);
         w.Value("isolate-workers", dataPlane.IsolateWorkers);
+        w.Value("coalesce-microseconds", dataPlane.CoalesceMicroseconds);
+        w.Value("coalesce-batch", dataPlane.CoalesceBatch);
         w.Open("cores");
         w.Value("rx", dataPlane.Cores.Rx);
         w.Raw("ppe", "[" + string.Join(", ", dataPlane.Cores.Ppe.Select(Number)) + "]");

@@ -17,6 +17,8 @@ public static class DataPlaneOptionsMapper
         Headroom = config.DataPlane.Gpm.Headroom,
         PpeThreads = config.DataPlane.PpeThreads,
         BurstSize = config.DataPlane.BurstSize,
+        CoalesceMicroseconds = config.DataPlane.CoalesceMicroseconds,
+        CoalesceBatch = config.DataPlane.CoalesceBatch,
         RingSize = config.DataPlane.RingSize,
         RxCore = config.DataPlane.Cores.Rx,
         PpeCores = config.DataPlane.Cores.Ppe.ToArray(),

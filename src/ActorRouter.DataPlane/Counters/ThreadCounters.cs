@@ -42,6 +42,8 @@ public sealed class ThreadCounters
     public long Bursts;
     /// <summary>Times the thread went to sleep for lack of work.</summary>
     public long Sleeps;
+    /// <summary>Short sleeps after a pass with a small batch (receive coalescing, collapsed workers).</summary>
+    public long Naps;
     /// <summary>ICMP errors generated, suppressed by RFC 1812 §4.3.2.7 rules, and refused by the rate limit.</summary>
     public long IcmpErrorsSent;
     public long IcmpErrorsSuppressed;

@@ -184,6 +184,7 @@ public sealed unsafe class Ipv4Fib : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void LookupBurst(ReadOnlySpan<uint> addresses, Span<uint> nextHops)
     {
         if (nextHops.Length < addresses.Length)
@@ -216,6 +217,7 @@ public sealed unsafe class Ipv4Fib : IDisposable
     }
 
     /// <summary>Resolves whole blocks of 16 and then 8 addresses with AVX2 gathers; returns how many it did.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int GatherBlocks(uint* src, uint* dst, int n)
     {
         uint* tbl24 = _tbl24;
@@ -252,6 +254,7 @@ public sealed unsafe class Ipv4Fib : IDisposable
         return i;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ResolveBlock(Vector256<uint> entries, uint* src, uint* dst)
     {
         for (int k = 0; k < Vector256<uint>.Count; k++)
@@ -261,6 +264,7 @@ public sealed unsafe class Ipv4Fib : IDisposable
     }
 
     /// <summary>Resolves addresses [<paramref name="i"/>, <paramref name="n"/>): eight independent tbl24 loads at a time, then a tail.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void ScalarBlocks(uint* src, uint* dst, int i, int n)
     {
         uint* tbl24 = _tbl24;

@@ -67,6 +67,7 @@ public sealed class GpmCache
     /// buffers, so that nothing freed during the burst leaves this cache for the pool (and another thread's
     /// hands) before the burst is over — a fault's reclaim can then tell this burst's buffers by their owner tag.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal void BeginBurst(int frees)
     {
         _ledgerCount = 0;
@@ -89,6 +90,7 @@ public sealed class GpmCache
     internal bool Holds(uint buffer) => Array.IndexOf(_buffers, buffer, 0, _count) >= 0;
 
     /// <summary>Fills <paramref name="destination"/> with free buffers as far as there are any; returns how many.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int AllocateBurst(Span<uint> destination)
     {
         if (_count < destination.Length)
@@ -114,6 +116,7 @@ public sealed class GpmCache
         _buffers[_count++] = buffer;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void FreeBurst(ReadOnlySpan<uint> buffers)
     {
         for (var i = 0; i < buffers.Length; i++)
@@ -129,6 +132,7 @@ public sealed class GpmCache
         _count = 0;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool Refill()
     {
         var room = _buffers.Length - _count;
@@ -138,6 +142,7 @@ public sealed class GpmCache
         return _count > 0;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void Spill()
     {
         var n = BatchSize;

@@ -57,6 +57,7 @@ internal sealed unsafe class MpmcIndexQueue : IDisposable
     public bool TryEnqueue(uint value) => EnqueueBurst(new ReadOnlySpan<uint>(in value)) == 1;
 
     /// <summary>Enqueues as many of <paramref name="values"/> as fit, in order; returns how many.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int EnqueueBurst(ReadOnlySpan<uint> values)
     {
         var done = 0;
@@ -100,6 +101,7 @@ internal sealed unsafe class MpmcIndexQueue : IDisposable
     }
 
     /// <summary>Dequeues up to <paramref name="destination"/>.Length values; returns how many.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int DequeueBurst(Span<uint> destination)
     {
         var done = 0;

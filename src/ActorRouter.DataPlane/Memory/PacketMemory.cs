@@ -88,8 +88,8 @@ public sealed unsafe class PacketMemory : IDisposable
         BufferCount = bufferCount;
         BufferSize = bufferSize;
         Headroom = headroom;
-        _block = (byte*)NativeMemory.AlignedAlloc((nuint)bufferCount * (nuint)bufferSize, 4096);
-        _meta = (PacketMeta*)NativeMemory.AlignedAlloc((nuint)bufferCount * (nuint)sizeof(PacketMeta), 64);
+        _block = (byte*)HugePages.Allocate((nuint)bufferCount * (nuint)bufferSize, 4096);
+        _meta = (PacketMeta*)HugePages.Allocate((nuint)bufferCount * (nuint)sizeof(PacketMeta), 64);
         NativeMemory.Clear(_meta, (nuint)bufferCount * (nuint)sizeof(PacketMeta));
 #if DEBUG
         _ownership = new GpmOwnership(bufferCount);
@@ -150,6 +150,7 @@ public sealed unsafe class PacketMemory : IDisposable
     }
 
     /// <summary>Takes up to <paramref name="destination"/>.Length buffers from the pool; returns how many.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int AllocateBulk(Span<uint> destination, BufferOwner owner)
     {
         var n = _pool.DequeueBurst(destination);
@@ -166,6 +167,7 @@ public sealed unsafe class PacketMemory : IDisposable
     }
 
     /// <summary>Returns buffers someone held to the pool (Debug builds: throws <see cref="GpmOwnershipException"/> on a double free).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void FreeBulk(ReadOnlySpan<uint> buffers)
     {
         for (var i = 0; i < buffers.Length; i++)

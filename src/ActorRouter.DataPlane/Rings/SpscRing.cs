@@ -60,6 +60,7 @@ public sealed unsafe class SpscRing : IDisposable
     }
 
     /// <summary>Producer side: enqueues as many entries as fit, in order; returns how many.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int EnqueueBurst(ReadOnlySpan<uint> entries)
     {
         var c = _cursors;
@@ -90,6 +91,7 @@ public sealed unsafe class SpscRing : IDisposable
     public bool TryEnqueue(uint entry) => EnqueueBurst(new ReadOnlySpan<uint>(in entry)) == 1;
 
     /// <summary>Consumer side: dequeues up to <paramref name="destination"/>.Length entries; returns how many.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int DequeueBurst(Span<uint> destination)
     {
         var c = _cursors;
@@ -124,6 +126,7 @@ public sealed unsafe class SpscRing : IDisposable
     }
 
     /// <summary>Consumer side: the entry at the head without removing it.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool TryPeek(out uint entry)
     {
         var c = _cursors;

@@ -80,6 +80,7 @@ public sealed class CollapsedWorker : DataPlaneWorker
         var ports = interfaces.Ports;
         var gpm = _dataPlane.Gpm;
         var worked = ProcessRecycled(interfaces);
+        var passReceived = 0;
         for (var r = 0; r < registered.Length; r++)
         {
             var index = registered[r];
@@ -120,6 +121,7 @@ public sealed class CollapsedWorker : DataPlaneWorker
                 meta.Owner = BufferOwner.Ppe;
                 bytes += meta.Length;
             }
+            passReceived += received;
             Counters.Add(index, InterfaceCounter.RxPackets, received);
             Counters.Add(index, InterfaceCounter.RxBytes, bytes);
             Counters.Bursts++;
@@ -139,6 +141,7 @@ public sealed class CollapsedWorker : DataPlaneWorker
             worked = true;
         }
         worked |= _hqf.RunStage();
+        PassReceived = passReceived;
         return worked;
     }
 
@@ -147,6 +150,7 @@ public sealed class CollapsedWorker : DataPlaneWorker
     /// through the graph again, each packet entering where its recycler said; the output is handed on
     /// as a received burst's is.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool ProcessRecycled(Interfaces.UidbTable interfaces)
     {
         var ring = _recycle;

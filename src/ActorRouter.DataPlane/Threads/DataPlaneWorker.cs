@@ -230,9 +230,15 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
     {
         t_ownGeneration = generation;
         Pinned = Core < 0 || ThreadAffinity.TryPinCurrentThread(Core);
+        if (_napNanoseconds > 0)
+        {
+            // Linux lets a normal thread's sleep run 50 µs late by default, longer than the nap itself.
+            ThreadNap.SetTimerSlack(1000);
+        }
         // Published last: a non-zero id tells observers the thread is set up.
         OsThreadId = ThreadAffinity.CurrentOsThreadId();
         long idleSince = 0;
+        var previousReceived = 0;
         try
         {
             while (!_stopRequested)
@@ -254,6 +260,12 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
                 {
                     Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
                 }
+                var received = PassReceived;
+                if (_napNanoseconds > 0 && received > 0 && previousReceived > 0)
+                {
+                    Coalesce(received);
+                }
+                previousReceived = received;
                 if (worked)
                 {
                     idleSince = 0;
@@ -366,6 +378,38 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
     /// <summary>One turn of work; true if anything was done.</summary>
     protected abstract bool RunOnce();
 
+    private long _napNanoseconds;
+    private int _napTarget;
+
+    /// <summary>Packets the last <see cref="RunOnce"/> received; int.MaxValue where the worker does not count them.</summary>
+    protected int PassReceived { get; set; } = int.MaxValue;
+
+    /// <summary>
+    /// Receive coalescing (<see cref="DataPlaneOptions.CoalesceMicroseconds"/>): after a pass that received some but
+    /// fewer than <paramref name="target"/> frames, following a pass that received some too, the thread sleeps
+    /// <paramref name="microseconds"/> before the next pass, as a NIC's interrupt moderation waits for more frames.
+    /// 0 turns it off.
+    /// </summary>
+    internal void SetCoalescing(int microseconds, int target)
+    {
+        _napNanoseconds = microseconds * 1000L;
+        _napTarget = target;
+    }
+
+    /// <summary>
+    /// After a pass in a stream of passes: a batch short of the target is followed by a nap, so the next pass finds
+    /// more frames waiting. A fixed nap measured better than one adapted to the offered rate (which aimed at larger
+    /// batches): 0.93–0.96 µs of CPU per frame against 1.13–1.27 at 640–860 kpps, alternating runs, 2-core machine.
+    /// </summary>
+    private void Coalesce(int received)
+    {
+        if (received < _napTarget)
+        {
+            Counters.Naps++;
+            ThreadNap.Sleep(_napNanoseconds);
+        }
+    }
+
     /// <summary>Longest sleep; the heartbeat advances at least this often when idle.</summary>
     protected virtual int SleepTimeout => DefaultSleepTimeoutMilliseconds;
 
@@ -392,6 +436,38 @@ public sealed class WorkerHungException(string worker, string reason) : Exceptio
 internal sealed class ThreadFencedException() : Exception("this thread was fenced off");
 
 /// <summary>Pins the calling thread to one CPU with Linux sched_setaffinity.</summary>
+public static unsafe partial class ThreadNap
+{
+    private struct TimeSpec
+    {
+        public long Seconds;
+        public long Nanoseconds;
+    }
+
+    [LibraryImport("libc", EntryPoint = "nanosleep")]
+    private static partial int NanoSleep(TimeSpec* request, TimeSpec* remaining);
+
+    [LibraryImport("libc", EntryPoint = "prctl")]
+    private static partial int Prctl(int option, nuint arg2, nuint arg3, nuint arg4, nuint arg5);
+
+    private const int PrSetTimerSlack = 29;
+
+    public static void SetTimerSlack(long nanoseconds)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            Prctl(PrSetTimerSlack, (nuint)nanoseconds, 0, 0, 0);
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static void Sleep(long nanoseconds)
+    {
+        var request = new TimeSpec { Seconds = nanoseconds / 1_000_000_000, Nanoseconds = nanoseconds % 1_000_000_000 };
+        NanoSleep(&request, null);
+    }
+}
+
 public static partial class ThreadAffinity
 {
     [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]

@@ -22,6 +22,7 @@ internal sealed class EgressQueue
     public int Count => (int)(_tail - _head);
     public long PeakDepth { get; private set; }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public bool TryEnqueue(uint buffer)
     {
         if (_tail - _head >= Limit)
@@ -38,6 +39,7 @@ internal sealed class EgressQueue
     }
 
     /// <summary>Copies up to <paramref name="destination"/>.Length buffers from the head without removing them.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int Peek(Span<uint> destination)
     {
         var n = (int)Math.Min(destination.Length, _tail - _head);

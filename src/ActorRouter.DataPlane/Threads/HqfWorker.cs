@@ -575,6 +575,7 @@ public sealed class HqfWorker : DataPlaneWorker
     /// a lasting loss of carrier into an administratively disabled uIDB anyway. Until the next read
     /// the driver itself drops (and counts) what is sent to a dead link.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private bool CarrierUp(int index, IVnicPort port)
     {
         var now = Stopwatch.GetTimestamp();

@@ -185,6 +185,7 @@ public sealed unsafe class AfXdpVnicPort : IVnicPort
     /// fill ring and is replaced by the buffer the kernel wrote frame i into, with its offset and
     /// length set in the metadata.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int ReceiveExchange(PacketMemory gpm, Span<uint> buffers)
     {
         var offsets = stackalloc ushort[NativeBurst];
@@ -278,6 +279,7 @@ public sealed unsafe class AfXdpVnicPort : IVnicPort
     /// <summary>Collects completed transmissions first, then says how many more buffers may be posted.</summary>
     public int TxRoom
     {
+        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         get
         {
             ReclaimCompleted();
@@ -293,6 +295,7 @@ public sealed unsafe class AfXdpVnicPort : IVnicPort
     /// every buffer it takes. A frame that does not lie inside its buffer (or is empty) is taken,
     /// returned to GPM and counted as TxOversize instead of being posted.
     /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public int TransmitBurst(PacketMemory gpm, ReadOnlySpan<uint> buffers)
     {
         var indices = stackalloc uint[NativeBurst];
@@ -348,6 +351,7 @@ public sealed unsafe class AfXdpVnicPort : IVnicPort
 
     /// <summary>Submits the posted descriptors with at most one sendto() (only when the kernel asks
     /// for a wake-up), then collects what completed.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Flush()
     {
         var rc = NativeShim.XskTxFlush(_port);
@@ -430,6 +434,7 @@ public sealed unsafe class AfXdpVnicPort : IVnicPort
     }
 
     /// <summary>Returns completed transmissions to GPM (TX side's thread).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private void ReclaimCompleted()
     {
         var completed = stackalloc uint[NativeBurst];

@@ -21,6 +21,8 @@ public class RoundTripTests
                 Layout = ActorRouter.DataPlane.DataPlaneLayout.Collapsed,
                 Workers = 1,
                 IsolateWorkers = false,
+                CoalesceMicroseconds = 0,
+                CoalesceBatch = 2,
             },
             new PuntConfig(64) { Arp = new PuntClassConfig(5, 1, 40), Broadcast = new PuntClassConfig(7, 3, 5) },
             new IcmpConfig(0, 1),
@@ -72,6 +74,8 @@ public class RoundTripTests
                 layout = auto
                 workers = 0
                 isolate-workers = true
+                coalesce-microseconds = 30
+                coalesce-batch = 16
                 cores {
                   rx = -1
                   ppe = []

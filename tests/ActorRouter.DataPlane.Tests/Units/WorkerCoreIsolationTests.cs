@@ -8,6 +8,7 @@ namespace ActorRouter.DataPlane.Tests.Units;
 /// moved to the other cores, the worker stays where it is, and stopping gives the moved threads their mask
 /// back. These tests move the test process's own threads for a moment; the data plane restores them.
 /// </summary>
+[Collection("Load")] // it moves the process's threads for a moment: not beside tests that check where theirs are pinned
 public class WorkerCoreIsolationTests
 {
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(10);
