@@ -239,6 +239,8 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
         OsThreadId = ThreadAffinity.CurrentOsThreadId();
         long idleSince = 0;
         var previousReceived = 0;
+        var wokeIdle = false;
+        var lastWorkedReceived = 0;
         try
         {
             while (!_stopRequested)
@@ -269,6 +271,8 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
                 if (worked)
                 {
                     idleSince = 0;
+                    wokeIdle = false;
+                    lastWorkedReceived = received;
                     continue;
                 }
                 var now = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -276,8 +280,18 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
                 {
                     idleSince = now;
                 }
-                if (now - idleSince < IdlePollTicks)
+                // Polling on after work keeps the next frame's latency low; after a sleep that ended with nothing to do
+                // (its timeout: an idle router wakes ten times a second) it would only burn the core.
+                if (!wokeIdle && now - idleSince < IdlePollTicks)
                 {
+                    if (_napNanoseconds > 0 && lastWorkedReceived >= 2)
+                    {
+                        // A gap in a stream (the last batch had several frames): nap rather than spin, as coalescing
+                        // does. After a lone frame (a ping) the worker spins, so its answer is not kept waiting.
+                        Counters.Naps++;
+                        ThreadNap.Sleep(_napNanoseconds);
+                        continue;
+                    }
                     // Give the core to any other runnable thread (several data-plane threads may share one).
                     Thread.Yield();
                     continue;
@@ -292,6 +306,7 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
                 Counters.Sleeps++;
                 Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
                 Signal.Sleep(SleepTimeout, SleepFileDescriptors);
+                wokeIdle = true;
             }
             if (Interlocked.Read(ref _generation) != generation)
             {

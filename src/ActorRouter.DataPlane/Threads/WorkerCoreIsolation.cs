@@ -26,7 +26,7 @@ namespace ActorRouter.DataPlane.Threads;
 /// </summary>
 public sealed partial class WorkerCoreIsolation : IDisposable
 {
-    public static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(100);
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(250);
 
     private const int MaskWords = 16; // 1024 CPUs, as LayoutPlanner reads them
 
