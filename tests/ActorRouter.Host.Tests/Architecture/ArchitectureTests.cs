@@ -41,8 +41,9 @@ public sealed class ArchitectureTests
     private static readonly HashSet<string> LifecycleMembers =
     [
         ".ctor", "Start", "Stop", "Dispose", "get_Threads", "get_Options", "ReadGpmAccounting", "RegisteredPortNames",
-        // Which threads it runs (the layout resolved), for the supervisor's start-up line.
-        "get_Plan",
+        // Which threads it runs (the layout resolved) and where the process's other threads are kept, for the
+        // supervisor's start-up lines.
+        "get_Plan", "get_IsolationNote",
     ];
 
     [Fact]
