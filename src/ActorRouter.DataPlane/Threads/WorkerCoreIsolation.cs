@@ -16,8 +16,8 @@ namespace ActorRouter.DataPlane.Threads;
 /// of those gaps lost frames.
 /// </para>
 /// <para>
-/// How: no runtime hook announces a new thread, so the threads are swept: at start and then every
-/// <see cref="SweepInterval"/>, each thread listed in /proc/self/task that is not a pinned data-plane
+/// How: no runtime hook announces a new thread, so the threads are swept: at start, every
+/// <see cref="SweepInterval"/> for ten seconds and every <see cref="SettledSweepInterval"/> after that, each thread listed in /proc/self/task that is not a pinned data-plane
 /// thread and may run on a worker core gets the housekeeping mask (the cores the process had, less the
 /// worker cores). A sweep reads a directory and makes one system call per thread (tens of microseconds),
 /// so an idle router stays far under 1 % of a core. Disposing gives every thread it moved the mask the
@@ -26,7 +26,13 @@ namespace ActorRouter.DataPlane.Threads;
 /// </summary>
 public sealed partial class WorkerCoreIsolation : IDisposable
 {
-    public static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(250);
+    /// <summary>The sweep's period in the first seconds, while the runtime still creates threads (its JIT, the thread pool growing).</summary>
+    public static readonly TimeSpan SweepInterval = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>The period once the process has settled: an idle router's sweeps stay negligible.</summary>
+    public static readonly TimeSpan SettledSweepInterval = TimeSpan.FromSeconds(1);
+
+    private const int SweepsBeforeSettling = 100; // ten seconds at the first period
 
     private const int MaskWords = 16; // 1024 CPUs, as LayoutPlanner reads them
 
@@ -56,7 +62,7 @@ public sealed partial class WorkerCoreIsolation : IDisposable
         HousekeepingCores = Cores(_housekeeping);
         WorkerCores = Cores(_workerCores);
         Sweep();
-        _timer = new Timer(_ => Sweep(), null, SweepInterval, SweepInterval);
+        _timer = new Timer(_ => TimedSweep(), null, SweepInterval, SweepInterval);
     }
 
     /// <summary>The cores every other thread is kept on.</summary>
@@ -111,7 +117,25 @@ public sealed partial class WorkerCoreIsolation : IDisposable
         return new WorkerCoreIsolation(workers, processCores, pinned);
     }
 
-    /// <summary>One sweep now (the timer runs one every <see cref="SweepInterval"/>).</summary>
+    private int _timedSweeps;
+
+    private void TimedSweep()
+    {
+        Sweep();
+        if (++_timedSweeps == SweepsBeforeSettling)
+        {
+            try
+            {
+                _timer.Change(SettledSweepInterval, SettledSweepInterval);
+            }
+            catch (ObjectDisposedException)
+            {
+                // Disposed meanwhile: nothing to reschedule.
+            }
+        }
+    }
+
+    /// <summary>One sweep now (the timer runs one every <see cref="SweepInterval"/>, then every <see cref="SettledSweepInterval"/>).</summary>
     public void Sweep()
     {
         lock (_sweepLock)
