@@ -450,7 +450,10 @@ public sealed class WorkerHungException(string worker, string reason) : Exceptio
 /// </summary>
 internal sealed class ThreadFencedException() : Exception("this thread was fenced off");
 
-/// <summary>Pins the calling thread to one CPU with Linux sched_setaffinity.</summary>
+/// <summary>
+/// Short sleeps of a data-plane thread (receive coalescing): nanosleep, with the thread's timer slack lowered so that a
+/// 30 µs sleep is not stretched to Linux's default 50 µs of slack.
+/// </summary>
 public static unsafe partial class ThreadNap
 {
     private struct TimeSpec
@@ -483,6 +486,7 @@ public static unsafe partial class ThreadNap
     }
 }
 
+/// <summary>Pins the calling thread to one CPU with Linux sched_setaffinity.</summary>
 public static partial class ThreadAffinity
 {
     [LibraryImport("libc", EntryPoint = "sched_setaffinity", SetLastError = true)]
