@@ -3,7 +3,8 @@ using ActorRouter.DataPlane.Memory;
 namespace ActorRouter.DataPlane.Ports;
 
 /// <summary>One thread's totals: packets it handled, bursts, and the times it went to sleep.</summary>
-public sealed record ThreadStatistics(string Name, long Packets, long Bursts, long Sleeps);
+/// <summary>A data-plane thread's work: packets, bursts, sleeps for want of work, and naps (receive coalescing's short sleeps).</summary>
+public sealed record ThreadStatistics(string Name, long Packets, long Bursts, long Sleeps, long Naps = 0);
 
 /// <summary>Packets dropped for one reason, summed over every thread and interface (every reason is listed, zero or not).</summary>
 public sealed record DropStatistics(string Reason, long Count);

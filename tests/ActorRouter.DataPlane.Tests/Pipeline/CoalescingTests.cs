@@ -66,6 +66,9 @@ public class CoalescingTests
         if (naps)
         {
             Assert.True(Volatile.Read(ref worker.Counters.Naps) > 0, $"no nap in 10 s of a stream of {sent} frames in threes");
+            // What show platform qfp statistics reports (the worker may nap again meanwhile: never fewer).
+            var reported = router.DataPlane.ReadStatistics().Threads.Single(t => t.Name == worker.Name).Naps;
+            Assert.True(reported > 0, "the statistics show no nap");
         }
         else
         {
