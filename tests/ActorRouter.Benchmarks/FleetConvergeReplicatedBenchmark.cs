@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 using ActorRouter.Control.Contracts;
 using ActorRouter.ControlPlane.Fleet;
 using ActorRouter.ControlPlane.Fleet.LinkState;
@@ -19,8 +17,9 @@ namespace ActorRouter.Benchmarks;
 /// <summary>
 /// Fleet convergence into the FIB: N routers in one process, each an actor system of its own (Akka.Cluster over plain
 /// TCP on 127.0.0.1) with its <see cref="LinkStateActor"/> (the database replicated by Akka.DistributedData as in the
-/// router) and its router: a <see cref="DataPlaneSupervisor"/> with FMAN, the QFP client and a data plane of one
-/// collapsed worker, 512 GPM buffers and memory interfaces (its LAN and one per link, <see cref="FleetTopology.RouterConfigFor"/>).
+/// router), and its router: a <see cref="DataPlaneSupervisor"/> with FMAN, the QFP client and a data plane of one
+/// collapsed worker, 512 GPM buffers and memory interfaces (its LAN and one per link, <see cref="FleetTopology.RouterConfigFor"/>),
+/// in one local actor system apart from the fleet systems (as the host keeps the router apart from its fleet system).
 /// The link-state actor's routes go to the supervisor, which hands them to FMAN, which installs them (code F) through
 /// the QFP client into the data plane, as in the router. A link of a ring (then a grid) fails: its two ends publish new
 /// link state (as their probes would on a dead link; the probes' detection time is not in the figure); timed from those
@@ -45,6 +44,10 @@ public sealed class FleetConvergeReplicatedBenchmark : IBenchmarkCase
     private static readonly TimeSpan Formation = TimeSpan.FromSeconds(300);
     private static readonly TimeSpan FormationReport = TimeSpan.FromSeconds(15);
     private static readonly TimeSpan Convergence = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan InitialConvergence = TimeSpan.FromSeconds(180);
+    private static readonly TimeSpan SettleLimit = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan SettleWindow = TimeSpan.FromSeconds(2);
+    private const double SettledCores = 1.0; // a hundred idle systems keep about 0.7 of a core busy (heartbeats, gossip)
 
     public string Name => "fleet-converge-replicated";
 
@@ -59,7 +62,16 @@ public sealed class FleetConvergeReplicatedBenchmark : IBenchmarkCase
         double worst = 0;
         foreach (int n in sizes)
         {
-            var result = RunFleet(n);
+            double result;
+            try
+            {
+                result = RunFleet(n);
+            }
+            catch (InvalidOperationException e)
+            {
+                Console.Error.WriteLine($"fleet-converge-replicated: N={n}: {e.Message}");
+                return 1;
+            }
             if (result < 0)
             {
                 return 1;
@@ -76,16 +88,25 @@ public sealed class FleetConvergeReplicatedBenchmark : IBenchmarkCase
         var ring = FleetTopology.Ring(n);
         var grid = FleetTopology.Grid(n);
         var routers = new List<FleetRouter>(n);
+        // The routers' own actors (supervisor, FMAN, QFP client) and data planes live in a plain local system, apart
+        // from the fleet systems, as the host keeps them: a fleet system the cluster downs stops without its router.
+        var routerSystem = ActorSystem.Create("routers", "akka.loglevel = WARNING\nakka.stdout-loglevel = WARNING");
         try
         {
-            var formed = Stopwatch.StartNew();
-            var ports = Enumerable.Range(0, n).Select(_ => FreePort()).ToList();
-            var seeds = ports.Take(Seeds).ToList();
+            var started = Stopwatch.StartNew();
             for (int i = 0; i < n; i++)
             {
-                routers.Add(FleetRouter.Start(i, ports[i], seeds, n, ring, grid));
+                routers.Add(FleetRouter.Start(routerSystem, i, n, ring, grid));
             }
-            Console.WriteLine($"N={n,3}: {n} routers started in {formed.Elapsed.TotalSeconds:F1} s; {ProcessFootprint()}");
+            Console.WriteLine($"N={n,3}: {n} routers started in {started.Elapsed.TotalSeconds:F1} s; {ProcessFootprint()}");
+            // Every system joins once all are listening: no join attempt meets a seed that is not there yet, and
+            // starting the later systems does not compete with the earlier ones' joining.
+            var seeds = routers.Take(Seeds).Select(r => Cluster.Get(r.FleetSystem).SelfAddress).ToList();
+            var formed = Stopwatch.StartNew();
+            foreach (var router in routers)
+            {
+                Cluster.Get(router.FleetSystem).JoinSeedNodes(seeds);
+            }
             if (!AwaitCluster(routers, formed))
             {
                 return -1;
@@ -105,16 +126,22 @@ public sealed class FleetConvergeReplicatedBenchmark : IBenchmarkCase
                 var expected = topology.Expect(up);
                 int firstWrong = 0;
                 var start = Stopwatch.StartNew();
+                var nextReport = FormationReport;
                 while (!AllForwarding(expected, routers, ref firstWrong, out var wrong))
                 {
-                    if (start.Elapsed > Convergence)
+                    if (start.Elapsed > InitialConvergence)
                     {
-                        Console.Error.WriteLine($"fleet-converge-replicated: {topology.Name} N={n}: FIBs not correct {Convergence.TotalSeconds:0} s after the first publication: {wrong}");
+                        Console.Error.WriteLine($"fleet-converge-replicated: {topology.Name} N={n}: FIBs not correct {InitialConvergence.TotalSeconds:0} s after the first publication: {wrong}; {Progress(expected, routers)}");
                         return -1;
+                    }
+                    if (start.Elapsed > nextReport)
+                    {
+                        Console.WriteLine($"{topology.Name,-4} N={n,3}: {start.Elapsed.TotalSeconds:F0} s after the first publication: {Progress(expected, routers)}");
+                        nextReport += FormationReport;
                     }
                     Thread.Sleep(10);
                 }
-                Console.WriteLine($"{topology.Name,-4} N={n,3}: every FIB correct {start.Elapsed.TotalSeconds:F1} s after the first publication");
+                Console.WriteLine($"{topology.Name,-4} N={n,3}: every FIB correct {start.Elapsed.TotalSeconds:F1} s after the first publication; {Settle()}");
 
                 var timings = new List<double>();
                 int failing = 0;
@@ -160,6 +187,7 @@ public sealed class FleetConvergeReplicatedBenchmark : IBenchmarkCase
         finally
         {
             Task.WaitAll([.. routers.Select(r => r.FleetSystem.Terminate())], TimeSpan.FromSeconds(60));
+            routerSystem.Terminate().Wait(TimeSpan.FromSeconds(60));
             foreach (var router in routers)
             {
                 router.Memory.Dispose();
@@ -176,6 +204,10 @@ public sealed class FleetConvergeReplicatedBenchmark : IBenchmarkCase
         for (int k = 0; k < routers.Count; k++)
         {
             int r = (firstWrong + k) % routers.Count;
+            if (routers[r].FleetSystem.WhenTerminated.IsCompleted)
+            {
+                throw new InvalidOperationException($"{FleetTopology.RouterName(r)}'s fleet system has stopped (downed by the cluster?)");
+            }
             if (!expected.VerifyForwarding(r, routers[r].Lookup, out wrong))
             {
                 firstWrong = r;
@@ -184,6 +216,49 @@ public sealed class FleetConvergeReplicatedBenchmark : IBenchmarkCase
         }
         wrong = null;
         return true;
+    }
+
+    /// <summary>
+    /// Waits until the process is nearly idle (the replicators have merged and gossiped what the first publications
+    /// left them), so that a timed failure does not queue behind that work.
+    /// </summary>
+    private static string Settle()
+    {
+        var clock = Stopwatch.StartNew();
+        using var process = Process.GetCurrentProcess();
+        while (clock.Elapsed < SettleLimit)
+        {
+            process.Refresh();
+            var before = process.TotalProcessorTime;
+            var window = Stopwatch.StartNew();
+            Thread.Sleep(SettleWindow);
+            process.Refresh();
+            double busy = (process.TotalProcessorTime - before).TotalSeconds / window.Elapsed.TotalSeconds;
+            if (busy < SettledCores)
+            {
+                return $"settled in {clock.Elapsed.TotalSeconds:F0} s ({busy:F2} cores busy)";
+            }
+        }
+        return $"still busy after {SettleLimit.TotalSeconds:0} s";
+    }
+
+    /// <summary>How many routers' FIBs are right, and the fewest and most entries a router's database holds.</summary>
+    private static string Progress(FleetTopology.ShortestHops expected, List<FleetRouter> routers)
+    {
+        int correct = 0;
+        int fewest = int.MaxValue;
+        int most = 0;
+        for (int r = 0; r < routers.Count; r++)
+        {
+            if (expected.VerifyForwarding(r, routers[r].Lookup, out _))
+            {
+                correct++;
+            }
+            int entries = routers[r].DatabaseSize.Routers;
+            fewest = Math.Min(fewest, entries);
+            most = Math.Max(most, entries);
+        }
+        return $"{correct} of {routers.Count} FIBs correct; databases hold {fewest}..{most} entries";
     }
 
     /// <summary>Waits until every system sees all N members Up, printing where formation stands every few seconds.</summary>
@@ -226,17 +301,9 @@ public sealed class FleetConvergeReplicatedBenchmark : IBenchmarkCase
         return $"process: {process.Threads.Count} threads, {process.WorkingSet64 / (1024.0 * 1024 * 1024):F2} GiB resident";
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static Config Hocon(string router, int port, IReadOnlyList<int> seedPorts, int members)
+    private static Config Hocon(string router, int members)
     {
         var roles = string.Join(", ", FleetActor.Roles(router, DateTimeOffset.UtcNow).Select(r => $"\"{r}\""));
-        var seeds = string.Join(", ", seedPorts.Select(p => $"\"akka.tcp://bench@127.0.0.1:{p}\""));
         return ConfigurationFactory.ParseString($$"""
             akka.loglevel = WARNING
             akka.stdout-loglevel = WARNING
@@ -249,17 +316,17 @@ public sealed class FleetConvergeReplicatedBenchmark : IBenchmarkCase
             akka.remote.backoff-remote-dispatcher.executor = default-executor
             akka.remote.dot-netty.tcp {
               hostname = "127.0.0.1"
-              port = {{port}}
+              port = 0
               # One event-loop thread for accepted connections and one for opened ones (two each by default).
               server-socket-worker-pool { pool-size-min = 1, pool-size-factor = 1.0, pool-size-max = 1 }
               client-socket-worker-pool { pool-size-min = 1, pool-size-factor = 1.0, pool-size-max = 1 }
             }
             akka.cluster {
-              seed-nodes = [{{seeds}}]
               roles = [{{roles}}]
               # Members go Up together once all have joined: one membership change for the fleet rather than one each.
               min-nr-of-members = {{members}}
-              split-brain-resolver.stable-after = 120s
+              # Not under test here: a member unreachable under the load of the first publications is not downed.
+              split-brain-resolver.stable-after = 600s
               log-info = off
               # Up to a hundred systems share two cores: a heartbeat late by seconds is load, not a dead member, and an
               # unreachable member would hold every joining one back from Up. Three watchers per member are plenty here.
@@ -295,13 +362,13 @@ public sealed class FleetConvergeReplicatedBenchmark : IBenchmarkCase
 
         public LinkStateDatabaseSize DatabaseSize => Volatile.Read(ref _lastComputed)?.DatabaseSize ?? default;
 
-        public static FleetRouter Start(int index, int port, IReadOnlyList<int> seedPorts, int members, params FleetTopology[] topologies)
+        public static FleetRouter Start(ActorSystem routerSystem, int index, int members, params FleetTopology[] topologies)
         {
             var name = FleetTopology.RouterName(index);
             var config = FleetTopology.RouterConfigFor(index, topologies);
-            var system = ActorSystem.Create("bench", Hocon(name, port, seedPorts, members));
+            var system = ActorSystem.Create("bench", Hocon(name, members));
             var memory = new MemoryVnicFactory(config.DataPlane.Gpm.BufferSize);
-            var supervisor = system.ActorOf(DataPlaneSupervisor.Props(config, new DriverVnicFactory(memory)), "router");
+            var supervisor = routerSystem.ActorOf(DataPlaneSupervisor.Props(config, new DriverVnicFactory(memory)), name);
             var dataPlane = supervisor.Ask<DataPlaneReference>(GetDataPlane.Instance, AskTimeout).Result.DataPlane;
             var router = new FleetRouter(system, memory, dataPlane);
             var collector = system.ActorOf(Props.Create(() => new RouteCollector(router, supervisor)), "routes");
