@@ -45,7 +45,8 @@ namespace ActorRouter.Benchmarks;
 /// the links change (every one of the hundred routers replicates, recomputes and reprograms its FIB, and the hundred
 /// systems' heartbeats and gossip take about 0.7 of a core at rest), the first publications of a topology take 23–100 s
 /// to reach every FIB, and of three runs one completed both topologies (in another a grid failure was not in every FIB
-/// within 60 s; in the third, members were downed under that load, before the routers lived apart). So N = 100 is run on
+/// within 60 s; in the third the split-brain resolver, seeing unreachability change on and on under that load, downed
+/// every member (its stable-after is now 600 s: downing is not under test here)). So N = 100 is run on
 /// request (<c>fleet-converge-replicated 100</c>); one process on two cores is CPU-bound there, where a fleet of a hundred
 /// routers has a hundred machines' cores.
 /// </para>
