@@ -40,12 +40,12 @@ namespace ActorRouter.Benchmarks;
 /// <para>
 /// Measured here (2 cores, load 2–9): N = 10 forms in 7 s, link failure to every FIB correct in a median 92–100 ms;
 /// N = 50 forms in 8–9 s, median 124–142 ms, worst of five 166–219 ms (database 50 entries, 4.4–6.4 KiB); N = 100 forms
-/// in 13–15 s (37 s at load 10–15; 317 threads and 7 GiB resident, each router's FIB being a 64 MiB DIR-24-8 table) and
-/// converges in a median 1.1–2.8 s, worst 2.0–3.3 s, but not reliably: the process keeps 1.7 of the 2 cores busy while
+/// in 13–17 s (37 s at load 10–15; 318 threads and 7 GiB resident, each router's FIB being a 64 MiB DIR-24-8 table) and
+/// converges in a median 1.1–2.8 s, worst 2.0–3.7 s, but not reliably: the process keeps 1.7 of the 2 cores busy while
 /// the links change (every one of the hundred routers replicates, recomputes and reprograms its FIB, and the hundred
 /// systems' heartbeats and gossip take about 0.7 of a core at rest), the first publications of a topology take 23–100 s
-/// to reach every FIB, and of three runs one completed both topologies (in another a grid failure was not in every FIB
-/// within 60 s; in the third the split-brain resolver, seeing unreachability change on and on under that load, downed
+/// to reach every FIB, and of four runs two completed both topologies (in one a grid failure was not in every FIB
+/// within 60 s; in another the split-brain resolver, seeing unreachability change on and on under that load, downed
 /// every member (its stable-after is now 600 s: downing is not under test here)). So N = 100 is run on
 /// request (<c>fleet-converge-replicated 100</c>); one process on two cores is CPU-bound there, where a fleet of a hundred
 /// routers has a hundred machines' cores.
