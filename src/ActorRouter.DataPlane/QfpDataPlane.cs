@@ -55,7 +55,6 @@ public sealed partial class QfpDataPlane : IDisposable
     private long _generation;
     private int _nextPuntRing;
     private bool _started;
-    private readonly bool _isolateWorkerCores;
     private readonly int[] _processCores;
     private WorkerCoreIsolation? _isolation;
     private bool _disposed;
@@ -84,7 +83,6 @@ public sealed partial class QfpDataPlane : IDisposable
         _controlCache = new GpmCache(Gpm, 64);
         _processCores = LayoutPlanner.AvailableCores();
         Plan = LayoutPlanner.Plan(options, _processCores);
-        _isolateWorkerCores = options.IsolateWorkerCores;
         if (Plan.Layout == DataPlaneLayout.Collapsed)
         {
             (_channels, _puntRings, _injectRings, _recycleRings, _collapsed) = BuildCollapsed(options, Plan);
@@ -338,7 +336,7 @@ public sealed partial class QfpDataPlane : IDisposable
                 worker.Start();
             }
             _started = true;
-            if (_isolateWorkerCores)
+            if (Options.IsolateWorkerCores)
             {
                 _isolation = WorkerCoreIsolation.Start(() => Workers, _processCores, Workers.Select(w => w.Core).ToArray(), out var whyNot);
                 IsolationNote = _isolation is null
