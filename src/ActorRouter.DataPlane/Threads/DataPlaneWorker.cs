@@ -288,8 +288,7 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
                     {
                         // A gap in a stream (the last batch had several frames): nap rather than spin, as coalescing
                         // does. After a lone frame (a ping) the worker spins, so its answer is not kept waiting.
-                        Counters.Naps++;
-                        ThreadNap.Sleep(_napNanoseconds);
+                        Nap();
                         continue;
                     }
                     // Give the core to any other runnable thread (several data-plane threads may share one).
@@ -420,9 +419,14 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
     {
         if (received < _napTarget)
         {
-            Counters.Naps++;
-            ThreadNap.Sleep(_napNanoseconds);
+            Nap();
         }
+    }
+
+    private void Nap()
+    {
+        Counters.Naps++;
+        ThreadNap.Sleep(_napNanoseconds);
     }
 
     /// <summary>Longest sleep; the heartbeat advances at least this often when idle.</summary>
