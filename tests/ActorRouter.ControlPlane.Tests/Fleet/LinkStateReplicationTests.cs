@@ -39,33 +39,51 @@ public sealed class LinkStateReplicationTests : TestKit
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
+    private readonly List<int> _ports = [];
+
     private void StartFleet(int count)
     {
-        var ports = Enumerable.Range(0, count).Select(_ => FreePort()).ToList();
+        _ports.AddRange(Enumerable.Range(0, count).Select(_ => FreePort()));
         for (var i = 0; i < count; i++)
         {
-            var router = $"r{i + 1}";
-            var roles = string.Join(", ", FleetActor.Roles(router, DateTimeOffset.UtcNow).Select(r => $"\"{r}\""));
-            var config = ConfigurationFactory.ParseString($$"""
-                akka.loglevel = INFO
-                akka.actor.provider = cluster
-                akka.coordinated-shutdown.run-by-actor-system-terminate = off
-                akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = {{ports[i]}} }
-                akka.cluster {
-                  seed-nodes = ["akka.tcp://{{FleetName}}@127.0.0.1:{{ports[0]}}"]
-                  roles = [{{roles}}]
-                  split-brain-resolver.stable-after = 60s
-                }
-                akka.cluster.distributed-data.notify-subscribers-interval = 100ms
-                {{ContractSerializer.Hocon}}
-                """).WithFallback(DistributedData.DefaultConfig());
-            var system = ActorSystem.Create(FleetName, config);
-            _members.Add(system);
-            var probe = CreateTestProbe();
-            _routes.Add(probe);
-            _linkState.Add(system.ActorOf(LinkStateActor.Props(router, probe.Ref), LinkStateActor.Name));
+            StartMember(i);
         }
         AwaitCondition(() => _members.All(m => Cluster.Get(m).State.Members.Count(x => x.Status == MemberStatus.Up) == count), Formation, TimeSpan.FromMilliseconds(250));
+    }
+
+    /// <summary>Starts member <paramref name="index"/> (router r<c>index + 1</c>) on its port, in the list's slot <paramref name="index"/> (a new incarnation replaces the old one's slot).</summary>
+    private void StartMember(int index)
+    {
+        var router = $"r{index + 1}";
+        var roles = string.Join(", ", FleetActor.Roles(router, DateTimeOffset.UtcNow).Select(r => $"\"{r}\""));
+        var config = ConfigurationFactory.ParseString($$"""
+            akka.loglevel = INFO
+            akka.actor.provider = cluster
+            akka.coordinated-shutdown.run-by-actor-system-terminate = off
+            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = {{_ports[index]}} }
+            akka.cluster {
+              seed-nodes = ["akka.tcp://{{FleetName}}@127.0.0.1:{{_ports[0]}}"]
+              roles = [{{roles}}]
+              split-brain-resolver.stable-after = 60s
+            }
+            akka.cluster.distributed-data.notify-subscribers-interval = 100ms
+            {{ContractSerializer.Hocon}}
+            """).WithFallback(DistributedData.DefaultConfig());
+        var system = ActorSystem.Create(FleetName, config);
+        var probe = CreateTestProbe();
+        var linkState = system.ActorOf(LinkStateActor.Props(router, probe.Ref), LinkStateActor.Name);
+        if (index < _members.Count)
+        {
+            _members[index] = system;
+            _routes[index] = probe;
+            _linkState[index] = linkState;
+        }
+        else
+        {
+            _members.Add(system);
+            _routes.Add(probe);
+            _linkState.Add(linkState);
+        }
     }
 
     private static Ipv4Cidr P(string text) => Ipv4Cidr.Parse(text);
@@ -148,6 +166,50 @@ public sealed class LinkStateReplicationTests : TestKit
             Assert.Equal(["r1", "r2"], snapshot.Entries.Select(e => e.Router));
         }, Convergence, TimeSpan.FromMilliseconds(250));
     }
+
+    [Fact]
+    public void An_entry_another_member_removed_is_written_again_by_its_owner()
+    {
+        StartFleet(3);
+        PublishLine();
+        RoutesBecome(_routes[0], R1LineRoutes);
+
+        // r1's replica drops r3's entry (as a removal merged after r3's write does); r3 writes it again.
+        var r1Cluster = Cluster.Get(_members[0]);
+        DistributedData.Get(_members[0]).Replicator.Tell(
+            Dsl.Update(LinkStateActor.Key, LWWDictionary<string, string>.Empty, new WriteAll(TimeSpan.FromSeconds(5)), map => map.Remove(r1Cluster, "r3")));
+
+        RoutesBecome(_routes[0], "192.0.2.4/30 cost 1 via 192.0.2.2 (r2) from r2");
+        RoutesBecome(_routes[0], R1LineRoutes);
+    }
+
+    [Fact]
+    public async Task A_member_restarted_under_the_same_address_rejoins_and_every_router_counts_its_entry_again()
+    {
+        StartFleet(3);
+        PublishLine();
+        RoutesBecome(_routes[0], R1LineRoutes);
+
+        // r3 is killed (its system stops without leaving) and downed; the survivors remove its entry.
+        var r3Address = Cluster.Get(_members[2]).SelfAddress;
+        await _members[2].Terminate().WaitAsync(TimeSpan.FromSeconds(20));
+        Cluster.Get(_members[0]).Down(r3Address);
+        RoutesBecome(_routes[0], "192.0.2.4/30 cost 1 via 192.0.2.2 (r2) from r2");
+        AwaitCondition(() => Cluster.Get(_members[0]).State.Members.All(m => m.Address != r3Address), Formation, TimeSpan.FromMilliseconds(250));
+
+        // A new incarnation on the same port joins and publishes at once, as a restarted router does.
+        StartMember(2);
+        _linkState[2].Tell(new PublishLinkState([P("203.0.113.0/24"), P("192.0.2.4/30")], [Adj("r2", "192.0.2.5")], [P("203.0.113.128/25")]));
+        RoutesBecome(_routes[0], R1LineRoutes);
+        RoutesBecome(_routes[2],
+            "192.0.2.0/30 cost 1 via 192.0.2.5 (r2) from r2\n"
+            + "198.51.100.0/24 cost 2 via 192.0.2.5 (r2) from r1");
+    }
+
+    private const string R1LineRoutes =
+        "192.0.2.4/30 cost 1 via 192.0.2.2 (r2) from r2\n"
+        + "203.0.113.0/24 cost 2 via 192.0.2.2 (r2) from r3\n"
+        + "203.0.113.128/25 cost 2 via 192.0.2.2 (r2) from r3";
 
     protected override void Dispose(bool disposing)
     {

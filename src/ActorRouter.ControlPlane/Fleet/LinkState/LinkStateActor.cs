@@ -34,6 +34,12 @@ public sealed record LinkStateSnapshot(IReadOnlyList<LinkStateEntry> Entries, IR
 /// cluster runs on the management network, and whether a data link works is the probes' to say.
 /// The routes go to the subscriber as a whole list; nothing here touches the data plane, which keeps its
 /// last tables whatever happens to the cluster.
+/// Each router is the authority for its own entry and writes it again (a) whenever the replicated dictionary it
+/// is told of lacks the entry — a member that restarts under the same address is
+/// removed by the survivors while its new incarnation writes the same key, and a removal merged after that write
+/// drops the value while the key stays (Distributed Data's ORDictionary), so without the rewrite the others would
+/// never see the newcomer's links — and (b) whenever another member comes up, so a (re)joining member gets every
+/// entry straight away rather than by gossip.
 /// </summary>
 public sealed class LinkStateActor : ReceiveActor
 {
@@ -55,6 +61,7 @@ public sealed class LinkStateActor : ReceiveActor
     private LinkStateDatabase _database = new();
     private IReadOnlyList<FleetRoute> _routes = [];
     private string? _lastSent;
+    private string? _ownText;
 
     public LinkStateActor(string routerName, IActorRef subscriber)
     {
@@ -66,6 +73,12 @@ public sealed class LinkStateActor : ReceiveActor
         Receive<Changed>(c => c.Key.Equals(Key), c =>
         {
             _replicated = c.Get(Key);
+            // Only a missing entry is rewritten: a different one is a notification older than the last write.
+            if (_ownText is not null && !_replicated.ContainsKey(_routerName))
+            {
+                _log.Info("fleet link state: the replicated database lost this router's entry; writing it again");
+                WriteOwnEntry();
+            }
             Recompute();
         });
         Receive<ClusterEvent.IMemberEvent>(OnMemberEvent);
@@ -94,13 +107,22 @@ public sealed class LinkStateActor : ReceiveActor
     private void OnPublish(PublishLinkState state)
     {
         var entry = new LinkStateEntry(_routerName, ++_sequence, state.Connected, state.Adjacencies, state.SharedStaticRoutes);
-        var text = LinkStateCodec.Encode(entry);
+        _ownText = LinkStateCodec.Encode(entry);
+        WriteOwnEntry();
+        Recompute();
+    }
+
+    /// <summary>Writes the last published entry to every reachable member; it counts here at once (the replicator's notification follows).</summary>
+    private void WriteOwnEntry()
+    {
+        if (_ownText is not { } text)
+        {
+            return;
+        }
         var cluster = _cluster;
         var router = _routerName;
         _replicator.Tell(Dsl.Update(Key, LWWDictionary<string, string>.Empty, new WriteAll(WriteTimeout), map => map.SetItem(cluster, router, text)));
-        // The own entry counts at once; the replicator's notification follows.
         _replicated = _replicated.SetItem(cluster, router, text);
-        Recompute();
     }
 
     private void OnMemberEvent(ClusterEvent.IMemberEvent change)
@@ -112,6 +134,10 @@ public sealed class LinkStateActor : ReceiveActor
         switch (change)
         {
             case ClusterEvent.MemberUp or ClusterEvent.MemberWeaklyUp or ClusterEvent.MemberJoined:
+                if (change is ClusterEvent.MemberUp && router != _routerName)
+                {
+                    WriteOwnEntry();
+                }
                 if (_liveMembers.Add(router))
                 {
                     Recompute();
