@@ -183,7 +183,10 @@ public sealed partial class FleetSquareLabTests(ITestOutputHelper output)
         {
             if (routers[i] is { } router)
             {
-                text.Append($"==== r{i + 1} routes\n{Arctl(prefix, i + 1, router, "show", "ip", "route")}\n==== r{i + 1} output\n");
+                text.Append($"==== r{i + 1} routes\n{Arctl(prefix, i + 1, router, "show", "ip", "route")}\n");
+                text.Append($"==== r{i + 1} fleet\n{Arctl(prefix, i + 1, router, "show", "fleet")}\n");
+                text.Append($"==== r{i + 1} fleet neighbors\n{Arctl(prefix, i + 1, router, "show", "fleet", "neighbors")}\n");
+                text.Append($"==== r{i + 1} fleet database\n{Arctl(prefix, i + 1, router, "show", "fleet", "database")}\n==== r{i + 1} output\n");
                 text.Append(string.Join('\n', router.Lines.TakeLast(60))).Append('\n');
             }
         }

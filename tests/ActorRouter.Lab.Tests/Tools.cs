@@ -140,6 +140,28 @@ internal static class Tools
 
     public static Result Ip(params string[] args) => Run("ip", args, TimeSpan.FromSeconds(10));
 
+    /// <summary>
+    /// The bytes an iperf3 TCP client's JSON report (<c>-J</c>) says were sent and received. A report without them
+    /// (iperf3 answers some failures with exit code 0 and an "error" member) fails the test with the report itself.
+    /// </summary>
+    public static (long Sent, long Received) IperfTcpBytes(Result client)
+    {
+        try
+        {
+            using var report = System.Text.Json.JsonDocument.Parse(client.Stdout);
+            if (report.RootElement.TryGetProperty("end", out var end)
+                && end.TryGetProperty("sum_sent", out var sent) && sent.TryGetProperty("bytes", out var sentBytes)
+                && end.TryGetProperty("sum_received", out var received) && received.TryGetProperty("bytes", out var receivedBytes))
+            {
+                return (sentBytes.GetInt64(), receivedBytes.GetInt64());
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+        }
+        throw new Xunit.Sdk.XunitException($"iperf3 (exit code {client.ExitCode}) reported no TCP totals:\n{client.Output}");
+    }
+
     public static string RepoRoot
     {
         get
