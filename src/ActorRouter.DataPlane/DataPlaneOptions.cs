@@ -41,6 +41,13 @@ public sealed record DataPlaneOptions
 
     /// <summary>Frames per pass below which a collapsed worker coalesces (see <see cref="CoalesceMicroseconds"/>).</summary>
     public int CoalesceBatch { get; init; } = 16;
+
+    /// <summary>
+    /// For this many milliseconds after its last work an idle data-plane thread sleeps at most 1 ms at a time, so
+    /// the next frame (light traffic: a ping, a keepalive) does not wait for the wake-up of a long-idle core; after
+    /// that it sleeps up to 100 ms at a time (an idle router). 0: always the long sleep.
+    /// </summary>
+    public int LingerMilliseconds { get; init; }
     public int MaxInterfaces { get; init; } = 64;
     /// <summary>ESP's AES-GCM: the host passes the native shim's OpenSSL engine; the default is .NET's AesGcm.</summary>
     public Ipsec.IAesGcmEngine AesGcm { get; init; } = Ipsec.ManagedAesGcmEngine.Instance;
@@ -86,6 +93,7 @@ public sealed record DataPlaneOptions
         Require(BurstSize is >= 1 and <= 256, $"burst-size must be 1..256, got {BurstSize}");
         Require(CoalesceMicroseconds is >= 0 and <= 1000, $"coalesce-microseconds must be 0..1000, got {CoalesceMicroseconds}");
         Require(CoalesceBatch is >= 2 and <= 256, $"coalesce-batch must be 2..256, got {CoalesceBatch}");
+        Require(LingerMilliseconds is >= 0 and <= 60000, $"linger-milliseconds must be 0..60000, got {LingerMilliseconds}");
         Require(PowerOfTwo(RingSize) && RingSize >= 2 * BurstSize, $"ring-size must be a power of two ≥ 2 × burst-size, got {RingSize}");
         Require(PowerOfTwo(PuntRingSize), $"punt ring-size must be a power of two, got {PuntRingSize}");
         Require(PuntPolicy?.WhyInvalid(PuntRingSize) is null, PuntPolicy?.WhyInvalid(PuntRingSize) ?? "");

@@ -333,6 +333,7 @@ public sealed partial class QfpDataPlane : IDisposable
             }
             foreach (var worker in Workers)
             {
+                worker.SetLinger(Options.LingerMilliseconds);
                 worker.Start();
             }
             _started = true;

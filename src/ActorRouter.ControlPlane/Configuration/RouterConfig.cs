@@ -46,6 +46,9 @@ public sealed record DataPlaneConfig(GpmConfig Gpm, int PpeThreads, int BurstSiz
     /// <summary>Frames per pass below which a batch is small (receive coalescing).</summary>
     public int CoalesceBatch { get; init; } = 16;
 
+    /// <summary>How long after its last work an idle data-plane thread keeps its sleeps short, in ms (see config/README.md).</summary>
+    public int LingerMilliseconds { get; init; } = 1000;
+
     public static readonly DataPlaneConfig Default = new(GpmConfig.Default, PpeThreads: 2, BurstSize: 32, RingSize: 1024, CoreAssignment.Default);
 }
 

@@ -109,6 +109,7 @@ internal static partial class RouterConfigReader
         var isolateWorkers = section.Bool("isolate-workers", defaults.IsolateWorkers);
         var coalesceMicroseconds = section.Int("coalesce-microseconds", defaults.CoalesceMicroseconds, 0, 1000);
         var coalesceBatch = section.Int("coalesce-batch", defaults.CoalesceBatch, 2, 256);
+        var lingerMilliseconds = section.Int("linger-milliseconds", defaults.LingerMilliseconds, 0, 60000);
 
         var coresSection = section.Section("cores");
         var rx = ReadCore(coresSection, "rx");
@@ -184,6 +185,7 @@ internal static partial class RouterConfigReader
             IsolateWorkers = isolateWorkers,
             CoalesceMicroseconds = coalesceMicroseconds,
             CoalesceBatch = coalesceBatch,
+            LingerMilliseconds = lingerMilliseconds,
         };
     }
 

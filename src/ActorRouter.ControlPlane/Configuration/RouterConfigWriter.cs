@@ -30,6 +30,7 @@ public static partial class RouterConfigWriter
         w.Value("isolate-workers", dataPlane.IsolateWorkers);
         w.Value("coalesce-microseconds", dataPlane.CoalesceMicroseconds);
         w.Value("coalesce-batch", dataPlane.CoalesceBatch);
+        w.Value("linger-milliseconds", dataPlane.LingerMilliseconds);
         w.Open("cores");
         w.Value("rx", dataPlane.Cores.Rx);
         w.Raw("ppe", "[" + string.Join(", ", dataPlane.Cores.Ppe.Select(Number)) + "]");

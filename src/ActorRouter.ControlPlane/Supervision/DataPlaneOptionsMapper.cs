@@ -19,6 +19,7 @@ public static class DataPlaneOptionsMapper
         BurstSize = config.DataPlane.BurstSize,
         CoalesceMicroseconds = config.DataPlane.CoalesceMicroseconds,
         CoalesceBatch = config.DataPlane.CoalesceBatch,
+        LingerMilliseconds = config.DataPlane.LingerMilliseconds,
         RingSize = config.DataPlane.RingSize,
         RxCore = config.DataPlane.Cores.Rx,
         PpeCores = config.DataPlane.Cores.Ppe.ToArray(),

@@ -238,6 +238,7 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
         // Published last: a non-zero id tells observers the thread is set up.
         OsThreadId = ThreadAffinity.CurrentOsThreadId();
         long idleSince = 0;
+        long lastWorkAt = 0;
         var previousReceived = 0;
         var wokeIdle = false;
         var lastWorkedReceived = 0;
@@ -279,6 +280,11 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
                 if (idleSince == 0)
                 {
                     idleSince = now;
+                    if (!wokeIdle)
+                    {
+                        // The first idle pass after work: the last frame was just now.
+                        lastWorkAt = now;
+                    }
                 }
                 // Polling on after work keeps the next frame's latency low; after a sleep that ended with nothing to do
                 // (its timeout: an idle router wakes ten times a second) it would only burn the core.
@@ -304,7 +310,7 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
                 }
                 Counters.Sleeps++;
                 Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
-                Signal.Sleep(SleepTimeout, SleepFileDescriptors);
+                Signal.Sleep(_lingerTicks > 0 && now - lastWorkAt < _lingerTicks ? LingerSleepMilliseconds : SleepTimeout, SleepFileDescriptors);
                 wokeIdle = true;
             }
             if (Interlocked.Read(ref _generation) != generation)
@@ -394,6 +400,20 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
 
     private long _napNanoseconds;
     private int _napTarget;
+    private long _lingerTicks;
+
+    /// <summary>The sleep of a lingering thread (see <see cref="SetLinger"/>).</summary>
+    private const int LingerSleepMilliseconds = 1;
+
+    /// <summary>
+    /// Linger (<see cref="DataPlaneOptions.LingerMilliseconds"/>): for this long after its last work an idle thread
+    /// sleeps at most a millisecond at a time, then up to its full sleep timeout. A core that has slept for a
+    /// millisecond wakes for a frame much sooner than one that has slept for tens: measured on the 2-core VM, a
+    /// thread blocked in poll() and woken from the other core answered in 27–35 µs (median) when its sleeps were
+    /// 0.2–1 ms long and in 72–82 µs after 50 ms. So a ping every 50 ms is not kept waiting for a deep wake-up,
+    /// while an idle router (no traffic for longer than this) still sleeps ten times a second. 0 turns it off.
+    /// </summary>
+    internal void SetLinger(int milliseconds) => _lingerTicks = milliseconds * System.Diagnostics.Stopwatch.Frequency / 1000;
 
     /// <summary>Packets the last <see cref="RunOnce"/> received; int.MaxValue where the worker does not count them.</summary>
     protected int PassReceived { get; set; } = int.MaxValue;

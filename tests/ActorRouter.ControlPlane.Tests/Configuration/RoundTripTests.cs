@@ -23,6 +23,7 @@ public class RoundTripTests
                 IsolateWorkers = false,
                 CoalesceMicroseconds = 0,
                 CoalesceBatch = 2,
+                LingerMilliseconds = 0,
             },
             new PuntConfig(64) { Arp = new PuntClassConfig(5, 1, 40), Broadcast = new PuntClassConfig(7, 3, 5) },
             new IcmpConfig(0, 1),
@@ -76,6 +77,7 @@ public class RoundTripTests
                 isolate-workers = true
                 coalesce-microseconds = 30
                 coalesce-batch = 16
+                linger-milliseconds = 1000
                 cores {
                   rx = -1
                   ppe = []
