@@ -41,7 +41,8 @@
 # above), GEN_CORE (0), FWD_CORE (1), ROUTER_CPUS (empty: ActorRouter's threads placed as its
 # configuration says; e.g. 1 to run the whole process on one core with taskset), TESTPMD
 # (dpdk-testpmd: the command, or a path to another build), AF_PACKET_MODE
-# (empty: as configured; latency|throughput for the af-packet interfaces), RPS_ALL (0), SKIP_BUILD=1,
+# (empty: as configured; latency|throughput for the af-packet interfaces), DATA_PLANE (empty; more
+# data-plane settings for every ActorRouter column, e.g. "linger-milliseconds = 0"), RPS_ALL (0), SKIP_BUILD=1,
 # INSTALL_PACKAGES (1: apt-get installs dpdk-testpmd with its PMDs and nftables when missing;
 # 0: the testpmd columns are skipped with the install command, delivered falls back to rx_packets).
 # A forwarder that cannot run here (no dpdk-testpmd, the AF_XDP driver compiled out, a PMD that
@@ -55,6 +56,7 @@ set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 SECONDS_PER_RUN=${SECONDS_PER_RUN:-3}
+DATA_PLANE=${DATA_PLANE:-}
 SIZES=${SIZES:-"64 1514"}
 ALL_FORWARDERS="kernel-own kernel-gen tpmd-afpkt tpmd-afxdp ar-default ar-afpkt ar-afxdp"
 KNOWN_FORWARDERS="$ALL_FORWARDERS ar-split ar-collapsed"
@@ -288,6 +290,7 @@ actorrouter() {   # actorrouter NAME DRIVER|default [LAYOUT]
   sed -e "s/port = 4054/port = 0/" "$repo/config/lab.conf" >"$conf"
   [ "$driver" = default ] || sed -i -E "s/driver = [a-z-]+/driver = $driver/" "$conf"
   [ -z "$layout" ] || sed -i -E "s/^( *)data-plane \{/&\n\1  layout = $layout/" "$conf"
+  [ -z "$DATA_PLANE" ] || sed -i -E "s/^( *)data-plane \{/&\n\1  $DATA_PLANE/" "$conf"
   [ -z "$AF_PACKET_MODE" ] || sed -i -E "s/driver = af-packet,/driver = af-packet, af-packet-mode = $AF_PACKET_MODE,/" "$conf"
   lab_up
   [ "$RPS_ALL" != 1 ] || rps_to_forwarding_core
