@@ -168,19 +168,31 @@ public sealed class LinkStateReplicationTests : TestKit
     }
 
     [Fact]
-    public void An_entry_another_member_removed_is_written_again_by_its_owner()
+    public async Task An_entry_another_member_removed_is_written_again_by_its_owner()
     {
         StartFleet(3);
         PublishLine();
         RoutesBecome(_routes[0], R1LineRoutes);
+        var before = await R3SequenceAtR1();
 
-        // r1's replica drops r3's entry (as a removal merged after r3's write does); r3 writes it again.
+        // r1 removes r3's entry everywhere (as a removal merged after r3's write does); r3 writes it again, a newer entry.
         var r1Cluster = Cluster.Get(_members[0]);
         DistributedData.Get(_members[0]).Replicator.Tell(
             Dsl.Update(LinkStateActor.Key, LWWDictionary<string, string>.Empty, new WriteAll(TimeSpan.FromSeconds(5)), map => map.Remove(r1Cluster, "r3")));
 
-        RoutesBecome(_routes[0], "192.0.2.4/30 cost 1 via 192.0.2.2 (r2) from r2");
-        RoutesBecome(_routes[0], R1LineRoutes);
+        await AwaitAssertAsync(async () =>
+        {
+            Assert.True(await R3SequenceAtR1() > before, "r3's entry was not written again");
+            var snapshot = await _linkState[0].Ask<LinkStateSnapshot>(GetLinkStateSnapshot.Instance, TimeSpan.FromSeconds(10));
+            Assert.Equal(R1LineRoutes, string.Join("\n", snapshot.Routes));
+        }, Convergence, TimeSpan.FromMilliseconds(250));
+    }
+
+    /// <summary>The sequence of r3's entry as r1 counts it (0 when it has none).</summary>
+    private async Task<long> R3SequenceAtR1()
+    {
+        var snapshot = await _linkState[0].Ask<LinkStateSnapshot>(GetLinkStateSnapshot.Instance, TimeSpan.FromSeconds(10));
+        return snapshot.Entries.FirstOrDefault(e => e.Router == "r3")?.Sequence ?? 0;
     }
 
     [Fact]

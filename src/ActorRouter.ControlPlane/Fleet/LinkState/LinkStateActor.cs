@@ -61,7 +61,7 @@ public sealed class LinkStateActor : ReceiveActor
     private LinkStateDatabase _database = new();
     private IReadOnlyList<FleetRoute> _routes = [];
     private string? _lastSent;
-    private string? _ownText;
+    private PublishLinkState? _ownState;
 
     public LinkStateActor(string routerName, IActorRef subscriber)
     {
@@ -74,7 +74,7 @@ public sealed class LinkStateActor : ReceiveActor
         {
             _replicated = c.Get(Key);
             // Only a missing entry is rewritten: a different one is a notification older than the last write.
-            if (_ownText is not null && !_replicated.ContainsKey(_routerName))
+            if (_ownState is not null && !_replicated.ContainsKey(_routerName))
             {
                 _log.Info("fleet link state: the replicated database lost this router's entry; writing it again");
                 WriteOwnEntry();
@@ -106,19 +106,22 @@ public sealed class LinkStateActor : ReceiveActor
 
     private void OnPublish(PublishLinkState state)
     {
-        var entry = new LinkStateEntry(_routerName, ++_sequence, state.Connected, state.Adjacencies, state.SharedStaticRoutes);
-        _ownText = LinkStateCodec.Encode(entry);
+        _ownState = state;
         WriteOwnEntry();
         Recompute();
     }
 
-    /// <summary>Writes the last published entry to every reachable member; it counts here at once (the replicator's notification follows).</summary>
+    /// <summary>
+    /// Writes the last published state, under a new sequence, to every reachable member; it counts here at once (the
+    /// replicator's notification follows). A rewrite of the same state is a newer entry too, so the others can tell it arrived.
+    /// </summary>
     private void WriteOwnEntry()
     {
-        if (_ownText is not { } text)
+        if (_ownState is not { } state)
         {
             return;
         }
+        var text = LinkStateCodec.Encode(new LinkStateEntry(_routerName, ++_sequence, state.Connected, state.Adjacencies, state.SharedStaticRoutes));
         var cluster = _cluster;
         var router = _routerName;
         _replicator.Tell(Dsl.Update(Key, LWWDictionary<string, string>.Empty, new WriteAll(WriteTimeout), map => map.SetItem(cluster, router, text)));
