@@ -38,8 +38,8 @@ public sealed record LinkStateSnapshot(IReadOnlyList<LinkStateEntry> Entries, IR
 /// is told of lacks the entry — a member that restarts under the same address is
 /// removed by the survivors while its new incarnation writes the same key, and a removal merged after that write
 /// drops the value while the key stays (Distributed Data's ORDictionary), so without the rewrite the others would
-/// never see the newcomer's links — and (b) whenever another member comes up, so a (re)joining member gets every
-/// entry straight away rather than by gossip.
+/// never see the newcomer's links — and (b) when it comes up itself, so what it wrote while joining (to no one:
+/// a joining member replicates with nobody yet) reaches the others at once rather than by gossip.
 /// </summary>
 public sealed class LinkStateActor : ReceiveActor
 {
@@ -137,8 +137,9 @@ public sealed class LinkStateActor : ReceiveActor
         switch (change)
         {
             case ClusterEvent.MemberUp or ClusterEvent.MemberWeaklyUp or ClusterEvent.MemberJoined:
-                if (change is ClusterEvent.MemberUp && router != _routerName)
+                if (change is ClusterEvent.MemberUp && router == _routerName)
                 {
+                    // Now a member the others replicate with: what was written while joining reaches them at once.
                     WriteOwnEntry();
                 }
                 if (_liveMembers.Add(router))
