@@ -233,18 +233,10 @@ public sealed class McastGraphTests : IDisposable
             copies += m;
             _cache.FreeBurst(final.AsSpan(0, m));
         }
-        for (var i = 0; i < 3000; i++)
-        {
-            Once();
-        }
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        for (var i = 0; i < 1000; i++)
-        {
-            Once();
-        }
+        var (bytes, calls) = SteadyAllocation.Measure(Once, warmup: 3000, rounds: 1000);
 
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
-        Assert.Equal(8000, copies);
+        Assert.Equal(0, bytes);
+        Assert.Equal(2 * calls, copies);
         Assert.Equal(0, _counters.ReadTotalDrops());
     }
 

@@ -314,9 +314,6 @@ public class SchedulerTests
                 h.Scheduler.TicksUntilEligible();
             }
         }
-        Loop();
-        var before = GC.GetAllocatedBytesForCurrentThread();
-        Loop();
-        Assert.Equal(before, GC.GetAllocatedBytesForCurrentThread());
+        Assert.Equal(0, SteadyAllocation.Measure(Loop, warmup: 1, rounds: 1).Bytes);
     }
 }
