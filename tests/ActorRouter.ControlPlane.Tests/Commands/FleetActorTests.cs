@@ -60,20 +60,7 @@ public sealed class FleetActorTests : TestKit
         for (var i = 0; i < count; i++)
         {
             var router = $"r{i + 1}";
-            var roles = string.Join(", ", FleetActor.Roles(router, DateTimeOffset.UtcNow.AddMinutes(-i)).Select(r => $"\"{r}\""));
-            var config = ConfigurationFactory.ParseString($$"""
-                akka.loglevel = INFO
-                akka.actor.provider = cluster
-                # Terminate stops a member at once, without leaving: the others must notice it through the failure detector.
-                akka.coordinated-shutdown.run-by-actor-system-terminate = off
-                akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = {{ports[i]}} }
-                akka.cluster {
-                  seed-nodes = ["akka.tcp://{{FleetName}}@127.0.0.1:{{ports[0]}}"]
-                  roles = [{{roles}}]
-                  split-brain-resolver.stable-after = 60s
-                }
-                {{ContractSerializer.Hocon}}
-                """);
+            var config = ActorRouter.ControlPlane.Tests.Fleet.LoopbackFleetMember.Config(FleetName, router, ports[i], ports[0], DateTimeOffset.UtcNow.AddMinutes(-i));
             var system = ActorSystem.Create(FleetName, config);
             _members.Add(system);
             var probe = CreateTestProbe();

@@ -55,20 +55,8 @@ public sealed class LinkStateReplicationTests : TestKit
     private void StartMember(int index)
     {
         var router = $"r{index + 1}";
-        var roles = string.Join(", ", FleetActor.Roles(router, DateTimeOffset.UtcNow).Select(r => $"\"{r}\""));
-        var config = ConfigurationFactory.ParseString($$"""
-            akka.loglevel = INFO
-            akka.actor.provider = cluster
-            akka.coordinated-shutdown.run-by-actor-system-terminate = off
-            akka.remote.dot-netty.tcp { hostname = "127.0.0.1", port = {{_ports[index]}} }
-            akka.cluster {
-              seed-nodes = ["akka.tcp://{{FleetName}}@127.0.0.1:{{_ports[0]}}"]
-              roles = [{{roles}}]
-              split-brain-resolver.stable-after = 60s
-            }
-            akka.cluster.distributed-data.notify-subscribers-interval = 100ms
-            {{ContractSerializer.Hocon}}
-            """).WithFallback(DistributedData.DefaultConfig());
+        var config = LoopbackFleetMember.Config(FleetName, router, _ports[index], _ports[0], DateTimeOffset.UtcNow,
+            "akka.cluster.distributed-data.notify-subscribers-interval = 100ms").WithFallback(DistributedData.DefaultConfig());
         var system = ActorSystem.Create(FleetName, config);
         var probe = CreateTestProbe();
         var linkState = system.ActorOf(LinkStateActor.Props(router, probe.Ref), LinkStateActor.Name);
