@@ -186,10 +186,10 @@ public static partial class ReplyFormatter
     {
         var s = new StringBuilder();
         s.AppendLine("Data-plane threads:");
-        s.AppendLine($"  {"Thread",-10} {"Packets",14} {"Bursts",14} {"Sleeps",14} {"Naps",14}");
+        s.AppendLine($"  {"Thread",-10} {"Packets",14} {"Bursts",14} {"Sleeps",14} {"Naps",14} {"Late wakes",12}");
         foreach (var t in v.Threads)
         {
-            s.AppendLine($"  {t.Thread,-10} {N(t.Packets),14} {N(t.Bursts),14} {N(t.Sleeps),14} {N(t.Naps),14}");
+            s.AppendLine($"  {t.Thread,-10} {N(t.Packets),14} {N(t.Bursts),14} {N(t.Sleeps),14} {N(t.Naps),14} {N(t.LateWakes),12}");
         }
         s.AppendLine("Drops by reason (non-zero):");
         if (v.Drops.Count == 0)

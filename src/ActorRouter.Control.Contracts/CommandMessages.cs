@@ -201,8 +201,11 @@ public sealed record ArpView(IReadOnlyList<ArpEntryView> Entries)
 }
 
 /// <summary>One data-plane thread's work counters (rx, ppe0.., hqf, and "control" for frames the control plane injected).</summary>
-/// <summary>A data-plane thread's counters; Naps are receive coalescing's short sleeps between passes (0 from a router that has none).</summary>
-public sealed record ThreadStatisticsView(string Thread, long Packets, long Bursts, long Sleeps, long Naps = 0);
+/// <summary>
+/// A data-plane thread's counters; Naps are receive coalescing's short sleeps between passes, LateWakes the naps and
+/// sleeps that ended a millisecond or more late (0 from a router that counts neither).
+/// </summary>
+public sealed record ThreadStatisticsView(string Thread, long Packets, long Bursts, long Sleeps, long Naps = 0, long LateWakes = 0);
 
 /// <summary>A drop reason with a non-zero count, summed over threads and interfaces.</summary>
 public sealed record DropCountView(string Reason, long Count);

@@ -40,7 +40,7 @@ public sealed partial class QfpDataPlane
         var threads = new List<ThreadStatistics>(_allCounters.Count);
         foreach (var c in _allCounters)
         {
-            threads.Add(new ThreadStatistics(c.ThreadName, Volatile.Read(ref c.Packets), Volatile.Read(ref c.Bursts), Volatile.Read(ref c.Sleeps), Volatile.Read(ref c.Naps)));
+            threads.Add(new ThreadStatistics(c.ThreadName, Volatile.Read(ref c.Packets), Volatile.Read(ref c.Bursts), Volatile.Read(ref c.Sleeps), Volatile.Read(ref c.Naps), Volatile.Read(ref c.LateWakes)));
         }
         var drops = new List<DropStatistics>();
         // Every reason, zero included: an exporter's series exist from the start.

@@ -112,7 +112,7 @@ public sealed class ProcessAndProtocolTests
         new RoutesView([new RouteView("S", "0.0.0.0/0", "192.0.2.10", null, false)]),
         new RoutesView([new RouteView("F", "198.18.0.0/15", "192.0.2.2", "GigabitEthernet1", true) { Metric = 2 }]),
         new ArpView([new ArpEntryView("192.0.2.10", null, null, "GigabitEthernet1", "Incomplete")]),
-        new QfpStatisticsView([new ThreadStatisticsView("rx", 1, 2, 3)], [new DropCountView("NoRoute", 7)], 16384, 16000,
+        new QfpStatisticsView([new ThreadStatisticsView("rx", 1, 2, 3, 4, 5)], [new DropCountView("NoRoute", 7)], 16384, 16000,
             [new GpmOwnerView("Free", 16000)], [new RingDepthView("rx->ppe0", 1, 1024)], [new EgressQueueView("GigabitEthernet1", 0)]),
         new ThreadsView([new ThreadView("ppe0", -1, false, "Running", 99, 1, 0, 1234, "boom")]),
         new ThreadsView([new ThreadView("ppe1", 1, true, "Running", 7, 2, 1, 99, "hung") { Fences = 1 }])

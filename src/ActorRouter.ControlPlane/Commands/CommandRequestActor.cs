@@ -261,7 +261,7 @@ public sealed partial class CommandRequestActor : ReceiveActor
         var actors = await ActorsAsync();
         var statistics = await StatisticsAsync(actors.QfpClient);
         var interfaces = await InterfacesAsync(actors.Fman);
-        var threads = statistics.Threads.Select(t => new ThreadStatisticsView(t.Name, t.Packets, t.Bursts, t.Sleeps, t.Naps)).ToList();
+        var threads = statistics.Threads.Select(t => new ThreadStatisticsView(t.Name, t.Packets, t.Bursts, t.Sleeps, t.Naps, t.LateWakes)).ToList();
         var drops = statistics.Drops.Where(d => d.Count != 0).Select(d => new DropCountView(d.Reason, d.Count)).ToList();
         var gpm = statistics.Gpm;
         var owners = Enum.GetValues<BufferOwner>()

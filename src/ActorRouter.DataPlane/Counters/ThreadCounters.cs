@@ -44,6 +44,12 @@ public sealed class ThreadCounters
     public long Sleeps;
     /// <summary>Short sleeps after a pass with a small batch (receive coalescing, collapsed workers).</summary>
     public long Naps;
+    /// <summary>
+    /// Naps and sleeps that ended at least <see cref="Threads.DataPlaneWorker.LateWakeMilliseconds"/> later than asked:
+    /// the thread was not running when it should have been (on a virtual machine, typically the host resuming a halted
+    /// vCPU late). Each can mean a ring's worth of frames arriving with no one to take them.
+    /// </summary>
+    public long LateWakes;
     /// <summary>ICMP errors generated, suppressed by RFC 1812 §4.3.2.7 rules, and refused by the rate limit.</summary>
     public long IcmpErrorsSent;
     public long IcmpErrorsSuppressed;

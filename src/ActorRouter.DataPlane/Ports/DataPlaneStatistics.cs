@@ -4,7 +4,7 @@ namespace ActorRouter.DataPlane.Ports;
 
 /// <summary>One thread's totals: packets it handled, bursts, and the times it went to sleep.</summary>
 /// <summary>A data-plane thread's work: packets, bursts, sleeps for want of work, and naps (receive coalescing's short sleeps).</summary>
-public sealed record ThreadStatistics(string Name, long Packets, long Bursts, long Sleeps, long Naps = 0);
+public sealed record ThreadStatistics(string Name, long Packets, long Bursts, long Sleeps, long Naps = 0, long LateWakes = 0);
 
 /// <summary>Packets dropped for one reason, summed over every thread and interface (every reason is listed, zero or not).</summary>
 public sealed record DropStatistics(string Reason, long Count);

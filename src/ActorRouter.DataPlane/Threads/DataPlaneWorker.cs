@@ -310,7 +310,9 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
                 }
                 Counters.Sleeps++;
                 Volatile.Write(ref _allocatedBytes, GC.GetAllocatedBytesForCurrentThread());
-                Signal.Sleep(_lingerTicks > 0 && now - lastWorkAt < _lingerTicks ? LingerSleepMilliseconds : SleepTimeout, SleepFileDescriptors);
+                var timeout = _lingerTicks > 0 && now - lastWorkAt < _lingerTicks ? LingerSleepMilliseconds : SleepTimeout;
+                Signal.Sleep(timeout, SleepFileDescriptors);
+                CountIfLate(now, timeout * System.Diagnostics.Stopwatch.Frequency / 1000);
                 wokeIdle = true;
             }
             if (Interlocked.Read(ref _generation) != generation)
@@ -446,8 +448,27 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
     private void Nap()
     {
         Counters.Naps++;
+        var start = System.Diagnostics.Stopwatch.GetTimestamp();
         ThreadNap.Sleep(_napNanoseconds);
+        CountIfLate(start, _napNanoseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000_000);
     }
+
+    /// <summary>How late a nap or sleep must end to count as a late wake (<see cref="ThreadCounters.LateWakes"/>).</summary>
+    public const int LateWakeMilliseconds = 1;
+
+    private static readonly long LateWakeTicks = LateWakeMilliseconds * System.Diagnostics.Stopwatch.Frequency / 1000;
+
+    /// <summary>Counts a nap or sleep that began at <paramref name="start"/>, asked for at most <paramref name="askedTicks"/>, and ended <see cref="LateWakeMilliseconds"/> or more past that.</summary>
+    private void CountIfLate(long start, long askedTicks)
+    {
+        if (IsLate(System.Diagnostics.Stopwatch.GetTimestamp() - start, askedTicks))
+        {
+            Counters.LateWakes++;
+        }
+    }
+
+    /// <summary>Whether a wait that took <paramref name="elapsedTicks"/> for at most <paramref name="askedTicks"/> ended late.</summary>
+    internal static bool IsLate(long elapsedTicks, long askedTicks) => elapsedTicks - askedTicks >= LateWakeTicks;
 
     /// <summary>Longest sleep; the heartbeat advances at least this often when idle.</summary>
     protected virtual int SleepTimeout => DefaultSleepTimeoutMilliseconds;
