@@ -187,7 +187,7 @@ public sealed class ShowCommandTests(RouterFixture fixture) : IClassFixture<Rout
         Assert.Equal([.. workers, "control"], root.GetProperty("threads").EnumerateArray().Select(t => t.GetProperty("thread").GetString()));
         foreach (var t in root.GetProperty("threads").EnumerateArray())
         {
-            Assert.Contains($"  {t.GetProperty("thread").GetString(),-10} {t.GetProperty("packets").GetInt64(),14} {t.GetProperty("bursts").GetInt64(),14} {t.GetProperty("sleeps").GetInt64(),14} {t.GetProperty("naps").GetInt64(),14}", text);
+            Assert.Contains($"  {t.GetProperty("thread").GetString(),-10} {t.GetProperty("packets").GetInt64(),14} {t.GetProperty("bursts").GetInt64(),14} {t.GetProperty("sleeps").GetInt64(),14} {t.GetProperty("naps").GetInt64(),14} {t.GetProperty("lateWakes").GetInt64(),12}", text);
         }
         Assert.True(root.GetProperty("threads")[0].GetProperty("packets").GetInt64() > 0, "worker0 moved no packets");
         Assert.Equal(16384, root.GetProperty("gpmTotal").GetInt32());
