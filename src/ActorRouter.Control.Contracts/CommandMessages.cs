@@ -200,10 +200,10 @@ public sealed record ArpView(IReadOnlyList<ArpEntryView> Entries)
     public IReadOnlyList<ArpEntryView> Entries { get; } = Entries.ToList();
 }
 
-/// <summary>One data-plane thread's work counters (rx, ppe0.., hqf, and "control" for frames the control plane injected).</summary>
 /// <summary>
-/// A data-plane thread's counters; Naps are receive coalescing's short sleeps between passes, LateWakes the naps and
-/// sleeps that ended a millisecond or more late (0 from a router that counts neither).
+/// One data-plane thread's work counters (rx, ppe0.., hqf or worker0.., and "control" for frames the control plane
+/// injected); Naps are receive coalescing's short sleeps between passes, LateWakes the naps and sleeps that ended a
+/// millisecond or more late (0 from a router that counts neither).
 /// </summary>
 public sealed record ThreadStatisticsView(string Thread, long Packets, long Bursts, long Sleeps, long Naps = 0, long LateWakes = 0);
 

@@ -2,8 +2,10 @@ using ActorRouter.DataPlane.Memory;
 
 namespace ActorRouter.DataPlane.Ports;
 
-/// <summary>One thread's totals: packets it handled, bursts, and the times it went to sleep.</summary>
-/// <summary>A data-plane thread's work: packets, bursts, sleeps for want of work, and naps (receive coalescing's short sleeps).</summary>
+/// <summary>
+/// One thread's totals: packets it handled, bursts, sleeps for want of work, naps (receive coalescing's short sleeps),
+/// and the naps and sleeps that ended late (<see cref="Counters.ThreadCounters.LateWakes"/>).
+/// </summary>
 public sealed record ThreadStatistics(string Name, long Packets, long Bursts, long Sleeps, long Naps = 0, long LateWakes = 0);
 
 /// <summary>Packets dropped for one reason, summed over every thread and interface (every reason is listed, zero or not).</summary>

@@ -401,6 +401,7 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
     protected abstract bool RunOnce();
 
     private long _napNanoseconds;
+    private long _napTicks;
     private int _napTarget;
     private long _lingerTicks;
 
@@ -429,6 +430,7 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
     internal void SetCoalescing(int microseconds, int target)
     {
         _napNanoseconds = microseconds * 1000L;
+        _napTicks = microseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000;
         _napTarget = target;
     }
 
@@ -450,7 +452,7 @@ public abstract class DataPlaneWorker : ActorRouter.DataPlane.Ports.ISupervisedT
         Counters.Naps++;
         var start = System.Diagnostics.Stopwatch.GetTimestamp();
         ThreadNap.Sleep(_napNanoseconds);
-        CountIfLate(start, _napNanoseconds * System.Diagnostics.Stopwatch.Frequency / 1_000_000_000);
+        CountIfLate(start, _napTicks);
     }
 
     /// <summary>How late a nap or sleep must end to count as a late wake (<see cref="ThreadCounters.LateWakes"/>).</summary>
