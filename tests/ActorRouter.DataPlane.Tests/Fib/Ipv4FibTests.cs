@@ -145,23 +145,11 @@ public sealed class Ipv4FibTests
         ulong sum = 0;
 
         // Warm-up lets tiered compilation settle before the measured loops.
-        for (int round = 0; round < 50; round++)
-        {
-            sum += Run(fib, keys, nextHops);
-        }
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int round = 0; round < 20; round++)
-        {
-            sum += Run(fib, keys, nextHops);
-        }
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        var (allocated, _) = SteadyAllocation.Measure(() => sum += Run(fib, keys, nextHops), warmup: 50, rounds: 20);
 
         Assert.Equal(0, allocated);
         Assert.NotEqual(0ul, sum);
 
-        // Fully optimized from the first call, as the test is: a tier-up of this loop inside the measured rounds (later
-        // on a loaded machine, whose JIT is busy with other tests) allocated on this thread.
-        [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
         static ulong Run(Ipv4Fib fib, uint[] keys, uint[] nextHops)
         {
             ulong sum = 0;
